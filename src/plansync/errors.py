@@ -1,0 +1,63 @@
+"""The exception hierarchy. Every message is one paragraph a person can act on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class PlansyncError(Exception):
+    """Base of every error plansync raises on purpose. `exit_code` is what the CLI returns."""
+
+    exit_code = 2
+
+
+class ConfigError(PlansyncError):
+    """The configuration is missing, unreadable or invalid."""
+
+
+class PlanfileError(PlansyncError):
+    """A planfile cannot be read (missing, unreadable, invalid UTF-8 that is not mojibake)."""
+
+
+class TrackerError(PlansyncError):
+    """A tracker answered with an error, or could not be reached."""
+
+    exit_code = 1
+
+
+class AuthenticationError(TrackerError):
+    """The token was refused (401)."""
+
+    exit_code = 2
+
+
+class PermissionDeniedError(TrackerError):
+    """The token is valid but may not do this (403 without a rate limit)."""
+
+    exit_code = 2
+
+
+class NotFoundError(TrackerError):
+    """The repository, project, issue or file does not exist, or the token cannot see it."""
+
+    exit_code = 2
+
+
+class ValidationFailedError(TrackerError):
+    """The tracker refused the content of a write (422 / 400)."""
+
+
+class StaleFileError(TrackerError):
+    """A repository file changed since it was read; the write was refused."""
+
+
+class RateLimitedError(TrackerError):
+    """The tracker asked us to wait longer than the configured maximum."""
+
+    def __init__(self, message: str, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class TrackerUnavailableError(TrackerError):
+    """5xx answers or dropped connections persisted after the retries."""

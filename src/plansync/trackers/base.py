@@ -1,0 +1,264 @@
+"""The narrow interface every tracker adapter implements, and the domain types it speaks.
+
+No PyGithub or python-gitlab object crosses this boundary: adapters turn them into the frozen
+types below. Adding a tracker means one module implementing `Tracker`, one config model, and one
+run of the shared contract tests (tests/trackers/test_contract.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import IntEnum, StrEnum
+from typing import Generic, Protocol, TypeVar, runtime_checkable
+
+T = TypeVar("T")
+
+
+class IssueState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CloseReason(StrEnum):
+    COMPLETED = "completed"
+    NOT_PLANNED = "not_planned"
+
+
+class Permission(IntEnum):
+    """A user's role on a repository / project, on GitHub's scale.
+
+    GitLab access levels map onto it: guest 10 -> READ, reporter 20 -> TRIAGE,
+    developer 30 -> WRITE, maintainer 40 -> MAINTAIN, owner 50 -> ADMIN.
+    """
+
+    NONE = 0
+    READ = 1
+    TRIAGE = 2
+    WRITE = 3
+    MAINTAIN = 4
+    ADMIN = 5
+
+
+@dataclass(frozen=True)
+class RemoteIssue:
+    """An issue as the tracker has it. `number` is GitHub's number / GitLab's iid."""
+
+    number: int
+    id: int
+    url: str
+    title: str
+    body: str
+    state: IssueState
+    updated_at: datetime
+    created_at: datetime
+    state_reason: CloseReason | None = None
+    labels: tuple[str, ...] = ()
+    milestone_number: int | None = None
+    milestone_title: str | None = None
+    assignees: tuple[str, ...] = ()
+    estimate_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class RemoteMilestone:
+    """A milestone. `number` is GitHub's number / GitLab's iid; `id` the global id."""
+
+    number: int
+    id: int
+    title: str
+    state: IssueState
+    url: str
+    description: str = ""
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class RemoteComment:
+    id: int
+    issue_number: int
+    author: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """A file in the repository. `version` is GitHub's blob sha / GitLab's last_commit_id: it
+    must be handed back on write, and a write against a stale version is refused."""
+
+    path: str
+    content: bytes
+    version: str
+
+
+@dataclass(frozen=True)
+class IssueDraft:
+    title: str
+    body: str = ""
+    labels: tuple[str, ...] = ()
+    milestone_number: int | None = None
+    assignees: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IssuePatch:
+    """Fields to change; None means leave as it is."""
+
+    title: str | None = None
+    body: str | None = None
+    labels: tuple[str, ...] | None = None
+    milestone_number: int | None = None
+    clear_milestone: bool = False
+    assignees: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class MilestoneDraft:
+    title: str
+    description: str = ""
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class MilestonePatch:
+    title: str | None = None
+    description: str | None = None
+    due_on: date | None = None
+    state: IssueState | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the last complete read of one stream (issues, milestones, comments) ended.
+
+    `since` is an ISO-8601 timestamp the tracker filters on (GitHub `since`, GitLab
+    `updated_after`); `etag` is the validator of the last 200 answer to the same URL (GitHub);
+    `seen` holds the ids already returned at exactly `since`, because both filters are inclusive.
+    Cursors are plain data so the state store can keep them as JSON.
+    """
+
+    since: str | None = None
+    etag: str | None = None
+    seen: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observed(Generic[T]):
+    """The answer to an incremental read.
+
+    `items` are what changed since the cursor. `not_modified` is True when the tracker answered
+    304 (nothing changed; the caller keeps what it had). `cursor` is where the next read starts.
+    """
+
+    items: tuple[T, ...]
+    cursor: Cursor
+    not_modified: bool = False
+
+
+@dataclass
+class RequestStats:
+    """How many HTTP requests an adapter made, by method, and how many were answered 304."""
+
+    by_method: dict[str, int] = field(default_factory=dict)
+    not_modified: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_method.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for m, n in self.by_method.items() if m != "GET")
+
+    def count(self, method: str, status: int) -> None:
+        self.by_method[method] = self.by_method.get(method, 0) + 1
+        if status == 304:
+            self.not_modified += 1
+
+    def as_dict(self) -> Mapping[str, int]:
+        return {**self.by_method, "304": self.not_modified, "total": self.total}
+
+
+@runtime_checkable
+class Tracker(Protocol):
+    """One repository (GitHub) or project (GitLab)."""
+
+    kind: str  # "github" | "gitlab"
+    repo: str  # "owner/name" or "group/sub/project"
+    stats: RequestStats
+
+    # issues -------------------------------------------------------------------------------
+    def observe_issues(self, cursor: Cursor | None = None) -> Observed[RemoteIssue]:
+        """Issues (open and closed, pull requests excluded) changed since the cursor."""
+        ...
+
+    def get_issue(self, number: int) -> RemoteIssue | None:
+        """One issue by number, or None when it does not exist (404 / 410)."""
+        ...
+
+    def create_issue(self, draft: IssueDraft, marker: str | None = None) -> RemoteIssue:
+        """Create an issue. `marker` is a string the draft's body contains: after an unclear
+        failure the adapter looks for it in recent issues before it tries to create again."""
+        ...
+
+    def update_issue(self, number: int, patch: IssuePatch) -> RemoteIssue: ...
+
+    def close_issue(self, number: int, reason: CloseReason = CloseReason.COMPLETED) -> RemoteIssue:
+        ...
+
+    def reopen_issue(self, number: int) -> RemoteIssue: ...
+
+    def find_issue_by_marker(self, marker: str) -> RemoteIssue | None:
+        """The issue whose body contains `marker`, searching the newest issues first."""
+        ...
+
+    # milestones ---------------------------------------------------------------------------
+    def list_milestones(self) -> list[RemoteMilestone]:
+        """Every milestone, open and closed."""
+        ...
+
+    def observe_milestones(self, cursor: Cursor | None = None) -> Observed[RemoteMilestone]:
+        """All milestones, or not_modified when nothing changed since the cursor's ETag."""
+        ...
+
+    def create_milestone(self, draft: MilestoneDraft) -> RemoteMilestone: ...
+
+    def update_milestone(self, number: int, patch: MilestonePatch) -> RemoteMilestone: ...
+
+    # labels -------------------------------------------------------------------------------
+    def ensure_labels(self, names: Iterable[str]) -> None:
+        """Create the labels that do not exist yet; leave existing ones alone."""
+        ...
+
+    # comments -----------------------------------------------------------------------------
+    def observe_comments(self, cursor: Cursor | None = None) -> Observed[RemoteComment]:
+        """Issue comments created or edited since the cursor, across the repository."""
+        ...
+
+    def post_comment(self, issue_number: int, body: str) -> RemoteComment: ...
+
+    def add_reaction(self, comment: RemoteComment, reaction: str) -> None:
+        """React to a comment (`+1`, `-1`, `eyes`, `rocket`, `confused`, ...)."""
+        ...
+
+    # people -------------------------------------------------------------------------------
+    def permission(self, username: str) -> Permission: ...
+
+    # repository files ---------------------------------------------------------------------
+    def read_file(self, path: str, ref: str | None = None) -> RepoFile | None: ...
+
+    def write_file(
+        self, path: str, content: bytes, message: str, version: str | None
+    ) -> RepoFile:
+        """Create (version None) or update a file; StaleFileError when `version` is not current."""
+        ...
+
+    # estimates ----------------------------------------------------------------------------
+    def set_estimate(self, number: int, minutes: int | None) -> None:
+        """Record an estimate on the issue: GitLab's time estimate; on GitHub an
+        `estimate: 2h` label (the body rendering belongs to the sync engine)."""
+        ...
