@@ -1,0 +1,1 @@
+"""Reading planfiles: decoding their bytes, parsing their structure, editing them byte-exactly."""
