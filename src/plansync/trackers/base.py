@@ -2,7 +2,7 @@
 
 No PyGithub or python-gitlab object crosses this boundary: adapters turn them into the frozen
 types below. Adding a tracker means one module implementing `Tracker`, one config model, and one
-run of the shared contract tests (tests/trackers/test_contract.py).
+run of the shared contract tests (tests/trackers/contract.py).
 """
 
 from __future__ import annotations

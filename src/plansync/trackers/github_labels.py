@@ -1,0 +1,100 @@
+"""Labels of one GitHub repository, and estimates kept as an `estimate: 1h30m` label (GitHub
+has no estimate field)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+from github import GithubException
+from github.Repository import Repository
+
+from plansync.errors import TrackerUnavailableError
+from plansync.trackers.github_convert import estimate_label, is_estimate_label, label_color
+from plansync.trackers.github_http import PER_PAGE
+from plansync.trackers.github_requests import RepoRequests
+from plansync.trackers.retry import UnclearWriteError
+
+UNCLEAR_WRITE_ATTEMPTS = 3
+
+
+class RepoLabels:
+    """Label names are listed once per tracker and then kept up to date by our own creates; a
+    label deleted meanwhile by a person is harmless, GitHub creates labels an issue is given."""
+
+    def __init__(self, requests: RepoRequests, repository: Repository) -> None:
+        self._requests = requests
+        self._repository = repository
+        self._names: set[str] | None = None  # casefolded: GitHub's names ignore case
+
+    def ensure(self, names: Iterable[str]) -> None:
+        wanted = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+        if not wanted:
+            return
+        known = self._known()
+        for name in wanted:
+            if name.casefold() not in known:
+                self._create(name)
+                known.add(name.casefold())
+
+    def _known(self, refresh: bool = False) -> set[str]:
+        if self._names is None or refresh:
+            names: set[str] = set()
+            path = f"{self._requests.path}/labels"
+            for items in self._requests.pages(path, {"per_page": PER_PAGE}, "list labels"):
+                names.update(str(item["name"]).casefold() for item in items)
+            self._names = names
+        return self._names
+
+    def _create(self, name: str) -> None:
+        def create() -> None:
+            try:
+                self._repository.create_label(name, label_color(name))
+            except GithubException as exc:
+                if exc.status == 422 and _says_already_exists(exc.data):
+                    return  # created meanwhile by someone else: that is what we wanted
+                raise
+
+        for _ in range(UNCLEAR_WRITE_ATTEMPTS):
+            try:
+                self._requests.call(create, f"create label {name!r}", write=True, idempotent=False)
+                return
+            except UnclearWriteError:
+                if name.casefold() in self._known(refresh=True):
+                    return
+        raise TrackerUnavailableError(
+            f"GitHub {self._requests.repo} failed {UNCLEAR_WRITE_ATTEMPTS} times to create "
+            f"label {name!r} and it was not created. Run again later."
+        )
+
+    def set_estimate(self, number: int, minutes: int | None, labels: Iterable[str]) -> None:
+        """Give issue `number`, which carries `labels` now, one estimate label or none.
+
+        One PATCH replaces the issue's labels: the others are sent back as they were read a
+        moment ago, so only a label change made within that moment could be undone.
+        """
+        current = list(labels)
+        wanted = estimate_label(minutes) if minutes is not None else None
+        kept = [name for name in current if not is_estimate_label(name)]
+        new = kept + ([wanted] if wanted is not None else [])
+        if sorted(new) == sorted(current):
+            return
+        if wanted is not None:
+            self.ensure([wanted])
+        issue = self._repository.get_issue(number)  # lazy: no request
+        self._requests.call(
+            partial(issue.edit, labels=new),
+            f"set the estimate label of issue #{number}",
+            f"issue #{number}",
+            write=True,
+        )
+
+
+def _says_already_exists(data: Any) -> bool:
+    if not isinstance(data, Mapping):
+        return False
+    return any(
+        isinstance(error, Mapping) and error.get("code") == "already_exists"
+        for error in data.get("errors") or ()
+    )

@@ -1,0 +1,49 @@
+"""plansync's hidden marker in issue bodies: `<!-- plansync:task=KEY -->`.
+
+The marker ties an issue to a task key even when the link in the state store is lost, so a
+create that failed unclearly can be found again instead of duplicated. Keys come from planfiles
+written by people, so the key is percent-encoded: it can never hold `>` or `--` and thereby
+close the HTML comment early, and it never holds whitespace, so the marker stays one token.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote
+
+_PREFIX = "<!-- plansync:task="
+_SUFFIX = " -->"
+
+# Characters a key keeps as they are; `-` is kept too, except right after another `-`.
+_SAFE = "._~:/#+@()[]!$&'*,;="
+
+_MARKER_RE = re.compile(r"<!-- plansync:task=(\S+) -->")
+
+
+def _escape_key(key: str) -> str:
+    escaped: list[str] = []
+    previous = ""
+    for char in key:
+        if char == "-":
+            escaped.append("%2D" if previous == "-" else "-")
+        else:
+            escaped.append(quote(char, safe=_SAFE))
+        previous = char
+    return "".join(escaped)
+
+
+def task_marker(key: str) -> str:
+    """The marker for a task key, e.g. `<!-- plansync:task=FIX-006 -->`."""
+    if not key:
+        raise ValueError("a plansync marker needs a non-empty task key")
+    return f"{_PREFIX}{_escape_key(key)}{_SUFFIX}"
+
+
+def find_marker(body: str | None) -> str | None:
+    """The task key of the first plansync marker in an issue body, or None when it has none."""
+    if not body:
+        return None
+    match = _MARKER_RE.search(body)
+    if match is None:
+        return None
+    return unquote(match.group(1))
