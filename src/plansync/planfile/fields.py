@@ -1,0 +1,194 @@
+"""Task fields as plans write them: estimates, priorities, statuses, people and issue references.
+
+Every function takes plain text (see `inline.plain`) and returns None / an empty tuple when the
+text does not hold the field: a reader never guesses a value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from plansync.model import Estimate, IssueRef, Priority
+
+MINUTES_PER_HOUR = 60
+MINUTES_PER_DAY = 8 * MINUTES_PER_HOUR  # a working day
+MINUTES_PER_WEEK = 5 * MINUTES_PER_DAY  # a working week
+
+_UNITS: dict[str, int] = {}
+for _names, _factor in (
+    (("m", "min", "mins", "minute", "minutes"), 1),
+    (("h", "hr", "hrs", "hour", "hours"), MINUTES_PER_HOUR),
+    (("d", "day", "days"), MINUTES_PER_DAY),
+    (("w", "wk", "wks", "week", "weeks"), MINUTES_PER_WEEK),
+):
+    for _name in _names:
+        _UNITS[_name] = _factor
+
+_NUMBER = r"\d+(?:[.,]\d+)?"
+_UNIT = r"(?:minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|wk|w)"
+_ESTIMATE = re.compile(
+    rf"^(?P<low>{_NUMBER})\s*(?P<low_unit>{_UNIT})?"
+    rf"(?:\s*(?:-|–|—|to)\s*(?P<high>{_NUMBER}))?\s*(?P<unit>{_UNIT})$",
+    re.IGNORECASE,
+)
+_COMPOUND = re.compile(r"^(?P<hours>\d+)\s*h(?:rs?|ours?)?\s*(?P<minutes>\d+)\s*m(?:ins?)?$", re.I)
+_APPROXIMATE = re.compile(r"^(?:~|≈|approx\.?\s*|about\s+|ca\.?\s*)", re.IGNORECASE)
+_TIMEBOX = re.compile(r"^days?\s+(?P<first>\d+)(?:\s*(?:-|–|—|to)\s*(?P<last>\d+))?$", re.I)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def parse_estimate(text: str) -> Estimate | None:
+    """`90min`, `2h`, `3 days`, `1.5-2 hours`, `~2h`, `1h30m` -> Estimate; else None.
+
+    A day is 8 hours and a week 5 days (working time). For a range the upper bound is
+    `minutes` and the lower one `min_minutes`.
+    """
+    original = text.strip()
+    body = _APPROXIMATE.sub("", original.strip("`*_ ")).strip()
+    compound = _COMPOUND.match(body)
+    if compound is not None:
+        minutes = int(compound["hours"]) * MINUTES_PER_HOUR + int(compound["minutes"])
+        return Estimate(minutes=minutes, text=original)
+    match = _ESTIMATE.match(body)
+    if match is None:
+        return None
+    factor = _UNITS[match["unit"].lower()]
+    low_factor = _UNITS[match["low_unit"].lower()] if match["low_unit"] else factor
+    if match["high"] is None:
+        if match["low_unit"]:
+            return None  # `2h d` is no estimate
+        return Estimate(minutes=round(_number(match["low"]) * factor), text=original)
+    low = round(_number(match["low"]) * low_factor)
+    high = round(_number(match["high"]) * factor)
+    if high < low:
+        return None
+    return Estimate(minutes=high, text=original, min_minutes=low)
+
+
+def timebox_estimate(label: str) -> Estimate | None:
+    """`Days 1-2` -> 2 days, `Day 5` -> 1 day: the length of a time box named by its days."""
+    match = _TIMEBOX.match(label.strip())
+    if match is None:
+        return None
+    first = int(match["first"])
+    last = int(match["last"]) if match["last"] else first
+    if last < first:
+        return None
+    return Estimate(minutes=(last - first + 1) * MINUTES_PER_DAY, text=label.strip())
+
+
+_PRIORITY_WORDS: dict[str, Priority] = {
+    "blocker": Priority.BLOCKER,
+    "p0": Priority.BLOCKER,
+    "critical": Priority.CRITICAL,
+    "crit": Priority.CRITICAL,
+    "p1": Priority.CRITICAL,
+    "high": Priority.HIGH,
+    "p2": Priority.HIGH,
+    "medium": Priority.MEDIUM,
+    "med": Priority.MEDIUM,
+    "p3": Priority.MEDIUM,
+    "low": Priority.LOW,
+    "p4": Priority.LOW,
+}
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def parse_priority(text: str) -> Priority | None:
+    """`🔥 CRITICAL`, `P1`, `HIGH`, `MED`, `BLOCKER`, `P2 HIGH IMPACT (...)` -> Priority.
+
+    The first word decides; decoration before it (emoji, bold) does not count.
+    """
+    match = _WORD.search(text)
+    if match is None:
+        return None
+    return _PRIORITY_WORDS.get(match.group().lower())
+
+
+def is_priority_text(text: str) -> bool:
+    """Whether text is a priority and nothing more (a cell of a priority column)."""
+    words = _WORD.findall(text)
+    return len(words) == 1 and words[0].lower() in _PRIORITY_WORDS
+
+
+_DONE_WORDS = frozenset(
+    {"done", "complete", "completed", "closed", "finished", "shipped", "resolved", "x", "yes"}
+)
+_DONE_MARKS = ("✅", "✔", "☑", "[x]", "[X]")
+
+
+def is_done_status(text: str) -> bool:
+    """A status cell that says the task is done: `done`, `Completed`, `✅ Done`, `[x]`."""
+    stripped = text.strip()
+    if stripped.startswith(_DONE_MARKS):
+        return True
+    words = _WORD.findall(stripped)
+    return bool(words) and words[0].lower() in _DONE_WORDS
+
+
+_PEOPLE_SPLIT = re.compile(r"\s*(?:,|;|&|\+|/|\band\b)\s*")
+_LOGIN = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9._-]{0,37}[A-Za-z0-9])?$")
+_NO_ONE = frozenset({"", "-", "—", "–", "tbd", "tba", "n/a", "na", "none", "nobody", "?"})
+
+
+def parse_people(text: str) -> tuple[str, ...]:
+    """`@alice, bob` -> `("alice", "bob")`: tracker user names, `@` dropped.
+
+    A value that is not a list of user names (`Test Suite Specialist`, `Can be done in
+    parallel`) names nobody a tracker could assign, so it gives no one; so do placeholders
+    such as `TBD`.
+    """
+    parts = [p for p in _PEOPLE_SPLIT.split(text.strip()) if p]
+    if not parts or not all(_LOGIN.match(p) for p in parts):
+        return ()
+    people: list[str] = []
+    for part in parts:
+        name = part.removeprefix("@")
+        if name.lower() not in _NO_ONE and name not in people:
+            people.append(name)
+    return tuple(people)
+
+
+# `#61`, `#42-45` (a range), `group/project#12`, and GitHub / GitLab issue URLs.
+_ISSUE_URL = re.compile(
+    r"https?://(?P<host>[\w.-]+(?::\d+)?)/(?P<repo>[\w.-]+(?:/[\w.-]+)+?)(?:/-)?/issues/"
+    r"(?P<number>\d+)\b"
+)
+_ISSUE_SHORT = re.compile(
+    r"(?<![\w/#&])(?P<repo>[\w.-]+(?:/[\w.-]+)+)?#(?P<number>\d+)(?:\s*[-–]\s*#?(?P<last>\d+))?"
+    r"(?![\w-])"
+)
+_MAX_RANGE = 100
+
+
+def parse_issue_refs(text: str) -> tuple[IssueRef, ...]:
+    """Every issue reference in the text, in order, without repeats.
+
+    `#42-45` stands for #42, #43, #44 and #45. Words such as `Internal` or `Multiple` are no
+    references. A range longer than 100 issues is read as its first number only.
+    """
+    found: list[tuple[int, IssueRef]] = []
+    covered: list[tuple[int, int]] = []
+    for match in _ISSUE_URL.finditer(text):
+        covered.append(match.span())
+        ref = IssueRef(int(match["number"]), match.group(), match["repo"], match.group())
+        found.append((match.start(), ref))
+    for match in _ISSUE_SHORT.finditer(text):
+        if any(start <= match.start() < end for start, end in covered):
+            continue
+        repo = match["repo"]
+        prefix = f"{repo}#" if repo else "#"
+        first = int(match["number"])
+        last = int(match["last"]) if match["last"] else first
+        if not first <= last <= first + _MAX_RANGE:
+            last = first
+        for number in range(first, last + 1):
+            found.append((match.start(), IssueRef(number, f"{prefix}{number}", repo)))
+    refs: list[IssueRef] = []
+    for _, ref in sorted(found, key=lambda pair: pair[0]):
+        if all((r.repo, r.number) != (ref.repo, ref.number) for r in refs):
+            refs.append(ref)
+    return tuple(refs)

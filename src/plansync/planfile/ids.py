@@ -1,0 +1,123 @@
+"""Task IDs: the shapes the reader recognises, and where in a line they stand.
+
+Three kinds, from strongest to weakest:
+- `strong`: `FIX-006`, `SEC-001`, `PERSIST-004` (capitals, a hyphen, digits) and the project's
+  `extra_id_patterns`. Recognised anywhere outside code.
+- `dotted`: `maze-ph6.1.1`, `app-1.2`, `bd-a1b2` (lowercase prefix, a hyphen, then a segment
+  with digits). Recognised anywhere outside code, but a mention in prose alone never defines a task.
+- `generic`: `T12`, `M3` (one capital and digits). Only an ID where it stands as the ID of an
+  item or table row, never inside prose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+
+from plansync.planfile.rules import CompiledRules
+
+
+class IdStrength(IntEnum):
+    GENERIC = 1
+    DOTTED = 2
+    STRONG = 3
+
+
+_STRONG = re.compile(r"(?<![\w./#-])[A-Z]{2,}[A-Z0-9]*-\d+(?![\w]|-\w|\.\w)")
+_DOTTED = re.compile(
+    r"(?<![\w./#-])[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*-(?:[a-z]+\d[a-z0-9]*(?:\.\d+)*|\d+(?:\.\d+)+)"
+    r"(?![\w-]|\.\w)"
+)
+_GENERIC = re.compile(r"^[A-OQ-Z]\d{1,4}$")  # `P1`..`P4` are priorities, not IDs
+# Dependency lists may name a whole group with a wildcard: `maze-ph6.1.x`, `SEC-*`.
+_WILDCARD = re.compile(
+    r"(?<![\w./#-])(?:[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*-[a-z]*\d[a-z0-9]*(?:\.\d+)*"
+    r"|[A-Z]{2,}[A-Z0-9]*-\d*)(?:\.[x*]|\*)(?![\w-])"
+)
+
+# Capitals-hyphen-digits that are standards and versions, not tasks.
+_NOT_IDS = frozenset(
+    {
+        "AES", "CVE", "CWE", "ECMA", "ES", "GPT", "HTTP", "IEC", "IEEE", "ISO", "IPV", "MD",
+        "PEP", "RFC", "RSA", "SHA", "SSL", "TLS", "UTF", "WCAG", "COVID", "X", "TCP", "UDP",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IdMatch:
+    id: str
+    start: int
+    end: int
+    strength: IdStrength
+
+
+class IdMatcher:
+    """Finds task IDs in plain text, under one set of reader rules."""
+
+    def __init__(self, rules: CompiledRules) -> None:
+        self._extra = rules.extra_ids
+
+    def find(self, text: str) -> list[IdMatch]:
+        """Strong and dotted IDs in the text, left to right, without overlaps."""
+        found: list[IdMatch] = []
+        for pattern in self._extra:
+            found += [IdMatch(m.group(), m.start(), m.end(), IdStrength.STRONG) for m in
+                      pattern.finditer(text) if m.group()]
+        for m in _STRONG.finditer(text):
+            if m.group().split("-")[0] not in _NOT_IDS:
+                found.append(IdMatch(m.group(), m.start(), m.end(), IdStrength.STRONG))
+        found += [IdMatch(m.group(), m.start(), m.end(), IdStrength.DOTTED)
+                  for m in _DOTTED.finditer(text)]
+        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        kept: list[IdMatch] = []
+        for match in found:
+            if not kept or match.start >= kept[-1].end:
+                kept.append(match)
+        return kept
+
+    def whole(self, text: str) -> IdMatch | None:
+        """The ID the whole text is (a table cell, a bold lead), generic IDs included."""
+        token = text.strip()
+        if not token:
+            return None
+        for match in self.find(token):
+            if match.start == 0 and match.end == len(token):
+                return match
+        if _GENERIC.match(token):
+            return IdMatch(token, 0, len(token), IdStrength.GENERIC)
+        return None
+
+    def leading(self, text: str) -> IdMatch | None:
+        """The ID a line starts with (`OPS-001: ...`, `maze-ph6.1.1 - ...`, `T12: ...`).
+
+        A generic ID counts only when a separator (`:`, `-`, `.`, `)`) or the end follows it.
+        """
+        matches = self.find(text)
+        if matches and matches[0].start == 0:
+            rest = text[matches[0].end :]
+            if not rest or not rest[0].isalnum():
+                return matches[0]
+        generic = re.match(r"([A-OQ-Z]\d{1,4})(?:\s*[:.)–—-](?:\s|$)|$)", text)
+        if generic is not None:
+            token = generic.group(1)
+            return IdMatch(token, 0, len(token), IdStrength.GENERIC)
+        return None
+
+
+def dependency_ids(matcher: IdMatcher, text: str) -> tuple[str, ...]:
+    """The IDs a `Depends on:` line names, as written, wildcards (`maze-ph6.1.x`) included."""
+    found: list[tuple[int, str]] = [(m.start(), m.group()) for m in _WILDCARD.finditer(text)]
+    covered = [(start, start + len(token)) for start, token in found]
+    for match in matcher.find(text):
+        if not any(s <= match.start < e for s, e in covered):
+            found.append((match.start, match.id))
+    for generic in re.finditer(r"(?<![\w-])[A-OQ-Z]\d{1,4}(?![\w-])", text):
+        if not any(s <= generic.start() < e for s, e in covered):
+            found.append((generic.start(), generic.group()))
+    ordered: list[str] = []
+    for _, token in sorted(found):
+        if token not in ordered:
+            ordered.append(token)
+    return tuple(ordered)

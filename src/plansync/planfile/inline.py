@@ -1,0 +1,109 @@
+"""Inline markdown made plain: titles, labels and descriptions without emphasis, code marks,
+links, HTML comments or decorative emoji. Only reads text; nothing here is ever written back.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_STRONG = re.compile(r"\*\*|~~")
+_UNDERSCORE_STRONG = re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])")
+_STAR_EM = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.+?)(?<=[^\s*\\])\*(?![\w*])")
+_UNDERSCORE_EM = re.compile(r"(?<![\w_\\])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SPACES = re.compile(r"\s+")
+
+# A list item's marker and checkbox, at the start of a source line.
+LIST_MARKER = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d{1,9}[.)])(?:\s+|$)")
+CHECKBOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
+
+# `<!-- plansync: ignore -->` on a task's line leaves the task out.
+IGNORE_MARK = re.compile(r"<!--\s*plansync\s*:\s*ignore\s*-->", re.IGNORECASE)
+
+# `**Label:** value`, `**Label**: value`, `Label: value` (the label is a few words).
+_FIELD = re.compile(
+    r"^\s*(?:\*\*|__)?\s*(?P<label>[A-Za-z][A-Za-z /&-]{0,30}?)\s*(?:\*\*|__)?\s*:"
+    r"\s*(?:\*\*|__)?\s*(?P<value>.*?)\s*$"
+)
+_DECORATIVE_CATEGORIES = frozenset({"So", "Sk", "Mn", "Me", "Cf", "Co", "Cs"})
+
+
+def _is_decoration(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in _DECORATIVE_CATEGORIES
+
+
+def strip_decoration(text: str) -> str:
+    """`🔥 Fix it ⚡` -> `Fix it`: emoji and other symbols at either end are decoration."""
+    start, end = 0, len(text)
+    while start < end and _is_decoration(text[start]):
+        start += 1
+    while end > start and _is_decoration(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _plain_outside_code(text: str) -> str:
+    text = _COMMENT.sub("", text)
+    text = _BREAK.sub(" ", text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = _STRONG.sub("", text)
+    text = _UNDERSCORE_STRONG.sub(r"\1", text)
+    text = _STAR_EM.sub(r"\1", text)
+    text = _UNDERSCORE_EM.sub(r"\1", text)
+    text = _ESCAPE.sub(r"\1", text)
+    return html.unescape(text)
+
+
+@lru_cache(maxsize=8192)
+def plain(text: str) -> str:
+    """Inline markdown as the plain text a reader sees, whitespace collapsed.
+
+    Code spans keep their content verbatim (`__init__` stays), everything else loses its
+    emphasis, link and comment syntax.
+    """
+    pieces: list[str] = []
+    position = 0
+    for match in _CODE_SPAN.finditer(text):
+        pieces.append(_plain_outside_code(text[position : match.start()]))
+        pieces.append(match.group(2).strip())
+        position = match.end()
+    pieces.append(_plain_outside_code(text[position:]))
+    return _SPACES.sub(" ", "".join(pieces)).strip()
+
+
+def clean_title(text: str) -> str:
+    """A task or section title: plain text without decoration at either end."""
+    return strip_decoration(plain(text))
+
+
+def split_checkbox(text: str) -> tuple[bool | None, str]:
+    """`[x] Ship it` -> `(True, "Ship it")`; text without a checkbox -> `(None, text)`."""
+    match = CHECKBOX.match(text)
+    if match is None:
+        return None, text
+    return match.group(1) != " ", text[match.end() :]
+
+
+def strip_list_marker(line: str) -> str:
+    """A source line without its indentation, list marker and checkbox."""
+    text = LIST_MARKER.sub("", line, count=1).strip()
+    return split_checkbox(text)[1]
+
+
+def field(text: str) -> tuple[str, str] | None:
+    """`**Priority:** BLOCKER` -> `("priority", "BLOCKER")`; None when the text is no field."""
+    match = _FIELD.match(text)
+    if match is None:
+        return None
+    return match.group("label").strip().lower(), match.group("value")

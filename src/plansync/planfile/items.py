@@ -1,0 +1,290 @@
+"""List items that are tasks, and what their lines say.
+
+An item is a task when it is a checkbox (`- [ ]`, `1. [x]`), when its list sits under a
+`Tasks:` label, when it is a time box (`**Days 1-2**: ...`) inside a milestone section, or when
+its heading is one of the reader's `task_sections`. Items that start with a task ID are handled
+with the IDs (see `occurrences`). Plain bullets (`✅ ...` statements, schedules) are no tasks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from plansync.model import Estimate, Priority, TaskKind
+from plansync.planfile.fields import (
+    parse_estimate,
+    parse_issue_refs,
+    parse_people,
+    parse_priority,
+    timebox_estimate,
+)
+from plansync.planfile.ids import IdMatch, IdMatcher, dependency_ids
+from plansync.planfile.inline import (
+    IGNORE_MARK,
+    clean_title,
+    plain,
+    split_checkbox,
+    strip_decoration,
+    strip_list_marker,
+)
+from plansync.planfile.inline import (
+    field as read_field,
+)
+from plansync.planfile.rules import CompiledRules
+from plansync.planfile.sections import Sections
+from plansync.planfile.structure import Item, ListBlock, Outline, Paragraph, neighbour
+
+_TASKS_LABEL = re.compile(r"^(?:tasks?|to-?dos?|action items?)\b\s*(?:\([^)]*\))?\s*:?$", re.I)
+_TIMEBOX = re.compile(
+    r"^(?:\*\*|__)(?P<box>days?\s+\d+(?:\s*[-–—]\s*\d+)?)\s*:?\s*(?:\*\*|__)\s*:?\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_DONE_MARKS = ("✅", "✔", "☑")
+_TRAILING_GROUP = re.compile(r"\s*\(([^()]*)\)\s*$")
+_ESTIMATE_LABELS = frozenset({"estimate", "estimated", "duration", "time", "effort"})
+_PEOPLE_LABELS = frozenset({"owner", "owners", "assignee", "assignees", "lead", "assigned to"})
+_DEPENDENCY_LABELS = frozenset({"depends on", "dependencies", "dependency", "blocked by"})
+_LABEL_LABELS = frozenset({"labels", "label", "tags"})
+
+
+@dataclass
+class ItemFields:
+    """Fields a task's own lines (or its list's label) give it."""
+
+    estimate: Estimate | None = None
+    priority: Priority | None = None
+    assignees: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+    def merge(self, other: ItemFields) -> None:
+        """Fill what is still empty from `other` (own lines win over inherited ones)."""
+        self.estimate = self.estimate or other.estimate
+        self.priority = self.priority or other.priority
+        self.assignees = self.assignees or other.assignees
+        self.labels = self.labels or other.labels
+        self.depends_on = tuple(dict.fromkeys(self.depends_on + other.depends_on))
+
+
+def is_dependency_line(text: str) -> bool:
+    """`Depends on: X-1` names other tasks: its IDs are references, never definitions."""
+    parsed = read_field(text)
+    return parsed is not None and parsed[0] in _DEPENDENCY_LABELS
+
+
+def read_fields(lines: Iterable[str], matcher: IdMatcher, dependencies_only: bool) -> ItemFields:
+    """`Priority: HIGH`, `Owner: @ann`, `Estimate: 2h`, `Depends on: X-1` lines -> fields."""
+    found = ItemFields()
+    for line in lines:
+        parsed = read_field(plain(strip_list_marker(line)))
+        if parsed is None:
+            continue
+        label, value = parsed
+        value = plain(value)
+        if label in _DEPENDENCY_LABELS:
+            found.depends_on = tuple(
+                dict.fromkeys(found.depends_on + dependency_ids(matcher, value))
+            )
+        elif dependencies_only:
+            continue
+        elif label in _ESTIMATE_LABELS and found.estimate is None:
+            found.estimate = parse_estimate(value)
+        elif label == "priority" and found.priority is None:
+            found.priority = parse_priority(value)
+        elif label in _PEOPLE_LABELS and not found.assignees:
+            found.assignees = parse_people(value)
+        elif label in _LABEL_LABELS and not found.labels:
+            found.labels = tuple(t.strip() for t in value.split(",") if t.strip())
+    return found
+
+
+def split_metadata(title: str) -> tuple[str, Estimate | None, Priority | None]:
+    """`Load-test the site (P1, 2h)` -> (`Load-test the site`, 2h, critical).
+
+    The trailing group is read only when every part of it is an estimate, a priority or an
+    issue reference (plansync links a task with ` (#12)`; the reference is read from the line
+    elsewhere); `Fix regression (678ms → <500ms)` keeps its group.
+    """
+    match = _TRAILING_GROUP.search(title)
+    if match is None:
+        return title, None, None
+    estimate: Estimate | None = None
+    priority: Priority | None = None
+    for part in re.split(r"\s*[,;]\s*", match.group(1).strip()):
+        as_estimate = parse_estimate(part)
+        as_priority = parse_priority(part) if len(part.split()) == 1 else None
+        if as_estimate is not None and estimate is None:
+            estimate = as_estimate
+        elif as_priority is not None and priority is None:
+            priority = as_priority
+        elif not _is_issue_ref(part):
+            return title, None, None
+    return title[: match.start()].rstrip(), estimate, priority
+
+
+def _is_issue_ref(text: str) -> bool:
+    refs = parse_issue_refs(text)
+    return len(refs) == 1 and text.strip() in (refs[0].text, refs[0].url)
+
+
+@dataclass
+class ItemTask:
+    """A list item that is a task (or a criterion)."""
+
+    item: Item
+    kind: TaskKind
+    done: bool
+    title: str  # clean
+    lead: IdMatch | None  # the ID the item starts with
+    criterion: bool
+    ignored: bool
+    estimate: Estimate | None = None
+    priority: Priority | None = None
+    inherited: ItemFields = field(default_factory=ItemFields)
+
+
+@dataclass(frozen=True)
+class Lead:
+    """How an item's first line starts: checkbox, done mark, ID, and the text after them."""
+
+    checkbox: bool | None
+    done_mark: bool
+    id: IdMatch | None
+    titled: bool
+    rest: str  # plain text after the ID (or the whole text when there is none)
+
+
+_SEPARATOR = re.compile(r"^\s*(?:[:.)–—-]\s*)+")
+_PARENTHESISED_TITLE = re.compile(r"^\(([^()]+)\)\s*(?:[-–—:]\s*.*)?$")
+
+
+def read_lead(first_line: str, matcher: IdMatcher) -> Lead:
+    checkbox, text = split_checkbox(first_line)
+    text = plain(text)
+    stripped = strip_decoration(text)
+    done_mark = text.lstrip().startswith(_DONE_MARKS)
+    found = matcher.leading(stripped)
+    if found is None:
+        return Lead(checkbox, done_mark, None, False, stripped)
+    after = stripped[found.end :]
+    titled = bool(re.match(r"^\s*(?:[:–—-]|\()", after))
+    rest = _SEPARATOR.sub("", after)
+    parenthesised = _PARENTHESISED_TITLE.match(rest)
+    if parenthesised is not None:
+        rest = parenthesised.group(1)
+    return Lead(checkbox, done_mark, found, titled, rest.strip())
+
+
+def _is_tasks_label(text: str) -> bool:
+    return bool(_TASKS_LABEL.match(clean_title(text)))
+
+
+def tasks_label_item(outline: Outline, listing: ListBlock) -> Item | bool | None:
+    """The `- **Tasks:**` item a list hangs under; True for a `**Tasks**:` paragraph just
+    before it; None when the list is under no Tasks label."""
+    if listing.parent is not None and _is_tasks_label(listing.parent.first_line):
+        return listing.parent
+    before = neighbour(outline, listing, -1)
+    if isinstance(before, Paragraph) and _is_tasks_label(before.text.rsplit("\n", 1)[-1]):
+        return True
+    return None
+
+
+class ItemReader:
+    def __init__(
+        self, outline: Outline, sections: Sections, rules: CompiledRules, matcher: IdMatcher
+    ) -> None:
+        self.outline = outline
+        self.sections = sections
+        self.rules = rules
+        self.matcher = matcher
+        self._inherited: dict[int, ItemFields] = {}
+
+    def _kind(self, item: Item, lead: Lead) -> TaskKind | None:
+        line = item.line
+        if lead.checkbox is not None:
+            return TaskKind.CHECKBOX
+        if self.sections.in_criteria(line):
+            return None
+        numbered = TaskKind.NUMBERED_ITEM if item.ordered else TaskKind.LIST_ITEM
+        if tasks_label_item(self.outline, item.listing) is not None:
+            return numbered
+        if self.sections.milestone(line) is not None and _TIMEBOX.match(item.first_line):
+            return TaskKind.LIST_ITEM
+        if item.parent is None and self.sections.any_matches(line, self.rules.task_sections):
+            return numbered
+        return None
+
+    def inherited(self, listing: ListBlock) -> ItemFields:
+        """Fields a list's tasks take from around it: the siblings of its `Tasks:` item
+        (`**Priority:** BLOCKER`, `**Lead:** ...`) and a `Dependencies:` paragraph after it."""
+        cached = self._inherited.get(id(listing))
+        if cached is not None:
+            return cached
+        found = ItemFields()
+        label = tasks_label_item(self.outline, listing)
+        if isinstance(label, Item):
+            siblings = [i.first_line for i in label.listing.items if i is not label]
+            found = read_fields(siblings, self.matcher, dependencies_only=False)
+        after = neighbour(self.outline, listing, 1)
+        if isinstance(after, Paragraph):
+            found.merge(read_fields(after.text.split("\n"), self.matcher, dependencies_only=True))
+        self._inherited[id(listing)] = found
+        return found
+
+    def read(self, item: Item) -> ItemTask | None:
+        lead = read_lead(item.first_line, self.matcher)
+        kind = self._kind(item, lead)
+        if kind is None:
+            return None
+        criterion = self.sections.in_criteria(item.line)
+        ignored = bool(IGNORE_MARK.search(self.outline.line(item.line)))
+        estimate: Estimate | None = None
+        if lead.id is not None and not criterion:
+            text = lead.rest or lead.id.id
+        else:
+            box = _TIMEBOX.match(item.first_line)
+            if box is not None and kind is TaskKind.LIST_ITEM:
+                estimate = timebox_estimate(box["box"])
+                text = plain(box["rest"])
+            else:
+                text = strip_decoration(plain(split_checkbox(item.first_line)[1]))
+        text, in_title_estimate, priority = split_metadata(text)
+        return ItemTask(
+            item=item,
+            kind=kind,
+            done=bool(lead.checkbox) or (kind is not TaskKind.CHECKBOX and lead.done_mark),
+            title=clean_title(text) or (lead.id.id if lead.id else ""),
+            lead=None if criterion else lead.id,
+            criterion=criterion,
+            ignored=ignored,
+            estimate=estimate or in_title_estimate,
+            priority=priority,
+            inherited=self.inherited(item.listing),
+        )
+
+
+def own_lines(outline: Outline, item: Item, task_items: set[int]) -> list[str]:
+    """The source lines under an item's first line, without the items that are tasks of their
+    own (and what lies under those)."""
+    skipped: set[int] = set()
+    stack: list[Item] = list(item.children)
+    while stack:
+        child = stack.pop()
+        if id(child) in task_items:
+            skipped.update(range(child.line, child.end_line + 1))
+        else:
+            stack.extend(child.children)
+    return [
+        outline.line(number)
+        for number in range(item.line + 1, item.end_line + 1)
+        if number not in skipped
+    ]
+
+
+def description(lines: list[str]) -> str:
+    """Nested lines as plain text, one per line, without list markers and blank lines."""
+    cleaned = (plain(strip_list_marker(line)) for line in lines)
+    return "\n".join(text for text in cleaned if text)

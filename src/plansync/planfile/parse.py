@@ -1,0 +1,116 @@
+"""Planfile bytes -> PlanDocument: the one entry point of the reader. Reading never writes.
+
+The steps: decode the bytes (encoding, mojibake), read the block structure (markdown-it), the
+sections, the task tables and the task items, then every mention of a task ID, and assemble one
+task per ID or task-shaped row / item (see `assemble`, `occurrences`, `keys`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plansync.errors import PlanfileError
+from plansync.model import PlanDocument, PlanWarning
+from plansync.planfile.assemble import Assembler, outside_milestones
+from plansync.planfile.decode import DecodedPlan, decode_plan, looks_mojibaked
+from plansync.planfile.ids import IdMatcher
+from plansync.planfile.inline import clean_title
+from plansync.planfile.items import ItemReader, ItemTask
+from plansync.planfile.occurrences import OccurrenceCollector, defining
+from plansync.planfile.rules import ReaderRules, compile_rules
+from plansync.planfile.sections import read_sections
+from plansync.planfile.structure import Outline, build_outline
+from plansync.planfile.tables import TableTask, read_table
+
+__all__ = ["ReaderRules", "parse_plan", "read_plan"]
+
+
+def _encoding_warnings(decoded: DecodedPlan, outline: Outline, where: str) -> list[PlanWarning]:
+    warnings = []
+    code_page = decoded.encoding.mojibake
+    if code_page is not None:
+        warnings.append(
+            PlanWarning(
+                "mojibake",
+                f"{where}: the file is mis-encoded: its UTF-8 text was once read as {code_page} "
+                "and saved again, so characters such as emoji are stored as mojibake. plansync "
+                "reads the repaired text and leaves the bytes alone; run `plansync check "
+                f"--fix-encoding {where}` to repair the file itself.",
+            )
+        )
+    if looks_mojibaked(decoded.text):
+        line = next(
+            (n for n, text in enumerate(outline.lines, start=1) if looks_mojibaked(text)), None
+        )
+        warnings.append(
+            PlanWarning(
+                "mojibake-partial",
+                f"{where}:{line}: this text still looks mis-encoded and was not repaired (only "
+                "part of the file is double-encoded, so no whole-file repair applies). Retype "
+                "the damaged characters in an editor that saves UTF-8.",
+                line,
+            )
+        )
+    return warnings
+
+
+def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> PlanDocument:
+    """Read a planfile's bytes. `path` names the file in the document and in messages.
+
+    Raises PlanfileError when the bytes are not UTF-8 (nor repairable mojibake) and ConfigError
+    when a steering rule's pattern is not a valid regular expression.
+    """
+    compiled = compile_rules(rules if rules is not None else ReaderRules())
+    where = str(path)
+    decoded = decode_plan(raw, path)
+    outline = build_outline(decoded.text)
+    sections = read_sections(outline, compiled)
+    matcher = IdMatcher(compiled)
+    warnings = _encoding_warnings(decoded, outline, where)
+
+    rows: list[TableTask] = []
+    for table in outline.tables:
+        table_rows, table_warnings = read_table(table, matcher, where)
+        rows += table_rows
+        warnings += table_warnings
+
+    reader = ItemReader(outline, sections, compiled, matcher)
+    item_tasks: dict[int, ItemTask] = {}
+    for item in outline.items:
+        task = reader.read(item)
+        if task is not None:
+            item_tasks[id(item)] = task
+
+    occurrences = OccurrenceCollector(outline, sections, matcher, item_tasks).collect(rows)
+    assembler = Assembler(outline, sections, compiled, matcher, where)
+    drafts = assembler.drafts(rows, item_tasks, occurrences, defining(occurrences))
+    tasks = assembler.tasks(drafts)
+    warnings += assembler.warnings
+    outside = outside_milestones(tasks, where)
+    if outside is not None:
+        warnings.append(outside)
+
+    title = next((clean_title(h.text) for h in outline.headings if h.level == 1), None)
+    return PlanDocument(
+        path=path,
+        title=title or None,
+        encoding=decoded.encoding,
+        sections=sections.sections,
+        tasks=tasks,
+        warnings=tuple(sorted(warnings, key=lambda w: (w.line or 0))),
+    )
+
+
+def read_plan(path: Path, rules: ReaderRules | None = None) -> PlanDocument:
+    """Read the planfile at `path`. Opens it read-only: its bytes and mtime never change."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise PlanfileError(f"{path}: no such planfile. Check the path and try again.") from exc
+    except IsADirectoryError as exc:
+        raise PlanfileError(f"{path}: is a folder; expected a planfile (.md).") from exc
+    except OSError as exc:
+        raise PlanfileError(
+            f"{path}: the planfile cannot be read ({exc.strerror}). Check its permissions."
+        ) from exc
+    return parse_plan(raw, path, rules)

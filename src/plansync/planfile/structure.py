@@ -1,0 +1,241 @@
+"""The block structure of a planfile, read with markdown-it: headings, list items, paragraphs,
+tables and code, each with its 1-based source lines. Markdown is never rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from plansync.planfile.lines import split_text_lines
+
+# Block structure only: inline tokens keep their source text; nothing is rendered.
+_MARKDOWN = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
+# plansync's own blocks (the summary) sit between whole-line markers `<!-- plansync:NAME -->`
+# and `<!-- /plansync:NAME -->`; what plansync writes there holds no tasks.
+_BLOCK_BEGIN = re.compile(r"^\s*<!--\s*plansync:([\w-]+)\s*-->\s*$")
+_BLOCK_END = re.compile(r"^\s*<!--\s*/plansync:([\w-]+)\s*-->\s*$")
+
+
+@dataclass(eq=False)
+class Heading:
+    line: int
+    level: int
+    text: str  # inline markdown
+
+
+@dataclass(eq=False)
+class Paragraph:
+    line: int
+    end_line: int
+    text: str  # inline markdown, one source line per text line
+    item: Item | None  # the list item it belongs to, if any
+
+
+@dataclass(eq=False)
+class Other:
+    """A block the reader does not look into (code, HTML, rule): it separates its neighbours."""
+
+    line: int
+    end_line: int
+
+
+@dataclass(eq=False)
+class TableRow:
+    line: int
+    cells: list[str]  # inline markdown of each cell, as many as the header has
+
+
+@dataclass(eq=False)
+class Table:
+    line: int
+    end_line: int
+    header: list[str]
+    rows: list[TableRow]
+
+
+@dataclass(eq=False)
+class Item:
+    """One list item. `text` is its first paragraph (inline markdown), `''` when it has none."""
+
+    line: int
+    end_line: int
+    ordered: bool
+    parent: Item | None
+    listing: ListBlock
+    text: str = ""
+    blocks: list[Block] = field(default_factory=list)
+    children: list[Item] = field(default_factory=list)
+
+    @property
+    def first_line(self) -> str:
+        return self.text.split("\n", 1)[0]
+
+
+@dataclass(eq=False)
+class ListBlock:
+    line: int
+    end_line: int
+    ordered: bool
+    parent: Item | None
+    items: list[Item] = field(default_factory=list)
+
+
+Block = Heading | Paragraph | Table | ListBlock | Other
+
+
+@dataclass
+class Outline:
+    lines: list[str]  # source lines without their endings; lines[0] is line 1
+    blocks: list[Block] = field(default_factory=list)  # top level, in order
+    headings: list[Heading] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    # id(block) -> (its container, its index there), so neighbours are found in O(1)
+    positions: dict[int, tuple[list[Block], int]] = field(default_factory=dict)
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+    def last_filled(self, start: int, end: int) -> int:
+        """The last non-blank line in `start..end` (both 1-based, inclusive), at least start."""
+        while end > start and not self.line(end).strip():
+            end -= 1
+        return end
+
+
+def _own_block_lines(lines: list[str]) -> set[int]:
+    """1-based lines inside plansync's own marker blocks (the markers included)."""
+    inside: set[int] = set()
+    begin: tuple[int, str] | None = None
+    for number, text in enumerate(lines, start=1):
+        opening = _BLOCK_BEGIN.match(text)
+        closing = _BLOCK_END.match(text)
+        if begin is None and opening is not None:
+            begin = (number, opening.group(1))
+        elif begin is not None and closing is not None and closing.group(1) == begin[1]:
+            inside.update(range(begin[0], number + 1))
+            begin = None
+    return inside
+
+
+def _blank_out(raw_lines: list[str], skip: set[int]) -> str:
+    """The text with the skipped lines emptied (their endings kept): line numbers stay put."""
+    return "".join(
+        line[len(line.rstrip("\r\n")) :] if number in skip else line
+        for number, line in enumerate(raw_lines, start=1)
+    )
+
+
+class _Builder:
+    def __init__(self, outline: Outline) -> None:
+        self.outline = outline
+        self.containers: list[list[Block]] = [outline.blocks]
+        self.items: list[Item] = []
+        self.lists: list[ListBlock] = []
+
+    def span(self, token: Token) -> tuple[int, int]:
+        assert token.map is not None  # block tokens that open a block always carry a map
+        start, end = token.map[0] + 1, token.map[1]
+        return start, self.outline.last_filled(start, max(start, end))
+
+    def add(self, block: Block) -> None:
+        container = self.containers[-1]
+        self.outline.positions[id(block)] = (container, len(container))
+        container.append(block)
+
+    def table(self, tokens: list[Token], index: int) -> int:
+        start, end = self.span(tokens[index])
+        table = Table(start, end, [], [])
+        row: TableRow | None = None
+        in_head = False
+        index += 1
+        while tokens[index].type != "table_close":
+            token = tokens[index]
+            if token.type == "thead_open":
+                in_head = True
+            elif token.type == "thead_close":
+                in_head = False
+            elif token.type == "tr_open":
+                row = TableRow(self.span(token)[0], [])
+            elif token.type == "inline" and row is not None:
+                row.cells.append(token.content)
+            elif token.type == "tr_close" and row is not None:
+                if in_head:
+                    table.header = row.cells
+                else:
+                    table.rows.append(row)
+                row = None
+            index += 1
+        self.outline.tables.append(table)
+        self.add(table)
+        return index
+
+    def walk(self, tokens: list[Token]) -> None:
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            kind = token.type
+            if kind == "heading_open":
+                heading = Heading(self.span(token)[0], int(token.tag[1]), tokens[index + 1].content)
+                self.outline.headings.append(heading)
+                self.add(heading)
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                start, end = self.span(token)
+                parent = self.items[-1] if self.items else None
+                block = ListBlock(start, end, kind == "ordered_list_open", parent)
+                self.add(block)
+                self.lists.append(block)
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self.lists.pop()
+            elif kind == "list_item_open":
+                start, end = self.span(token)
+                owner = self.lists[-1]
+                parent = self.items[-1] if self.items else None
+                item = Item(start, end, owner.ordered, parent, owner)
+                owner.items.append(item)
+                if parent is not None:
+                    parent.children.append(item)
+                self.outline.items.append(item)
+                self.items.append(item)
+                self.containers.append(item.blocks)
+            elif kind == "list_item_close":
+                self.items.pop()
+                self.containers.pop()
+            elif kind == "paragraph_open":
+                start, end = self.span(token)
+                holder = self.items[-1] if self.items else None
+                text = tokens[index + 1].content
+                if holder is not None and not holder.blocks and start == holder.line:
+                    holder.text = text
+                paragraph = Paragraph(start, end, text, holder)
+                self.outline.paragraphs.append(paragraph)
+                self.add(paragraph)
+            elif kind == "table_open":
+                index = self.table(tokens, index)
+            elif kind in ("fence", "code_block", "html_block", "hr"):
+                self.add(Other(*self.span(token)))
+            index += 1
+
+
+def build_outline(text: str) -> Outline:
+    """Read the block structure of decoded planfile text."""
+    raw_lines = split_text_lines(text)
+    lines = [line.rstrip("\r\n") for line in raw_lines]
+    outline = Outline(lines)
+    skipped = _own_block_lines(lines)
+    source = _blank_out(raw_lines, skipped) if skipped else text
+    _Builder(outline).walk(_MARKDOWN.parse(source))
+    return outline
+
+
+def neighbour(outline: Outline, block: Block, step: int) -> Block | None:
+    """The block just before (`step=-1`) or after (`step=1`) `block` in its container (the
+    document or a list item)."""
+    container, position = outline.positions[id(block)]
+    other = position + step
+    return container[other] if 0 <= other < len(container) else None

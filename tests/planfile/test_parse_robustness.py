@@ -1,0 +1,60 @@
+"""Any text is read without crashing, and what is read points at real lines of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from plansync.planfile.lines import split_text_lines
+from plansync.planfile.parse import parse_plan
+
+_PIECES = [
+    "# Phase 1",
+    "## Week 2: Build",
+    "### Definition of Done",
+    "- [ ] task",
+    "- [x] done task",
+    "  - nested detail",
+    "1. numbered",
+    "- **Tasks:**",
+    "  1. team task",
+    "- **Days 1-2**: time box",
+    "- **OPS-001**: CI",
+    "- `maze-ph1.2` - dotted",
+    "**Dependencies**: Config (maze-ph1.x)",
+    "| # | Task | Time |",
+    "|---|---|---|",
+    "| 1 | row | 1h |",
+    "| T1 | row | 2h |",
+    "```",
+    "    code",
+    "> quoted - [ ] item",
+    "<!-- plansync:summary -->",
+    "<!-- /plansync:summary -->",
+    "<!-- plansync: ignore -->",
+    "FIX-006 in prose",
+    "",
+    "\t- [ ] tab",
+    "✅ done",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(_PIECES) | st.text(max_size=20), max_size=30),
+    ending=st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_any_text_reads_and_points_at_its_lines(lines: list[str], ending: str) -> None:
+    text = ending.join(lines)
+    document = parse_plan(text.encode("utf-8"), Path("plan.md"))
+    count = len(split_text_lines(text))
+    keys = [t.key for t in document.tasks]
+    assert len(keys) == len(set(keys))
+    for task in document.tasks:
+        assert 1 <= task.line <= task.end_line
+        assert task.title
+    for section in document.sections:
+        assert 1 <= section.line <= section.end_line
+    assert all(t.end_line <= count for t in document.tasks)
