@@ -1,0 +1,205 @@
+"""Command line: parse arguments, call the library, print. No logic of its own."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from plansync import __version__
+from plansync.check_report import document_to_json, print_document
+from plansync.config import load_config, rules_for
+from plansync.errors import PlansyncError
+from plansync.fileio import atomic_write
+from plansync.planfile.decode import decode_plan, repair_encoding
+from plansync.planfile.parse import parse_plan
+
+PLAN_SUFFIXES = (".md", ".markdown", ".txt")
+
+app = typer.Typer(
+    name="plansync",
+    help="Keep markdown execution plans and GitHub / GitLab issues in step.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Piped output gets room for the task tables instead of Rich's 80-column default.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"plansync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Keep markdown execution plans and GitHub / GitLab issues in step."""
+
+
+def _plan_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for its plan files (.md, .markdown, .txt), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in PLAN_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Plan files, or folders of them (.md, .markdown, .txt).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when there are warnings.")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="PLANSYNC_CONFIG",
+            help="Config file whose [reader] rules steer the reader "
+            "(default: config/plansync.toml when it exists).",
+        ),
+    ] = None,
+    fix_encoding: Annotated[
+        bool,
+        typer.Option(
+            "--fix-encoding",
+            help="Repair mis-encoded (double-encoded) files: show the diff, then ask before "
+            "writing.",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --fix-encoding: write without asking.")
+    ] = False,
+) -> None:
+    """Show the milestones and tasks plansync reads in plan files. Never changes them
+    (except --fix-encoding, on request)."""
+    try:
+        cfg = load_config(config)
+    except PlansyncError as exc:
+        raise _fail(str(exc)) from exc
+    files = _plan_paths(paths)
+    if not files:
+        raise _fail("no plan files found in " + ", ".join(str(p) for p in paths))
+    if fix_encoding:
+        raise typer.Exit(_fix_encodings(files, yes))
+
+    documents = []
+    unreadable = 0
+    for path in files:
+        try:
+            documents.append(parse_plan(_read_bytes(path), path, rules_for(cfg, path)))
+        except PlansyncError as exc:
+            unreadable += 1
+            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    if as_json:
+        print(json.dumps({"files": [document_to_json(d) for d in documents]}, indent=2,
+                         ensure_ascii=False))
+    else:
+        for document in documents:
+            print_document(out, document)
+    if unreadable:
+        raise typer.Exit(2)
+    if strict and any(d.warnings for d in documents):
+        raise typer.Exit(1)
+
+
+def _read_bytes(path: Path) -> bytes:
+    from plansync.errors import PlanfileError
+
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise PlanfileError(f"{path}: no such file. Check the path and try again.") from exc
+    except IsADirectoryError as exc:
+        raise PlanfileError(f"{path}: is a folder, expected a plan file.") from exc
+    except OSError as exc:
+        raise PlanfileError(f"{path}: cannot be read ({exc.strerror}).") from exc
+
+
+def _fix_encodings(files: list[Path], yes: bool) -> int:
+    """Repair each mis-encoded file after showing its diff. Returns the exit code."""
+    code = 0
+    for path in files:
+        try:
+            raw = _read_bytes(path)
+            decoded = decode_plan(raw, path)
+        except PlansyncError as exc:
+            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            code = 2
+            continue
+        if decoded.encoding.mojibake is None:
+            out.print(f"{path}: encoding is fine ({decoded.encoding.detected}), nothing to repair.")
+            continue
+        repaired = repair_encoding(raw)
+        diff = difflib.unified_diff(
+            raw.decode("utf-8").splitlines(keepends=True),
+            repaired.decode("utf-8").splitlines(keepends=True),
+            fromfile=f"{path} (as stored)",
+            tofile=f"{path} (repaired from {decoded.encoding.mojibake} double-encoding)",
+        )
+        sys.stdout.writelines(diff)
+        if not yes and not (sys.stdin.isatty() and typer.confirm(f"Write the repaired {path}?")):
+            out.print(f"{path}: left unchanged.")
+            continue
+        atomic_write(path, repaired)
+        out.print(f"{path}: repaired.")
+    return code
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    repo: Annotated[
+        list[str] | None,
+        typer.Option("--repo", help="Repository to create (owner/name); repeatable."),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="JSON file to load the state from and save it to."),
+    ] = None,
+) -> None:
+    """Run the local sandbox tracker (GitHub REST under /api/v3, GitLab v4 under /api/v4) in
+    the foreground until Ctrl-C."""
+    from plansync.trackers.sandbox import SandboxServer
+
+    server = SandboxServer(repos=tuple(repo or ("demo/plans",)), port=port, state_file=state)
+    try:
+        server.start()
+    except OSError as exc:
+        raise _fail(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port.")
+    out.print(f"sandbox listening on {server.url}")
+    out.print(f"  GitHub API: {server.github_api_url}   (PyGithub base_url)")
+    out.print(f"  GitLab API: {server.gitlab_url}/api/v4   (python-gitlab url: {server.gitlab_url})")
+    out.print(f"  state: {server.url}/_sandbox/state   requests: {server.url}/_sandbox/requests")
+    out.print("Press Ctrl-C to stop.")
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            server.wait(3600)
+    server.stop()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,96 @@
+"""Config loading: steering rules from TOML, per-file globs, and one clear error per mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plansync.config import load_config, rules_for
+from plansync.errors import ConfigError
+from plansync.planfile.rules import ReaderRules
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config" / "plansync.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestLoading:
+    def test_no_file_and_no_default_gives_builtin_rules(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.chdir(tmp_path)
+        config = load_config(None)
+        assert config.source is None
+        assert rules_for(config, tmp_path / "plan.md") == ReaderRules()
+
+    def test_default_location_is_used_when_present(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        write(tmp_path, "[reader]\nextra_id_patterns = ['WEB-\\d+']\n")
+        monkeypatch.chdir(tmp_path)
+        config = load_config(None)
+        assert config.source == Path("config/plansync.toml")
+        assert rules_for(config, tmp_path / "a.md").extra_id_patterns == (r"WEB-\d+",)
+
+    def test_root_is_relative_to_the_config_file(self, tmp_path: Path) -> None:
+        config = load_config(write(tmp_path, 'root = ".."\n'))
+        assert config.root == tmp_path.resolve()
+
+    def test_the_example_config_loads(self) -> None:
+        example = Path(__file__).resolve().parents[1] / "config" / "plansync.toml"
+        config = load_config(example)
+        assert config.reader.files, "the example shows a per-file rule"
+
+
+class TestPerFileRules:
+    def test_matching_glob_overrides_reader_defaults(self, tmp_path: Path) -> None:
+        path = write(
+            tmp_path,
+            'root = ".."\n'
+            "[reader]\ntask_sections = ['^Backlog']\n"
+            "[[reader.files]]\nglob = 'plans/*.md'\ntask_sections = ['^Next steps']\n"
+            "sync_criteria = true\n",
+        )
+        config = load_config(path)
+        inside = rules_for(config, tmp_path / "plans" / "q1.md")
+        outside = rules_for(config, tmp_path / "notes" / "q1.md")
+        assert inside.task_sections == ("^Next steps",)
+        assert inside.sync_criteria is True
+        assert outside.task_sections == ("^Backlog",)
+        assert outside.sync_criteria is False
+
+
+class TestErrors:
+    def test_missing_explicit_file_names_it(self, tmp_path: Path) -> None:
+        with pytest.raises(ConfigError, match=r"nope\.toml: config file not found"):
+            load_config(tmp_path / "nope.toml")
+
+    def test_bad_toml_names_the_file(self, tmp_path: Path) -> None:
+        path = write(tmp_path, "[reader\n")
+        with pytest.raises(ConfigError, match=r"plansync\.toml: not valid TOML"):
+            load_config(path)
+
+    def test_unknown_key_is_named(self, tmp_path: Path) -> None:
+        path = write(tmp_path, "[reader]\nmilestone_pattern = ['x']\n")
+        with pytest.raises(ConfigError) as caught:
+            load_config(path)
+        message = str(caught.value)
+        assert "plansync.toml" in message
+        assert "`reader.milestone_pattern` is not a known setting" in message
+
+    def test_invalid_regex_is_named_with_the_key(self, tmp_path: Path) -> None:
+        path = write(tmp_path, "[[reader.files]]\nglob = '*.md'\nextra_id_patterns = ['(']\n")
+        with pytest.raises(ConfigError) as caught:
+            load_config(path)
+        message = str(caught.value)
+        assert "`reader.files[0].extra_id_patterns`" in message
+        assert "not a valid regular expression" in message
+
+    def test_wrong_type_says_what_was_expected(self, tmp_path: Path) -> None:
+        path = write(tmp_path, "[reader]\ntask_sections = 'Backlog'\n")
+        with pytest.raises(ConfigError, match=r"`reader\.task_sections`: .*list"):
+            load_config(path)
