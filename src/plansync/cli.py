@@ -72,7 +72,9 @@ def check(
         list[Path], typer.Argument(help="Plan files, or folders of them (.md, .markdown, .txt).")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when there are warnings.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when there are warnings.")
+    ] = False,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -169,6 +171,9 @@ def _fix_encodings(files: list[Path], yes: bool) -> int:
     return code
 
 
+FAULT_KINDS = ("500", "502", "429", "drop", "timeout")
+
+
 @app.command()
 def sandbox(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
@@ -180,19 +185,61 @@ def sandbox(
         Path | None,
         typer.Option("--state", help="JSON file to load the state from and save it to."),
     ] = None,
+    secondary_limit: Annotated[
+        int | None,
+        typer.Option(help="Answer 403 + Retry-After past this many creates a minute (GitHub's "
+                     "secondary limit)."),
+    ] = None,
+    primary_limit: Annotated[
+        int | None,
+        typer.Option(help="Requests per window and user before the primary rate limit answers."),
+    ] = None,
+    fail_request: Annotated[
+        int | None, typer.Option(help="Fail the Nth API request (1-based).")
+    ] = None,
+    fail_every: Annotated[int | None, typer.Option(help="Fail every Nth API request.")] = None,
+    fail_with: Annotated[
+        str, typer.Option(help="How a failed request fails: " + ", ".join(FAULT_KINDS) + ".")
+    ] = "500",
+    fail_methods: Annotated[
+        str, typer.Option(help="Only count these methods, comma-separated (e.g. POST,PATCH).")
+    ] = "",
+    fail_after_write: Annotated[
+        bool, typer.Option(help="Apply the write first, then fail the answer (an unclear failure).")
+    ] = False,
 ) -> None:
     """Run the local sandbox tracker (GitHub REST under /api/v3, GitLab v4 under /api/v4) in
-    the foreground until Ctrl-C."""
+    the foreground until Ctrl-C. Faults and limits can also be set later through
+    POST /_sandbox/faults."""
     from plansync.trackers.sandbox import SandboxServer
+    from plansync.trackers.sandbox.limits import LimitConfig
 
-    server = SandboxServer(repos=tuple(repo or ("demo/plans",)), port=port, state_file=state)
+    if fail_with not in FAULT_KINDS:
+        raise _fail(f"--fail-with {fail_with!r}: expected one of {', '.join(FAULT_KINDS)}.")
+    try:
+        limits = LimitConfig(primary=primary_limit, secondary=secondary_limit)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    server = SandboxServer(
+        repos=tuple(repo or ("demo/plans",)), port=port, state_file=state, limits=limits
+    )
+    if fail_request is not None or fail_every is not None:
+        server.store.faults.fail(
+            fail_with,
+            nth=fail_request,
+            every=fail_every,
+            methods=[m.strip() for m in fail_methods.split(",") if m.strip()],
+            when="after" if fail_after_write else "before",
+        )
     try:
         server.start()
     except OSError as exc:
-        raise _fail(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port.")
+        raise _fail(
+            f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port."
+        ) from exc
     out.print(f"sandbox listening on {server.url}")
     out.print(f"  GitHub API: {server.github_api_url}   (PyGithub base_url)")
-    out.print(f"  GitLab API: {server.gitlab_url}/api/v4   (python-gitlab url: {server.gitlab_url})")
+    out.print(f"  GitLab API: {server.gitlab_url}/api/v4   (python-gitlab url: {server.url})")
     out.print(f"  state: {server.url}/_sandbox/state   requests: {server.url}/_sandbox/requests")
     out.print("Press Ctrl-C to stop.")
     with contextlib.suppress(KeyboardInterrupt):

@@ -130,7 +130,7 @@ class PlanDocument:
 
     @property
     def milestones(self) -> tuple[Section, ...]:
-        """Milestone sections that hold at least one task: the ones that map to tracker milestones."""
+        """Milestone sections holding at least one task: those that map to tracker milestones."""
         used = {t.milestone for t in self.tasks if not t.criterion}
         return tuple(s for s in self.sections if s.is_milestone and s.title in used)
 
