@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +19,7 @@ from plansync.config import load_config, rules_for
 from plansync.errors import PlansyncError
 from plansync.fileio import atomic_write
 from plansync.planfile.decode import decode_plan, repair_encoding
-from plansync.planfile.parse import parse_plan
+from plansync.planfile.parse import read_plan, read_plan_bytes
 
 PLAN_SUFFIXES = (".md", ".markdown", ".txt")
 
@@ -29,8 +30,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Piped output gets room for the task tables instead of Rich's 80-column default.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+# Piped output gets room for the task tables instead of Rich's 80-column default (COLUMNS wins).
+_PIPE_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+out = Console(highlight=False, width=_PIPE_WIDTH)
 err = Console(stderr=True, highlight=False)
 
 
@@ -112,7 +114,7 @@ def check(
     unreadable = 0
     for path in files:
         try:
-            documents.append(parse_plan(_read_bytes(path), path, rules_for(cfg, path)))
+            documents.append(read_plan(path, rules_for(cfg, path)))
         except PlansyncError as exc:
             unreadable += 1
             err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
@@ -128,25 +130,12 @@ def check(
         raise typer.Exit(1)
 
 
-def _read_bytes(path: Path) -> bytes:
-    from plansync.errors import PlanfileError
-
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise PlanfileError(f"{path}: no such file. Check the path and try again.") from exc
-    except IsADirectoryError as exc:
-        raise PlanfileError(f"{path}: is a folder, expected a plan file.") from exc
-    except OSError as exc:
-        raise PlanfileError(f"{path}: cannot be read ({exc.strerror}).") from exc
-
-
 def _fix_encodings(files: list[Path], yes: bool) -> int:
     """Repair each mis-encoded file after showing its diff. Returns the exit code."""
     code = 0
     for path in files:
         try:
-            raw = _read_bytes(path)
+            raw = read_plan_bytes(path)
             decoded = decode_plan(raw, path)
         except PlansyncError as exc:
             err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)

@@ -22,7 +22,7 @@ from plansync.planfile.sections import read_sections
 from plansync.planfile.structure import Outline, build_outline
 from plansync.planfile.tables import TableTask, read_table
 
-__all__ = ["ReaderRules", "parse_plan", "read_plan"]
+__all__ = ["ReaderRules", "parse_plan", "read_plan", "read_plan_bytes"]
 
 
 def _encoding_warnings(decoded: DecodedPlan, outline: Outline, where: str) -> list[PlanWarning]:
@@ -101,10 +101,10 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
     )
 
 
-def read_plan(path: Path, rules: ReaderRules | None = None) -> PlanDocument:
-    """Read the planfile at `path`. Opens it read-only: its bytes and mtime never change."""
+def read_plan_bytes(path: Path) -> bytes:
+    """A planfile's bytes, opened read-only; PlanfileError naming the file when it cannot be."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError as exc:
         raise PlanfileError(f"{path}: no such planfile. Check the path and try again.") from exc
     except IsADirectoryError as exc:
@@ -113,4 +113,8 @@ def read_plan(path: Path, rules: ReaderRules | None = None) -> PlanDocument:
         raise PlanfileError(
             f"{path}: the planfile cannot be read ({exc.strerror}). Check its permissions."
         ) from exc
-    return parse_plan(raw, path, rules)
+
+
+def read_plan(path: Path, rules: ReaderRules | None = None) -> PlanDocument:
+    """Read the planfile at `path`. Opens it read-only: its bytes and mtime never change."""
+    return parse_plan(read_plan_bytes(path), path, rules)
