@@ -1,0 +1,104 @@
+"""Per-tracker config models and open_tracker: validation, tokens from the environment only,
+and a tracker that really works against the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from plansync.errors import AuthenticationError, ConfigError
+from plansync.tracker_config import GitHubTrackerConfig, GitLabTrackerConfig, TrackerConfig
+from plansync.trackers.base import IssueDraft
+from plansync.trackers.factory import open_tracker
+from plansync.trackers.pacing import reset_pacers
+
+ADAPTER: TypeAdapter[GitHubTrackerConfig | GitLabTrackerConfig] = TypeAdapter(TrackerConfig)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pacers() -> None:
+    reset_pacers()
+
+
+class TestValidation:
+    def test_kind_selects_the_model_and_defaults(self) -> None:
+        github = ADAPTER.validate_python({"kind": "github", "repo": "acme/site"})
+        gitlab = ADAPTER.validate_python({"kind": "gitlab", "repo": "group/sub/project"})
+        assert isinstance(github, GitHubTrackerConfig)
+        assert (github.base_url, github.token_env) == ("https://api.github.com", "GITHUB_TOKEN")
+        assert isinstance(gitlab, GitLabTrackerConfig)
+        assert (gitlab.url, gitlab.token_env) == ("https://gitlab.com", "GITLAB_TOKEN")
+        assert gitlab.notes_pacing.per_minute == 60
+
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            ({"kind": "github", "repo": "nope"}, "expected owner/name"),
+            ({"kind": "gitlab", "repo": "project"}, "expected group/project"),
+            (
+                {"kind": "github", "repo": "a/b", "base_url": "ghe.example.com/api/v3"},
+                "https://HOST/api/v3",
+            ),
+            ({"kind": "gitlab", "repo": "g/p", "url": "gitlab.example.com"}, "https://HOST"),
+            ({"kind": "github", "repo": "a/b", "app_id": 1}, "app_id, private_key_file and"),
+            ({"kind": "github", "repo": "a/b", "token": "ghp_x"}, "Extra inputs"),
+            ({"kind": "jira", "repo": "a/b"}, "github"),
+        ],
+    )
+    def test_mistakes_are_named(self, data: dict[str, Any], message: str) -> None:
+        with pytest.raises(ValidationError, match=message):
+            ADAPTER.validate_python(data)
+
+
+class TestTokens:
+    def test_missing_variable_names_it_and_the_repo(self) -> None:
+        config = GitHubTrackerConfig(repo="acme/site", token_env="ACME_TOKEN")
+        with pytest.raises(ConfigError, match=r"acme/site: the environment variable ACME_TOKEN"):
+            open_tracker(config, environ={})
+
+    def test_token_is_a_secret(self) -> None:
+        token = GitLabTrackerConfig(repo="g/p").token({"GITLAB_TOKEN": "glpat-s3cret"})
+        assert "s3cret" not in repr(token)
+        assert "s3cret" not in str(token)
+        assert token.get_secret_value() == "glpat-s3cret"
+
+    def test_unreadable_app_key_is_a_clear_error(self, tmp_path: Path) -> None:
+        config = GitHubTrackerConfig(
+            repo="a/b", app_id=1, installation_id=2, private_key_file=tmp_path / "app.pem"
+        )
+        with pytest.raises(ConfigError, match=r"app\.pem: the GitHub App private key for a/b"):
+            open_tracker(config, environ={})
+
+
+class TestOpensWorkingTrackers:
+    def test_github_from_config(self, sandbox: Any) -> None:
+        config = GitHubTrackerConfig(
+            repo="demo/plans", base_url=sandbox.github_api_url, pacing={"enabled": False}
+        )
+        tracker = open_tracker(config, environ={"GITHUB_TOKEN": "as:alice"})
+        issue = tracker.create_issue(IssueDraft(title="from config"))
+        assert sandbox.store.issue("demo/plans", issue.number).author == "alice"
+
+    def test_gitlab_from_config(self, sandbox: Any) -> None:
+        config = GitLabTrackerConfig(
+            repo="demo/plans",
+            url=sandbox.gitlab_url,
+            token_env="DEMO_GITLAB",
+            pacing={"enabled": False},
+            notes_pacing={"enabled": False},
+        )
+        tracker = open_tracker(config, environ={"DEMO_GITLAB": "t"})
+        issue = tracker.create_issue(IssueDraft(title="from config"))
+        assert sandbox.store.issue("demo/plans", issue.number).title == "from config"
+
+    def test_refused_token_from_the_environment(self, sandbox: Any) -> None:
+        config = GitHubTrackerConfig(
+            repo="demo/plans", base_url=sandbox.github_api_url, pacing={"enabled": False}
+        )
+        tracker = open_tracker(config, environ={"GITHUB_TOKEN": "bad-token"})
+        with pytest.raises(AuthenticationError, match="demo/plans") as caught:
+            tracker.get_issue(1)
+        assert "bad-token" not in str(caught.value)
