@@ -73,10 +73,32 @@ def test_secondary_limit_flag(sandbox_process: str) -> None:
     assert int(caught.value.headers["retry-after"]) > 0
 
 
-def test_bad_fault_kind_is_a_clear_error() -> None:
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--fail-every", "2", "--fail-with", "503"], "--fail-with '503'"),
+        (["--repo", "noslash"], "'noslash' must look like 'owner/name'"),
+        (["--fail-request", "0"], "must be >= 1"),
+        (["--secondary-limit", "-1"], "secondary"),
+    ],
+)
+def test_bad_flags_are_one_clear_error(flags: list[str], message: str) -> None:
     result = subprocess.run(
-        [str(PLANSYNC), "sandbox", "--port", "0", "--fail-every", "2", "--fail-with", "503"],
+        [str(PLANSYNC), "sandbox", "--port", "0", *flags],
         capture_output=True, text=True, timeout=30,
     )
     assert result.returncode == 2
-    assert "--fail-with '503'" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreadable_state_file_is_one_clear_error(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text("not json", encoding="utf-8")
+    result = subprocess.run(
+        [str(PLANSYNC), "sandbox", "--port", "0", "--state", str(state)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert str(state) in result.stderr
+    assert state.read_text(encoding="utf-8") == "not json", "a bad state file is never overwritten"

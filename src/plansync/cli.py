@@ -206,20 +206,22 @@ def sandbox(
     if fail_with not in FAULT_KINDS:
         raise _fail(f"--fail-with {fail_with!r}: expected one of {', '.join(FAULT_KINDS)}.")
     try:
-        limits = LimitConfig(primary=primary_limit, secondary=secondary_limit)
-    except ValueError as exc:
-        raise _fail(str(exc)) from exc
-    server = SandboxServer(
-        repos=tuple(repo or ("demo/plans",)), port=port, state_file=state, limits=limits
-    )
-    if fail_request is not None or fail_every is not None:
-        server.store.faults.fail(
-            fail_with,
-            nth=fail_request,
-            every=fail_every,
-            methods=[m.strip() for m in fail_methods.split(",") if m.strip()],
-            when="after" if fail_after_write else "before",
+        server = SandboxServer(
+            repos=tuple(repo or ("demo/plans",)),
+            port=port,
+            state_file=state,
+            limits=LimitConfig(primary=primary_limit, secondary=secondary_limit),
         )
+        if fail_request is not None or fail_every is not None:
+            server.store.faults.fail(
+                fail_with,
+                nth=fail_request,
+                every=fail_every,
+                methods=[m.strip() for m in fail_methods.split(",") if m.strip()],
+                when="after" if fail_after_write else "before",
+            )
+    except ValueError as exc:  # the sandbox's own messages name the flag's value
+        raise _fail(str(exc)) from exc
     try:
         server.start()
     except OSError as exc:
