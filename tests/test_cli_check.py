@@ -77,7 +77,7 @@ class TestCheckExitCodes:
         code, _, err = run("check", str(bad))
         assert code == 2
         assert "bad.md" in err
-        assert "16" in err  # the byte offset of the first invalid byte
+        assert "offset 16 (line 2)" in err
 
     def test_strict_exits_1_on_warnings(self, no_config: Path) -> None:
         plan = no_config / "plan.md"
@@ -110,7 +110,7 @@ class TestFixEncoding:
         original = copy.read_bytes()
 
         code, out, _ = run("check", "--fix-encoding", str(copy))
-        assert code == 0
+        assert code == 1, "a repair was needed and not written"
         assert "+# 🚀 Support Desk Migration" in out
         assert copy.read_bytes() == original, "no --yes and no terminal: nothing written"
 
@@ -119,6 +119,12 @@ class TestFixEncoding:
         repaired = copy.read_bytes()
         assert repaired == original.decode("utf-8").encode("cp1252").decode("utf-8").encode()
         assert repaired.count(b"\r\n") == original.count(b"\r\n")
+
+    @pytest.mark.parametrize("other", ["--json", "--strict"])
+    def test_other_modes_are_refused(self, no_config: Path, other: str) -> None:
+        code, _, err = run("check", "--fix-encoding", other, str(EXAMPLES))
+        assert code == 2
+        assert "cannot be combined" in err
 
     def test_clean_file_is_left_alone(self, no_config: Path) -> None:
         code, out, _ = run("check", "--fix-encoding", "--yes", str(EXAMPLES / "launch-plan.md"))

@@ -46,6 +46,32 @@ class TestLoading:
         assert config.reader.files, "the example shows a per-file rule"
 
 
+class TestEnvironment:
+    def test_environment_overrides_the_file(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        path = write(tmp_path, 'root = "nowhere"\n[reader]\nsync_criteria = false\n')
+        monkeypatch.setenv("PLANSYNC_ROOT", str(tmp_path))
+        monkeypatch.setenv("PLANSYNC_READER__SYNC_CRITERIA", "true")
+        config = load_config(path)
+        assert config.root == tmp_path.resolve()
+        assert rules_for(config, tmp_path / "a.md").sync_criteria is True
+
+    def test_the_config_path_variable_is_not_a_setting(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        path = write(tmp_path, "")
+        monkeypatch.setenv("PLANSYNC_CONFIG", str(path))
+        assert load_config(path).source == path
+
+    def test_a_wrong_environment_value_is_named(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("PLANSYNC_READER__SYNC_CRITERIA", "sometimes")
+        with pytest.raises(ConfigError, match=r"`reader\.sync_criteria`"):
+            load_config(write(tmp_path, ""))
+
+
 class TestPerFileRules:
     def test_matching_glob_overrides_reader_defaults(self, tmp_path: Path) -> None:
         path = write(

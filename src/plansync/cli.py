@@ -91,7 +91,7 @@ def check(
         typer.Option(
             "--fix-encoding",
             help="Repair mis-encoded (double-encoded) files: show the diff, then ask before "
-            "writing.",
+            "writing. Exits 1 when a repair was needed but not written.",
         ),
     ] = False,
     yes: Annotated[
@@ -108,7 +108,11 @@ def check(
     if not files:
         raise _fail("no plan files found in " + ", ".join(str(p) for p in paths))
     if fix_encoding:
+        if as_json or strict:
+            raise _fail("--fix-encoding cannot be combined with --json or --strict.")
         raise typer.Exit(_fix_encodings(files, yes))
+    if yes:
+        raise _fail("--yes only goes with --fix-encoding.")
 
     documents = []
     unreadable = 0
@@ -153,7 +157,8 @@ def _fix_encodings(files: list[Path], yes: bool) -> int:
         )
         sys.stdout.writelines(diff)
         if not yes and not (sys.stdin.isatty() and typer.confirm(f"Write the repaired {path}?")):
-            out.print(f"{path}: left unchanged.")
+            out.print(f"{path}: left unchanged (pass --yes to write the repair).")
+            code = max(code, 1)  # a repair was needed and not made: scripts must see it
             continue
         atomic_write(path, repaired)
         out.print(f"{path}: repaired.")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from plansync.errors import ConfigError
 from plansync.planfile.rules import ReaderRules
@@ -80,7 +80,8 @@ class ReaderConfig(RulesModel):
 
 
 class PlansyncConfig(BaseSettings):
-    """The whole configuration. Environment variables `PLANSYNC_<KEY>` override the file."""
+    """The whole configuration. Environment variables `PLANSYNC_<KEY>` (nested keys joined with
+    `__`, e.g. `PLANSYNC_READER__SYNC_CRITERIA=true`) override the file."""
 
     model_config = SettingsConfigDict(
         env_prefix="PLANSYNC_", env_nested_delimiter="__", extra="forbid"
@@ -88,15 +89,43 @@ class PlansyncConfig(BaseSettings):
 
     root: Path = Path(".")
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
-    source: Path | None = Field(default=None, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_config passes the file's content as init values: the environment outranks it.
+        return (env_settings, init_settings)
 
 
-def load_config(path: Path | None) -> PlansyncConfig:
-    """Read the config file. With no path, `config/plansync.toml` is used when it exists and
-    the built-in defaults otherwise; an explicit path that does not exist is an error."""
+class LoadedConfig:
+    """A validated configuration and the file it came from (None: built-in defaults)."""
+
+    def __init__(self, settings: PlansyncConfig, source: Path | None) -> None:
+        self.settings = settings
+        self.source = source
+
+    @property
+    def root(self) -> Path:
+        return self.settings.root
+
+    @property
+    def reader(self) -> ReaderConfig:
+        return self.settings.reader
+
+
+def load_config(path: Path | None) -> LoadedConfig:
+    """Read the config file. With no path, `config/plansync.toml` (relative to the current
+    folder) is used when it exists and the built-in defaults otherwise; an explicit path that
+    does not exist is an error."""
     if path is None:
         if not DEFAULT_CONFIG.is_file():
-            return PlansyncConfig()
+            return LoadedConfig(_validated(Path("(environment)"), {}), None)
         path = DEFAULT_CONFIG
     try:
         with path.open("rb") as handle:
@@ -110,12 +139,16 @@ def load_config(path: Path | None) -> PlansyncConfig:
         raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the syntax and try again.") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    config = _validated(path, data)
+    root = config.root if config.root.is_absolute() else (path.parent / config.root)
+    return LoadedConfig(config.model_copy(update={"root": root.resolve()}), path)
+
+
+def _validated(path: Path, data: dict[str, Any]) -> PlansyncConfig:
     try:
-        config = PlansyncConfig(**data)
+        return PlansyncConfig(**data)
     except ValidationError as exc:
         raise ConfigError(_explain(path, exc)) from exc
-    root = config.root if config.root.is_absolute() else (path.parent / config.root)
-    return config.model_copy(update={"source": path, "root": root.resolve()})
 
 
 def _explain(path: Path, exc: ValidationError) -> str:
@@ -136,7 +169,7 @@ def _explain(path: Path, exc: ValidationError) -> str:
     )
 
 
-def rules_for(config: PlansyncConfig, plan_path: Path) -> ReaderRules:
+def rules_for(config: LoadedConfig, plan_path: Path) -> ReaderRules:
     """The reader rules for one plan file: built-in defaults, then [reader], then every
     [[reader.files]] entry whose glob matches the file's path relative to `root`."""
     settings: dict[str, Any] = {}
@@ -152,7 +185,7 @@ def rules_for(config: PlansyncConfig, plan_path: Path) -> ReaderRules:
     return dataclasses.replace(ReaderRules(), **settings)
 
 
-def _relative_to_root(config: PlansyncConfig, plan_path: Path) -> str:
+def _relative_to_root(config: LoadedConfig, plan_path: Path) -> str:
     absolute = plan_path.resolve()
     try:
         return absolute.relative_to(config.root.resolve()).as_posix()
