@@ -17,7 +17,7 @@ Class attributes say where trackers legitimately differ.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,7 @@ import pytest
 from plansync.errors import StaleFileError
 from plansync.trackers.base import (
     CloseReason,
+    Cursor,
     IssueDraft,
     IssuePatch,
     IssueState,
@@ -34,11 +35,22 @@ from plansync.trackers.base import (
     RemoteIssue,
     Tracker,
 )
+from plansync.trackers.clock import FakeClock
 from plansync.trackers.markers import task_marker
 
 
 def _observe_all(tracker: Tracker) -> list[RemoteIssue]:
     return list(tracker.observe_issues(None).items)
+
+
+def _observe_streams(
+    tracker: Tracker, cursors: tuple[Cursor | None, Cursor | None, Cursor | None]
+) -> tuple[Any, Any, Any]:
+    return (
+        tracker.observe_issues(cursors[0]),
+        tracker.observe_milestones(cursors[1]),
+        tracker.observe_comments(cursors[2]),
+    )
 
 
 class TrackerContract:
@@ -226,6 +238,46 @@ class TrackerContract:
             assert tracker.stats.not_modified - not_modified_before == 3
             assert all(o.not_modified for o in again)
 
+    def _assert_unchanged_observe_is_cheap(self, tracker: Tracker) -> None:
+        """Observe every stream, then again from the cursors: the second costs at most three
+        requests, answered 304 where reads are conditional, and brings nothing."""
+        first = _observe_streams(tracker, (None, None, None))
+        total_before = tracker.stats.total
+        not_modified_before = tracker.stats.not_modified
+        again = _observe_streams(tracker, (first[0].cursor, first[1].cursor, first[2].cursor))
+        assert again[0].items == ()
+        assert again[2].items == ()
+        if self.has_conditional_reads:
+            assert tracker.stats.total - total_before <= 3
+            assert tracker.stats.not_modified - not_modified_before == 3
+            assert all(o.not_modified for o in again)
+
+    def test_unchanged_observe_after_a_bulk_edit_beyond_100_is_cheap(
+        self, tracker: Tracker, other_side: Any
+    ) -> None:
+        # 250 issues changed within one second (a bulk close, an import), a minute ago.
+        other_side.set_clock(FakeClock(datetime.now(UTC) - timedelta(minutes=1)))
+        for n in range(250):
+            other_side.create_issue(tracker.repo, f"Task {n:03d}")
+        observed = tracker.observe_issues(None)
+        assert len(observed.items) == 250
+        self._assert_unchanged_observe_is_cheap(tracker)
+
+    def test_unchanged_observe_of_a_long_history_is_cheap(
+        self, tracker: Tracker, other_side: Any
+    ) -> None:
+        # Issues and comments a minute apart, ending an hour ago, as a real history is.
+        clock = FakeClock(datetime.now(UTC) - timedelta(minutes=300 + 150 + 60))
+        other_side.set_clock(clock)
+        for n in range(1, 301):
+            other_side.create_issue(tracker.repo, f"Task {n}", body=task_marker(f"T{n}"))
+            clock.advance(60)
+        for n in range(150):
+            other_side.add_comment(tracker.repo, 1 + n % 300, f"/plan estimate {n % 8 + 1}h")
+            clock.advance(60)
+        other_side.create_milestone(tracker.repo, "Phase 1")
+        self._assert_unchanged_observe_is_cheap(tracker)
+
     # markers and duplicates -----------------------------------------------------------------
 
     def test_find_issue_by_marker(self, tracker: Tracker) -> None:
@@ -389,6 +441,18 @@ class TrackerContract:
         assert fetched.estimate_minutes == 150
 
         tracker.set_estimate(issue.number, None)
+        fetched = tracker.get_issue(issue.number)
+        assert fetched is not None
+        assert fetched.estimate_minutes is None
+
+    def test_an_estimate_of_zero_clears_it(self, tracker: Tracker) -> None:
+        issue = tracker.create_issue(IssueDraft(title="Estimated, then not"))
+        tracker.set_estimate(issue.number, 90)
+        tracker.set_estimate(issue.number, 0)
+        fetched = tracker.get_issue(issue.number)
+        assert fetched is not None
+        assert fetched.estimate_minutes is None
+        tracker.set_estimate(issue.number, 0)  # already clear: still clear
         fetched = tracker.get_issue(issue.number)
         assert fetched is not None
         assert fetched.estimate_minutes is None

@@ -4,7 +4,7 @@ GitHub's own (conditional reads, estimate labels, the marker format, the cursor 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,13 @@ from plansync.trackers.github_convert import (
     estimate_label,
     parse_estimate_label,
 )
-from plansync.trackers.github_observe import Answer, Item, read_incrementally
+from plansync.trackers.github_observe import (
+    IncrementalRead,
+    Item,
+    Probe,
+    probe_validator,
+    read_incrementally,
+)
 from plansync.trackers.markers import find_marker, task_marker
 from plansync.trackers.pacing import PacingLimits
 
@@ -81,16 +87,28 @@ class TestGitHubOnSandbox:
         assert second.cursor == first.cursor
         assert tracker.stats.not_modified == 1
 
-    def test_observe_after_changes_reads_the_new_url_once_for_its_validator(
+    def test_a_repository_on_one_page_is_observed_with_one_request(
         self, tracker: GitHubTracker, other_side: Any
     ) -> None:
         other_side.create_issue(tracker.repo, "one")
         before = tracker.stats.total
         first = tracker.observe_issues(None)
-        assert tracker.stats.total - before == 2  # the list, then the list since its newest
+        assert tracker.stats.total - before == 1  # the newest-first page holds it all
         assert first.cursor.since is not None
         assert first.cursor.etag is not None
         assert tracker.observe_issues(first.cursor).not_modified
+
+    def test_unchanged_streams_are_probed_newest_first_without_since(
+        self, tracker: GitHubTracker, sandbox: Any
+    ) -> None:
+        issues = tracker.observe_issues(None)
+        comments = tracker.observe_comments(None)
+        tracker.observe_issues(issues.cursor)
+        tracker.observe_comments(comments.cursor)
+        probes = [e for e in sandbox.store.requests.entries if "direction=desc" in e.path]
+        assert len(probes) == 4
+        assert all("since=" not in entry.path for entry in probes)
+        assert [entry.status for entry in probes] == [200, 200, 304, 304]
 
     def test_pull_request_activity_brings_no_issue(
         self, tracker: GitHubTracker, other_side: Any
@@ -116,6 +134,23 @@ class TestGitHubOnSandbox:
         writes = tracker.stats.writes
         tracker.set_estimate(issue.number, 120)  # already so: no write
         assert tracker.stats.writes == writes
+
+    def test_an_estimate_of_zero_leaves_no_estimate_label(
+        self, tracker: GitHubTracker, other_side: Any
+    ) -> None:
+        issue = tracker.create_issue(IssueDraft(title="Estimated"))
+        tracker.set_estimate(issue.number, 90)
+        tracker.set_estimate(issue.number, 0)
+        labels = other_side.issue(tracker.repo, issue.number).labels
+        assert [name for name in labels if name.startswith("estimate:")] == []
+
+    def test_an_estimate_label_of_zero_set_by_a_person_reads_as_none(
+        self, tracker: GitHubTracker, other_side: Any
+    ) -> None:
+        number = other_side.create_issue(tracker.repo, "By hand", labels=["estimate: 0m"])
+        fetched = tracker.get_issue(number)
+        assert fetched is not None
+        assert fetched.estimate_minutes is None
 
     def test_estimate_label_set_by_a_person_is_read(
         self, tracker: GitHubTracker, other_side: Any
@@ -196,61 +231,154 @@ def _item(number: int, updated: str) -> Item:
     return {"id": number, "updated_at": updated}
 
 
+def _at(second: int) -> str:
+    """A timestamp `second` seconds after 10:00:00, as GitHub writes them."""
+    return (BASE + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+BASE = datetime(2024, 1, 1, 10, 0, tzinfo=UTC)
+
+
 class FakeList:
-    """A list endpoint filtered by `since`, with a validator per answer, recording requests."""
+    """A list endpoint sorted by `updated_at`: a newest-first first page of `page_size` items
+    whose validator is its content, and the `since`-filtered list, recording every request.
+    `served_at` is the server's clock as its Date header gives it."""
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(
+        self, items: list[Item], page_size: int = 100, served_at: datetime | None = None
+    ) -> None:
         self.items = items
-        self.requests: list[tuple[str | None, str | None]] = []
+        self.page_size = page_size
+        self.served_at = served_at
+        self.probes: list[str | None] = []
+        self.reads: list[str | None] = []
 
-    def _etag(self, since: str | None) -> str:
-        return repr(self._answer(since))
+    def probe(self, etag: str | None) -> Probe:
+        self.probes.append(etag)
+        newest_first = sorted(
+            self.items, key=lambda i: (str(i["updated_at"]), int(i["id"])), reverse=True
+        )
+        page = newest_first[: self.page_size]
+        validator = repr(page)
+        if etag == validator:
+            return Probe(True, [], etag, True, self.served_at)
+        complete = len(self.items) <= self.page_size
+        return Probe(False, page, validator, complete, self.served_at)
 
-    def _answer(self, since: str | None) -> list[Item]:
+    def read_since(self, since: str | None) -> list[Item]:
+        self.reads.append(since)
         chosen = [i for i in self.items if since is None or str(i["updated_at"]) >= since]
-        return sorted(chosen, key=lambda i: str(i["updated_at"]))
+        return sorted(chosen, key=lambda i: (str(i["updated_at"]), int(i["id"])))
 
-    def __call__(self, since: str | None, etag: str | None) -> Answer:
-        self.requests.append((since, etag))
-        if etag is not None and etag == self._etag(since):
-            return Answer(True, [], etag)
-        return Answer(False, self._answer(since), self._etag(since))
+    def read(self, cursor: Cursor | None) -> IncrementalRead:
+        return read_incrementally(self.probe, self.read_since, cursor)
 
 
 class TestIncrementalReads:
-    def test_first_read_returns_all_then_nothing(self) -> None:
-        source = FakeList([_item(1, "2024-01-01T10:00:00Z"), _item(2, "2024-01-01T10:00:05Z")])
-        first = read_incrementally(source, None)
+    def test_a_list_on_one_page_is_read_from_the_probe_alone(self) -> None:
+        source = FakeList([_item(1, _at(0)), _item(2, _at(5))])
+        first = source.read(None)
         assert [i["id"] for i in first.items] == [1, 2]
-        assert first.cursor.since == "2024-01-01T10:00:05Z"
+        assert first.cursor.since == _at(5)
         assert first.cursor.seen == (2,)
-        second = read_incrementally(source, first.cursor)
+        assert first.cursor.etag is not None
+        assert (len(source.probes), source.reads) == (1, [])
+        second = source.read(first.cursor)
         assert second.not_modified
         assert second.items == ()
+        assert source.probes[-1] == first.cursor.etag
 
     def test_an_edit_within_the_same_second_is_returned_once(self) -> None:
-        source = FakeList([_item(1, "2024-01-01T10:00:00Z")])
-        first = read_incrementally(source, None)
+        source = FakeList([_item(1, _at(0)), _item(2, _at(0))])
+        first = source.read(None)
         # Edited again within the second it was read at: same updated_at, new content.
-        source.items = [{"id": 1, "updated_at": "2024-01-01T10:00:00Z", "title": "renamed"}]
-        second = read_incrementally(source, first.cursor)
-        assert [i.get("title") for i in second.items] == ["renamed"]
-        assert read_incrementally(source, second.cursor).not_modified
+        source.items = [{"id": 1, "updated_at": _at(0), "title": "renamed"}, _item(2, _at(0))]
+        second = source.read(first.cursor)
+        assert [i.get("title") for i in second.items if i["id"] == 1] == ["renamed"]
+        assert source.read(second.cursor).not_modified
 
     def test_an_item_seen_before_and_edited_later_is_new(self) -> None:
-        source = FakeList([_item(1, "2024-01-01T10:00:00Z"), _item(2, "2024-01-01T10:00:00Z")])
-        first = read_incrementally(source, None)
+        source = FakeList([_item(1, _at(0)), _item(2, _at(0))])
+        first = source.read(None)
         assert first.cursor.seen == (1, 2)
-        source.items = [_item(1, "2024-01-01T10:00:00Z"), _item(2, "2024-01-01T10:00:09Z")]
-        second = read_incrementally(source, first.cursor)
+        source.items = [_item(1, _at(0)), _item(2, _at(9))]
+        second = source.read(first.cursor)
         assert [i["id"] for i in second.items] == [2]
-        assert second.cursor == Cursor("2024-01-01T10:00:09Z", second.cursor.etag, (2,))
+        assert second.cursor == Cursor(_at(9), second.cursor.etag, (2,))
 
-    def test_a_list_spanning_pages_keeps_no_validator(self) -> None:
-        def fetch(since: str | None, etag: str | None) -> Answer:
-            return Answer(False, [_item(1, "2024-01-01T10:00:00Z")], None)
+    def test_a_bulk_edit_beyond_a_page_read_later_is_then_answered_304(self) -> None:
+        # 250 items changed within one second (a bulk close), read a minute later.
+        source = FakeList(
+            [_item(n, _at(0)) for n in range(250)], served_at=BASE + timedelta(minutes=1)
+        )
+        first = source.read(None)
+        assert len(first.items) == 250
+        assert source.reads == [None]
+        assert first.cursor.etag is not None
+        second = source.read(first.cursor)
+        assert second.not_modified
+        assert (len(source.probes), len(source.reads)) == (2, 1)
 
-        read = read_incrementally(fetch, Cursor("2024-01-01T10:00:00Z", None, ()))
-        assert read.cursor.etag is None
-        assert [i["id"] for i in read.items] == [1]
+    def test_a_bulk_edit_beyond_a_page_read_within_its_second_keeps_no_validator(self) -> None:
+        # The page shows 100 of the 250 items of that second: an edit of another one within
+        # the same second would leave the page as it is, so its validator proves nothing.
+        source = FakeList([_item(n, _at(0)) for n in range(250)], served_at=BASE)
+        first = source.read(None)
+        assert first.cursor.etag is None
+        source.items[10] = {"id": 10, "updated_at": _at(0), "title": "closed as well"}
+        second = source.read(first.cursor)
+        assert second.cursor.etag is None
+        assert source.probes[-1] is None
+        assert source.reads == [None, _at(0)]
+        # Re-read in full, an unchanged second brings nothing again.
+        assert second.items == ()
+        source.served_at = BASE + timedelta(seconds=1)
+        third = source.read(second.cursor)
+        assert third.items == ()
+        assert third.cursor.etag is not None
+        assert source.read(third.cursor).not_modified
 
+    def test_a_probe_reaching_back_past_the_cursor_needs_no_other_read(self) -> None:
+        source = FakeList([_item(n, _at(60 * n)) for n in range(300)])
+        first = source.read(None)
+        assert source.reads == [None]
+        source.items[5] = _item(5, _at(60 * 300))
+        source.items[7] = _item(7, _at(60 * 301))
+        second = source.read(first.cursor)
+        assert [i["id"] for i in second.items] == [5, 7]
+        assert source.reads == [None]
+        assert second.cursor == Cursor(_at(60 * 301), second.cursor.etag, (7,))
+        assert second.cursor.etag is not None
+
+    def test_more_changes_than_a_page_are_read_page_by_page_since_the_cursor(self) -> None:
+        source = FakeList([_item(n, _at(60 * n)) for n in range(300)])
+        first = source.read(None)
+        since = first.cursor.since
+        for n in range(150):
+            source.items[n] = _item(n, _at(60 * 300 + n))
+        second = source.read(first.cursor)
+        assert [i["id"] for i in second.items] == list(range(150))
+        assert source.reads == [None, since]
+
+
+class TestProbeValidator:
+    def _probe(self, items: list[Item], *, complete: bool, served_at: datetime | None) -> Probe:
+        return Probe(False, items, "W/\"v\"", complete, served_at)
+
+    def test_a_whole_list_is_validated_by_its_page(self) -> None:
+        probe = self._probe([_item(1, _at(0))], complete=True, served_at=None)
+        assert probe_validator(probe) == "W/\"v\""
+
+    def test_a_page_holding_older_items_shows_its_whole_newest_second(self) -> None:
+        items = [_item(3, _at(5)), _item(2, _at(5)), _item(1, _at(4))]
+        probe = self._probe(items, complete=False, served_at=BASE + timedelta(seconds=5))
+        assert probe_validator(probe) == "W/\"v\""
+
+    def test_a_page_all_in_one_second_needs_the_server_past_it(self) -> None:
+        items = [_item(2, _at(5)), _item(1, _at(5))]
+        within = self._probe(items, complete=False, served_at=BASE + timedelta(seconds=5))
+        after = self._probe(items, complete=False, served_at=BASE + timedelta(seconds=6))
+        unknown = self._probe(items, complete=False, served_at=None)
+        assert probe_validator(within) is None
+        assert probe_validator(after) == "W/\"v\""
+        assert probe_validator(unknown) is None

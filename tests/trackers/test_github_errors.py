@@ -6,6 +6,7 @@ Time is a FakeClock: waits are recorded, never slept.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from plansync.errors import (
     TrackerUnavailableError,
     ValidationFailedError,
 )
-from plansync.trackers.base import CloseReason, IssueDraft
+from plansync.trackers.base import CloseReason, IssueDraft, MilestoneDraft
 from plansync.trackers.clock import FakeClock
 from plansync.trackers.github import GitHubTracker
 from plansync.trackers.markers import task_marker
@@ -43,7 +44,13 @@ TOKEN = "ghp_0123456789abcdefSECRETtoken"
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def issue_json(number: int, title: str, body: str = "", updated: str = "2024-01-01T00:00:00Z"):
+def issue_json(
+    number: int,
+    title: str,
+    body: str = "",
+    updated: str = "2024-01-01T00:00:00Z",
+    created: str = "2024-01-01T00:00:00Z",
+) -> dict[str, Any]:
     return {
         "url": f"{REPO_URL}/issues/{number}",
         "html_url": f"https://github.com/demo/plans/issues/{number}",
@@ -58,10 +65,53 @@ def issue_json(number: int, title: str, body: str = "", updated: str = "2024-01-
         "milestone": None,
         "assignees": [],
         "user": {"login": "plansync-bot", "id": 1},
-        "created_at": "2024-01-01T00:00:00Z",
+        "created_at": created,
         "updated_at": updated,
         "closed_at": None,
         "comments": 0,
+    }
+
+
+def milestone_json(number: int, title: str) -> dict[str, Any]:
+    return {
+        "url": f"{REPO_URL}/milestones/{number}",
+        "html_url": f"https://github.com/demo/plans/milestone/{number}",
+        "id": 5000 + number,
+        "number": number,
+        "title": title,
+        "description": "",
+        "state": "open",
+        "due_on": None,
+        "open_issues": 0,
+        "closed_issues": 0,
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-01T00:00:00Z",
+    }
+
+
+def comment_json(comment_id: int, issue: int, body: str) -> dict[str, Any]:
+    return {
+        "id": comment_id,
+        "url": f"{REPO_URL}/issues/comments/{comment_id}",
+        "html_url": f"https://github.com/demo/plans/issues/{issue}#issuecomment-{comment_id}",
+        "issue_url": f"{REPO_URL}/issues/{issue}",
+        "user": {"login": "plansync-bot", "id": 1},
+        "body": body,
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-01T00:00:00Z",
+    }
+
+
+def file_json(path: str, content: bytes, sha: str) -> dict[str, Any]:
+    return {
+        "type": "file",
+        "encoding": "base64",
+        "size": len(content),
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "content": base64.b64encode(content).decode("ascii"),
+        "sha": sha,
+        "url": f"{REPO_URL}/contents/{path}",
     }
 
 
@@ -142,6 +192,55 @@ class TestConfiguration:
     def test_an_empty_token_names_the_variable(self) -> None:
         with pytest.raises(ConfigError, match="No GitHub token was given for demo/plans"):
             GitHubTracker("demo/plans", "", base_url=API, pacing=PacingLimits.DISABLED)
+
+    @pytest.mark.parametrize(
+        "base_url",
+        [
+            "ghe.example.com/api/v3",
+            "ftp://ghe.example.com/api/v3",
+            "https://",
+            "https://ghe.example.com:port/api/v3",
+            "",
+        ],
+    )
+    def test_an_unusable_api_url_is_refused_at_construction(
+        self, api: responses.RequestsMock, base_url: str
+    ) -> None:
+        with pytest.raises(ConfigError) as raised:
+            GitHubTracker("demo/plans", TOKEN, base_url=base_url, pacing=PacingLimits.DISABLED)
+        message = str(raised.value)
+        assert f"The GitHub API URL {base_url!r} for repository demo/plans" in message
+        assert "https://HOST/api/v3" in message
+        assert len(api.calls) == 0
+
+    def test_an_unreachable_enterprise_server_is_named_by_its_url(
+        self, api: responses.RequestsMock, clock: FakeClock
+    ) -> None:
+        tracker = GitHubTracker(
+            "demo/plans",
+            TOKEN,
+            base_url="https://ghe.example.com/api/v3/",
+            pacing=PacingLimits.DISABLED,
+            clock=clock,
+        )
+        api.get(
+            "https://ghe.example.com:443/api/v3/repos/demo/plans/issues/1",
+            body=requests.ConnectionError("connection refused"),
+        )
+        with pytest.raises(TrackerUnavailableError) as raised:
+            tracker.get_issue(1)
+        assert str(raised.value).startswith(
+            "GitHub demo/plans at https://ghe.example.com/api/v3 kept failing after 5 attempts"
+        )
+        assert len(api.calls) == 5
+
+    def test_unreachable_github_com_is_named_without_its_url(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        api.get(f"{REPO_URL}/issues/1", body=requests.ConnectionError("connection refused"))
+        with pytest.raises(TrackerUnavailableError) as raised:
+            tracker.get_issue(1)
+        assert str(raised.value).startswith("GitHub demo/plans kept failing after 5 attempts")
 
 
 class TestNotFound:
@@ -344,13 +443,58 @@ class TestUnclearCreate:
             json=[issue_json(9, "Fix parser", body), issue_json(8, "Older", "no marker")],
             match=[
                 responses.matchers.query_param_matcher(
-                    {"state": "all", "sort": "created", "direction": "desc", "per_page": "100"}
+                    {
+                        "state": "all",
+                        "sort": "created",
+                        "direction": "desc",
+                        "per_page": "100",
+                        # the attempt's start, less five minutes for the clocks' difference
+                        "since": "2023-12-31T23:55:00Z",
+                    }
                 )
             ],
         )
         issue = tracker.create_issue(IssueDraft(title="Fix parser", body=body), marker=marker)
         assert issue.number == 9
         assert len(calls(api, "POST", "/repos/demo/plans/issues")) == 1
+
+    def test_the_search_stops_at_issues_older_than_the_attempt(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        marker = task_marker("FIX-006")
+        body = f"Fix the parser.\n\n{marker}"
+        api.post(f"{REPO_URL}/issues", status=502, body="Bad Gateway")
+        page_two = f"{WIRE}/repositories/1/issues?page=2"
+        api.get(
+            f"{REPO_URL}/issues",
+            json=[
+                issue_json(9, "Recent", "no marker"),
+                # Edited lately, created long ago: it cannot be the issue just created.
+                issue_json(8, "Old", "no marker", created="2023-06-01T00:00:00Z"),
+            ],
+            headers={"Link": f'<{page_two}>; rel="next"'},
+        )
+        api.get(page_two, json=[issue_json(1, "Oldest", "no marker")])
+        api.post(f"{REPO_URL}/issues", status=201, json=issue_json(10, "Fix parser", body))
+        issue = tracker.create_issue(IssueDraft(title="Fix parser", body=body), marker=marker)
+        assert issue.number == 10
+        assert len(calls(api, "GET", "/repos/demo/plans/issues")) == 1
+        assert len(calls(api, "GET", "/repositories/1/issues")) == 0
+
+    def test_every_attempt_unclear_and_absent_ends_unavailable(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        marker = task_marker("FIX-006")
+        body = f"Fix the parser.\n\n{marker}"
+        api.post(f"{REPO_URL}/issues", status=502, body="Bad Gateway")
+        api.get(f"{REPO_URL}/issues", json=[])
+        with pytest.raises(TrackerUnavailableError) as raised:
+            tracker.create_issue(IssueDraft(title="Fix parser", body=body), marker=marker)
+        assert str(raised.value).startswith(
+            "Could not create issue 'Fix parser' in GitHub demo/plans: 3 attempts failed"
+        )
+        assert len(calls(api, "POST", "/repos/demo/plans/issues")) == 3
+        assert len(calls(api, "GET", "/repos/demo/plans/issues")) == 3
 
     def test_absent_marker_means_one_more_create(
         self, api: responses.RequestsMock, tracker: GitHubTracker
@@ -375,6 +519,79 @@ class TestUnclearCreate:
         assert "GitHub demo/plans" in str(raised.value)
         assert "unknown whether it took effect" in str(raised.value)
         assert len(api.calls) == 1
+
+
+class TestOtherUnclearWrites:
+    def test_a_milestone_found_by_its_title_is_not_created_again(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        api.post(f"{REPO_URL}/milestones", status=504, body="Gateway Timeout")
+        api.get(f"{REPO_URL}/milestones", json=[milestone_json(4, "Week 2")])
+        milestone = tracker.create_milestone(MilestoneDraft(title="Week 2"))
+        assert (milestone.number, milestone.title) == (4, "Week 2")
+        assert len(calls(api, "POST", "/repos/demo/plans/milestones")) == 1
+
+    def test_a_label_found_on_a_fresh_list_is_not_created_again(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        api.get(f"{REPO_URL}/labels", json=[])
+        api.post(f"{REPO_URL}/labels", status=502, body="Bad Gateway")
+        api.get(f"{REPO_URL}/labels", json=[{"name": "Phase: 1", "color": "ededed"}])
+        tracker.ensure_labels(["phase: 1"])
+        assert len(calls(api, "POST", "/repos/demo/plans/labels")) == 1
+        assert len(calls(api, "GET", "/repos/demo/plans/labels")) == 2
+
+    def test_a_comment_found_by_its_body_is_not_posted_again(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        api.post(f"{REPO_URL}/issues/3/comments", status=502, body="Bad Gateway")
+        api.get(
+            f"{REPO_URL}/issues/3/comments",
+            json=[comment_json(70, 3, "Other"), comment_json(71, 3, "Marked as done.")],
+            match=[
+                responses.matchers.query_param_matcher(
+                    {"since": "2023-12-31T23:55:00Z", "per_page": "100"}
+                )
+            ],
+        )
+        comment = tracker.post_comment(3, "Marked as done.")
+        assert comment.id == 71
+        assert len(calls(api, "POST", "/repos/demo/plans/issues/3/comments")) == 1
+
+    def test_a_file_still_at_its_base_is_written_again(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        path = f"{REPO_URL}/contents/PLAN.md"
+        api.put(path, status=502, body="Bad Gateway")
+        api.get(path, json=file_json("PLAN.md", b"v1\n", "sha-v1"))
+        api.put(
+            path,
+            status=200,
+            json={"content": file_json("PLAN.md", b"v2\n", "sha-v2"), "commit": {"sha": "c2"}},
+        )
+        written = tracker.write_file("PLAN.md", b"v2\n", "Tick", "sha-v1")
+        assert written.version == "sha-v2"
+        assert len(calls(api, "PUT", "/repos/demo/plans/contents/PLAN.md")) == 2
+
+    def test_a_file_changed_by_someone_else_meanwhile_is_stale(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        path = f"{REPO_URL}/contents/PLAN.md"
+        api.put(path, status=502, body="Bad Gateway")
+        api.get(path, json=file_json("PLAN.md", b"by a person\n", "sha-other"))
+        with pytest.raises(StaleFileError) as raised:
+            tracker.write_file("PLAN.md", b"v2\n", "Tick", "sha-v1")
+        assert "PLAN.md in GitHub repository demo/plans changed" in str(raised.value)
+        assert len(calls(api, "PUT", "/repos/demo/plans/contents/PLAN.md")) == 1
+
+
+class TestEstimates:
+    def test_a_negative_estimate_is_refused_before_any_request(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        with pytest.raises(ValueError, match=r"issue #4 in GitHub demo/plans is -30 minutes"):
+            tracker.set_estimate(4, -30)
+        assert len(api.calls) == 0
 
 
 class TestPacing:

@@ -18,6 +18,7 @@ import responses
 
 from plansync.errors import (
     AuthenticationError,
+    ConfigError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
@@ -170,7 +171,7 @@ class TestRefusedRequests:
         with pytest.raises(PermissionDeniedError) as raised:
             tracker.create_issue(IssueDraft(title="Parse tables"))
         text = str(raised.value)
-        assert "GitLab refused to create an issue in group/project (403 Forbidden" in text
+        assert "GitLab refused to create issue 'Parse tables' in group/project (403" in text
         assert "Developer access to group/project" in text
         assert_no_token(raised.value)
         assert len(mock.calls) == 1
@@ -286,7 +287,9 @@ class TestServerFailures:
         mock.get(f"{API}/issues", status=503, json=message_body("503 Service Unavailable"))
         with pytest.raises(TrackerUnavailableError) as raised:
             tracker.observe_issues(None)
-        assert "GitLab group/project kept failing after 5 attempts" in str(raised.value)
+        assert str(raised.value).startswith(
+            f"GitLab group/project at {HOST} kept failing after 5 attempts (last: HTTP 503)"
+        )
         assert len(mock.calls) == 5
 
     def test_idempotent_write_is_retried(
@@ -304,8 +307,22 @@ class TestServerFailures:
         mock.get(f"{API}/issues/2", body=requests.ConnectionError("connection refused"))
         with pytest.raises(TrackerUnavailableError) as raised:
             tracker.get_issue(2)
-        assert "group/project" in str(raised.value)
+        assert str(raised.value).startswith(
+            "GitLab group/project at https://gitlab.example.com kept failing after 5 attempts"
+        )
         assert len(mock.calls) == 5
+
+    def test_gitlab_com_is_not_spelled_out(
+        self, clock: FakeClock, mock: responses.RequestsMock
+    ) -> None:
+        tracker = make_tracker(clock, url="https://gitlab.com/")
+        mock.get(
+            "https://gitlab.com/api/v4/projects/group%2Fproject/issues/2",
+            body=requests.ConnectionError("connection refused"),
+        )
+        with pytest.raises(TrackerUnavailableError) as raised:
+            tracker.get_issue(2)
+        assert str(raised.value).startswith("GitLab group/project kept failing after 5 attempts")
 
 
 class TestNoDuplicateOnUnclearCreate:
@@ -340,6 +357,21 @@ class TestNoDuplicateOnUnclearCreate:
         issue = tracker.create_issue(IssueDraft(title="T13", body=body), marker=marker)
         assert issue.number == 9
         assert [call.request.method for call in mock.calls] == ["POST", "GET", "POST"]
+
+    def test_create_unclear_every_time_stops_after_three_attempts(
+        self, tracker: GitLabTracker, mock: responses.RequestsMock
+    ) -> None:
+        marker = task_marker("T14")
+        body = f"Body\n\n{marker}"
+        for _ in range(3):
+            mock.post(f"{API}/issues", status=502, body="Bad Gateway", content_type="text/plain")
+            mock.get(f"{API}/issues", json=[])
+        with pytest.raises(TrackerUnavailableError) as raised:
+            tracker.create_issue(IssueDraft(title="T14", body=body), marker=marker)
+        assert str(raised.value).startswith(
+            f"Could not create issue 'T14' in GitLab group/project at {HOST}: 3 attempts"
+        )
+        assert [call.request.method for call in mock.calls] == ["POST", "GET"] * 3
 
     def test_unclear_create_without_marker_is_reported(
         self, tracker: GitLabTracker, mock: responses.RequestsMock
@@ -427,10 +459,20 @@ class TestGitLabSpecificAnswers:
     ) -> None:
         mock.post(f"{API}/issues/4/time_estimate", json={"time_estimate": 5400})
         mock.post(f"{API}/issues/4/reset_time_estimate", json={"time_estimate": 0})
+        mock.post(f"{API}/issues/4/reset_time_estimate", json={"time_estimate": 0})
         tracker.set_estimate(4, 90)
         tracker.set_estimate(4, None)
+        tracker.set_estimate(4, 0)
         assert sent_json(mock.calls[0]) == {"duration": "1h30m"}
         assert mock.calls[1].request.url.endswith("/issues/4/reset_time_estimate")
+        assert mock.calls[2].request.url.endswith("/issues/4/reset_time_estimate")
+
+    def test_a_negative_estimate_is_refused_before_any_request(
+        self, tracker: GitLabTracker, mock: responses.RequestsMock
+    ) -> None:
+        with pytest.raises(ValueError, match=r"issue #4 in GitLab group/project .* -30 minutes"):
+            tracker.set_estimate(4, -30)
+        assert len(mock.calls) == 0
 
 
 class TestRequestsAreCountedAndListsComplete:
@@ -511,3 +553,32 @@ class TestRequestsAreCountedAndListsComplete:
         with pytest.raises(TrackerError) as raised:
             tracker.get_issue(1)
         assert "points at a GitLab server" in str(raised.value)
+
+
+class TestConfiguration:
+    @pytest.mark.parametrize(
+        "url",
+        ["gitlab.example.com", "ftp://gitlab.example.com", "https://", "https://host:port", ""],
+    )
+    def test_an_unusable_url_is_refused_at_construction(
+        self, clock: FakeClock, mock: responses.RequestsMock, url: str
+    ) -> None:
+        with pytest.raises(ConfigError) as raised:
+            make_tracker(clock, url=url)
+        message = str(raised.value)
+        assert f"The GitLab URL {url!r} for project group/project" in message
+        assert "https://HOST" in message
+        assert len(mock.calls) == 0
+
+    @pytest.mark.parametrize(
+        ("url", "kept"),
+        [
+            ("https://gitlab.example.com/", "https://gitlab.example.com"),
+            ("http://127.0.0.1:8929", "http://127.0.0.1:8929"),
+            (" https://git.example.org/gitlab ", "https://git.example.org/gitlab"),
+        ],
+    )
+    def test_a_usable_url_is_kept_without_its_trailing_slash(
+        self, clock: FakeClock, url: str, kept: str
+    ) -> None:
+        assert make_tracker(clock, url=url).url == kept

@@ -11,7 +11,12 @@ import pytest
 import requests
 import responses
 
-from plansync.errors import RateLimitedError, TrackerError, TrackerUnavailableError
+from plansync.errors import (
+    RateLimitedError,
+    StaleFileError,
+    TrackerError,
+    TrackerUnavailableError,
+)
 from plansync.trackers.clock import FakeClock
 from plansync.trackers.retry import (
     Outcome,
@@ -20,6 +25,7 @@ from plansync.trackers.retry import (
     call_with_retries,
     verdict_for_status,
     wait_from_headers,
+    write_once,
 )
 
 NOW = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
@@ -403,6 +409,86 @@ class TestArguments:
                 **kwargs,
             )
         assert call.calls == 0
+
+
+def unclear() -> UnclearWriteError:
+    return UnclearWriteError("GitHub demo/plans: a write failed with HTTP 502")
+
+
+@dataclass
+class Lookup:
+    """A `find_existing` that answers the given results, in order, counting its calls."""
+
+    answers: list[str | None]
+    calls: int = 0
+
+    def __call__(self) -> str | None:
+        self.calls += 1
+        return self.answers.pop(0)
+
+
+class TestWriteOnce:
+    WHAT = "create issue 'Parse tables' in GitHub demo/plans"
+
+    def test_a_clear_success_is_not_looked_for(self) -> None:
+        attempt = Script([], result="#7")
+        find = Lookup([])
+        assert write_once(attempt, find, what=self.WHAT) == "#7"
+        assert (attempt.calls, find.calls) == (1, 0)
+
+    def test_an_unclear_write_found_afterwards_is_not_made_again(self) -> None:
+        attempt = Script([unclear()], result="#8")
+        find = Lookup(["#7"])
+        assert write_once(attempt, find, what=self.WHAT) == "#7"
+        assert (attempt.calls, find.calls) == (1, 1)
+
+    def test_an_unclear_write_found_absent_is_made_again(self) -> None:
+        attempt = Script([unclear(), unclear()], result="#9")
+        find = Lookup([None, None])
+        assert write_once(attempt, find, what=self.WHAT) == "#9"
+        assert (attempt.calls, find.calls) == (3, 2)
+
+    def test_unclear_and_absent_every_time_ends_unavailable(self) -> None:
+        attempt = Script([unclear() for _ in range(4)])
+        find = Lookup([None] * 4)
+        with pytest.raises(TrackerUnavailableError) as raised:
+            write_once(attempt, find, what=self.WHAT, attempts=4)
+        assert str(raised.value).startswith(
+            "Could not create issue 'Parse tables' in GitHub demo/plans: 4 attempts failed"
+        )
+        assert raised.value.__cause__ is attempt.raised[-1]
+        assert (attempt.calls, find.calls) == (4, 4)
+
+    def test_without_a_way_to_look_the_unclear_failure_is_raised_as_it_came(self) -> None:
+        failure = unclear()
+        attempt = Script([failure])
+        with pytest.raises(UnclearWriteError) as raised:
+            write_once(attempt, None, what=self.WHAT)
+        assert raised.value is failure
+        assert attempt.calls == 1
+
+    def test_a_lookup_that_forbids_another_attempt_ends_it(self) -> None:
+        attempt = Script([unclear()])
+
+        def find() -> str | None:
+            raise StaleFileError("PLAN.md in GitHub repository demo/plans changed")
+
+        with pytest.raises(StaleFileError):
+            write_once(attempt, find, what=self.WHAT)
+        assert attempt.calls == 1
+
+    def test_a_clear_failure_is_raised_without_looking(self) -> None:
+        attempt = Script([TrackerError("GitHub refused to create issue 'Parse tables'")])
+        find = Lookup([])
+        with pytest.raises(TrackerError, match="refused"):
+            write_once(attempt, find, what=self.WHAT)
+        assert find.calls == 0
+
+    def test_no_attempt_at_all_is_refused(self) -> None:
+        attempt = Script([])
+        with pytest.raises(ValueError, match="attempts is 0"):
+            write_once(attempt, Lookup([]), what=self.WHAT, attempts=0)
+        assert attempt.calls == 0
 
 
 class TestOverHttp:

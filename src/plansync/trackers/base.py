@@ -260,5 +260,8 @@ class Tracker(Protocol):
     # estimates ----------------------------------------------------------------------------
     def set_estimate(self, number: int, minutes: int | None) -> None:
         """Record an estimate on the issue: GitLab's time estimate; on GitHub an
-        `estimate: 2h` label (the body rendering belongs to the sync engine)."""
+        `estimate: 2h` label (the body rendering belongs to the sync engine).
+
+        None and 0 both clear it, and a cleared estimate reads back as None on both trackers
+        (GitLab keeps no zero estimate apart from none). A negative number is a ValueError."""
         ...

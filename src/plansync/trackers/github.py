@@ -7,8 +7,9 @@ frozen types before they leave the adapter.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from github import Auth
 from github.Issue import Issue
 from github.Milestone import Milestone
 
-from plansync.errors import ConfigError, TrackerUnavailableError
+from plansync.errors import ConfigError
 from plansync.trackers.base import (
     CloseReason,
     Cursor,
@@ -44,18 +45,18 @@ from plansync.trackers.github_convert import (
 )
 from plansync.trackers.github_errors import APP_HINT, TOKEN_HINT
 from plansync.trackers.github_files import RepoFiles
-from plansync.trackers.github_http import PER_PAGE, build_client
+from plansync.trackers.github_http import (
+    DEFAULT_BASE_URL,
+    PER_PAGE,
+    build_client,
+    checked_base_url,
+)
 from plansync.trackers.github_labels import RepoLabels
-from plansync.trackers.github_observe import Answer, read_incrementally
-from plansync.trackers.github_requests import RepoRequests
+from plansync.trackers.github_observe import Item, Probe, read_incrementally
+from plansync.trackers.github_requests import CLOCK_SKEW, RepoRequests
 from plansync.trackers.pacing import PacingLimits, WritePacer, pacer_for
-from plansync.trackers.retry import UnclearWriteError
 
-log = logging.getLogger(__name__)
-
-DEFAULT_BASE_URL = "https://api.github.com"
-# How often an unclear create is looked for and tried again before giving up.
-UNCLEAR_WRITE_ATTEMPTS = 3
+__all__ = ["DEFAULT_BASE_URL", "GitHubTracker"]
 
 
 class GitHubTracker:
@@ -119,6 +120,7 @@ class GitHubTracker:
                 "repository in the configuration to something like `octo-org/plans`."
             )
         self.repo = f"{owner}/{name}"
+        base_url = checked_base_url(base_url, self.repo)
         self.stats = RequestStats()
         self._client = build_client(auth, base_url, timeout, self.stats)
         self._requester = self._client.requester
@@ -138,6 +140,7 @@ class GitHubTracker:
             self._clock,
             max_wait,
             auth_hint,
+            base_url,
         )
         self._files = RepoFiles(self._requests, self._repo)
         self._labels = RepoLabels(self._requests, self._repo)
@@ -153,7 +156,18 @@ class GitHubTracker:
     # issues ---------------------------------------------------------------------------------
 
     def observe_issues(self, cursor: Cursor | None = None) -> Observed[RemoteIssue]:
-        def fetch(since: str | None, etag: str | None) -> Answer:
+        path = f"{self._requests.path}/issues"
+
+        def probe(etag: str | None) -> Probe:
+            newest_first = {
+                "state": "all",
+                "sort": "updated",
+                "direction": "desc",
+                "per_page": PER_PAGE,
+            }
+            return self._requests.probe(path, newest_first, etag, "read issues")
+
+        def read_since(since: str | None) -> list[Item]:
             parameters: dict[str, Any] = {
                 "state": "all",
                 "sort": "updated",
@@ -162,14 +176,12 @@ class GitHubTracker:
             }
             if since is not None:
                 parameters["since"] = since
-            return self._requests.fetch_all(
-                f"{self._requests.path}/issues", parameters, etag, "read issues"
-            )
+            return self._requests.fetch_all(path, parameters, None, "read issues").items
 
         # Pull requests share the list (and its validator); they move the cursor like issues
         # do and are dropped only afterwards, so their activity is never mistaken for an
         # edit of an issue read at the cursor's second.
-        read = read_incrementally(fetch, cursor)
+        read = read_incrementally(probe, read_since, cursor)
         issues = tuple(
             issue_from_github(self._issue(item))
             for item in read.items
@@ -193,31 +205,14 @@ class GitHubTracker:
                 f"The marker {marker!r} is not in the body of issue draft {draft.title!r}; "
                 "an unclear create could not be recognised later."
             )
-        for attempt in range(1, UNCLEAR_WRITE_ATTEMPTS + 1):
-            try:
-                return self._create_issue_once(draft)
-            except UnclearWriteError:
-                if marker is None:
-                    raise
-                # The issue may exist: look before creating it again (never blindly retry).
-                found = self.find_issue_by_marker(marker)
-                if found is not None:
-                    log.info(
-                        "%s: issue #%d was created after all", self._requests.what, found.number
-                    )
-                    return found
-                log.warning(
-                    "%s: creating issue %r failed unclearly and it does not exist "
-                    "(attempt %d of %d)",
-                    self._requests.what,
-                    draft.title,
-                    attempt,
-                    UNCLEAR_WRITE_ATTEMPTS,
-                )
-        raise TrackerUnavailableError(
-            f"GitHub {self.repo} failed {UNCLEAR_WRITE_ATTEMPTS} times to create issue "
-            f"{draft.title!r} and it was not created (its marker is absent); nothing else was "
-            "tried. Run again later."
+        # Only an issue created since this write began can be the one it made. Without a
+        # marker nothing tells it apart: an unclear failure is reported, not tried again.
+        since = self._clock.now() - CLOCK_SKEW
+        find = (
+            partial(self.find_issue_by_marker, marker, since=since) if marker is not None else None
+        )
+        return self._requests.write_once(
+            partial(self._create_issue_once, draft), find, f"create issue {draft.title!r}"
         )
 
     def _create_issue_once(self, draft: IssueDraft) -> RemoteIssue:
@@ -278,13 +273,26 @@ class GitHubTracker:
     def reopen_issue(self, number: int) -> RemoteIssue:
         return self._edit_issue(number, {"state": "open"}, f"reopen issue #{number}")
 
-    def find_issue_by_marker(self, marker: str) -> RemoteIssue | None:
+    def find_issue_by_marker(
+        self, marker: str, since: datetime | None = None
+    ) -> RemoteIssue | None:
+        """The issue whose body holds `marker`, newest first. With `since`, only issues
+        created at or after it are looked at, and the search stops at the first older one."""
         # The issue list is consistent right after a write; the search API lags behind it.
-        parameters = {"state": "all", "sort": "created", "direction": "desc",
-                      "per_page": PER_PAGE}
+        parameters: dict[str, Any] = {
+            "state": "all",
+            "sort": "created",
+            "direction": "desc",
+            "per_page": PER_PAGE,
+        }
+        if since is not None:
+            # GitHub filters on `updated_at`, which is never before `created_at`.
+            parameters["since"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         path = f"{self._requests.path}/issues"
         for items in self._requests.pages(path, parameters, "list issues"):
             for item in items:
+                if since is not None and _created(item) < since:
+                    return None
                 if not is_pull_request(item) and marker in str(item.get("body") or ""):
                     return issue_from_github(self._issue(item))
         return None
@@ -313,17 +321,15 @@ class GitHubTracker:
         if draft.due_on is not None:
             fields["due_on"] = due_on_text(draft.due_on)
         doing = f"create milestone {draft.title!r}"
-        for _ in range(UNCLEAR_WRITE_ATTEMPTS):
-            try:
-                return self._milestone_request("POST", "", fields, doing, idempotent=False)
-            except UnclearWriteError:
-                # Milestone titles are unique in a repository: the title is the marker.
-                for milestone in self.list_milestones():
-                    if milestone.title == draft.title:
-                        return milestone
-        raise TrackerUnavailableError(
-            f"GitHub {self.repo} failed {UNCLEAR_WRITE_ATTEMPTS} times to create milestone "
-            f"{draft.title!r} and it was not created. Run again later."
+
+        def find() -> RemoteMilestone | None:
+            # Milestone titles are unique in a repository: the title is the marker.
+            return next((m for m in self.list_milestones() if m.title == draft.title), None)
+
+        return self._requests.write_once(
+            partial(self._milestone_request, "POST", "", fields, doing, idempotent=False),
+            find,
+            doing,
         )
 
     def update_milestone(self, number: int, patch: MilestonePatch) -> RemoteMilestone:
@@ -397,10 +403,19 @@ class GitHubTracker:
     # estimates ------------------------------------------------------------------------------
 
     def set_estimate(self, number: int, minutes: int | None) -> None:
+        if minutes is not None and minutes < 0:
+            raise ValueError(
+                f"The estimate for issue #{number} in {self._requests.what} is {minutes} "
+                "minutes; an estimate is 0 or more (0 or None clears it)."
+            )
         current = self.get_issue(number)
         if current is None:
             raise self._requests.errors.not_found(404, "Not Found", f"issue #{number}")
         self._labels.set_estimate(number, minutes, current.labels)
+
+
+def _created(item: Item) -> datetime:
+    return datetime.fromisoformat(str(item["created_at"]))
 
 
 if TYPE_CHECKING:

@@ -3,26 +3,20 @@ reacted to."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
-from plansync.errors import TrackerUnavailableError
 from plansync.trackers.base import Cursor, Observed, RemoteComment
 from plansync.trackers.github_convert import comment_from_github
 from plansync.trackers.github_http import PER_PAGE
-from plansync.trackers.github_observe import Answer, Item, read_incrementally
-from plansync.trackers.github_requests import RepoRequests
-from plansync.trackers.retry import UnclearWriteError
+from plansync.trackers.github_observe import Item, Probe, read_incrementally
+from plansync.trackers.github_requests import CLOCK_SKEW, RepoRequests
 
 REACTIONS = frozenset({"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"})
-UNCLEAR_WRITE_ATTEMPTS = 3
-# Our clock and GitHub's differ a little: a comment found after an unclear post counts as ours
-# when it was created at most this long before the post was sent.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 class RepoComments:
@@ -38,15 +32,23 @@ class RepoComments:
         """Comments created or edited since the cursor, across the repository (pull request
         conversations included: GitHub lists them with the issues' comments)."""
 
-        def fetch(since: str | None, etag: str | None) -> Answer:
-            parameters: dict[str, Any] = {"sort": "updated", "direction": "asc",
-                                          "per_page": PER_PAGE}
+        path = f"{self._requests.path}/issues/comments"
+
+        def probe(etag: str | None) -> Probe:
+            newest_first = {"sort": "updated", "direction": "desc", "per_page": PER_PAGE}
+            return self._requests.probe(path, newest_first, etag, "read comments")
+
+        def read_since(since: str | None) -> list[Item]:
+            parameters: dict[str, Any] = {
+                "sort": "updated",
+                "direction": "asc",
+                "per_page": PER_PAGE,
+            }
             if since is not None:
                 parameters["since"] = since
-            path = f"{self._requests.path}/issues/comments"
-            return self._requests.fetch_all(path, parameters, etag, "read comments")
+            return self._requests.fetch_all(path, parameters, None, "read comments").items
 
-        read = read_incrementally(fetch, cursor)
+        read = read_incrementally(probe, read_since, cursor)
         comments = tuple(self._comment(item) for item in read.items)
         return Observed(comments, read.cursor, read.not_modified)
 
@@ -54,24 +56,22 @@ class RepoComments:
         """Post a comment. After an unclear failure the issue's recent comments are searched
         for the same body before it is posted again."""
         issue = self._repository.get_issue(issue_number)  # lazy: no request
-        for _ in range(UNCLEAR_WRITE_ATTEMPTS):
-            started = self._requests.clock.now()
-            try:
-                comment = self._requests.call(
-                    partial(issue.create_comment, body),
-                    f"comment on issue #{issue_number}",
-                    f"issue #{issue_number}",
-                    write=True,
-                    idempotent=False,
-                )
-                return comment_from_github(comment)
-            except UnclearWriteError:
-                found = self._find(issue_number, body, started - CLOCK_SKEW)
-                if found is not None:
-                    return found
-        raise TrackerUnavailableError(
-            f"GitHub {self._requests.repo} failed {UNCLEAR_WRITE_ATTEMPTS} times to post a "
-            f"comment on issue #{issue_number} and it was not posted. Run again later."
+        doing = f"comment on issue #{issue_number}"
+
+        def post() -> RemoteComment:
+            comment = self._requests.call(
+                partial(issue.create_comment, body),
+                doing,
+                f"issue #{issue_number}",
+                write=True,
+                idempotent=False,
+            )
+            return comment_from_github(comment)
+
+        # Only a comment created since the first attempt began can be one it made.
+        since = self._requests.clock.now() - CLOCK_SKEW
+        return self._requests.write_once(
+            post, partial(self._find, issue_number, body, since), doing
         )
 
     def _find(self, issue_number: int, body: str, since: datetime) -> RemoteComment | None:

@@ -150,12 +150,13 @@ def parse_estimate_label(name: str) -> int | None:
 
 
 def estimate_from_labels(labels: Iterable[str]) -> int | None:
-    """The first readable estimate label decides; plansync keeps only one on an issue."""
+    """The first readable estimate label decides; plansync keeps only one on an issue. An
+    estimate of 0 reads as none, as on GitLab, which cannot keep the two apart."""
     for name in labels:
         if is_estimate_label(name):
             minutes = parse_estimate_label(name)
             if minutes is not None:
-                return minutes
+                return minutes or None
     return None
 
 

@@ -12,13 +12,9 @@ from github.ContentFile import ContentFile
 from github.GithubObject import NotSet
 from github.Repository import Repository
 
-from plansync.errors import NotFoundError, StaleFileError, TrackerUnavailableError
+from plansync.errors import NotFoundError, StaleFileError
 from plansync.trackers.base import RepoFile
 from plansync.trackers.github_requests import RepoRequests
-from plansync.trackers.retry import UnclearWriteError
-
-# How often an unclear write is checked and tried again before giving up.
-UNCLEAR_WRITE_ATTEMPTS = 3
 
 
 class RepoFiles:
@@ -52,22 +48,22 @@ class RepoFiles:
 
     def write(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         """Create (version None) or update the file. A write that failed unclearly is read
-        back: done if the file holds our bytes, tried again if it still holds the base."""
-        for _ in range(UNCLEAR_WRITE_ATTEMPTS):
-            try:
-                return self._write_once(path, content, message, version)
-            except UnclearWriteError:
-                current = self.read(path)
-                if current is not None and current.content == content:
-                    return current
-                untouched = (current is None and version is None) or (
-                    current is not None and current.version == version
-                )
-                if not untouched:
-                    raise self._stale(path, "it changed while the write went unanswered") from None
-        raise TrackerUnavailableError(
-            f"GitHub {self._requests.repo} failed {UNCLEAR_WRITE_ATTEMPTS} times to write {path} "
-            "and it was not written. Run again later."
+        back: done if the file holds our bytes, tried again if it still holds the base, and
+        stale if it holds anything else."""
+
+        def find() -> RepoFile | None:
+            current = self.read(path)
+            if current is not None and current.content == content:
+                return current
+            untouched = (current is None and version is None) or (
+                current is not None and current.version == version
+            )
+            if not untouched:
+                raise self._stale(path, "it changed while the write went unanswered")
+            return None
+
+        return self._requests.write_once(
+            partial(self._write_once, path, content, message, version), find, f"write {path}"
         )
 
     def _write_once(

@@ -11,7 +11,10 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
@@ -19,10 +22,38 @@ from github.Requester import Requester
 from requests.adapters import HTTPAdapter
 from requests.utils import parse_header_links
 
+from plansync.errors import ConfigError
 from plansync.trackers.base import RequestStats
 
+DEFAULT_BASE_URL = "https://api.github.com"
 USER_AGENT = "plansync"
 PER_PAGE = 100
+
+
+def checked_base_url(base_url: str, repo: str) -> str:
+    """The API URL without a trailing slash, or ConfigError when it is no http(s) URL with a
+    host (PyGithub would only fail later, on the first request, with an AttributeError)."""
+    url = base_url.strip().rstrip("/")
+    parts = urlsplit(url)
+    try:
+        port = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        raise ConfigError(
+            f"The GitHub API URL {base_url!r} for repository {repo} is not an http(s) URL with "
+            "a host. For GitHub Enterprise Server set it to the form https://HOST/api/v3; for "
+            f"github.com leave it unset (it is {DEFAULT_BASE_URL})."
+        )
+    return url
+
+
+def place_of(repo: str, base_url: str) -> str:
+    """How messages name the repository: `GitHub owner/name`, with the API URL unless it is
+    github.com's."""
+    if base_url.lower() == DEFAULT_BASE_URL:
+        return f"GitHub {repo}"
+    return f"GitHub {repo} at {base_url}"
 
 
 class CountingAdapter(HTTPAdapter):
@@ -90,12 +121,14 @@ def _count_requests(requester: Requester, stats: RequestStats) -> None:
 
 @dataclass(frozen=True)
 class Page:
-    """One answer of a list endpoint. `items` is empty for a 304."""
+    """One answer of a list endpoint. `items` is empty for a 304; `served_at` is the
+    server's clock when it answered (its Date header), None when absent or unreadable."""
 
     status: int
     items: list[dict[str, Any]]
     etag: str | None
     next_url: str | None
+    served_at: datetime | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -132,7 +165,20 @@ def get_page(
         items=[item for item in data if isinstance(item, dict)],
         etag=response_headers.get("etag"),
         next_url=next_link(response_headers.get("link")),
+        served_at=http_date(response_headers.get("date")),
     )
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP Date header as an aware datetime, or None."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    # "-0000" reads as a naive time; HTTP dates are always GMT.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _json_or_text(body: str) -> Any:

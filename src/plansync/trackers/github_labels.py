@@ -10,13 +10,9 @@ from typing import Any
 from github import GithubException
 from github.Repository import Repository
 
-from plansync.errors import TrackerUnavailableError
 from plansync.trackers.github_convert import estimate_label, is_estimate_label, label_color
 from plansync.trackers.github_http import PER_PAGE
 from plansync.trackers.github_requests import RepoRequests
-from plansync.trackers.retry import UnclearWriteError
-
-UNCLEAR_WRITE_ATTEMPTS = 3
 
 
 class RepoLabels:
@@ -48,24 +44,24 @@ class RepoLabels:
         return self._names
 
     def _create(self, name: str) -> None:
-        def create() -> None:
+        doing = f"create label {name!r}"
+
+        def create() -> str:
             try:
                 self._repository.create_label(name, label_color(name))
             except GithubException as exc:
-                if exc.status == 422 and _says_already_exists(exc.data):
-                    return  # created meanwhile by someone else: that is what we wanted
-                raise
+                # Created meanwhile by someone else: that is what we wanted.
+                if not (exc.status == 422 and _says_already_exists(exc.data)):
+                    raise
+            return name
 
-        for _ in range(UNCLEAR_WRITE_ATTEMPTS):
-            try:
-                self._requests.call(create, f"create label {name!r}", write=True, idempotent=False)
-                return
-            except UnclearWriteError:
-                if name.casefold() in self._known(refresh=True):
-                    return
-        raise TrackerUnavailableError(
-            f"GitHub {self._requests.repo} failed {UNCLEAR_WRITE_ATTEMPTS} times to create "
-            f"label {name!r} and it was not created. Run again later."
+        def find() -> str | None:
+            return name if name.casefold() in self._known(refresh=True) else None
+
+        self._requests.write_once(
+            partial(self._requests.call, create, doing, write=True, idempotent=False),
+            find,
+            doing,
         )
 
     def set_estimate(self, number: int, minutes: int | None, labels: Iterable[str]) -> None:
@@ -75,7 +71,8 @@ class RepoLabels:
         moment ago, so only a label change made within that moment could be undone.
         """
         current = list(labels)
-        wanted = estimate_label(minutes) if minutes is not None else None
+        # No estimate and an estimate of 0 are one: GitLab cannot keep them apart either.
+        wanted = estimate_label(minutes) if minutes else None
         kept = [name for name in current if not is_estimate_label(name)]
         new = kept + ([wanted] if wanted is not None else [])
         if sorted(new) == sorted(current):

@@ -1,10 +1,14 @@
-"""Incremental, conditional reads of a GitHub list sorted by `updated_at` ascending.
+"""Incremental, conditional reads of a GitHub list that can be sorted by `updated_at`.
 
-GitHub's `since` filter is inclusive and has one-second resolution, and its ETag validates one
-URL only. So a cursor keeps: `since`, the newest `updated_at` read so far; `seen`, the ids read
-at exactly that instant (returned again by the inclusive filter, so dropped); and `etag`, the
-validator of the URL for that very `since`. After a read that moved `since`, the new URL is read
-once more to learn its validator: an unchanged repository then costs one request answered 304.
+A read starts with a probe: one conditional request for the first page of the list sorted
+newest first. An unchanged repository answers it 304, whatever its size. Otherwise the items
+changed since the cursor are read (from the probe itself when it reaches back to the cursor,
+else every page of the list filtered by `since`, oldest change first).
+
+GitHub's `since` filter is inclusive and has one-second resolution, so a cursor keeps: `since`,
+the newest `updated_at` read so far; `seen`, the ids read at exactly that instant (returned
+again by the inclusive filter, so dropped); and `etag`, the probe's validator. The validator is
+taken before the items are read, so a change made during the read alters the next probe.
 """
 
 from __future__ import annotations
@@ -15,10 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from plansync.trackers.base import Cursor
-
-# A repository edited faster than it can be read would keep `since` moving; after this many
-# rounds the read stops and the next one carries on from where this one got to.
-MAX_ROUNDS = 5
 
 Item = Mapping[str, Any]
 
@@ -33,8 +33,25 @@ class Answer:
     etag: str | None
 
 
-# fetch(since, etag) -> Answer: read every page of the list filtered by `since`.
-Fetch = Callable[[str | None, str | None], Answer]
+@dataclass(frozen=True)
+class Probe:
+    """The first page of the list sorted by `updated_at`, newest first.
+
+    `complete` says the page holds the whole list (there is no next page); `served_at` is the
+    server's clock when it answered (its Date header), None when unknown.
+    """
+
+    not_modified: bool
+    items: list[Item]
+    etag: str | None
+    complete: bool
+    served_at: datetime | None = None
+
+
+# probe(etag) -> Probe: the first page newest first, conditional when `etag` is given.
+ProbeList = Callable[[str | None], Probe]
+# read_since(since) -> every item updated at or after `since` (all without it), every page.
+ReadSince = Callable[[str | None], list[Item]]
 
 
 @dataclass(frozen=True)
@@ -63,43 +80,74 @@ def _already_read(item: Item, seen: set[int], since: datetime | None) -> bool:
     return int(item["id"]) in seen and _updated(item) == since
 
 
-def read_incrementally(fetch: Fetch, cursor: Cursor | None) -> IncrementalRead:
+def _reaches(probe: Probe, since: datetime | None) -> bool:
+    """Whether the probe holds every item updated at or after `since`: it is the whole list,
+    or its newest-first page goes back past `since`."""
+    if probe.complete:
+        return True
+    return since is not None and any(_updated(item) < since for item in probe.items)
+
+
+def probe_validator(probe: Probe) -> str | None:
+    """The probe's ETag when any later change must alter the probe's answer, else None.
+
+    A change lands at the top of the newest-first page, unless it lands within the second of
+    the page's newest item and that second's items run past the page (a bulk edit of more
+    than a page in one second): then the page may not show it. So the validator is kept when
+    the page is the whole list, when the newest second's items end on the page, or when the
+    server answered after that second was over.
+    """
+    if probe.etag is None or probe.complete:
+        return probe.etag
+    newest = _newest(probe.items)
+    if newest is None:
+        return None
+    top = newest[1]
+    if any(_updated(item) < top for item in probe.items):
+        return probe.etag
+    if probe.served_at is not None and probe.served_at > top:
+        return probe.etag
+    return None
+
+
+def read_incrementally(
+    probe: ProbeList, read_since: ReadSince, cursor: Cursor | None
+) -> IncrementalRead:
     """The items changed since `cursor`, oldest change first, each once, and the next cursor."""
     cursor = cursor if cursor is not None else Cursor()
     since = cursor.since
     since_moment = datetime.fromisoformat(since) if since is not None else None
     seen = set(cursor.seen)
 
-    answer = fetch(since, cursor.etag)
-    if answer.not_modified:
+    check = probe(cursor.etag)
+    if check.not_modified:
         return IncrementalRead((), cursor, not_modified=True)
 
-    changed = [item for item in answer.items if not _already_read(item, seen, since_moment)]
+    if _reaches(check, since_moment):
+        items = [i for i in check.items if since_moment is None or _updated(i) >= since_moment]
+    else:
+        items = read_since(since)
+
+    changed = [item for item in items if not _already_read(item, seen, since_moment)]
     if not changed and cursor.etag is not None:
         # The validator changed yet nothing is newer than `since`: an item already read at
         # exactly that second was edited again within it. Return those items once more.
-        changed = [item for item in answer.items if _updated(item) == since_moment]
-    collected = list(changed)
+        changed = [item for item in items if _updated(item) == since_moment]
 
-    for _ in range(MAX_ROUNDS):
-        newest = _newest(answer.items)
-        if newest is None or (since_moment is not None and newest[1] <= since_moment):
-            # The last answer was for the URL the cursor keeps: its validator can be reused.
-            at_since = {int(i["id"]) for i in answer.items if _updated(i) == since_moment}
-            return _result(collected, Cursor(since, answer.etag, tuple(sorted(at_since))))
+    newest = _newest(items)
+    if newest is not None and (since_moment is None or newest[1] > since_moment):
         since, since_moment = newest
-        seen = {int(i["id"]) for i in answer.items if _updated(i) == since_moment}
-        answer = fetch(since, None)
-        collected.extend(i for i in answer.items if not _already_read(i, seen, since_moment))
-    return _result(collected, Cursor(since, None, tuple(sorted(seen))))
+    at_since = {int(item["id"]) for item in items if _updated(item) == since_moment}
+    next_cursor = Cursor(since, probe_validator(check), tuple(sorted(at_since)))
+    return IncrementalRead(_latest_versions(changed), next_cursor, not_modified=False)
 
 
-def _result(collected: list[Item], cursor: Cursor) -> IncrementalRead:
-    # An item edited between two rounds shows up twice: keep its latest version only.
+def _latest_versions(items: list[Item]) -> tuple[Item, ...]:
+    # An item edited while the pages were read shows up twice: keep its latest version only.
     latest: dict[int, Item] = {}
-    for item in collected:
+    for item in items:
         number = int(item["id"])
-        latest.pop(number, None)
-        latest[number] = item
-    ordered = sorted(latest.values(), key=_updated)
-    return IncrementalRead(tuple(ordered), cursor, not_modified=False)
+        if number not in latest or _updated(item) >= _updated(latest[number]):
+            latest[number] = item
+    # Within one second, older items first (ids grow with creation), as GitHub lists them.
+    return tuple(sorted(latest.values(), key=lambda item: (_updated(item), int(item["id"]))))

@@ -2,12 +2,14 @@
 
 Every request of the GitHub adapter goes through `RepoRequests.call`: a write first waits for
 the host's paced queue, failures are judged by `call_with_retries` (the only place that waits),
-and final failures become plansync errors naming the repository.
+and final failures become plansync errors naming the repository. A write that must happen once
+goes through `RepoRequests.write_once`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -17,12 +19,16 @@ from github.Requester import Requester
 from plansync.errors import NotFoundError
 from plansync.trackers.clock import Clock
 from plansync.trackers.github_errors import GitHubErrors, classify
-from plansync.trackers.github_http import get_page
-from plansync.trackers.github_observe import Answer, Item
+from plansync.trackers.github_http import get_page, place_of
+from plansync.trackers.github_observe import Answer, Item, Probe
 from plansync.trackers.pacing import WritePacer
-from plansync.trackers.retry import call_with_retries
+from plansync.trackers.retry import call_with_retries, write_once
 
 T = TypeVar("T")
+
+# Our clock and GitHub's differ a little: what an unclear write may have made is looked for
+# among things GitHub dates at most this long before the write was sent.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class RepoRequests:
@@ -35,11 +41,12 @@ class RepoRequests:
         clock: Clock,
         max_wait: float,
         auth_hint: str,
+        base_url: str,
     ) -> None:
         self.repo = repo
         self.path = path  # `/repos/owner/name`, relative to the API's base URL
         self.requester = requester
-        self.what = f"GitHub {repo}"
+        self.what = place_of(repo, base_url)  # "GitHub owner/name [at URL]", for messages
         self.clock = clock
         self.errors = GitHubErrors(repo, auth_hint, self.repository_exists)
         self._pacer = pacer
@@ -77,6 +84,16 @@ class RepoRequests:
         if proves_repository:
             self._repository_seen = True
         return result
+
+    def write_once(
+        self,
+        attempt: Callable[[], T],
+        find_existing: Callable[[], T | None] | None,
+        doing: str,
+    ) -> T:
+        """A write that must take effect once: after an unclear failure `find_existing`
+        looks for its result before it is tried again (see retry.write_once)."""
+        return write_once(attempt, find_existing, what=f"{doing} in {self.what}")
 
     def call_or_none(self, fn: Callable[[], T], doing: str, subject: str) -> T | None:
         """A read that answers None when `subject` does not exist (404 / 410) in a repository
@@ -119,6 +136,19 @@ class RepoRequests:
         while page.next_url is not None:
             page = self.call(partial(get_page, self.requester, page.next_url), doing)
             yield page.items
+
+    def probe(
+        self, path: str, parameters: Mapping[str, Any], etag: str | None, doing: str
+    ) -> Probe:
+        """The first page of a list, conditionally when `etag` is given (see github_observe)."""
+        page = self.call(partial(get_page, self.requester, path, parameters, etag), doing)
+        return Probe(
+            not_modified=page.not_modified,
+            items=list(page.items),
+            etag=page.etag,
+            complete=page.next_url is None,
+            served_at=page.served_at,
+        )
 
     def fetch_all(
         self,

@@ -126,8 +126,8 @@ class GitLabTracker:
         if draft.assignees:
             fields["assignee_ids"] = [self._user_id(name) for name in draft.assignees]
 
-        return self._calls.create_once(
-            "create an issue",
+        return self._calls.write_once(
+            f"create issue {draft.title!r}",
             lambda: self._project.issues.create(fields).asdict(),
             functools.partial(self.find_issue_by_marker, marker) if marker is not None else None,
             to_issue,
@@ -185,8 +185,13 @@ class GitLabTracker:
         return to_issue(data) if data is not None else None
 
     def set_estimate(self, number: int, minutes: int | None) -> None:
+        if minutes is not None and minutes < 0:
+            raise ValueError(
+                f"The estimate for issue #{number} in {self._calls.what} is {minutes} minutes; "
+                "an estimate is 0 or more (0 or None clears it)."
+            )
         issue = self._project.issues.get(number, lazy=True)
-        if minutes is None or minutes <= 0:
+        if not minutes:  # None or 0: GitLab keeps no zero estimate apart from none
             self._calls.request(
                 f"clear the time estimate of issue #{number}",
                 issue.reset_time_estimate,
@@ -242,7 +247,7 @@ class GitLabTracker:
             listed = self._milestones("look for a milestone by title", title=draft.title)
             return next((m for m in listed if m.title == draft.title), None)
 
-        created = self._calls.create_once(
+        created = self._calls.write_once(
             f"create the milestone {draft.title!r}",
             lambda: self._project.milestones.create(fields).asdict(),
             find,

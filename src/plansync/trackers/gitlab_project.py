@@ -3,31 +3,65 @@
 `ProjectCalls.request` is the only way the GitLab adapter talks to GitLab. Writes wait their turn
 in the host's paced queue (notes also in the notes queue); failures are retried or waited for by
 `retry.call_with_retries` alone; what cannot be retried becomes one plansync error naming the
-project. python-gitlab objects are turned into plain dicts inside the functions handed to
-`request` and never leave the adapter's modules.
+project; a write that must happen once goes through `ProjectCalls.write_once`. python-gitlab
+objects are turned into plain dicts inside the functions handed to `request` and never leave the
+adapter's modules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from gitlab.exceptions import GitlabError
 
-from plansync.errors import TrackerError
+from plansync.errors import ConfigError, TrackerError
 from plansync.trackers.base import Cursor, RequestStats
 from plansync.trackers.clock import Clock, SystemClock
 from plansync.trackers.gitlab_client import ResponseLog, build_client
 from plansync.trackers.gitlab_errors import classify, is_absent, translate
 from plansync.trackers.pacing import PacingLimits, pacer_for
-from plansync.trackers.retry import UnclearWriteError, Verdict, call_with_retries
+from plansync.trackers.retry import (
+    UNCLEAR_WRITE_ATTEMPTS,
+    Verdict,
+    call_with_retries,
+    write_once,
+)
 
 T = TypeVar("T")
 
+DEFAULT_URL = "https://gitlab.com"
 PER_PAGE = 100
-# How often a create whose outcome was unclear, and whose result was not found, is tried.
-CREATE_ATTEMPTS = 3
+# How often a write whose outcome was unclear, and whose result was not found, is tried.
+CREATE_ATTEMPTS = UNCLEAR_WRITE_ATTEMPTS
+
+
+def checked_url(url: str, repo: str) -> str:
+    """The instance URL without a trailing slash, or ConfigError when it is no http(s) URL
+    with a host."""
+    cleaned = url.strip().rstrip("/")
+    parts = urlsplit(cleaned)
+    try:
+        port = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        raise ConfigError(
+            f"The GitLab URL {url!r} for project {repo} is not an http(s) URL with a host. "
+            "Set it to the address of the GitLab instance, in the form https://HOST (without "
+            f"/api/v4); for gitlab.com leave it unset (it is {DEFAULT_URL})."
+        )
+    return cleaned
+
+
+def place_of(repo: str, url: str) -> str:
+    """How messages name the project: `GitLab group/project`, with the instance URL unless
+    it is gitlab.com."""
+    if url.lower() == DEFAULT_URL:
+        return f"GitLab {repo}"
+    return f"GitLab {repo} at {url}"
 
 
 class ProjectCalls:
@@ -46,7 +80,8 @@ class ProjectCalls:
         timeout: float,
     ) -> None:
         self.repo = repo.strip("/")
-        self.url = url.rstrip("/")
+        self.url = checked_url(url, self.repo)
+        self.what = place_of(self.repo, self.url)  # "GitLab group/project [at URL]"
         self.stats = RequestStats()
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._max_wait = max_wait
@@ -85,7 +120,7 @@ class ProjectCalls:
                 attempt,
                 classify=self._classify,
                 idempotent=idempotent,
-                what=f"GitLab {self.repo}",
+                what=self.what,
                 max_wait=self._max_wait,
                 clock=self._clock,
             )
@@ -116,7 +151,7 @@ class ProjectCalls:
             headers = self._log.headers_of_failure(exc.response_code)
         return classify(exc, headers, self._clock.now())
 
-    def create_once(
+    def write_once(
         self,
         action: str,
         create: Callable[[], dict[str, Any]],
@@ -124,21 +159,14 @@ class ProjectCalls:
         convert: Callable[[dict[str, Any]], T],
     ) -> T:
         """Create something that must exist once: after an unclear failure, look for it with
-        `find` and create again only when it is truly absent. Without a way to look for it
-        (`find` None) an unclear failure is raised: trying again could make a duplicate."""
-        unclear: UnclearWriteError | None = None
-        for _ in range(CREATE_ATTEMPTS):
-            try:
-                return convert(self.request(action, create, write=True, idempotent=False))
-            except UnclearWriteError as exc:
-                if find is None:
-                    raise
-                unclear = exc
-            found = find()
-            if found is not None:
-                return found
-        assert unclear is not None  # the loop only falls through after unclear failures
-        raise unclear
+        `find` and create again only when it is truly absent (see retry.write_once). Without
+        a way to look for it (`find` None) an unclear failure is raised: trying again could
+        make a duplicate."""
+
+        def attempt() -> T:
+            return convert(self.request(action, create, write=True, idempotent=False))
+
+        return write_once(attempt, find, what=f"{action} in {self.what}")
 
     def changed_issue_dicts(self, cursor: Cursor | None) -> list[dict[str, Any]]:
         """Every issue updated at or after the cursor (all of them without one), oldest

@@ -10,6 +10,9 @@ do the HTTP part of that for both trackers. The rules:
   requests are retried with backoff, non-idempotent ones raise UnclearWriteError at once so the
   adapter can look for its marker instead of creating a duplicate;
 - anything else is the adapter's to explain, and is raised as it came.
+
+`write_once` is the other half of the second rule: it looks for an unclear write's result before
+it tries the write again, so nothing is ever made twice.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ BACKOFF_CAP = 8.0
 TRANSIENT_STATUSES = frozenset({408, 500, 502, 503, 504})
 # A RateLimit-Reset below this is a number of seconds (IETF draft), not an epoch (GitLab).
 _EPOCH_THRESHOLD = 1_000_000_000
+# How often a write whose outcome stayed unknown, and whose result was then not found, is tried.
+UNCLEAR_WRITE_ATTEMPTS = 3
 
 
 class Outcome(StrEnum):
@@ -228,6 +233,53 @@ def call_with_retries(
         retry_error_callback=give_up,
     )
     return retrying(attempt)
+
+
+def write_once(
+    attempt: Callable[[], T],
+    find_existing: Callable[[], T | None] | None,
+    *,
+    what: str,
+    attempts: int = UNCLEAR_WRITE_ATTEMPTS,
+) -> T:
+    """Carry out a write that must take effect once, and return its result.
+
+    `attempt` makes the write and raises UnclearWriteError when it may or may not have taken
+    effect. `find_existing` then looks on the tracker for what the write would have made:
+    what it finds is returned, and only when it finds nothing is the write tried again, at
+    most `attempts` times in all. It may raise to say that trying again is wrong (a file
+    someone else changed meanwhile). Without `find_existing` a duplicate could not be told
+    apart, so the first unclear failure is raised as it came.
+
+    `what` names the write and its place, as a verb phrase for messages ("create issue
+    'Parse tables' in GitHub demo/plans"). Raises TrackerUnavailableError when every attempt
+    failed unclearly and nothing was found after any of them.
+    """
+    if attempts < 1:
+        raise ValueError(f"attempts is {attempts} to {what}; it must be at least 1.")
+    last: UnclearWriteError | None = None
+    for number in range(1, attempts + 1):
+        try:
+            return attempt()
+        except UnclearWriteError as exc:
+            if find_existing is None:
+                raise
+            last = exc
+        found = find_existing()
+        if found is not None:
+            log.info("%s: the write whose answer was lost had taken effect", what)
+            return found
+        log.warning(
+            "%s: attempt %d of %d failed without a clear answer and left nothing behind",
+            what,
+            number,
+            attempts,
+        )
+    raise TrackerUnavailableError(
+        f"Could not {what}: {attempts} attempts failed without a clear answer, and looking "
+        "after each one found nothing written, so nothing was. The tracker may be down or "
+        "unreachable; run again later."
+    ) from last
 
 
 def _failure_of(state: RetryCallState) -> _Failure:
