@@ -17,6 +17,8 @@ from github import Auth, Github, GithubException, RateLimitExceededException
 
 from plansync.trackers.clock import FakeClock
 from plansync.trackers.sandbox import FaultRule, LimitConfig, SandboxServer
+from plansync.trackers.sandbox import control as control_module
+from plansync.trackers.sandbox.acts import ACTS
 
 REPO = "demo/plans"
 GITHUB_TOKEN = {"Authorization": "token sandbox-token"}
@@ -297,7 +299,7 @@ class TestControlEndpoints:
         assert "exactly one of" in bad.json()["error"]
         unknown = control(sandbox, "POST", "faults", {"fault": []})
         assert unknown.status_code == 400
-        assert "Unknown fields" in unknown.json()["error"]
+        assert "unknown fields ['fault']" in unknown.json()["error"]
 
     def test_act_plays_the_other_side(self, sandbox: SandboxServer) -> None:
         def act(**body: Any) -> dict[str, Any]:
@@ -339,6 +341,238 @@ class TestControlEndpoints:
         assert absent.status_code == 404
         assert "#9" in absent.json()["error"]
         assert control(sandbox, "GET", "nothing-here").status_code == 404
+
+
+def act_ok(sandbox: SandboxServer, **body: Any) -> dict[str, Any]:
+    answer = control(sandbox, "POST", "act", body)
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+class TestEveryAct:
+    def test_the_docstring_lists_every_act(self) -> None:
+        doc = control_module.__doc__ or ""
+        listed = doc.split("The acts", 1)[1].split(":", 1)[1].split("\n\n", 1)[0]
+        names = [name.strip(" .\n") for name in listed.split(",")]
+        assert sorted(names) == sorted(ACTS)
+
+    def test_update_issue_sets_labels_milestone_and_assignees(
+        self, sandbox: SandboxServer
+    ) -> None:
+        store = sandbox.store
+        store.set_permission(REPO, "carol", "write")
+        week = act_ok(sandbox, action="create_milestone", repo=REPO, title="Week 1")["number"]
+        number = act_ok(sandbox, action="create_issue", repo=REPO, title="Planned")["number"]
+        act_ok(
+            sandbox,
+            action="update_issue",
+            repo=REPO,
+            number=number,
+            labels=["phase: 1"],
+            milestone=week,
+            assignees=["carol"],
+            user="alice",
+        )
+        issue = store.issue(REPO, number)
+        assert (issue.labels, issue.milestone, issue.assignees) == (["phase: 1"], week, ["carol"])
+        act_ok(sandbox, action="update_issue", repo=REPO, number=number, milestone=None)
+        assert store.issue(REPO, number).milestone is None
+        assert store.issue(REPO, number).labels == ["phase: 1"]  # absent fields stay
+
+    def test_edit_comment_and_react(self, sandbox: SandboxServer, clock: FakeClock) -> None:
+        number = act_ok(sandbox, action="create_issue", repo=REPO, title="Talk")["number"]
+        comment = act_ok(
+            sandbox, action="comment", repo=REPO, number=number, body="/plan dne", user="bob"
+        )["id"]
+        clock.advance(90)
+        edited = act_ok(
+            sandbox, action="edit_comment", repo=REPO, comment_id=comment, body="/plan done"
+        )
+        assert edited["updated_at"] == "2024-03-01T09:01:30+00:00"
+        stored = sandbox.store.comment(REPO, comment)
+        assert (stored.body, stored.author) == ("/plan done", "bob")
+        first = act_ok(
+            sandbox, action="react", repo=REPO, comment_id=comment, reaction="thumbsup"
+        )
+        again = act_ok(sandbox, action="react", repo=REPO, comment_id=comment, reaction="+1")
+        assert (first["new"], again["new"], again["id"]) == (True, False, first["id"])
+        assert [r.content for r in stored.reactions] == ["+1"]
+
+    def test_estimate_milestone_and_label_acts(self, sandbox: SandboxServer) -> None:
+        store = sandbox.store
+        number = act_ok(sandbox, action="create_issue", repo=REPO, title="Sized")["number"]
+        act_ok(sandbox, action="set_estimate", repo=REPO, number=number, seconds=5400)
+        assert store.issue(REPO, number).time_estimate == 5400
+        week = act_ok(
+            sandbox,
+            action="create_milestone",
+            repo=REPO,
+            title="Week 2",
+            due_on="2025-03-14",
+            user="alice",
+        )["number"]
+        act_ok(
+            sandbox, action="update_milestone", repo=REPO, number=week, state="closed", due_on=None
+        )
+        milestone = store.milestone(REPO, week)
+        assert (milestone.state, milestone.due_on, milestone.creator) == ("closed", None, "alice")
+        act_ok(sandbox, action="create_label", repo=REPO, name="bug", color="#d73a4a")
+        act_ok(sandbox, action="update_issue", repo=REPO, number=number, labels=["bug"])
+        act_ok(sandbox, action="update_label", repo=REPO, name="bug", new_name="defect")
+        assert store.issue(REPO, number).labels == ["defect"]
+        assert store.label(REPO, "defect").color == "d73a4a"
+
+    def test_delete_issue_and_binary_file(self, sandbox: SandboxServer) -> None:
+        number = act_ok(sandbox, action="create_issue", repo=REPO, title="Gone")["number"]
+        act_ok(sandbox, action="delete_issue", repo=REPO, number=number)
+        assert sandbox.store.issues(REPO) == []
+        act_ok(sandbox, action="put_file", repo=REPO, path="odd.md", content_base64="/w==")
+        assert sandbox.store.file(REPO, "odd.md").content == b"\xff"
+
+
+class TestActRefusals:
+    """A malformed act is answered 400 with the field and what was expected, and changes
+    nothing; the connection stays up."""
+
+    @pytest.mark.parametrize(
+        ("body", "field", "expected"),
+        [
+            ({"action": "create_issue", "title": "y", "labels": 5}, "labels", "list of strings"),
+            ({"action": "create_issue", "title": "y", "assignees": "bob"}, "assignees", "list"),
+            ({"action": "create_issue", "title": "y", "milestone": "one"}, "milestone", "integer"),
+            (
+                {"action": "create_issue", "title": "y", "pull_request": "yes"},
+                "pull_request",
+                "true or false",
+            ),
+            ({"action": "create_issue", "title": "y", "body": ["x"]}, "body", "string"),
+            ({"action": "create_issue", "title": None}, "title", "string"),
+            ({"action": "comment", "number": True, "body": "hi"}, "number", "integer"),
+            ({"action": "close_issue", "number": 1, "reason": "bored"}, "reason", "not_planned"),
+            ({"action": "set_estimate", "number": 1, "seconds": -5}, "seconds", ">= 0"),
+            ({"action": "create_issue", "title": "y", "user": ""}, "user", "user name"),
+            ({"action": "create_milestone", "title": "W", "due_on": "soon"}, "due_on", "date"),
+            ({"action": "create_issue", "titel": "y"}, "titel", "unknown fields"),
+        ],
+    )
+    def test_wrongly_typed_field_is_400_naming_it(
+        self, sandbox: SandboxServer, body: dict[str, Any], field: str, expected: str
+    ) -> None:
+        sandbox.store.create_issue(REPO, "Existing")
+        version = sandbox.store.version
+        answer = control(sandbox, "POST", "act", {"repo": REPO, **body})
+        assert answer.status_code == 400
+        message = answer.json()["error"]
+        assert f"'{field}'" in message
+        assert expected in message
+        assert f"act {body['action']}" in message.lower()
+        assert sandbox.store.version == version  # nothing changed
+
+    def test_put_file_needs_exactly_one_content(self, sandbox: SandboxServer) -> None:
+        both = {"action": "put_file", "repo": REPO, "path": "a.md", "content": "x"}
+        answer = control(sandbox, "POST", "act", {**both, "content_base64": "eA=="})
+        assert answer.status_code == 400
+        assert "exactly one of 'content'" in answer.json()["error"]
+        garbled = {"action": "put_file", "repo": REPO, "path": "a.md", "content_base64": "%%"}
+        bad = control(sandbox, "POST", "act", garbled)
+        assert (bad.status_code, "valid base64" in bad.json()["error"]) == (400, True)
+
+    def test_unknown_repository_says_how_to_start_the_sandbox_with_it(
+        self, sandbox: SandboxServer
+    ) -> None:
+        answer = control(
+            sandbox, "POST", "act", {"action": "create_issue", "repo": "acme/app", "title": "x"}
+        )
+        assert answer.status_code == 404
+        message = answer.json()["error"]
+        assert "'acme/app'" in message
+        assert "plansync sandbox --repo acme/app" in message
+        assert "store." not in message  # nothing an HTTP caller could do
+
+    def test_unknown_repository_on_the_apis_is_answered_as_the_services_do(
+        self, sandbox: SandboxServer
+    ) -> None:
+        github = requests.get(
+            f"{sandbox.github_api_url}/repos/acme/app", headers=GITHUB_TOKEN, timeout=10
+        )
+        assert github.status_code == 404
+        assert github.json() == {
+            "message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest",
+        }
+        gitlab_answer = requests.get(
+            f"{sandbox.gitlab_url}/api/v4/projects/acme%2Fapp",
+            headers={"PRIVATE-TOKEN": "t"},
+            timeout=10,
+        )
+        assert gitlab_answer.status_code == 404
+        assert gitlab_answer.json() == {"message": "404 Project Not Found"}
+
+
+class TestFaultRefusals:
+    @pytest.mark.parametrize(
+        ("body", "field", "expected"),
+        [
+            ({"faults": [{"kind": "500", "nth": 1, "seconds": [1]}]}, "seconds", "number"),
+            ({"faults": [{"kind": "500", "nth": 1, "methods": 5}]}, "methods", "list of strings"),
+            (
+                {"faults": [{"kind": "500", "nth": 1, "path_contains": 5}]},
+                "path_contains",
+                "string",
+            ),
+            ({"faults": [{"kind": "500", "nth": 1, "api": ["gitlab"]}]}, "api", "string"),
+            ({"faults": [{"kind": "500", "nth": "1"}]}, "nth", "integer"),
+            ({"faults": [{"kind": "500", "nth": 1, "retry_after": 1.5}]}, "retry_after", "integer"),
+            ({"faults": [{"kind": 500, "nth": 1}]}, "kind", "'502'"),
+            ({"faults": ["500"]}, "faults", "list of objects"),
+            ({"faults": [], "append": "no"}, "append", "true or false"),
+            ({"limits": {"primary": [1]}}, "primary", "integer"),
+            ({"limits": {"secondary_window": None}}, "secondary_window", "above 0"),
+            ({"limits": {"primary_window": 0}}, "primary_window", "above 0"),
+            ({"limits": 5}, "limits", "object"),
+        ],
+    )
+    def test_wrongly_typed_field_is_400_naming_it(
+        self, sandbox: SandboxServer, body: dict[str, Any], field: str, expected: str
+    ) -> None:
+        sandbox.store.faults.fail("502", nth=3)
+        answer = control(sandbox, "POST", "faults", body)
+        assert answer.status_code == 400
+        message = answer.json()["error"]
+        assert f"'{field}'" in message
+        assert expected in message
+        # Nothing changed: the rule in force stays, and API requests are served.
+        assert [r.kind.value for r in sandbox.store.faults.rules] == ["502"]
+        assert requests.get(issues_url(sandbox), headers=GITHUB_TOKEN, timeout=10).ok
+
+    def test_a_number_that_is_not_finite_is_refused(self, sandbox: SandboxServer) -> None:
+        answer = requests.post(
+            f"{sandbox.url}/_sandbox/faults",
+            data=b'{"faults": [{"kind": "timeout", "nth": 1, "seconds": NaN}]}',
+            timeout=10,
+        )
+        assert answer.status_code == 400
+        assert "'seconds'" in answer.json()["error"]
+
+    def test_a_body_that_is_not_an_object_is_refused(self, sandbox: SandboxServer) -> None:
+        answer = requests.post(f"{sandbox.url}/_sandbox/act", data=b"[1, 2]", timeout=10)
+        assert answer.status_code == 400
+        assert "JSON object" in answer.json()["error"]
+
+
+class TestControlFailures:
+    def test_a_failure_inside_the_sandbox_is_answered_500_not_hung_up(
+        self, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def broken() -> dict[str, Any]:
+            raise RuntimeError("state unavailable")
+
+        monkeypatch.setattr(sandbox.store, "snapshot", broken)
+        answer = control(sandbox, "GET", "state")
+        assert answer.status_code == 500
+        assert "RuntimeError: state unavailable" in answer.json()["error"]
+        assert "GET /_sandbox/state" in answer.json()["error"]
 
 
 class TestStateFile:

@@ -329,6 +329,18 @@ class TestComments:
         assert [c.body for c in issue.get_comments()] == ["first, edited", "/plan done"]
         assert repo.get_issue(issue.number).comments == 2
 
+    def test_comments_are_listed_by_their_own_time_whatever_the_issue_shows(
+        self, sandbox: SandboxServer, clock: FakeClock, repo: Repository
+    ) -> None:
+        issue = repo.create_issue("Fresh")
+        clock.advance(20)
+        sandbox.store.add_comment(REPO, issue.number, "/plan done", user="alice")
+        # The store holds the issue's touch back as GitLab does (ThrottledTouch); the
+        # repository's comment list finds the comment by its own time all the same.
+        assert repo.get_issue(issue.number).updated_at == datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+        since = datetime(2024, 3, 1, 9, 0, 10, tzinfo=UTC)
+        assert [c.body for c in repo.get_issues_comments(since=since)] == ["/plan done"]
+
     def test_reactions_are_counted_once_per_person(self, repo: Repository) -> None:
         comment = repo.create_issue("React").create_comment("/plan status")
         comment.create_reaction("eyes")

@@ -15,6 +15,7 @@ from gitlab.v4.objects import Project
 
 from plansync.trackers.clock import FakeClock
 from plansync.trackers.sandbox import SandboxServer
+from plansync.trackers.sandbox.store_errors import InvalidFieldError
 
 PROJECT = "group/sub/project"
 GITLAB_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -244,6 +245,77 @@ class TestNotesAndEmoji:
         assert caught.value.response_code == 404
         reactions = sandbox.store.comment(PROJECT, note.id).reactions
         assert [r.content for r in reactions] == ["eyes", "+1"]  # GitHub's word for thumbsup
+
+
+class TestThrottledTouch:
+    """GitLab's Issue includes ThrottledTouch: a note added or edited moves the issue's
+    updated_at only when that is more than a minute old."""
+
+    def test_a_note_within_the_minute_leaves_the_issue_alone(
+        self, sandbox: SandboxServer, clock: FakeClock, project: Project
+    ) -> None:
+        issue = project.issues.create({"title": "Fresh"})
+        clock.advance(20)
+        issue.notes.create({"body": "by the bot"})
+        sandbox.store.add_comment(PROJECT, issue.iid, "/plan done", user="alice")
+        assert project.issues.get(issue.iid).updated_at == "2024-03-01T09:00:00.000Z"
+
+    def test_a_note_after_the_minute_moves_the_issue(
+        self, sandbox: SandboxServer, clock: FakeClock, project: Project
+    ) -> None:
+        issue = project.issues.create({"title": "Quiet"})
+        clock.advance(60)
+        sandbox.store.add_comment(PROJECT, issue.iid, "exactly a minute on", user="alice")
+        assert project.issues.get(issue.iid).updated_at == "2024-03-01T09:00:00.000Z"
+        clock.advance(0.5)
+        issue.notes.create({"body": "just over a minute on"})
+        assert project.issues.get(issue.iid).updated_at == "2024-03-01T09:01:00.500Z"
+
+    def test_an_edited_note_follows_the_same_rule(
+        self, sandbox: SandboxServer, clock: FakeClock, project: Project
+    ) -> None:
+        issue = project.issues.create({"title": "Edited"})
+        note = issue.notes.create({"body": "/plan dne"})
+        clock.advance(30)
+        note.body = "/plan done"
+        note.save()
+        assert project.issues.get(issue.iid).updated_at == "2024-03-01T09:00:00.000Z"
+        clock.advance(120)
+        sandbox.store.edit_comment(PROJECT, note.id, "/plan done, really")
+        edited = issue.notes.get(note.id)
+        assert edited.updated_at == "2024-03-01T09:02:30.000Z"
+        assert project.issues.get(issue.iid).updated_at == "2024-03-01T09:02:30.000Z"
+
+    def test_an_unchanged_edit_moves_nothing(
+        self, sandbox: SandboxServer, clock: FakeClock, project: Project
+    ) -> None:
+        issue = project.issues.create({"title": "Same"})
+        note = issue.notes.create({"body": "as it was"})
+        clock.advance(300)
+        sandbox.store.edit_comment(PROJECT, note.id, "as it was")
+        assert issue.notes.get(note.id).updated_at == "2024-03-01T09:00:00.000Z"
+        assert project.issues.get(issue.iid).updated_at == "2024-03-01T09:00:00.000Z"
+
+    def test_without_the_throttle_every_note_moves_its_issue(
+        self, sandbox: SandboxServer, clock: FakeClock, project: Project
+    ) -> None:
+        sandbox.store.throttle_note_touch = False
+        issue = project.issues.create({"title": "Simple"})
+        clock.advance(20)
+        issue.notes.create({"body": "moves it"})
+        assert project.issues.get(issue.iid).updated_at == "2024-03-01T09:00:20.000Z"
+        sandbox.store.reset()
+        assert sandbox.store.throttle_note_touch is True  # back to what it was built with
+
+    def test_activity_notes_are_not_edited_through_the_store(
+        self, sandbox: SandboxServer, project: Project
+    ) -> None:
+        issue = project.issues.create({"title": "Closing"})
+        issue.state_event = "close"
+        issue.save()
+        [activity] = sandbox.store.comments(PROJECT, issue.iid, include_system=True)
+        with pytest.raises(InvalidFieldError, match="activity note"):
+            sandbox.store.edit_comment(PROJECT, activity.id, "rewritten history")
 
 
 class TestMilestonesAndLabels:

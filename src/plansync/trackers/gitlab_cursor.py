@@ -45,11 +45,15 @@ def cursor_instant(cursor: Cursor | None) -> datetime | None:
     return moment
 
 
-def fresh_since(cursor: Cursor | None, items: Iterable[S]) -> tuple[tuple[S, ...], Cursor]:
+def fresh_since(
+    cursor: Cursor | None, items: Iterable[S], *, reached: datetime | None = None
+) -> tuple[tuple[S, ...], Cursor]:
     """The items not yet seen through `cursor`, and the cursor after them.
 
     Items older than the cursor are dropped as well (a note on an issue that changed since is
-    not necessarily a changed note). Without fresh items the cursor stays where it was.
+    not necessarily a changed note). The cursor moves to the newest fresh item, or to
+    `reached` when that is later: an instant up to which the read is known to be complete
+    although no item carries it. Without either the cursor stays where it was.
     """
     since = cursor_instant(cursor)
     seen = frozenset(cursor.seen) if cursor is not None else frozenset()
@@ -60,9 +64,12 @@ def fresh_since(cursor: Cursor | None, items: Iterable[S]) -> tuple[tuple[S, ...
         or item.updated_at > since
         or (item.updated_at == since and item.id not in seen)
     )
-    if not fresh:
-        return (), cursor if cursor is not None else Cursor()
-    newest = max(item.updated_at for item in fresh)
+    instants = [item.updated_at for item in fresh]
+    if reached is not None and (since is None or reached > since):
+        instants.append(reached)
+    if not instants:
+        return fresh, cursor if cursor is not None else Cursor()
+    newest = max(instants)
     at_newest = {item.id for item in fresh if item.updated_at == newest}
     if since is not None and newest == since:
         at_newest |= seen

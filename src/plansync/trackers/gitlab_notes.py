@@ -1,12 +1,18 @@
-"""Comments on GitLab issues (notes): observed through the issues that changed, posted, reacted to.
+"""Comments on GitLab issues (notes): observed through the issues around them, posted, reacted to.
 
-GitLab has no project-wide list of notes. Adding or editing a note updates its issue, so the
-comment stream follows the issue stream: its cursor's `since` is the newest issue update seen,
-and of each issue changed since then, the notes updated after the previous cursor are new.
+GitLab has no project-wide list of notes, so notes are read issue by issue. A new or edited
+note does not always move its issue: GitLab's Issue includes ThrottledTouch, which leaves
+updated_at alone when it is less than a minute old (TOUCH_INTERVAL). So the comment stream
+keeps its own watermark (the newest note's updated_at, and the ids of the notes at exactly that
+instant), and reads the notes of every issue updated from a minute before it: a note made after
+the watermark either moved its issue past the watermark or found it updated less than a minute
+before the note, hence less than a minute before the watermark. The price: the notes of the
+issues updated in the minute before the watermark are read again on the next observe.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from gitlab.exceptions import GitlabError
@@ -17,30 +23,38 @@ from plansync.trackers.gitlab_cursor import cursor_instant, fresh_since
 from plansync.trackers.gitlab_errors import is_award_taken
 from plansync.trackers.gitlab_project import PER_PAGE, ProjectCalls
 
+# GitLab's ThrottledTouch interval (one minute), and a second more for timestamps that GitLab
+# and its database round differently.
+TOUCH_WINDOW = timedelta(seconds=61)
+
 
 class IssueNotes:
     def __init__(self, calls: ProjectCalls) -> None:
         self._calls = calls
 
     def observe(self, cursor: Cursor | None) -> Observed[RemoteComment]:
-        """Notes created or edited since the cursor. System notes ("changed the milestone")
-        are not comments; an issue without user notes costs no request."""
-        issues = self._calls.changed_issue_dicts(cursor)
-        note_counts = {int(data["id"]): data.get("user_notes_count") for data in issues}
-        changed, moved = fresh_since(cursor, [to_issue(data) for data in issues])
+        """Notes created or edited since the cursor, oldest change first. System notes
+        ("changed the milestone") are not comments; an issue without user notes costs no
+        request."""
         after = cursor_instant(cursor)
+        listed = self._calls.changed_issue_dicts(_issue_window(after))
+        issues = [(to_issue(data), data.get("user_notes_count")) for data in listed]
         comments: list[RemoteComment] = []
-        for issue in changed:
-            if note_counts.get(issue.id) == 0:
+        for issue, user_notes in issues:
+            if user_notes == 0:
                 continue
-            for data in self._note_dicts(issue.number):
-                if data.get("system"):
-                    continue
-                comment = to_comment(data, issue_number=issue.number, issue_url=issue.url)
-                if after is None or comment.updated_at > after:
-                    comments.append(comment)
-        comments.sort(key=lambda c: (c.updated_at, c.id))
-        return Observed(items=tuple(comments), cursor=moved)
+            for note in self._note_dicts(issue.number):
+                if not note.get("system"):
+                    comments.append(
+                        to_comment(note, issue_number=issue.number, issue_url=issue.url)
+                    )
+        # The notes stamped up to the newest issue update listed were all read too, so the
+        # watermark may stand there when no newer note came: a project whose issues change
+        # without comments is then not read from its beginning each time.
+        newest_issue = max((issue.updated_at for issue, _ in issues), default=None)
+        fresh, moved = fresh_since(cursor, comments, reached=newest_issue)
+        ordered = tuple(sorted(fresh, key=lambda c: (c.updated_at, c.id)))
+        return Observed(items=ordered, cursor=moved)
 
     def _note_dicts(self, number: int) -> list[dict[str, Any]]:
         def read() -> list[dict[str, Any]]:
@@ -86,3 +100,10 @@ class IssueNotes:
             award,
             write=True,
         )
+
+
+def _issue_window(after: datetime | None) -> Cursor | None:
+    """The issue filter that finds every note made after `after` (all issues on a first read)."""
+    if after is None:
+        return None
+    return Cursor(since=(after - TOUCH_WINDOW).isoformat())

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from plansync.trackers.sandbox.json_fields import JsonFields
+
 
 class FaultKind(StrEnum):
     SERVER_ERROR = "500"
@@ -28,6 +30,17 @@ class FaultTiming(StrEnum):
 
 
 APIS = ("github", "gitlab")
+FAULT_FIELDS = (
+    "kind",
+    "nth",
+    "every",
+    "methods",
+    "when",
+    "seconds",
+    "retry_after",
+    "api",
+    "path_contains",
+)
 
 
 @dataclass(frozen=True)
@@ -85,58 +98,22 @@ class FaultRule:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FaultRule:
-        known = {
-            "kind",
-            "nth",
-            "every",
-            "methods",
-            "when",
-            "seconds",
-            "retry_after",
-            "api",
-            "path_contains",
-        }
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(
-                f"Sandbox fault has unknown fields {unknown}; the fields are {sorted(known)}."
-            )
-        try:
-            kind = FaultKind(str(data["kind"]))
-        except (KeyError, ValueError):
-            kinds = [k.value for k in FaultKind]
-            raise ValueError(
-                f"Sandbox fault `kind` must be one of {kinds}, got {data.get('kind')!r}."
-            ) from None
-        try:
-            when = FaultTiming(str(data.get("when", "before")))
-        except ValueError:
-            raise ValueError(
-                f"Sandbox fault `when` must be 'before' or 'after', got {data.get('when')!r}."
-            ) from None
-        methods = data.get("methods") or ()
-        if isinstance(methods, str):
-            methods = [methods]
+        """A rule as the control endpoint receives it; a ValueError names a bad field."""
+        fields = JsonFields(data, "a sandbox fault")
+        fields.refuse_unknown(FAULT_FIELDS)
+        kind = FaultKind(fields.choice("kind", [k.value for k in FaultKind], ""))
+        methods = fields.texts("methods", single=True)
         return cls(
             kind=kind,
-            nth=_opt_int(data, "nth"),
-            every=_opt_int(data, "every"),
-            methods=frozenset(str(m).upper() for m in methods),
-            when=when,
-            seconds=float(data.get("seconds", 2.0)),
-            retry_after=int(data.get("retry_after", 1)),
-            api=data.get("api"),
-            path_contains=data.get("path_contains"),
+            nth=fields.opt_integer("nth"),
+            every=fields.opt_integer("every"),
+            methods=frozenset(m.upper() for m in methods),
+            when=FaultTiming(fields.choice("when", [t.value for t in FaultTiming], "before")),
+            seconds=fields.number("seconds", 2.0),
+            retry_after=fields.integer("retry_after", minimum=0, default=1),
+            api=fields.opt_text("api"),
+            path_contains=fields.opt_text("path_contains"),
         )
-
-
-def _opt_int(data: Mapping[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"Sandbox fault `{key}` must be an integer, got {value!r}.")
-    return value
 
 
 @dataclass

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plansync.trackers.clock import Clock
+from plansync.trackers.sandbox.json_fields import JsonFields
 
 DEFAULT_PRIMARY = {"github": (5000, 3600.0), "gitlab": (2000, 60.0)}
 
@@ -56,24 +57,16 @@ class LimitConfig:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LimitConfig:
-        known = set(cls().to_json())
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(
-                f"Sandbox limits have unknown fields {unknown}; the fields are {sorted(known)}."
-            )
-        window = data.get("primary_window")
+        """Limits as the control endpoint receives them; a ValueError names a bad field."""
+        fields = JsonFields(data, "the sandbox limits")
+        fields.refuse_unknown(cls().to_json())
         return cls(
-            primary=_opt_int(data.get("primary")),
-            primary_window=float(window) if window is not None else None,
-            secondary=_opt_int(data.get("secondary")),
-            secondary_window=float(data.get("secondary_window", 60.0)),
-            secondary_retry_after=int(data.get("secondary_retry_after", 60)),
+            primary=fields.opt_integer("primary", minimum=0),
+            primary_window=fields.opt_number("primary_window", positive=True),
+            secondary=fields.opt_integer("secondary", minimum=0),
+            secondary_window=fields.number("secondary_window", 60.0, positive=True),
+            secondary_retry_after=fields.integer("secondary_retry_after", minimum=0, default=60),
         )
-
-
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else int(value)
 
 
 @dataclass(frozen=True)

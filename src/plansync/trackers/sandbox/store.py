@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Any, Final
@@ -52,6 +52,10 @@ DEFAULT_LABEL_COLOR: Final = "ededed"
 # Object ids start far from the per-repository numbers, so that a client mixing up an issue's
 # id and its number (or a milestone's id and iid) fails here as it would on the real service.
 FIRST_ID: Final = 100_001
+# GitLab's Issue includes ThrottledTouch (TOUCH_INTERVAL = 1.minute): adding or editing a note
+# moves the issue's updated_at only when it is older than this. See SandboxStore's
+# `throttle_note_touch`.
+TOUCH_INTERVAL: Final = timedelta(minutes=1)
 _COLOR = re.compile(r"[0-9a-fA-F]{6}")
 _REPO_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
 
@@ -65,6 +69,17 @@ UNSET: Final = _Unset.UNSET
 
 
 class SandboxStore:
+    """The state of every sandbox repository.
+
+    `throttle_note_touch` (default True) models GitLab's ThrottledTouch: a comment added or
+    edited less than TOUCH_INTERVAL after its issue's last update leaves the issue's
+    updated_at where it was, so a client cannot find every new comment through the issues
+    that changed. Set it to False for the simpler rule "every comment moves its issue".
+    The GitHub API serves the same store, where the issue then lags as well (GitHub itself
+    always moves it); plansync reads GitHub comments by their own time, so nothing it does on
+    GitHub depends on the rule.
+    """
+
     def __init__(
         self,
         repos: Iterable[str] = (),
@@ -72,8 +87,11 @@ class SandboxStore:
         clock: Clock | None = None,
         state_file: Path | None = None,
         limits: LimitConfig | None = None,
+        throttle_note_touch: bool = True,
     ) -> None:
         self.lock = threading.RLock()
+        self._default_throttle = throttle_note_touch
+        self.throttle_note_touch = throttle_note_touch
         self._default_clock: Clock = clock if clock is not None else SystemClock()
         self.clock: Clock = self._default_clock
         self.state_file = state_file
@@ -110,9 +128,11 @@ class SandboxStore:
     def reset(self) -> None:
         """Back to the state at start: the configured repositories, empty; no faults, the
         limits given at construction with fresh budgets, an empty request log, the clock
-        given at construction. The state file (if any) is overwritten."""
+        and the comment-touch rule given at construction. The state file (if any) is
+        overwritten."""
         with self.lock:
             self.set_clock(self._default_clock)
+            self.throttle_note_touch = self._default_throttle
             self.faults.clear()
             self.limits.configure(self._default_limits)
             self.requests.clear()
@@ -228,7 +248,7 @@ class SandboxStore:
                 for name, candidate in self._repos.items():
                     if name.lower() == full_name.lower():
                         return candidate
-                raise UnknownRepoError(full_name)
+                raise UnknownRepoError(full_name, serves=self._repos)
             return repo
 
     def repo_by_id(self, repo_id: int) -> Repo:
@@ -236,7 +256,7 @@ class SandboxStore:
             for repo in self._repos.values():
                 if repo.id == repo_id:
                     return repo
-            raise UnknownRepoError(f"id {repo_id}")
+            raise UnknownRepoError(f"id {repo_id}", serves=self._repos, repo_id=repo_id)
 
     def repos(self) -> list[Repo]:
         with self.lock:
@@ -714,17 +734,37 @@ class SandboxStore:
                 updated_at=now,
             )
             target.comments[comment.id] = comment
-            issue.updated_at = now  # a new comment moves the issue, as on both services
-            target.updated_at = now
+            self._touch_for_comment(target, issue, now)
             return comment.id
 
     def edit_comment(self, repo: str, comment_id: int, body: str) -> Comment:
+        """Change a comment's text, as its author would; the same text changes nothing."""
         with self._mutation():
+            target = self.repo(repo)
             comment = self.comment(repo, comment_id)
+            if comment.system:
+                raise InvalidFieldError(
+                    "IssueComment",
+                    "body",
+                    "invalid",
+                    comment_id,
+                    detail=f"Comment {comment_id} is an activity note, which nobody can edit",
+                )
+            if not body.strip():
+                raise InvalidFieldError("IssueComment", "body", "missing_field", body)
             if body != comment.body:
+                now = self.now()
                 comment.body = body
-                comment.updated_at = self.now()
+                comment.updated_at = now
+                self._touch_for_comment(target, target.issues[comment.issue_number], now)
             return comment
+
+    def _touch_for_comment(self, repo: Repo, issue: Issue, now: datetime) -> None:
+        """A comment added or edited moves its issue's updated_at, unless GitLab's throttle
+        (ThrottledTouch: touch only when updated_at is older than TOUCH_INTERVAL) holds it."""
+        if not self.throttle_note_touch or issue.updated_at < now - TOUCH_INTERVAL:
+            issue.updated_at = now
+        repo.updated_at = now
 
     def comment(self, repo: str, comment_id: int) -> Comment:
         with self.lock:

@@ -3,17 +3,33 @@ Python callers (tests playing a person) see the message."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class SandboxStoreError(Exception):
     """Base of every refusal of the sandbox store."""
 
 
 class UnknownRepoError(SandboxStoreError):
-    def __init__(self, repo: str) -> None:
-        super().__init__(
-            f"The sandbox has no repository {repo!r}; start it with that name in `repos` "
-            "or add it with store.add_repo()."
-        )
+    """No repository of that name (or, with `repo_id`, of that numeric id). The message is
+    for HTTP callers too, who can only restart the sandbox with the repository."""
+
+    def __init__(
+        self, repo: str, *, serves: Iterable[str] = (), repo_id: int | None = None
+    ) -> None:
+        names = ", ".join(serves) or "none"
+        if repo_id is not None:
+            text = (
+                f"The sandbox has no repository with id {repo_id} (it serves {names}); "
+                "GET /_sandbox/state lists each repository with its id."
+            )
+        else:
+            text = (
+                f"The sandbox has no repository {repo!r} (it serves {names}); start the "
+                f"sandbox with it: `plansync sandbox --repo {repo}`, repeating --repo for "
+                "each repository it should serve."
+            )
+        super().__init__(text)
         self.repo = repo
 
 
