@@ -181,7 +181,7 @@ class GitHubTracker:
         # Pull requests share the list (and its validator); they move the cursor like issues
         # do and are dropped only afterwards, so their activity is never mistaken for an
         # edit of an issue read at the cursor's second.
-        read = read_incrementally(probe, read_since, cursor)
+        read = read_incrementally(probe, read_since, cursor, what=f"issues of {self.repo}")
         issues = tuple(
             issue_from_github(self._issue(item))
             for item in read.items

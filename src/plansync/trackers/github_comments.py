@@ -48,7 +48,8 @@ class RepoComments:
                 parameters["since"] = since
             return self._requests.fetch_all(path, parameters, None, "read comments").items
 
-        read = read_incrementally(probe, read_since, cursor)
+        what = f"comments of {self._requests.repo}"
+        read = read_incrementally(probe, read_since, cursor, what=what)
         comments = tuple(self._comment(item) for item in read.items)
         return Observed(comments, read.cursor, read.not_modified)
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from plansync.trackers.base import Cursor
+from plansync.trackers.listing import read_whole_listing
 
 Item = Mapping[str, Any]
 
@@ -59,6 +60,10 @@ class IncrementalRead:
     items: tuple[Item, ...]
     cursor: Cursor
     not_modified: bool
+
+
+def _identity(item: Item) -> int:
+    return int(item["id"])
 
 
 def _updated(item: Item) -> datetime:
@@ -111,9 +116,10 @@ def probe_validator(probe: Probe) -> str | None:
 
 
 def read_incrementally(
-    probe: ProbeList, read_since: ReadSince, cursor: Cursor | None
+    probe: ProbeList, read_since: ReadSince, cursor: Cursor | None, *, what: str = "items"
 ) -> IncrementalRead:
-    """The items changed since `cursor`, oldest change first, each once, and the next cursor."""
+    """The items changed since `cursor`, oldest change first, each once, and the next cursor.
+    `what` names the listing in errors (e.g. "issues of owner/repo")."""
     cursor = cursor if cursor is not None else Cursor()
     since = cursor.since
     since_moment = datetime.fromisoformat(since) if since is not None else None
@@ -126,7 +132,7 @@ def read_incrementally(
     if _reaches(check, since_moment):
         items = [i for i in check.items if since_moment is None or _updated(i) >= since_moment]
     else:
-        items = read_since(since)
+        items = read_whole_listing(lambda: read_since(since), _identity, what=what)
 
     changed = [item for item in items if not _already_read(item, seen, since_moment)]
     if not changed and cursor.etag is not None:

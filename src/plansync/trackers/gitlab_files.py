@@ -15,8 +15,8 @@ from gitlab.exceptions import GitlabError
 from plansync.errors import StaleFileError, TrackerError
 from plansync.trackers.base import RepoFile
 from plansync.trackers.gitlab_errors import gitlab_message, is_stale_file
-from plansync.trackers.gitlab_project import CREATE_ATTEMPTS, ProjectCalls
-from plansync.trackers.retry import UnclearWriteError
+from plansync.trackers.gitlab_project import ProjectCalls
+from plansync.trackers.retry import write_once
 
 # The branch written to when a project has no default branch yet (an empty repository).
 FALLBACK_BRANCH = "main"
@@ -66,16 +66,9 @@ class RepositoryFiles:
             "encoding": "base64",
             "commit_message": message,
         }
-        for _ in range(CREATE_ATTEMPTS):
-            try:
-                self._write_once(path, fields, version)
-            except UnclearWriteError:
-                current = self.read(path, branch)
-                if current is not None and current.content == content:
-                    return current
-                if (current.version if current is not None else None) != version:
-                    raise self._stale(path, "it changed while a write was in doubt") from None
-                continue
+
+        def attempt() -> RepoFile:
+            self._send(path, fields, version)
             written = self.read(path, branch)
             if written is None:
                 raise TrackerError(
@@ -83,12 +76,18 @@ class RepositoryFiles:
                     f"branch {branch}; check the branch's push rules."
                 )
             return written
-        raise TrackerError(
-            f"GitLab kept failing to write {path} in {self._calls.repo} ({CREATE_ATTEMPTS} "
-            "attempts whose outcome was unclear); retry later."
-        )
 
-    def _write_once(self, path: str, fields: dict[str, Any], version: str | None) -> None:
+        def find_written() -> RepoFile | None:
+            current = self.read(path, branch)
+            if current is not None and current.content == content:
+                return current
+            if (current.version if current is not None else None) != version:
+                raise self._stale(path, "it changed while a write was in doubt")
+            return None  # still at `version`: the write did not happen, so try it again
+
+        return write_once(attempt, find_written, what=f"write {path} in {self._calls.what}")
+
+    def _send(self, path: str, fields: dict[str, Any], version: str | None) -> None:
         files = self._calls.project.files
 
         def write() -> None:

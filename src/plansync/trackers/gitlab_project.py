@@ -22,9 +22,9 @@ from plansync.trackers.base import Cursor, RequestStats
 from plansync.trackers.clock import Clock, SystemClock
 from plansync.trackers.gitlab_client import ResponseLog, build_client
 from plansync.trackers.gitlab_errors import classify, is_absent, translate
+from plansync.trackers.listing import read_whole_listing
 from plansync.trackers.pacing import PacingLimits, pacer_for
 from plansync.trackers.retry import (
-    UNCLEAR_WRITE_ATTEMPTS,
     Verdict,
     call_with_retries,
     write_once,
@@ -34,8 +34,6 @@ T = TypeVar("T")
 
 DEFAULT_URL = "https://gitlab.com"
 PER_PAGE = 100
-# How often a write whose outcome was unclear, and whose result was not found, is tried.
-CREATE_ATTEMPTS = UNCLEAR_WRITE_ATTEMPTS
 
 
 def checked_url(url: str, repo: str) -> str:
@@ -179,7 +177,11 @@ class ProjectCalls:
             listing = self.project.issues.list(iterator=True, per_page=PER_PAGE, **filters)
             return [issue.asdict() for issue in listing]
 
-        return self.request("list issues", read)
+        return read_whole_listing(
+            lambda: self.request("list issues", read),
+            lambda issue: int(issue["id"]),
+            what=f"issues of {self.repo}",
+        )
 
     def issue_url(self, number: int) -> str:
         return f"{self.url}/{self.repo}/-/issues/{number}"
