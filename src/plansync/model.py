@@ -102,14 +102,17 @@ class EncodingInfo:
     """What the reader found out about a planfile's bytes.
 
     `detected` is `utf-8`, or `utf-8+cp1252` / `utf-8+mac_roman` for UTF-8 text that was once
-    decoded with that code page and saved again (mojibake). `newline` is `LF`, `CRLF`, `CR`,
-    `mixed` or `none`.
+    decoded with that code page and saved again (mojibake), with ` (partial)` appended when only
+    some lines were: those lines are `mojibake_lines` (1-based), each repaired on its own; it is
+    empty when the whole file was repaired at once, or nothing was. `newline` is `LF`, `CRLF`,
+    `CR`, `mixed` or `none`.
     """
 
     detected: str
     bom: bool
     newline: str
     mojibake: str | None = None
+    mojibake_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from plansync.planfile.decode import (
     looks_mojibaked,
     repair_encoding,
     split_lines,
+    storage_of,
 )
 from plansync.planfile.lines import split_ending, split_text_lines
 
@@ -196,13 +197,43 @@ class TestMojibake:
         assert decoded.encoding.mojibake is None
         assert detect_mojibake(clean.encode("utf-8")) is None
 
-    def test_partly_mojibake_file_is_kept_as_is(self) -> None:
+    def test_partly_mojibake_file_is_repaired_line_by_line(self) -> None:
         # The second line is clean UTF-8 with an emoji cp1252 cannot hold: no whole-file repair.
-        text = misread("- ✅ Done → next\n", "cp1252") + "- 🎯 clean goal\n"
+        clean = "- ✅ Done → next\r\n- 🎯 clean goal\r\n- café ✅\r\nplain\r\n"
+        lines = clean.splitlines(keepends=True)
+        stored = misread(lines[0], "cp1252") + lines[1] + misread(lines[2], "cp1252") + lines[3]
+        raw = stored.encode("utf-8")
+        decoded = decode_plan(raw, Path("p.md"))
+        assert decoded.text == clean
+        assert decoded.encoding.mojibake == "cp1252"
+        assert decoded.encoding.mojibake_lines == (1, 3)
+        assert decoded.encoding.detected == "utf-8+cp1252 (partial)"
+        assert decoded.encoding.newline == "CRLF"
+        assert detect_mojibake(raw) == "cp1252"
+        assert repair_encoding(raw) == clean.encode("utf-8")
+        storage = storage_of(raw)
+        assert [storage.of_line(n) for n in (1, 2, 3, 4)] == ["cp1252", None, "cp1252", None]
+        assert storage.of_new_lines is None
+
+    def test_a_line_that_does_not_reverse_is_kept_as_is(self) -> None:
+        # `âœ` is half of `âœ…`: its bytes are no UTF-8, so nothing can be undone.
+        text = "- âœ half a mark\n- 🎯 clean goal\n"
         decoded = decode_plan(text.encode("utf-8"), Path("p.md"))
         assert decoded.text == text
-        assert decoded.encoding.mojibake is None
+        assert (decoded.encoding.mojibake, decoded.encoding.mojibake_lines) == (None, ())
         assert looks_mojibaked(decoded.text)
+        assert repair_encoding(text.encode("utf-8")) == text.encode("utf-8")
+
+    @pytest.mark.parametrize("code_page", ["cp1252", "mac_roman"])
+    def test_whole_file_mojibake_is_stored_on_every_line(self, code_page: str) -> None:
+        raw = misread("# ✅ Plan\n- [ ] next → later\n", code_page).encode("utf-8")
+        storage = storage_of(raw)
+        assert decode_plan(raw, Path("p.md")).encoding.mojibake_lines == ()
+        assert (storage.of_line(1), storage.of_line(2), storage.of_new_lines) == (
+            code_page,
+            code_page,
+            code_page,
+        )
 
     def test_as_stored_is_the_inverse_of_the_repair(self) -> None:
         for code_page in ("cp1252", "mac_roman"):

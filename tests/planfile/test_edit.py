@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from plansync.model import TableRowLayout
+from plansync.model import PlanDocument, TableRowLayout
 from plansync.planfile.decode import as_stored, decode_plan, split_lines
 from plansync.planfile.edit import (
     add_issue_link,
@@ -22,6 +22,7 @@ from plansync.planfile.edit import (
     set_task_title,
 )
 from plansync.planfile.lines import split_ending, strip_bom
+from plansync.planfile.parse import parse_plan
 
 SHARED_PLANS = Path(__file__).resolve().parents[2].parent / "shared" / "plans"
 BEGIN = "<!-- plansync:summary -->"
@@ -170,6 +171,9 @@ class TestSetCheckbox:
             ("3) [ ] a", "3) [x] a"),
             ("> - [ ] quoted", "> - [x] quoted"),
             ("- [ ]", "- [x]"),
+            ("* - [ ] nested", "* - [x] nested"),
+            ("1. - [ ] nested", "1. - [x] nested"),
+            ("- > - [ ] quoted in an item", "- > - [x] quoted in an item"),
         ],
     )
     def test_ticks_any_marker_and_indent(self, line: str, ticked: str) -> None:
@@ -182,7 +186,9 @@ class TestSetCheckbox:
         assert set_checkbox(raw, 1, True) == raw
         assert set_checkbox(raw, 1, False) == b"- [ ] done\n"
 
-    @pytest.mark.parametrize("line", ["plain text", "- [x]done", "- [-] maybe", "[ ] no marker"])
+    @pytest.mark.parametrize(
+        "line", ["plain text", "- [x]done", "- [-] maybe", "[ ] no marker", "-- [ ] no item"]
+    )
     def test_no_checkbox_is_an_error(self, line: str) -> None:
         with pytest.raises(ValueError, match=r"[Ll]ine 1 "):
             set_checkbox(f"{line}\n".encode(), 1, True)
@@ -480,3 +486,151 @@ class TestMarkers:
         decoded = decode_plan(after, Path("002.txt"))
         assert decoded.encoding.mojibake == "mac_roman"
         assert f"{BEGIN}\n✅ 3/10 done → 🎯\n{END}\n" in decoded.text
+
+
+# ----------------------------------------------------------------------------------------------
+# What the reader reads back
+
+
+def read(raw: bytes) -> PlanDocument:
+    return parse_plan(raw, Path("plan.md"))
+
+
+class TestReferencesReadAsTheReaderReadsThem:
+    def test_a_range_already_holds_its_numbers(self) -> None:
+        raw = b"- [ ] Issues #1, #2-4\n"
+        assert add_issue_link(raw, 1, "#3", None) == raw
+        assert add_issue_link(raw, 1, "#5", None) == b"- [ ] Issues #1, #2-4 (#5)\n"
+
+    def test_a_range_in_an_issue_cell(self) -> None:
+        raw = b"| T1 | Ship | #40-42 |\n"
+        layout = TableRowLayout(("id", "title", "issue"))
+        assert add_issue_link(raw, 1, "#41", layout) == raw
+        assert add_issue_link(raw, 1, "#43", layout) == b"| T1 | Ship | #40-42, #43 |\n"
+
+    def test_the_same_issue_by_url(self) -> None:
+        raw = b"- [ ] a (g/p#7)\n"
+        assert add_issue_link(raw, 1, "https://gitlab.example.com/g/p/-/issues/7", None) == raw
+
+    def test_a_reference_inside_a_comment_is_none(self) -> None:
+        raw = b"- [ ] a <!-- #12 -->\n"
+        assert add_issue_link(raw, 1, "#12", None) == b"- [ ] a <!-- #12 --> (#12)\n"
+
+    def test_the_link_never_lands_inside_a_comment(self) -> None:
+        raw = b"- [ ] Ship <!-- <!-- plansync:task=k1 -->\n"
+        after = add_issue_link(raw, 1, "#5", None)
+        assert after == b"- [ ] Ship <!-- <!-- plansync:task=k1 --> (#5)\n"
+        assert [r.number for r in read(after).tasks[0].issue_refs] == [5]
+
+
+class TestLinkingKeepsTheTitle:
+    @pytest.mark.parametrize(
+        ("line", "linked"),
+        [
+            ("- [x] Task\\", "- [x] Task (#777)\\"),
+            ("- [ ] Load test (2h)", "- [ ] Load test (2h) (#777)"),
+            ("- [ ] Ship (P1) ✅", "- [ ] Ship (P1) ✅ (#777)"),
+        ],
+    )
+    def test_title_estimate_and_priority_stay(self, line: str, linked: str) -> None:
+        raw = f"## Week 1\n{line}\n  more text\n".encode()
+        after = add_issue_link(raw, 2, "#777", None)
+        assert after == f"## Week 1\n{linked}\n  more text\n".encode()
+        (before,) = read(raw).tasks
+        (task,) = read(after).tasks
+        assert task == replace(before, issue_refs=task.issue_refs)
+        assert [r.number for r in task.issue_refs] == [777]
+        assert "\\" not in task.title
+
+    def test_a_hard_break_on_the_last_line_is_no_part_of_the_title(self) -> None:
+        (task,) = read(b"- [x] Task\\\n").tasks
+        assert task.title == "Task"
+        (escaped,) = read(b"- [x] Task \\\\\n").tasks
+        assert escaped.title == "Task \\"
+
+
+class TestEscapingReadsBack:
+    def test_a_pipe_stays_as_written_in_a_list_item(self) -> None:
+        assert add_issue_link(b"- [ ] a\n", 1, "a|b#3", None) == b"- [ ] a (a|b#3)\n"
+
+    @pytest.mark.parametrize("layout", [None, TableRowLayout(("id", "title"))])
+    def test_a_comment_in_a_new_title_reads_back(self, layout: TableRowLayout | None) -> None:
+        raw = b"## Week 1\n- [ ] Old\n" if layout is None else b"## Week 1\n| T1 | Old |\n"
+        if layout is not None:
+            raw = b"## Week 1\n| ID | Task |\n|---|---|\n| T1 | Old |\n"
+        line = 2 if layout is None else 4
+        title = "Keep <!-- plansync: ignore --> | as text"
+        after = set_task_title(raw, line, "Old", title, layout)
+        assert b"&lt;!-- plansync: ignore --&gt;" in line_of(after, line)
+        (task,) = read(after).tasks
+        assert task.title == title
+
+
+class TestTitlesNextToIds:
+    @pytest.mark.parametrize(
+        ("line", "old", "task_id", "renamed"),
+        [
+            ("- T1", "T1", "T1", "- T1: New"),
+            ("- T1 (#5)", "T1", "T1", "- T1: New (#5)"),
+            ("- **OPS-1**: .", "OPS-1", "OPS-1", "- **OPS-1**: New"),
+            ("- Week 1: OPS-1 (#7)", "OPS-1", "OPS-1", "- Week 1: OPS-1: New (#7)"),
+            ("- [ ] OPS-9 OPS-9", "OPS-9", "OPS-9", "- [ ] OPS-9 New"),
+            ("- OPS-1: OPS", "OPS", "OPS-1", "- OPS-1: New"),
+            ("- Week 1: OPS-1 (1)", "1", "OPS-1", "- Week 1: OPS-1 (New)"),
+            ("- T1 (urgent) fix", "(urgent) fix", "T1", "- T1: New"),
+            ("- **Days 1-2**: Day", "Day", None, "- **Days 1-2**: New"),
+            ("- [ ] [docs](http://x/docs)", "docs", None, "- [ ] [New](http://x/docs)"),
+            ("- [ ] x <!-- x -->", "x", None, "- [ ] New <!-- x -->"),
+            ("- [ ] T9", "T9", "T9", "- [ ] T9: New"),
+        ],
+    )
+    def test_the_id_stays_and_the_title_changes(
+        self, line: str, old: str, task_id: str | None, renamed: str
+    ) -> None:
+        raw = f"## Week 1\n{line}\n".encode()
+        (task,) = read(raw).tasks
+        assert (task.title, task.id) == (old, task_id)
+        after = set_task_title(raw, 2, old, "New", None, task_id)
+        assert after == f"## Week 1\n{renamed}\n".encode()
+        (again,) = read(after).tasks
+        assert (again.title, again.id) == ("New", task_id)
+        assert set_task_title(raw, 2, old, old, None, task_id) == raw
+
+    def test_a_title_that_only_looks_like_an_id_is_replaced(self) -> None:
+        raw = b"## Definition of Done\n- [ ] T9\n"
+        (criterion,) = read(raw).tasks
+        assert (criterion.title, criterion.id, criterion.criterion) == ("T9", None, True)
+        assert set_task_title(raw, 2, "T9", "New", None) == b"## Definition of Done\n- [ ] New\n"
+
+    def test_an_escaped_character_is_not_its_own_text(self) -> None:
+        with pytest.raises(ValueError, match="does not contain the task title"):
+            set_task_title(b"- [ ] \\: Ship\n", 1, ": Ship", "New", None)
+
+
+class TestHostileLines:
+    def test_a_long_run_of_spaces_is_linked_in_one_pass(self) -> None:
+        raw = b"- [ ] a" + b" " * 40_000 + b"b\n"
+        assert add_issue_link(raw, 1, "#5", None) == raw[:-1] + b" (#5)\n"
+
+    def test_many_comment_openings_and_links(self) -> None:
+        raw = b"- [ ] " + b"<!--](" * 10_000 + b" x\n"
+        after = set_task_title(raw, 1, "x", "y", None)
+        assert after == raw[:-2] + b"y\n"
+
+
+class TestPartlyMojibakePlans:
+    def test_each_line_is_written_the_way_it_is_stored(self) -> None:
+        clean, mojibake = "- [ ] Celebrate ✅\n", "- [ ] Ship → next\n"
+        raw = ("# Plan\n" + as_stored(mojibake, "cp1252") + clean).encode()
+        assert decode_plan(raw, Path("p.md")).encoding.mojibake_lines == (2,)
+        stored = set_task_title(raw, 2, "Ship → next", "Ship → café", None)
+        assert "Ship â†’ cafÃ©".encode() in line_of(stored, 2)
+        plain = set_task_title(raw, 3, "Celebrate", "Celebrate → café", None)
+        assert "Celebrate → café ✅".encode() in line_of(plain, 3)
+        for after in (stored, plain):
+            assert changed_lines(raw, after) in ([2], [3])
+            titles = [t.title for t in read(after).tasks]
+            assert titles in (["Ship → café", "Celebrate"], ["Ship → next", "Celebrate → café"])
+        block = replace_between_markers(raw, BEGIN, END, "✅ 1/2", 1)
+        assert f"{BEGIN}\n✅ 1/2\n{END}\n".encode() in block
+        assert decode_plan(block, Path("p.md")).encoding.mojibake_lines == (5,)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from plansync.model import Estimate, Priority
@@ -15,6 +17,8 @@ from plansync.planfile.fields import (
 )
 from plansync.planfile.ids import IdMatcher, IdStrength, dependency_ids
 from plansync.planfile.inline import clean_title, plain
+from plansync.planfile.items import split_metadata
+from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules, compile_rules
 
 MATCHER = IdMatcher(compile_rules(ReaderRules()))
@@ -194,3 +198,50 @@ class TestTitles:
     )
     def test_markdown_and_decoration_are_dropped(self, text: str, title: str) -> None:
         assert clean_title(text) == title
+
+
+class TestIssueRefsInOnePass:
+    def test_a_long_hyphen_run_is_read_in_one_pass(self) -> None:
+        # `ABC-1-1-1...`: a pattern rescanning the run from every start would take seconds.
+        text = "- [ ] ABC" + "-1" * 20_000
+        assert parse_issue_refs(text) == ()
+        assert [r.text for r in parse_issue_refs(text + " #5 a-1-1/b#6")] == ["#5", "a-1-1/b#6"]
+
+    @pytest.mark.parametrize(
+        ("text", "found"),
+        [
+            ("#1-a/b#2", ["a/b#2"]),
+            ("x#1-#2", ["#2"]),
+            ("a//b-c/d#1", ["c/d#1"]),
+            ("https://g.com/o/r/issues/5#3-#3", ["https://g.com/o/r/issues/5"]),
+        ],
+    )
+    def test_references_glued_to_other_text(self, text: str, found: list[str]) -> None:
+        assert [r.text for r in parse_issue_refs(text)] == found
+
+
+class TestHostileLinesParse:
+    def test_a_long_hyphen_run_in_a_task(self) -> None:
+        raw = ("- [ ] ABC" + "-1" * 20_000 + "\n").encode()
+        (task,) = parse_plan(raw, Path("plan.md")).tasks
+        assert task.title.startswith("ABC-1-1")
+        assert task.issue_refs == ()
+
+
+class TestTrailingMetadata:
+    @pytest.mark.parametrize(
+        ("text", "title", "minutes", "priority"),
+        [
+            ("Load test (2h) (#12)", "Load test", 120, None),
+            ("Ship (P1) ✅ (#5)", "Ship", None, Priority.CRITICAL),
+            ("Ship (P1, 2h) (1h)", "Ship", 120, Priority.CRITICAL),
+            ("Fix logout (see #14-15) (#16)", "Fix logout (see #14-15)", None, None),
+            ("(#5)", "", None, None),
+        ],
+    )
+    def test_every_trailing_group_of_metadata_is_read(
+        self, text: str, title: str, minutes: int | None, priority: Priority | None
+    ) -> None:
+        found, estimate, found_priority = split_metadata(text)
+        assert found == title
+        assert (estimate.minutes if estimate else None, found_priority) == (minutes, priority)

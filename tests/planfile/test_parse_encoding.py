@@ -11,6 +11,8 @@ import pytest
 from plansync.errors import PlanfileError
 from plansync.planfile.parse import parse_plan, read_plan
 
+SHARED_PLANS = Path(__file__).resolve().parents[2].parent / "shared" / "plans"
+
 PLAN = (
     "# Launch\n"
     "\n"
@@ -62,13 +64,41 @@ class TestMojibake:
         assert "cp1252" in warning.message
         assert "plan.md" in warning.message
 
-    def test_partial_mojibake_is_reported_with_its_line(self) -> None:
-        damaged = "- [ ] Fix the caf\u00c3\u00a9 menu \u00e2\u0153\u2026\n"
-        raw = ("# Plan\n\n- [ ] Clean café ✅ line\n" + damaged).encode("utf-8")
+    def test_partial_mojibake_is_repaired_and_reported_with_its_lines(self) -> None:
+        damaged = "- [ ] Fix the caf\u00c3\u00a9 menu \u00e2\u0153\u2026\n"  # cp1252 mojibake
+        half = "- [ ] Half \u00e2\u0153 a mark\n"  # cannot be undone
+        raw = ("# Plan\n\n- [ ] Clean café ✅ line\n" + damaged + half).encode("utf-8")
         document = parse_plan(raw, Path("plan.md"))
-        (warning,) = [w for w in document.warnings if w.code == "mojibake-partial"]
-        assert warning.line == 4
-        assert "plan.md:4" in warning.message
+        assert [t.title for t in document.tasks] == [
+            "Clean café ✅ line",
+            "Fix the café menu",
+            "Half \u00e2\u0153 a mark",
+        ]
+        assert document.encoding.mojibake_lines == (4,)
+        (warning,) = [w for w in document.warnings if w.code.startswith("mojibake")]
+        assert (warning.code, warning.line) == ("mojibake-partial", 5)
+        assert "plan.md:5" in warning.message
+        assert "line 4 was once read as cp1252" in warning.message
+        assert "Line 5 still looks mis-encoded" in warning.message
+        assert "--fix-encoding plan.md" in warning.message
+
+    def test_a_clean_line_added_to_a_mojibake_plan_keeps_the_repair(self) -> None:
+        path = SHARED_PLANS / "004_94c9ab7eab5eb102.txt"
+        if not path.is_file():
+            pytest.skip(f"the shared plans folder {SHARED_PLANS} (or 004 in it) is absent")
+        original = path.read_bytes()
+        raw = original + "- [ ] Celebrate ✅\n".encode()
+        before, after = parse_plan(original, path), parse_plan(raw, path)
+        assert [t.title for t in after.tasks[:-1]] == [t.title for t in before.tasks]
+        assert "Implement config merging (global → project → CLI)" in [
+            t.title for t in after.tasks
+        ]
+        assert after.tasks[-1].title == "Celebrate"
+        assert after.encoding.detected == "utf-8+cp1252 (partial)"
+        assert len(after.encoding.mojibake_lines) == 42
+        (warning,) = [w for w in after.warnings if w.code.startswith("mojibake")]
+        assert warning.code == "mojibake-partial"
+        assert "42 lines" in warning.message
 
     def test_bytes_that_are_not_utf8_raise_a_planfile_error(self) -> None:
         with pytest.raises(PlanfileError, match=r"plan\.md: byte 0xFF"):

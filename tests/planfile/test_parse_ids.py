@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from plansync.model import PlanDocument, TaskKind
+from plansync.planfile.edit import add_issue_link
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
 
@@ -148,3 +149,139 @@ class TestCheckboxIds:
         criterion, task = document.tasks
         assert (criterion.id, criterion.criterion) == (None, True)
         assert (task.key, task.milestone) == ("OPS-1", "Week 1")
+
+
+def rows(document: PlanDocument) -> list[tuple[str, str, int, str | None]]:
+    return [(t.key, t.title, t.line, t.id) for t in document.tasks]
+
+
+class TestOneLineDefinesOneTask:
+    def test_a_mention_in_a_checkbox_does_not_take_the_definition(self) -> None:
+        document = parse(
+            "## Backlog\n"
+            "- [ ] OPS-001: CI pipeline\n"
+            "## Week 1\n"
+            "- [ ] Deploy staging (needs OPS-001)\n"
+        )
+        assert rows(document) == [
+            ("OPS-001", "CI pipeline", 2, "OPS-001"),
+            ("week-1/deploy-staging-needs-ops-001", "Deploy staging (needs OPS-001)", 4, None),
+        ]
+        assert not [w for w in document.warnings if w.code == "duplicate-id"]
+
+    def test_a_checkbox_naming_two_ids_is_one_task_of_its_own(self) -> None:
+        document = parse("## Week 1\n- [ ] Review SEC-001 and SEC-002\n")
+        assert rows(document) == [
+            ("week-1/review-sec-001-and-sec-002", "Review SEC-001 and SEC-002", 2, None)
+        ]
+
+    def test_a_titled_mention_gives_a_checkbox_no_id_an_item_starts_with(self) -> None:
+        document = parse(
+            "## Backlog\n- OPS-1: Real one\n## Week 4\n- [ ] Week 4: OPS-1 (Other)\n"
+        )
+        assert rows(document) == [
+            ("OPS-1", "Real one", 2, "OPS-1"),
+            ("week-4/week-4-ops-1-other", "Week 4: OPS-1 (Other)", 4, None),
+        ]
+
+    def test_mentions_in_a_task_row_are_references(self) -> None:
+        document = parse(
+            "## Week 1\n"
+            "| Task | Notes | Time |\n"
+            "|---|---|---|\n"
+            "| Deploy staging | after OPS-001 | 2h |\n\n"
+            "## Backlog\n"
+            "- OPS-001: CI\n"
+        )
+        assert rows(document) == [
+            ("week-1/deploy-staging", "Deploy staging", 4, None),
+            ("OPS-001", "CI", 7, "OPS-001"),
+        ]
+
+    def test_the_text_after_a_leading_id_only_refers(self) -> None:
+        document = parse("## Week 1\n- OPS-002: Deploy after OPS-001\n")
+        assert rows(document) == [("OPS-002", "Deploy after OPS-001", 2, "OPS-002")]
+
+    def test_the_lines_after_a_task_items_first_line_only_refer(self) -> None:
+        document = parse("## Week 1\n- [ ] Deploy staging\n  once OPS-001 is green\n")
+        assert rows(document) == [("week-1/deploy-staging", "Deploy staging", 2, None)]
+
+    def test_a_prose_line_defines_its_first_id_only(self) -> None:
+        document = parse(
+            "## Week 1\nWe owe OPS-010 and OPS-011 this week.\n\nThen OPS-011 ships.\n"
+        )
+        assert rows(document) == [
+            ("OPS-010", "We owe OPS-010 and OPS-011 this week.", 2, "OPS-010"),
+            ("OPS-011", "Then OPS-011 ships.", 4, "OPS-011"),
+        ]
+
+
+class TestVersionsAreNoIds:
+    def test_versions_and_names_leading_plain_bullets(self) -> None:
+        document = parse(
+            "## Week 1\n"
+            "- python-3.11 or later\n"
+            "- postgres-15.4 with pgvector\n"
+            "- ubuntu-22.04 runners\n"
+            "- PDF-2 export\n"
+            "- ARM-64 builds\n"
+        )
+        assert document.tasks == ()
+
+    def test_a_version_leading_a_checkbox_is_part_of_its_title(self) -> None:
+        (task,) = parse("## Week 1\n- [ ] python-3.12 migration\n").tasks
+        assert (task.key, task.id, task.title) == (
+            "week-1/python-3-12-migration",
+            None,
+            "python-3.12 migration",
+        )
+
+    def test_marked_or_separated_ids_still_lead(self) -> None:
+        document = parse(
+            "## Week 1\n"
+            "- [ ] `app-1.2` Invite testers\n"
+            "- **app-1.3** Collect reports\n"
+            "- app-1.4 - Ship it\n"
+            "- app-1.5: Store copy\n"
+            "- maze-ph6.1.2 - Loading\n"
+            "- **PDF-2** export\n"
+            "- [ ] OPS-12 Fix the login\n"
+        )
+        assert [(t.key, t.title) for t in document.tasks] == [
+            ("app-1.2", "Invite testers"),
+            ("app-1.3", "Collect reports"),
+            ("app-1.4", "Ship it"),
+            ("app-1.5", "Store copy"),
+            ("maze-ph6.1.2", "Loading"),
+            ("PDF-2", "export"),
+            ("OPS-12", "Fix the login"),
+        ]
+
+    def test_dependencies_name_numbered_ids(self) -> None:
+        (task,) = parse("- [ ] Ship\n  - Depends on: app-1.2, app-1.3\n").tasks
+        assert task.depends_on == ("app-1.2", "app-1.3")
+
+
+class TestGenericIdLeads:
+    def test_an_id_alone_or_before_a_parenthesis_leads(self) -> None:
+        document = parse(
+            "## Week 1\n- T1\n- T2 (#5)\n- T3 (Write docs) (2h)\n- T4 ✅ (#6)\n- **T5** Ship\n"
+        )
+        assert [(t.key, t.title, [r.number for r in t.issue_refs]) for t in document.tasks] == [
+            ("T1", "T1", []),
+            ("T2", "T2", [5]),
+            ("T3", "Write docs", []),
+            ("T4", "T4", [6]),
+            ("T5", "Ship", []),
+        ]
+        assert document.tasks[2].estimate is not None
+
+    def test_an_unmarked_id_without_a_separator_does_not_lead(self) -> None:
+        assert parse("## Week 1\n- T12 Fix the thing\n").tasks == ()
+
+    def test_linking_a_bare_id_item_keeps_its_task(self) -> None:
+        raw = b"## Week 1\n- T1\n"
+        linked = add_issue_link(raw, 2, "#5", None)
+        assert linked == b"## Week 1\n- T1 (#5)\n"
+        (task,) = parse(linked.decode()).tasks
+        assert (task.key, task.title, [r.number for r in task.issue_refs]) == ("T1", "T1", [5])

@@ -116,3 +116,11 @@ class TestKeyStability:
         titles = [*others[:before], "Same title", *others[before:], "Same title"]
         keys = [t.key for t in parse(_plan(titles)).tasks if "same" in t.key]
         assert keys == ["sprint-4-polish/same-title", "sprint-4-polish/same-title~2"]
+
+    def test_removing_one_of_two_same_titles_renumbers_the_other(self) -> None:
+        # The one exception to key stability (see `keys`): numbering in document order. A key
+        # marker on the line keeps the key whatever happens.
+        both = parse("## Week 1\n- [ ] Ship\n- [ ] Ship\n- [ ] Ship <!-- plansync:task=s3 -->\n")
+        assert [t.key for t in both.tasks] == ["week-1/ship", "week-1/ship~2", "s3"]
+        one = parse("## Week 1\n- [ ] Ship\n- [ ] Ship <!-- plansync:task=s3 -->\n")
+        assert [t.key for t in one.tasks] == ["week-1/ship", "s3"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +59,25 @@ def test_any_text_reads_and_points_at_its_lines(lines: list[str], ending: str) -
     for section in document.sections:
         assert 1 <= section.line <= section.end_line
     assert all(t.end_line <= count for t in document.tasks)
+
+
+# Lines of unclosed marks: a pattern that rescans the rest of the line from every mark would
+# take seconds on each (the reader reads them in one pass; only the results are checked here).
+HOSTILE = {
+    "emphasis": "*a " * 10_000,
+    "underscores": "__a " * 10_000,
+    "comments": "<!--" * 10_000,
+    "brackets": "[a" * 10_000,
+    "autolinks": "<http:" * 5_000,
+    "issue numbers": "ABC" + "-1" * 20_000,
+    "spaces": "a" + " " * 40_000 + "b",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_lines_are_read(body: str) -> None:
+    raw = f"## Week 1\n- [ ] {body} (#5)\n".encode()
+    (task,) = parse_plan(raw, Path("plan.md")).tasks
+    assert task.title
+    assert [r.number for r in task.issue_refs] == [5]
+    assert task.line == 2

@@ -114,3 +114,46 @@ class TestNotTaskTables:
             "| Skipped <!-- plansync: ignore --> | 1h |\n"
         )
         assert [t.title for t in document.tasks] == ["Kept"]
+
+
+class TestRowsWithoutTitle:
+    def test_an_id_without_a_title_is_reported_not_a_group(self) -> None:
+        document = parse(
+            "## Week 1\n"
+            "| ID | Task | Issue |\n"
+            "|---|---|---|\n"
+            "| **P1 CRITICAL** | | |\n"
+            "| T1 | One | #1 |\n"
+            "| T3 | | |\n"
+            "| T4 | Four | |\n"
+        )
+        assert [(t.key, t.labels) for t in document.tasks] == [
+            ("T1", ("group: P1 CRITICAL",)),
+            ("T4", ("group: P1 CRITICAL",)),
+        ]
+        (warning,) = [w for w in document.warnings if w.code == "no-title"]
+        assert warning.line == 6
+        assert "plan.md:6" in warning.message
+        assert "`T3`" in warning.message
+        assert "`Task`" in warning.message
+
+    def test_a_bold_label_is_a_group_even_when_it_looks_like_an_id(self) -> None:
+        document = parse(
+            "| ID | Task |\n|---|---|\n| **M1** | |\n| T1 | One |\n| T2 | Two |\n"
+        )
+        assert [t.labels for t in document.tasks] == [("group: M1",), ("group: M1",)]
+        assert not [w for w in document.warnings if w.code == "no-title"]
+
+    def test_numbered_ids_count_in_an_id_column(self) -> None:
+        document = parse(
+            "| ID | Task | Time |\n|---|---|---|\n"
+            "| app-1.2 | Invite | 1h |\n| app-1.3 | Ship | 2h |\n"
+        )
+        assert [t.key for t in document.tasks] == ["app-1.2", "app-1.3"]
+
+    def test_versions_do_not_make_an_id_column(self) -> None:
+        document = parse(
+            "| Runtime | Task | Time |\n|---|---|---|\n"
+            "| python-3.11 | Upgrade | 1h |\n| postgres-15.4 | Migrate | 2h |\n"
+        )
+        assert [t.key for t in document.tasks] == ["upgrade", "migrate"]

@@ -19,7 +19,7 @@ from plansync.model import (
 )
 from plansync.planfile.fields import parse_issue_refs
 from plansync.planfile.ids import IdMatcher
-from plansync.planfile.inline import clean_title, plain, split_checkbox
+from plansync.planfile.inline import plain, split_checkbox, strip_decoration
 from plansync.planfile.items import (
     ItemFields,
     ItemTask,
@@ -71,10 +71,12 @@ def _shape(occurrence: Occurrence) -> str | None:
     return None
 
 
-def _titled(draft: Draft, title: str) -> Draft:
-    """The draft with its title cleaned; a trailing `(2h, P1)` fills estimate and priority."""
-    text, estimate, priority = split_metadata(plain(title))
-    draft.title = clean_title(text)
+def _titled(draft: Draft, title: str, keep: str = "") -> Draft:
+    """The draft with its title (plain text) tidied, or `keep` when nothing is left; a
+    trailing `(2h, P1)` fills estimate and priority. The text is made plain once only:
+    `&lt;!--` read from the file stays `<!--`."""
+    text, estimate, priority = split_metadata(title)
+    draft.title = strip_decoration(text) or keep
     draft.estimate = draft.estimate or estimate
     draft.priority = draft.priority or priority
     return draft
@@ -179,7 +181,7 @@ class Assembler:
                 target = claimed[id(item)]
                 target.id = task_id
                 if occurrence.titled:
-                    target.title = clean_title(occurrence.title) or target.title
+                    _titled(target, occurrence.title, keep=target.title)
                 continue
             lead = read_lead(item.first_line, self.matcher) if item is not None else None
             draft = Draft(
@@ -197,15 +199,20 @@ class Assembler:
             if item is not None and id(item) not in claimed:
                 claimed[id(item)] = draft
                 pending_items.append((item, draft))
+            elif item is None:  # a paragraph or heading line: its references are the task's
+                draft.issue_refs = parse_issue_refs(plain(self.outline.line(occurrence.line)))
             drafts.append(draft)
 
         task_items = set(claimed)
+        task_lines = frozenset(d.line for d in drafts if d.item is None)
         for item, draft in pending_items:
-            self._fill_from_lines(item, draft, task_items)
+            self._fill_from_lines(item, draft, task_items, task_lines)
         return _without_repeats([d for d in drafts if d.title])
 
-    def _fill_from_lines(self, item: Item, draft: Draft, task_items: set[int]) -> None:
-        lines = own_lines(self.outline, item, task_items)
+    def _fill_from_lines(
+        self, item: Item, draft: Draft, task_items: set[int], task_lines: frozenset[int]
+    ) -> None:
+        lines = own_lines(self.outline, item, task_items, task_lines)
         found = read_fields(lines, self.matcher, dependencies_only=False)
         if draft.inherited is not None:
             found.merge(draft.inherited)

@@ -3,7 +3,10 @@
 A planfile is UTF-8. Some were damaged once: their UTF-8 bytes were read as cp1252 or MacRoman
 and the result saved again as UTF-8, so `✅` became `âœ…` or `‚úÖ` (mojibake). Such a file is
 still valid UTF-8; it is repaired here for parsing with one whole-file reverse decode
-(`text.encode(code_page).decode("utf-8")`). The bytes on disk are never changed by reading.
+(`text.encode(code_page).decode("utf-8")`). When that fails because some lines are clean (a
+line added later holds a `✅` that cp1252 cannot encode), each line is repaired on its own: a
+line is reverse-decoded when that works strictly and leaves it less mis-encoded. The bytes on
+disk are never changed by reading.
 
 The repair never adds or removes a line: the reverse decode maps non-ASCII characters only, and
 line endings are ASCII, so line *i* of the text is line *i* of the bytes.
@@ -19,17 +22,20 @@ from ftfy.badness import MOJIBAKE_CATEGORIES, badness, is_bad
 
 from plansync.errors import PlanfileError
 from plansync.model import EncodingInfo
-from plansync.planfile.lines import newline_style, split_lines, strip_bom
+from plansync.planfile.lines import newline_style, split_lines, split_text_lines, strip_bom
 
 __all__ = [
     "CODE_PAGES",
     "DecodedPlan",
+    "Storage",
+    "as_read",
     "as_stored",
     "decode_plan",
     "detect_mojibake",
     "looks_mojibaked",
     "repair_encoding",
     "split_lines",
+    "storage_of",
 ]
 
 # The code pages a planfile's UTF-8 is known to have been mis-read with, in order of preference.
@@ -98,10 +104,18 @@ def _mojibake_score(text: str) -> tuple[int, int]:
     return badness(text), len(_MOJIBAKE_CHARS.findall(text))
 
 
-def _repair(text: str) -> tuple[str, str | None]:
-    """`(repaired text, code page)`, or `(text, None)` when the whole text is not mojibake."""
+@dataclass(frozen=True)
+class _Repair:
+    text: str
+    code_page: str | None
+    lines: tuple[int, ...] | None  # the lines repaired one by one; None: all at once (or none)
+
+
+def _repair(text: str) -> _Repair:
+    """The text with its mojibake undone: all at once when the whole text reverse-decodes,
+    else line by line; the text itself when there is nothing to undo."""
     if text.isascii():
-        return text, None
+        return _Repair(text, None, None)
     best_text, best_page = text, None
     best_score = _mojibake_score(text)
     for code_page in CODE_PAGES:
@@ -111,7 +125,36 @@ def _repair(text: str) -> tuple[str, str | None]:
         score = _mojibake_score(candidate)
         if score < best_score:
             best_text, best_page, best_score = candidate, code_page, score
-    return best_text, best_page
+    if best_page is not None:
+        return _Repair(best_text, best_page, None)
+    return _repair_lines(text)
+
+
+def _repair_line(line: str, code_page: str) -> str | None:
+    """The line before it was mis-read with `code_page`, when it reverse-decodes strictly,
+    stores back to exactly the same text, and is less mis-encoded than before; else None."""
+    if line.isascii():
+        return None
+    candidate = _reverse(line, code_page)
+    if candidate is None or candidate == line or as_stored(candidate, code_page) != line:
+        return None
+    return candidate if _mojibake_score(candidate) < _mojibake_score(line) else None
+
+
+def _repair_lines(text: str) -> _Repair:
+    """Each line repaired on its own, with the code page that repairs the most lines."""
+    lines = split_text_lines(text)
+    best = _Repair(text, None, None)
+    best_count = 0
+    for code_page in CODE_PAGES:
+        repaired = [_repair_line(line, code_page) for line in lines]
+        numbers = tuple(n for n, line in enumerate(repaired, start=1) if line is not None)
+        if len(numbers) > best_count:
+            joined = "".join(
+                new if new is not None else old for old, new in zip(lines, repaired, strict=True)
+            )
+            best, best_count = _Repair(joined, code_page, numbers), len(numbers)
+    return best
 
 
 def looks_mojibaked(text: str) -> bool:
@@ -120,25 +163,66 @@ def looks_mojibaked(text: str) -> bool:
 
 
 def detect_mojibake(raw: bytes) -> str | None:
-    """The code page a whole file was mis-read with (`cp1252`, `mac_roman`), else None.
+    """The code page a file's mojibake was made with (`cp1252`, `mac_roman`), else None.
 
-    None also for bytes that are not UTF-8: there is nothing to undo in them.
+    None also for bytes that are not UTF-8: there is nothing to undo in them. See `storage_of`
+    for which lines store text that way.
     """
+    return storage_of(raw).code_page
+
+
+@dataclass(frozen=True)
+class Storage:
+    """How a file stores its text: the mojibake code page, and on which lines.
+
+    `lines` is None when every line does (the whole file is mojibake), else the 1-based lines
+    that do; the others are plain UTF-8.
+    """
+
+    code_page: str | None
+    lines: frozenset[int] | None
+
+    def of_line(self, line: int) -> str | None:
+        """The code page text written on `line` must be stored with (None: plain UTF-8)."""
+        if self.code_page is None or (self.lines is not None and line not in self.lines):
+            return None
+        return self.code_page
+
+    @property
+    def of_new_lines(self) -> str | None:
+        """The code page for added lines: the file's when all of it is mojibake, else none."""
+        return self.code_page if self.lines is None else None
+
+
+def storage_of(raw: bytes) -> Storage:
+    """How the file's bytes store text (see `Storage`), as `decode_plan` reads them."""
     try:
         text = strip_bom(raw)[1].decode("utf-8")
     except UnicodeDecodeError:
-        return None
-    return _repair(text)[1]
+        return Storage(None, None)
+    repair = _repair(text)
+    lines = frozenset(repair.lines) if repair.lines is not None else None
+    return Storage(repair.code_page, lines)
 
 
 def as_stored(text: str, mojibake: str | None) -> str:
-    """Text as a file with that mojibake stores it, so an edit does not mix two encodings.
+    """Text as a file (or line) with that mojibake stores it, so an edit does not mix two
+    encodings.
 
     `as_stored("✅", "cp1252") == "âœ…"`; with `mojibake=None` the text is returned as is.
     """
     if mojibake is None or text.isascii():
         return text
     return _decode_code_page(text.encode("utf-8"), mojibake)
+
+
+def as_read(text: str, mojibake: str | None) -> str:
+    """Stored text as the reader reads it: the inverse of `as_stored` (text that cannot have
+    been stored that way is returned as is)."""
+    if mojibake is None or text.isascii():
+        return text
+    repaired = _reverse(text, mojibake)
+    return repaired if repaired is not None else text
 
 
 def _invalid_utf8_error(
@@ -170,31 +254,35 @@ def decode_plan(raw: bytes, path: Path) -> DecodedPlan:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise PlanfileError(_invalid_utf8_error(raw, error, len(bom), path)) from None
-    repaired, code_page = _repair(text)
+    repair = _repair(text)
+    repaired, code_page = repair.text, repair.code_page
     if code_page is not None and repaired.startswith("\ufeff"):
         # The BOM of the original file, mis-read along with the rest (`ï»¿`).
         repaired = repaired[1:]
+    detected = "utf-8" if code_page is None else f"utf-8+{code_page}"
     encoding = EncodingInfo(
-        detected="utf-8" if code_page is None else f"utf-8+{code_page}",
+        detected=detected if repair.lines is None else f"{detected} (partial)",
         bom=bool(bom),
         newline=newline_style(body),
         mojibake=code_page,
+        mojibake_lines=repair.lines or (),
     )
     return DecodedPlan(text=repaired, encoding=encoding, raw=raw)
 
 
 def repair_encoding(raw: bytes, path: Path | None = None) -> bytes:
-    """The file's bytes with mojibake undone: UTF-8, same BOM, same line endings.
+    """The file's bytes with mojibake undone (the whole file, or the lines `decode_plan`
+    repairs one by one): UTF-8, same BOM, same line endings.
 
-    Bytes without whole-file mojibake are returned unchanged. Raises PlanfileError for bytes
-    that are not UTF-8 (naming `path` when given).
+    Bytes without mojibake are returned unchanged. Raises PlanfileError for bytes that are not
+    UTF-8 (naming `path` when given).
     """
     bom, body = strip_bom(raw)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise PlanfileError(_invalid_utf8_error(raw, error, len(bom), path)) from None
-    repaired, code_page = _repair(text)
-    if code_page is None:
+    repair = _repair(text)
+    if repair.code_page is None:
         return raw
-    return bom + repaired.encode("utf-8")
+    return bom + repair.text.encode("utf-8")

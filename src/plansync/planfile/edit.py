@@ -5,9 +5,14 @@ inside of plansync's markers; every other byte stays as it was: line endings, BO
 spaces, tabs, and mojibake elsewhere. Line numbers are 1-based and count lines of the raw bytes
 split on `\\r\\n`, `\\n` and a lone `\\r` (the BOM belongs to no line).
 
-Text written into a file that is wholly mojibake (see `decode`) is stored the way the file
-stores text, so the file keeps one encoding; text from trackers is escaped before it is written
-(`escape_cell`, `escape_inline`) so it cannot break a table row, a list item or the markers.
+Text written on a line stored as mojibake (see `decode`: the whole file, or some of its lines)
+is stored the way that line stores text, so no line mixes two encodings; lines in plain UTF-8
+(and new lines of a partly mojibake file) get plain UTF-8. Text from trackers is escaped before
+it is written (`escape_inline` on a list item, `escape_cell` in a table) so it cannot break a
+table row, a list item or the markers, and the reader reads back what was written.
+
+The editor finds checkboxes and item text where the reader does: after any nesting of block
+quotes and list markers (`> - [ ]`, `* - [ ]`, `1. - [ ]`).
 
 Status cells follow one convention: a done task's status cell reads `Done`, an open one `Todo`
 (`DONE` / `TODO` when the cell being replaced was written in capitals).
@@ -21,7 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from plansync.model import TableRowLayout
-from plansync.planfile.decode import as_stored, detect_mojibake
+from plansync.planfile.decode import as_read, as_stored, storage_of
+from plansync.planfile.fields import parse_issue_refs
+from plansync.planfile.inline import plain
 from plansync.planfile.lines import dominant_ending, split_ending, split_lines, strip_bom
 
 __all__ = [
@@ -34,16 +41,22 @@ __all__ = [
     "set_task_title",
 ]
 
-# The start of a list item: indent (optionally inside block quotes) and its marker.
-_ITEM_START = r"[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])"
+# What opens a container at the start of a line: a block quote, or a list marker (which a
+# space or tab must follow). Items nest: `> - [ ] x`, `* - [ ] x`, `1. - [ ] x`.
+_OPENER = r"(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))"
+# The start of a list item: indent, the containers it sits in, and its own marker.
+_ITEM_START = rf"[ \t]*(?:{_OPENER}[ \t]*)*(?:[-*+]|\d{{1,9}}[.)])(?=[ \t]|$)"
 # A task checkbox after it: `[ ]` / `[x]` / `[X]`, then a space, a tab or the end of the line
 # (as GFM requires). Group 1 is the character between the brackets.
 _CHECKBOX = re.compile(rf"^{_ITEM_START}[ \t]+\[([ xX])\](?=[ \t]|$)")
 # Everything before a list item's text.
 _ITEM_PREFIX = re.compile(rf"^{_ITEM_START}(?:[ \t]+\[[ xX]\](?=[ \t]|$))?[ \t]*")
-# What may follow a list item's text and must stay last: plansync's inline comment, then a
-# backslash hard break and trailing spaces (two of them are a hard break too).
-_LINE_TAIL = re.compile(r"(?:[ \t]*<!--\s*/?plansync:.*?-->)?(?:[ \t]*\\)?[ \t]*$")
+# plansync's inline comment, which stays at the end of an item's text.
+_PLANSYNC_COMMENT = re.compile(r"<!--\s*/?plansync:.*?-->", re.DOTALL)
+# A bold label before a colon that the reader keeps out of a title (`**Days 1-2**:`).
+_LABEL = re.compile(r"(?:\*\*|__)[^*_]{1,40}?(?:\*\*|__)[ \t]*:")
+# Emphasis or code marks around an ID (`**OPS-1**`, `` `app-1.2` ``).
+_MARK = re.compile(r"(?:\*\*|__|`+)?")
 # Issue cells that hold no reference yet and are replaced rather than appended to.
 _PLACEHOLDERS = frozenset({"", "-", "--", "—", "–", "tbd", "tba", "n/a", "na", "none", "internal"})
 _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
@@ -113,7 +126,7 @@ class _Lines:
 def _edit_line(raw: bytes, line: int, edit: _LineEdit) -> bytes:
     lines = _Lines.of(raw)
     text, ending = lines.text_of(line)
-    new_text = edit(text, detect_mojibake(raw))
+    new_text = edit(text, storage_of(raw).of_line(line))
     if new_text == text:
         return raw
     new_lines = list(lines.lines)
@@ -244,11 +257,60 @@ def _has_reference(text: str, reference: str) -> bool:
     return re.search(rf"(?<![\w/]){re.escape(reference)}(?![\w/])", text) is not None
 
 
+def _tail_start(text: str) -> int:
+    """Where the end of an item's line begins that must stay last: a plansync comment, then a
+    backslash hard break, then trailing spaces (two of them are a hard break too). Read from
+    the right in one pass."""
+    end = len(text.rstrip(" \t"))
+    body = text[:end]
+    backslashes = len(body) - len(body.rstrip("\\"))
+    if backslashes % 2:  # an odd run ends in a hard break; `\\\\` is a literal backslash
+        end = len(text[: end - 1].rstrip(" \t"))
+    if text.endswith("-->", 0, end):
+        last = next((span for span in reversed(_comments(text)) if span[1] == end), None)
+        if last is not None and _PLANSYNC_COMMENT.fullmatch(text, *last):
+            end = len(text[: last[0]].rstrip(" \t"))
+    return end
+
+
+def _comments(text: str) -> list[tuple[int, int]]:
+    """The HTML comments of a line as the reader pairs them (each `<!--` with the next `-->`),
+    found by plain searching so hostile lines stay linear."""
+    return _spans(text, "<!--", "-->")
+
+
+def _spans(text: str, opening: str, closing: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    at = text.find(opening)
+    while at >= 0:
+        end = text.find(closing, at + len(opening))
+        if end < 0:
+            break
+        spans.append((at, end + len(closing)))
+        at = text.find(opening, end + len(closing))
+    return spans
+
+
 def _insert_at_end(text: str, addition: str) -> str:
     """`addition` put after the item's text, before a plansync comment and a hard break."""
-    tail = _LINE_TAIL.search(text)
-    at = tail.start() if tail is not None else len(text)
+    at = _tail_start(text)
     return text[:at] + addition + text[at:]
+
+
+def _item_text(text: str) -> str:
+    prefix = _ITEM_PREFIX.match(text)
+    return text[prefix.end() :] if prefix is not None else text
+
+
+def _linked(text: str, reference: str, read_text: str) -> bool:
+    """Whether `read_text` (the task's text as the reader reads it) already references what
+    `reference` does, reading references as the reader does (`#2-4` holds `#3`); a reference
+    the reader would not recognise is looked for as written, in the line `text`."""
+    wanted = parse_issue_refs(reference)
+    if not wanted:
+        return _has_reference(text, reference)
+    present = {(ref.repo, ref.number) for ref in parse_issue_refs(plain(read_text))}
+    return all((ref.repo, ref.number) in present for ref in wanted)
 
 
 def add_issue_link(raw: bytes, line: int, link_text: str, layout: TableRowLayout | None) -> bytes:
@@ -257,19 +319,28 @@ def add_issue_link(raw: bytes, line: int, link_text: str, layout: TableRowLayout
     A list item gets ` (#123)` after its text (before any plansync comment and trailing hard
     break). A table row gets it in its `issue` cell, replacing a placeholder (empty, `-`, `TBD`,
     `Internal`, ...) or after the references already there (`, #123`); a table without an issue
-    column gets ` (#123)` at the end of the title cell. A line that already holds the reference
-    is returned unchanged.
+    column gets ` (#123)` at the end of the title cell. A line that already references the
+    issue (as the reader reads references: `#2-4` holds `#3`) is returned unchanged.
     """
-    reference = _SPACE_RUN.sub(" ", escape_cell(link_text)).strip()
-    if not reference:
+    inline = _SPACE_RUN.sub(" ", escape_inline(link_text)).strip()
+    if not inline:
         raise ValueError(f"The issue link for line {line} is empty; expected e.g. `#123`.")
+    reference = inline if layout is None else _unescaped_pipe_free(inline)
 
     def edit(text: str, mojibake: str | None) -> str:
         stored = as_stored(reference, mojibake)
-        if _has_reference(text, stored):
-            return text
         if layout is None:
+            if _linked(text, stored, as_read(_item_text(text), mojibake)):
+                return text
             return _insert_at_end(text, f" ({stored})")
+        read = [
+            as_read(text[cell.start : cell.end], mojibake)
+            for role in ("issue", "title")
+            if layout.index_of(role) is not None
+            for cell in (_cell_of(text, line, layout, role),)
+        ]
+        if _linked(text, stored, " ".join(read)):
+            return text
         if layout.index_of("issue") is not None:
             cell = _cell_of(text, line, layout, "issue")
             old = text[cell.start : cell.end]
@@ -288,15 +359,106 @@ def add_issue_link(raw: bytes, line: int, link_text: str, layout: TableRowLayout
 # Titles
 
 
+def _not_title(region: str) -> list[tuple[int, int]]:
+    """Spans of an item's text a title is never looked for in: HTML comments and link
+    targets (`[text](target)`). Found by plain searching, so hostile lines stay linear."""
+    return _comments(region) + _spans(region, "](", ")")
+
+
+def _title_at(
+    region: str, title: str, blocked: list[tuple[int, int]], lead_end: int
+) -> int | None:
+    """The first place `title` stands in `region` outside the blocked spans, not inside the
+    lead (`OPS` is not the `OPS` of `- OPS-1: OPS`; a title that starts with the lead and
+    goes on past it is the whole text), and not right after an escaping backslash."""
+    # covered[i]: how many characters before position i lie in a blocked span.
+    inside = bytearray(len(region) + 1)
+    for low, high in blocked:
+        inside[low:high] = b"\x01" * (high - low)
+    covered = [0]
+    for flag in inside[: len(region)]:
+        covered.append(covered[-1] + flag)
+    at = region.find(title)
+    while at >= 0:
+        end = at + len(title)
+        inside_lead = at < lead_end and not (at == 0 and end > lead_end)
+        backslashes = 0
+        while backslashes < at and region[at - 1 - backslashes] == "\\":
+            backslashes += 1
+        escaped = backslashes % 2 == 1  # `\: x` shows `: x`, but that text is not written
+        if not inside_lead and not escaped and covered[end] == covered[at]:
+            return at
+        at = region.find(title, at + 1)
+    return None
+
+
+def _id_end(text: str, start: int, end: int, task_id: str) -> int | None:
+    """Where the ID `task_id` ends on the line, after any mark closing it (`**OPS-1**`): its
+    first whole occurrence outside comments and link targets; None when it is not there."""
+    blocked = _not_title(text[start:end])
+    token = re.compile(rf"(?<![\w.-]){re.escape(task_id)}(?![\w-]|\.\w)")
+    for found in token.finditer(text, start, end):
+        at = found.start() - start
+        if not any(low < found.end() - start and at < high for low, high in blocked):
+            closing = _MARK.match(text, found.end())
+            return closing.end() if closing is not None else found.end()
+    return None
+
+
+def _lead_end(region: str, task_id: str | None) -> int:
+    """Where what the reader keeps out of an item's title ends: the task's leading ID (in
+    marks or not) or a bold label before a colon; 0 when there is none."""
+    label = _LABEL.match(region)
+    if label is not None:
+        return label.end()
+    if task_id is None:
+        return 0
+    opening = _MARK.match(region)
+    at = opening.end() if opening is not None else 0
+    if not region.startswith(task_id, at) or re.match(r"[\w-]", region[at + len(task_id) :]):
+        return 0
+    closing = _MARK.match(region, at + len(task_id))
+    return closing.end() if closing is not None else at + len(task_id)
+
+
+# What the reader skips between a leading ID and its title.
+_SEPARATORS = re.compile(r"[ \t]*(?:[:.)–—-][ \t]*)*")
+
+
+def _after_id(text: str, at: int, end: int, title: str) -> str:
+    """`title` written after the ID that ends at `at`, behind a separator (`: `); `end` is
+    where the item's text ends (a plansync comment or hard break may follow)."""
+    separator = _SEPARATORS.match(text, at, end)
+    assert separator is not None  # the pattern matches the empty string
+    rest = text[separator.end() : end]
+    if not rest:  # `- T1`, `- **OPS-1**: .`: nothing but separators after the ID
+        return text[:at] + f": {title}" + text[end:]
+    gap = separator.group()
+    if not gap.strip():
+        gap = ": "
+    elif not gap.endswith((" ", "\t")):
+        gap += " "
+    return text[:at] + gap + title + " " + text[separator.end() :]
+
+
 def set_task_title(
-    raw: bytes, line: int, old_title: str, new_title: str, layout: TableRowLayout | None
+    raw: bytes,
+    line: int,
+    old_title: str,
+    new_title: str,
+    layout: TableRowLayout | None,
+    task_id: str | None = None,
 ) -> bytes:
     """Replace the first occurrence of `old_title` in the task's text on `line` by `new_title`.
 
-    The search is limited to the item's text after its marker and checkbox, or to the title
-    cell of a table row (where the cell keeps its width when the new title fits). The new title
-    is escaped (`escape_inline`, or `escape_cell` in a table). Raises ValueError when
-    `old_title` is not on the line verbatim.
+    The search is limited to the item's text after its marker, checkbox and leading ID or label
+    (`**Days 1-2**:`), outside comments and link targets, or to the title cell of a table row
+    (where the cell keeps its width when the new title fits). Pass the task's ID as `task_id`
+    when it has one: the ID is then never written over, and a task whose title is its ID alone
+    (`- T1`: it has no title of its own) gets the new title after the ID (`- T1: New title`).
+    The new title is escaped (`escape_inline`, or `escape_cell` in a table). Raises ValueError
+    when `old_title` is not on the line verbatim; a new title equal to the old one changes
+    nothing.
     """
     if not old_title.strip():
         raise ValueError(f"The old title of the task on line {line} is empty; nothing to replace.")
@@ -310,21 +472,44 @@ def set_task_title(
     def edit(text: str, mojibake: str | None) -> str:
         if layout is None:
             prefix = _ITEM_PREFIX.match(text)
-            start, end = (prefix.end() if prefix else 0), len(text)
+            start = prefix.end() if prefix else 0
+            end = max(start, _tail_start(text))
         else:
             cell = _cell_of(text, line, layout, "title")
             start, end = cell.start, cell.end
-        region = text[start:end]
         new_stored = as_stored(replacement, mojibake)
+        stored_id = as_stored(task_id, mojibake) if task_id is not None else None
+        region = text[start:end]
+        blocked = _not_title(region) if layout is None else []
+        lead_end = _lead_end(region, stored_id) if layout is None else 0
+        id_lead = lead_end > 0 and _LABEL.match(region) is None
+        # The title of a task with an ID follows the ID (`Week 1: OPS-1 (Title)`) unless it
+        # names the ID itself (`Get FIX-006 done`). A title that is the ID is the text after
+        # it (`- [ ] OPS-9 OPS-9`), or else no title of its own (`- T1`, `OPS-1 (#7)`).
+        id_end = None
+        if layout is None and task_id is not None and stored_id is not None and (
+            old_title == task_id or task_id not in old_title
+        ):
+            id_end = _id_end(text, start, end, stored_id)
+            if id_end is not None:
+                lead_end = max(lead_end, id_end - start)
         for candidate in searched:
             old_stored = as_stored(candidate, mojibake)
-            at = region.find(old_stored)
-            if at < 0:
+            at = _title_at(region, old_stored, blocked, lead_end)
+            if at is None:
                 continue
-            new_region = region[:at] + new_stored + region[at + len(old_stored) :]
+            if new_title == old_title:
+                return text  # the same title, perhaps written unescaped: leave it as it is
+            written, rest = new_stored, region[at + len(old_stored) :]
+            if id_lead and not region[lead_end:at].strip() and old_stored.startswith("("):
+                # `- T1 (urgent) fix`: the `(` made `T1` the item's ID; a `:` keeps it one.
+                at, written = lead_end, f": {new_stored}"
+            new_region = region[:at] + written + rest
             if layout is not None:
                 new_region = _refit(region, new_region)
             return text[:start] + new_region + text[end:]
+        if id_end is not None and old_title == task_id:
+            return text if new_title == old_title else _after_id(text, id_end, end, new_stored)
         raise ValueError(
             f"Line {line} of the planfile does not contain the task title {old_title!r}; "
             "the file probably changed since it was read: read it again before editing."
@@ -373,7 +558,7 @@ def replace_between_markers(
             )
     lines = _Lines.of(raw)
     eol = dominant_ending(b"".join(lines.lines))
-    mojibake = detect_mojibake(raw)
+    mojibake = storage_of(raw).of_new_lines
     block = [
         as_stored(text, mojibake).encode("utf-8") + eol
         for text in re.split(r"\r\n|\r|\n", content)

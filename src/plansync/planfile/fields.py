@@ -7,6 +7,7 @@ text does not hold the field: a reader never guesses a value.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from plansync.model import Estimate, IssueRef, Priority
 
@@ -157,38 +158,79 @@ _ISSUE_URL = re.compile(
     r"https?://(?P<host>[\w.-]+(?::\d+)?)/(?P<repo>[\w.-]+(?:/[\w.-]+)+?)(?:/-)?/issues/"
     r"(?P<number>\d+)\b"
 )
-_ISSUE_SHORT = re.compile(
-    r"(?<![\w/#&])(?P<repo>[\w.-]+(?:/[\w.-]+)+)?#(?P<number>\d+)(?:\s*[-–]\s*#?(?P<last>\d+))?"
-    r"(?![\w-])"
-)
+# The number part of a short reference; the repository before the `#` is read by hand
+# (`_repository_before`), as a pattern would rescan long `a-1-1-1...` runs from every start.
+_ISSUE_NUMBER = re.compile(r"#(?P<number>\d+)(?:\s*[-–]\s*#?(?P<last>\d+))?(?![\w-])")
+_REPO_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 _MAX_RANGE = 100
+
+
+def _repository_before(text: str, end: int, floor: int) -> tuple[int, str | None] | None:
+    r"""Where a short reference whose `#` is at `end` starts, and its repository.
+
+    `group/project#12` starts at `g`; `#12` after a space starts at `#`; None when the `#`
+    is glued to a word or a path that is no repository (`C#1`, `a//b#1`, `&#39;`). The rules
+    are those of `(?<![\w/#&])(?:[\w.-]+(?:/[\w.-]+)+)?#`, evaluated in one pass; the
+    repository does not reach back before `floor` (the end of the previous reference).
+    """
+    start = end
+    while start > floor and (text[start - 1] in _REPO_CHARS or text[start - 1].isalnum()):
+        start -= 1
+    run = text[start:end]
+
+    def free(at: int) -> bool:  # what stands before position `at` allows a reference there
+        return at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "_/#&")
+
+    if run and "/" in run and not run.endswith("/"):
+        lowest = run.rfind("//") + 2 if "//" in run else 0
+        last_slash = run.rfind("/")
+        for offset in range(lowest, last_slash):
+            if run[offset] != "/" and free(start + offset):
+                return start + offset, run[offset:]
+    return (end, None) if free(end) else None
 
 
 def parse_issue_refs(text: str) -> tuple[IssueRef, ...]:
     """Every issue reference in the text, in order, without repeats.
 
     `#42-45` stands for #42, #43, #44 and #45. Words such as `Internal` or `Multiple` are no
-    references. A range longer than 100 issues is read as its first number only.
+    references. A range longer than 100 issues is read as its first number only. Linear in
+    the length of the text.
     """
     found: list[tuple[int, IssueRef]] = []
-    covered: list[tuple[int, int]] = []
+    url_starts: list[int] = []
+    url_ends: list[int] = []
     for match in _ISSUE_URL.finditer(text):
-        covered.append(match.span())
+        url_starts.append(match.start())
+        url_ends.append(match.end())
         ref = IssueRef(int(match["number"]), match.group(), match["repo"], match.group())
         found.append((match.start(), ref))
-    for match in _ISSUE_SHORT.finditer(text):
-        if any(start <= match.start() < end for start, end in covered):
+
+    def in_url(at: int) -> bool:
+        index = bisect_right(url_starts, at) - 1
+        return index >= 0 and at < url_ends[index]
+
+    position = floor = 0
+    while (short := _ISSUE_NUMBER.search(text, position)) is not None:
+        where = _repository_before(text, short.start(), floor)
+        if where is None:
+            position = short.start() + 1  # `x#1-#2`: `#2` may still be one
             continue
-        repo = match["repo"]
+        position = floor = short.end()
+        start, repo = where
+        if in_url(start):
+            continue  # part of an issue URL, read above
         prefix = f"{repo}#" if repo else "#"
-        first = int(match["number"])
-        last = int(match["last"]) if match["last"] else first
+        first = int(short["number"])
+        last = int(short["last"]) if short["last"] else first
         if not first <= last <= first + _MAX_RANGE:
             last = first
         for number in range(first, last + 1):
-            found.append((match.start(), IssueRef(number, f"{prefix}{number}", repo)))
+            found.append((start, IssueRef(number, f"{prefix}{number}", repo)))
     refs: list[IssueRef] = []
+    seen: set[tuple[str | None, int]] = set()
     for _, ref in sorted(found, key=lambda pair: pair[0]):
-        if all((r.repo, r.number) != (ref.repo, ref.number) for r in refs):
+        if (ref.repo, ref.number) not in seen:
+            seen.add((ref.repo, ref.number))
             refs.append(ref)
     return tuple(refs)

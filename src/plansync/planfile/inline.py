@@ -9,22 +9,29 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from plansync.planfile.inline_scan import (
+    double_underscore_closes,
+    double_underscore_opens,
+    star_closes,
+    star_opens,
+    underscore_closes,
+    underscore_opens,
+    unwrap_autolinks,
+    unwrap_emphasis,
+    unwrap_links,
+    without_comments,
+)
+
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
-_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _STRONG = re.compile(r"\*\*|~~")
-_UNDERSCORE_STRONG = re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])")
-_STAR_EM = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.+?)(?<=[^\s*\\])\*(?![\w*])")
-_UNDERSCORE_EM = re.compile(r"(?<![\w_\\])_(?=\S)(.+?)(?<=\S)_(?![\w_])")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SPACES = re.compile(r"\s+")
 
 # A list item's marker and checkbox, at the start of a source line.
 LIST_MARKER = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d{1,9}[.)])(?:\s+|$)")
-CHECKBOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
+# A task checkbox: a space or tab (as GFM and the editor require) or nothing after it.
+CHECKBOX = re.compile(r"^\[([ xX])\](?:[ \t]+|$)")
 
 # `<!-- plansync: ignore -->` on a task's line leaves the task out.
 IGNORE_MARK = re.compile(r"<!--\s*plansync\s*:\s*ignore\s*-->", re.IGNORECASE)
@@ -51,16 +58,24 @@ def strip_decoration(text: str) -> str:
     return text[start:end]
 
 
+def strip_trailing_decoration(text: str) -> str:
+    """`Ship (P1) ✅` -> `Ship (P1)`: `strip_decoration` at the end only."""
+    end = len(text)
+    while end and _is_decoration(text[end - 1]):
+        end -= 1
+    return text[:end]
+
+
 def _plain_outside_code(text: str) -> str:
-    text = _COMMENT.sub("", text)
+    text = without_comments(text)
     text = _BREAK.sub(" ", text)
-    text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(r"\1", text)
+    text = unwrap_links(text, image=True)
+    text = unwrap_links(text, image=False)
+    text = unwrap_autolinks(text)
     text = _STRONG.sub("", text)
-    text = _UNDERSCORE_STRONG.sub(r"\1", text)
-    text = _STAR_EM.sub(r"\1", text)
-    text = _UNDERSCORE_EM.sub(r"\1", text)
+    text = unwrap_emphasis(text, "__", double_underscore_opens, double_underscore_closes)
+    text = unwrap_emphasis(text, "*", star_opens, star_closes)
+    text = unwrap_emphasis(text, "_", underscore_opens, underscore_closes)
     text = _ESCAPE.sub(r"\1", text)
     return html.unescape(text)
 

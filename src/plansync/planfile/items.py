@@ -9,6 +9,7 @@ with the IDs (see `occurrences`). Plain bullets (`✅ ...` statements, schedules
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from plansync.planfile.inline import (
     split_checkbox,
     strip_decoration,
     strip_list_marker,
+    strip_trailing_decoration,
 )
 from plansync.planfile.inline import (
     field as read_field,
@@ -42,6 +44,7 @@ _TIMEBOX = re.compile(
     re.IGNORECASE,
 )
 _DONE_MARKS = ("✅", "✔", "☑")
+_SYMBOLS = frozenset({"So", "Cf", "Mn", "Me"})  # emoji and what joins or varies them
 _TRAILING_GROUP = re.compile(r"\s*\(([^()]*)\)\s*$")
 _ESTIMATE_LABELS = frozenset({"estimate", "estimated", "duration", "time", "effort"})
 _PEOPLE_LABELS = frozenset({"owner", "owners", "assignee", "assignees", "lead", "assigned to"})
@@ -103,25 +106,35 @@ def read_fields(lines: Iterable[str], matcher: IdMatcher, dependencies_only: boo
 def split_metadata(title: str) -> tuple[str, Estimate | None, Priority | None]:
     """`Load-test the site (P1, 2h)` -> (`Load-test the site`, 2h, critical).
 
-    The trailing group is read only when every part of it is an estimate, a priority or an
-    issue reference (plansync links a task with ` (#12)`; the reference is read from the line
-    elsewhere); `Fix regression (678ms → <500ms)` keeps its group.
+    Trailing groups are read while every part of one is an estimate, a priority, an issue
+    reference or decoration (`(✅)`): plansync links a task with ` (#12)`, after any group
+    already there, and the reference is read from the line elsewhere. `Fix regression (678ms
+    → <500ms)` keeps its group. The title returned is always a prefix of `title`.
     """
-    match = _TRAILING_GROUP.search(title)
-    if match is None:
-        return title, None, None
     estimate: Estimate | None = None
     priority: Priority | None = None
-    for part in re.split(r"\s*[,;]\s*", match.group(1).strip()):
-        as_estimate = parse_estimate(part)
-        as_priority = parse_priority(part) if len(part.split()) == 1 else None
-        if as_estimate is not None and estimate is None:
-            estimate = as_estimate
-        elif as_priority is not None and priority is None:
-            priority = as_priority
-        elif not _is_issue_ref(part):
-            return title, None, None
-    return title[: match.start()].rstrip(), estimate, priority
+    while True:
+        # `(P1) ✅ (#5)`: decoration between groups does not hide the group before it.
+        match = _TRAILING_GROUP.search(title, 0, len(strip_trailing_decoration(title)))
+        if match is None:
+            return title, estimate, priority
+        found_estimate: Estimate | None = None
+        found_priority: Priority | None = None
+        for part in re.split(r"\s*[,;]\s*", match.group(1).strip()):
+            if part and not strip_decoration(part):
+                continue  # `(✅)`: decoration, no title text
+            as_estimate = parse_estimate(part)
+            as_priority = parse_priority(part) if len(part.split()) == 1 else None
+            if as_estimate is not None and found_estimate is None:
+                found_estimate = as_estimate
+            elif as_priority is not None and found_priority is None:
+                found_priority = as_priority
+            elif not _is_issue_ref(part):
+                return title, estimate, priority
+        # The group nearest the text wins: `(2h) (1h)` is read as 2h.
+        estimate = found_estimate or estimate
+        priority = found_priority or priority
+        title = title[: match.start()].rstrip()
 
 
 def _is_issue_ref(text: str) -> bool:
@@ -154,26 +167,56 @@ class Lead:
     id: IdMatch | None
     titled: bool
     rest: str  # plain text after the ID (or the whole text when there is none)
+    # An ID shape the line starts with that is not its ID (`- PDF-2 export`): no mention either.
+    rejected: IdMatch | None = None
 
 
 _SEPARATOR = re.compile(r"^\s*(?:[:.)–—-]\s*)+")
 _PARENTHESISED_TITLE = re.compile(r"^\(([^()]+)\)\s*(?:[-–—:]\s*.*)?$")
+# An ID written bold or in backticks at the start of an item: `**OPS-1**:`, `` `app-1.2` ``.
+_MARKED_LEAD = re.compile(r"^(?P<mark>\*\*|__|`+)\s*(?P<token>[^\s*`]+?)\s*:?\s*(?P=mark)")
+
+
+def _without_leading_symbols(text: str) -> str:
+    """Raw text without the spaces and emoji before it (backticks and asterisks are kept)."""
+    start = 0
+    while start < len(text) and (
+        text[start].isspace() or unicodedata.category(text[start]) in _SYMBOLS
+    ):
+        start += 1
+    return text[start:]
+
+
+def _leading_id(raw: str, stripped: str, matcher: IdMatcher, bullet: bool) -> IdMatch | None:
+    marked = _MARKED_LEAD.match(_without_leading_symbols(raw))
+    if marked is not None:
+        found = matcher.leading(stripped, marked=True)
+        if found is not None and found.id == marked["token"]:
+            return found
+    return matcher.leading(stripped, bullet=bullet)
 
 
 def read_lead(first_line: str, matcher: IdMatcher) -> Lead:
-    checkbox, text = split_checkbox(first_line)
-    text = plain(text)
+    checkbox, raw = split_checkbox(first_line)
+    text = plain(raw)
     stripped = strip_decoration(text)
     done_mark = text.lstrip().startswith(_DONE_MARKS)
-    found = matcher.leading(stripped)
+    # Whether an ID ends the text is judged without trailing metadata and decoration, so
+    # `T1` and `T1 ✅ (#5)` (the same item, linked) both start with their ID.
+    core = strip_decoration(split_metadata(stripped)[0])
+    found = _leading_id(raw, core, matcher, bullet=checkbox is None)
     if found is None:
-        return Lead(checkbox, done_mark, None, False, stripped)
+        shapes = matcher.find(stripped)
+        rejected = shapes[0] if shapes and shapes[0].start == 0 and checkbox is None else None
+        return Lead(checkbox, done_mark, None, False, stripped, rejected)
     after = stripped[found.end :]
     titled = bool(re.match(r"^\s*(?:[:–—-]|\()", after))
-    rest = _SEPARATOR.sub("", after)
-    parenthesised = _PARENTHESISED_TITLE.match(rest)
-    if parenthesised is not None:
-        rest = parenthesised.group(1)
+    rest = _SEPARATOR.sub("", after).strip()
+    # `T1 (Write docs) (2h)` has the title `Write docs`; `T1 (#5)` has none (only metadata).
+    body = split_metadata(rest)[0]
+    parenthesised = _PARENTHESISED_TITLE.match(body)
+    if body and parenthesised is not None:
+        rest = parenthesised.group(1) + rest[len(body) :]
     return Lead(checkbox, done_mark, found, titled, rest.strip())
 
 
@@ -256,7 +299,7 @@ class ItemReader:
             item=item,
             kind=kind,
             done=bool(lead.checkbox) or (kind is not TaskKind.CHECKBOX and lead.done_mark),
-            title=clean_title(text) or (lead.id.id if lead.id else ""),
+            title=strip_decoration(text) or (lead.id.id if lead.id else ""),
             lead=None if criterion else lead.id,
             criterion=criterion,
             ignored=ignored,
@@ -266,10 +309,12 @@ class ItemReader:
         )
 
 
-def own_lines(outline: Outline, item: Item, task_items: set[int]) -> list[str]:
+def own_lines(
+    outline: Outline, item: Item, task_items: set[int], task_lines: frozenset[int] = frozenset()
+) -> list[str]:
     """The source lines under an item's first line, without the items that are tasks of their
-    own (and what lies under those)."""
-    skipped: set[int] = set()
+    own (and what lies under those) and the lines that define a task (`task_lines`)."""
+    skipped: set[int] = set(task_lines)
     stack: list[Item] = list(item.children)
     while stack:
         child = stack.pop()

@@ -5,9 +5,12 @@ a task whose line carries plansync's marker `<!-- plansync:task=KEY -->` keeps t
 renaming it or moving it to another milestone keeps its link. Any other task is keyed
 `slug(scope)/slug(title)`, where the scope is its milestone (for a criterion: the heading it
 sits under), or `slug(title)` alone when it has none. A slug is lowercase ASCII words joined
-by `-`, emoji and punctuation dropped, cut at a word boundary. Tasks sharing a base key get
-`~2`, `~3`, ... in document order, so adding, removing or moving *other* tasks never changes
-a task's key.
+by `-`, emoji and punctuation dropped, cut at a word boundary.
+
+Adding, removing or moving *other* tasks does not change a task's key, with one exception:
+tasks sharing a base key (the same title slug in the same milestone) get `~2`, `~3`, ... in
+document order, so adding, removing or moving one of *those* renumbers the ones after it. A
+`<!-- plansync:task=KEY -->` marker on the task's line pins its key whatever happens.
 """
 
 from __future__ import annotations

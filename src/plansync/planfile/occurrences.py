@@ -13,6 +13,13 @@ e. the first mention anywhere (strong IDs only).
 
 Mentions in code blocks, under criteria headings and on `Depends on:` / `Dependencies:` /
 `Blocked by:` lines do not count: they never define a task.
+
+One line defines at most one task. An item or row that is a task of its own (a checkbox, a
+task table row, an item under a `Tasks:` label) is that task: an ID it merely mentions
+(`- [ ] Deploy staging (needs OPS-001)`) is a reference, and the task keeps a derived key. Only
+a mention shaped as a title (`- [ ] Week 4: SEC-001 (Encryption at rest)`) gives such a task
+its ID, and only when no item anywhere starts with that ID. The text after an item's leading
+ID (`- OPS-002: deploy after OPS-001`) only refers to other IDs.
 """
 
 from __future__ import annotations
@@ -22,9 +29,9 @@ from dataclasses import dataclass
 
 from plansync.planfile.ids import IdMatch, IdMatcher, IdStrength
 from plansync.planfile.inline import IGNORE_MARK, plain, split_checkbox, strip_decoration
-from plansync.planfile.items import ItemTask, is_dependency_line, read_lead
+from plansync.planfile.items import ItemTask, is_dependency_line, read_lead, split_metadata
 from plansync.planfile.sections import Sections
-from plansync.planfile.structure import Item, Outline
+from plansync.planfile.structure import Item, Outline, without_hard_break
 from plansync.planfile.tables import TableTask
 
 _LABEL = re.compile(r"^[^:]{1,40}:\s+$")
@@ -48,6 +55,10 @@ class Occurrence:
     item_task: ItemTask | None = None
     row: TableTask | None = None
     ignored: bool = False
+    # In the text of an item or row that is a task of its own: the mention gives that task its
+    # ID only when it is shaped as a title and no item starts with the ID.
+    in_task: bool = False
+    after_lead: bool = False  # in the text after the line's own leading ID: a reference
 
 
 def _titled(line: str, match: IdMatch) -> str | None:
@@ -56,10 +67,11 @@ def _titled(line: str, match: IdMatch) -> str | None:
     if prefix and (not _LABEL.match(prefix) or match.id in prefix):
         return None
     rest = line[match.end :]
+    body = split_metadata(rest)[0]  # `ID (Title) (#5)`: the link is no part of the shape
     for shape in _TITLE_SHAPES:
-        found = shape.match(rest)
+        found = shape.match(body)
         if found is not None:
-            return found.group(1).strip()
+            return (found.group(1) + rest[len(body) :]).strip()
     return None
 
 
@@ -86,7 +98,13 @@ class OccurrenceCollector:
         self.found: list[Occurrence] = []
 
     def _text(
-        self, text: str, line: int, plain_mentions_only: bool = False, item: Item | None = None
+        self,
+        text: str,
+        line: int,
+        plain_mentions_only: bool = False,
+        item: Item | None = None,
+        in_task: bool = False,
+        after_lead: bool = False,
     ) -> None:
         if is_dependency_line(text) or self.sections.in_criteria(line):
             return
@@ -104,6 +122,8 @@ class OccurrenceCollector:
                     in_milestone=in_milestone,
                     item=item,
                     ignored=item is not None and _ignored(self.outline, line),
+                    in_task=in_task,
+                    after_lead=after_lead,
                 )
             )
 
@@ -113,10 +133,12 @@ class OccurrenceCollector:
         if self.sections.in_criteria(line):
             return
         lead = read_lead(item.first_line, self.matcher)
-        if lead.id is None:
-            self._text(text, line, item=item)
-            return
         task = self.item_tasks.get(id(item))
+        if lead.id is None:
+            if lead.rejected is not None:
+                text = text[lead.rejected.end :]  # `- PDF-2 export`: a name, not an ID
+            self._text(text, line, item=item, in_task=task is not None)
+            return
         self.found.append(
             Occurrence(
                 id=lead.id.id,
@@ -131,20 +153,31 @@ class OccurrenceCollector:
                 ignored=_ignored(self.outline, line),
             )
         )
-        self._text(text[lead.id.end :], line, plain_mentions_only=True)
+        self._text(text[lead.id.end :], line, plain_mentions_only=True, after_lead=True)
 
     def collect(self, rows: list[TableTask]) -> list[Occurrence]:
         rows_by_line = {row.line: row for row in rows}
         for heading in self.outline.headings:
             self._text(plain(heading.text), heading.line)
         for paragraph in self.outline.paragraphs:
+            item = paragraph.item
+            # The lines after the first line of a task item (or of an item that starts with an
+            # ID) are more of its text: they only refer to other IDs.
+            in_task = (
+                item is not None
+                and paragraph.line == item.line
+                and (
+                    id(item) in self.item_tasks
+                    or read_lead(item.first_line, self.matcher).id is not None
+                )
+            )
             for offset, raw in enumerate(paragraph.text.split("\n")):
                 line = paragraph.line + offset
-                item = paragraph.item
                 if item is not None and offset == 0 and item.line == line and item.text:
                     self._item_first_line(item)
                 else:
-                    self._text(plain(raw), line)
+                    text = plain(without_hard_break(raw))
+                    self._text(text, line, plain_mentions_only=in_task, in_task=in_task)
         for table in self.outline.tables:
             for table_row in table.rows:
                 row = rows_by_line.get(table_row.line)
@@ -166,7 +199,9 @@ class OccurrenceCollector:
                     text = plain(cell)
                     if row is not None and row.id is not None and text == row.id.id:
                         continue
-                    self._text(text, table_row.line, plain_mentions_only=True)
+                    self._text(
+                        text, table_row.line, plain_mentions_only=True, in_task=row is not None
+                    )
         self.found.sort(key=lambda o: (o.line, not o.lead))
         return self.found
 
@@ -176,13 +211,33 @@ def _ignored(outline: Outline, line: int) -> bool:
 
 
 def defining(occurrences: list[Occurrence]) -> dict[str, Occurrence]:
-    """The defining mention of each ID (see the module's rules), IDs in order of appearance."""
+    """The defining mention of each ID (see the module's rules), IDs in order of appearance.
+
+    A line defines at most one task: the item or row it starts (its leading ID), or else the
+    first ID it mentions; so which ID a line defines never depends on other lines.
+    """
     by_id: dict[str, list[Occurrence]] = {}
     for occurrence in occurrences:
         by_id.setdefault(occurrence.id, []).append(occurrence)
+    led = {o.id for o in occurrences if o.lead}
+    lead_lines = {o.line for o in occurrences if o.lead}
+    first: dict[int, int] = {}  # line -> id() of its first mention that is no lead
+    for occurrence in occurrences:
+        if not occurrence.lead and not occurrence.after_lead:
+            first.setdefault(occurrence.line, id(occurrence))
     chosen: dict[str, Occurrence] = {}
     for task_id, mentions in by_id.items():
-        found = _definer(mentions)
+        candidates = [
+            o
+            for o in mentions
+            if o.lead
+            or (
+                first.get(o.line) == id(o)
+                and o.line not in lead_lines
+                and (not o.in_task or (o.titled and task_id not in led))
+            )
+        ]
+        found = _definer(candidates) if candidates else None
         if found is not None:
             chosen[task_id] = found
     return chosen

@@ -26,8 +26,14 @@ __all__ = ["ReaderRules", "parse_plan", "read_plan", "read_plan_bytes"]
 
 
 def _encoding_warnings(decoded: DecodedPlan, outline: Outline, where: str) -> list[PlanWarning]:
+    encoding = decoded.encoding
+    code_page = encoding.mojibake
+    damaged = next(
+        (n for n, text in enumerate(outline.lines, start=1) if looks_mojibaked(text)), None
+    )
+    if code_page is not None and encoding.mojibake_lines:
+        return [_partly_repaired(where, code_page, encoding.mojibake_lines, damaged)]
     warnings = []
-    code_page = decoded.encoding.mojibake
     if code_page is not None:
         warnings.append(
             PlanWarning(
@@ -38,20 +44,47 @@ def _encoding_warnings(decoded: DecodedPlan, outline: Outline, where: str) -> li
                 f"--fix-encoding {where}` to repair the file itself.",
             )
         )
-    if looks_mojibaked(decoded.text):
-        line = next(
-            (n for n, text in enumerate(outline.lines, start=1) if looks_mojibaked(text)), None
-        )
+    if damaged is not None:
         warnings.append(
             PlanWarning(
                 "mojibake-partial",
-                f"{where}:{line}: this text still looks mis-encoded and was not repaired (only "
-                "part of the file is double-encoded, so no whole-file repair applies). Retype "
-                "the damaged characters in an editor that saves UTF-8.",
-                line,
+                f"{where}:{damaged}: this text still looks mis-encoded and was not repaired "
+                "(reverse-decoding it gives no cleaner text). Retype the damaged characters in "
+                "an editor that saves UTF-8.",
+                damaged,
             )
         )
     return warnings
+
+
+def _partly_repaired(
+    where: str, code_page: str, repaired: tuple[int, ...], damaged: int | None
+) -> PlanWarning:
+    if len(repaired) == 1:
+        which = (
+            f"line {repaired[0]} was once read as {code_page} and saved again; plansync reads it"
+        )
+    else:
+        which = (
+            f"{len(repaired)} lines (the first is line {repaired[0]}) were once read as "
+            f"{code_page} and saved again; plansync reads them"
+        )
+    message = (
+        f"only part of the file is mis-encoded: {which} repaired, line by line, and leaves the "
+        "bytes alone. "
+    )
+    if damaged is not None:
+        message += (
+            f"Line {damaged} still looks mis-encoded and was not repaired: retype its damaged "
+            "characters in an editor that saves UTF-8. "
+        )
+    line = damaged if damaged is not None else repaired[0]
+    return PlanWarning(
+        "mojibake-partial",
+        f"{where}:{line}: {message}Run `plansync check --fix-encoding {where}` to rewrite "
+        "the repaired lines as UTF-8 in the file itself.",
+        line,
+    )
 
 
 def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> PlanDocument:

@@ -20,6 +20,16 @@ _BLOCK_BEGIN = re.compile(r"^\s*<!--\s*plansync:([\w-]+)\s*-->\s*$")
 _BLOCK_END = re.compile(r"^\s*<!--\s*/plansync:([\w-]+)\s*-->\s*$")
 
 
+def without_hard_break(line: str) -> str:
+    """The line without a last backslash that is not itself escaped (`\\\\` is a literal
+    backslash), nor the spaces around it."""
+    body = line.rstrip(" \t")
+    backslashes = len(body) - len(body.rstrip("\\"))
+    if backslashes % 2 == 0:
+        return line
+    return body[:-1].rstrip(" \t")
+
+
 @dataclass(eq=False)
 class Heading:
     line: int
@@ -72,7 +82,9 @@ class Item:
 
     @property
     def first_line(self) -> str:
-        return self.text.split("\n", 1)[0]
+        """The first line of the item's text, without a trailing backslash: one that ends a
+        paragraph's line is a hard break or a stray mark, never part of a title."""
+        return without_hard_break(self.text.split("\n", 1)[0])
 
 
 @dataclass(eq=False)
@@ -181,7 +193,9 @@ class _Builder:
             token = tokens[index]
             kind = token.type
             if kind == "heading_open":
-                heading = Heading(self.span(token)[0], int(token.tag[1]), tokens[index + 1].content)
+                # A heading has no hard break: a last backslash is a stray mark, as on items.
+                content = without_hard_break(tokens[index + 1].content)
+                heading = Heading(self.span(token)[0], int(token.tag[1]), content)
                 self.outline.headings.append(heading)
                 self.add(heading)
             elif kind in ("bullet_list_open", "ordered_list_open"):

@@ -23,7 +23,7 @@ from plansync.planfile.fields import (
     parse_priority,
 )
 from plansync.planfile.ids import IdMatch, IdMatcher
-from plansync.planfile.inline import IGNORE_MARK, clean_title, plain
+from plansync.planfile.inline import IGNORE_MARK, plain, strip_decoration
 from plansync.planfile.structure import Table
 
 _MOSTLY = 0.6
@@ -62,7 +62,7 @@ class TableTask:
     """One task row of a task table, its fields read from the cells."""
 
     line: int
-    title: str
+    title: str  # plain text
     id: IdMatch | None
     done: bool
     estimate: Estimate | None
@@ -82,6 +82,16 @@ class _Columns:
                       for row in table.rows]
         self.matcher = matcher
         self.roles = [_header_role(h) for h in table.header]
+        self.marked = [
+            [self.roles[i] == "id" or (i < len(row.cells) and _marked(row.cells[i]))
+             for i in range(width)]
+            for row in table.rows
+        ]
+
+    def id_in(self, row: int, index: int) -> IdMatch | None:
+        """The ID a cell holds; `app-1.2` counts under an ID header or written as code/bold."""
+        cell = self.cells[row][index]
+        return self.matcher.whole(cell, marked=self.marked[row][index]) if cell else None
 
     def share(self, index: int, rows: list[int], test: Callable[[str], bool]) -> float:
         """The share of the filled cells of a column (in the given rows) that pass `test`."""
@@ -98,13 +108,14 @@ class _Columns:
         title = roles.index("title")
         rows = [r for r, cells in enumerate(self.cells) if cells[title]]  # no group rows
 
-        def is_id(cell: str) -> bool:
-            return self.matcher.whole(cell) is not None
-
         def is_row_number(cell: str) -> bool:
             return bool(_INTEGER.match(cell))
 
-        ids = [self.share(i, rows, is_id) for i in range(len(roles))]
+        ids = [
+            sum(1 for r in rows if self.id_in(r, i) is not None)
+            / max(1, sum(1 for r in rows if self.cells[r][i]))
+            for i in range(len(roles))
+        ]
         priorities = [self.share(i, rows, is_priority_text) for i in range(len(roles))]
         id_column = next(
             (i for i in range(len(roles)) if i != title and ids[i] >= _MOSTLY > priorities[i]),
@@ -133,13 +144,32 @@ class _Columns:
         return roles
 
 
+def _marked(raw_cell: str) -> bool:
+    """A cell written wholly as code or bold: `` `app-1.2` ``, `**T3**`."""
+    text = raw_cell.strip()
+    return any(
+        len(text) > 2 * len(mark) and text.startswith(mark) and text.endswith(mark)
+        for mark in ("`", "**", "__")
+    )
+
+
+def _group_label(raw_cell: str, cell: str, found: IdMatch | None) -> str | None:
+    """The label a row holding only this cell gives the rows under it, or None when the cell
+    is a task ID (a row whose title is missing): bold text is a label whatever it says."""
+    bold = raw_cell.strip().startswith(("**", "__"))
+    if found is not None and not bold:
+        return None
+    return _TRAILING_GROUP.sub("", strip_decoration(cell)) or None
+
+
 def read_table(
     table: Table, matcher: IdMatcher, where: str
 ) -> tuple[list[TableTask], list[PlanWarning]]:
     """The task rows of a table (none when it is not a task table) and what looked wrong.
 
     A row with an empty title cell and one filled cell is a group row (`**P1 CRITICAL**`): it
-    is no task, and the rows under it get the label `group: <its text>`.
+    is no task, and the rows under it get the label `group: <its text>`. A row with an ID but
+    no title is no task either, and gets a warning: it labels nothing.
     """
     columns = _Columns(table, matcher)
     roles = columns.decide()
@@ -150,15 +180,23 @@ def read_table(
     tasks: list[TableTask] = []
     warnings: list[PlanWarning] = []
     group: str | None = None
-    for row, cells in zip(table.rows, columns.cells, strict=True):
+    for number, (row, cells) in enumerate(zip(table.rows, columns.cells, strict=True)):
         title = cells[at["title"]]
-        filled = [c for c in cells if c]
+        filled = [i for i, c in enumerate(cells) if c]
         if not title:
+            ids = [found for i in filled if (found := columns.id_in(number, i)) is not None]
+            label = None
             if len(filled) == 1:
-                group = _TRAILING_GROUP.sub("", clean_title(filled[0])) or None
+                index = filled[0]
+                raw = row.cells[index] if index < len(row.cells) else ""
+                label = _group_label(raw, cells[index], ids[0] if ids else None)
+            if label is not None:
+                group = label
+            elif ids:
+                warnings.append(_untitled(where, row.line, ids[0].id, columns.headers[at["title"]]))
             continue
         cell = dict.fromkeys(_ROLES, "") | {role: cells[i] for role, i in at.items()}
-        found = matcher.whole(cell["id"]) if cell["id"] else None
+        found = columns.id_in(number, at["id"]) if "id" in at else None
         if cell["id"] and found is None and _ID_LOOKALIKE.match(cell["id"]):
             warnings.append(
                 PlanWarning(
@@ -178,7 +216,7 @@ def read_table(
         tasks.append(
             TableTask(
                 line=row.line,
-                title=row.cells[at["title"]],
+                title=title,
                 id=found,
                 done=is_done_status(cell["status"]) if "status" in at else False,
                 estimate=parse_estimate(cell["estimate"]) if cell["estimate"] else None,
@@ -191,3 +229,13 @@ def read_table(
             )
         )
     return tasks, warnings
+
+
+def _untitled(where: str, line: int, task_id: str, title_column: str) -> PlanWarning:
+    return PlanWarning(
+        "no-title",
+        f"{where}:{line}: the row has the task ID `{task_id}` but an empty `{title_column}` "
+        "cell, so it is no task (and no group label). Write the task's title in that cell, or "
+        "remove the row.",
+        line,
+    )
