@@ -9,12 +9,12 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from plansync.errors import ConfigError
 from plansync.trackers.pacing import PacingLimits
+from plansync.trackers.urls import is_http_url, normalised
 
 _GITHUB_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+$")
 _GITLAB_PATH = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+$")
@@ -40,10 +40,9 @@ class PacingConfig(BaseModel):
 
 
 def _http_url(value: str, expected: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(value):
         raise ValueError(f"expected a URL such as {expected}")
-    return value.rstrip("/")
+    return normalised(value)
 
 
 class _TrackerConfig(BaseModel):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
@@ -24,6 +23,7 @@ from requests.utils import parse_header_links
 
 from plansync.errors import ConfigError
 from plansync.trackers.base import RequestStats
+from plansync.trackers.urls import is_http_url, normalised
 
 DEFAULT_BASE_URL = "https://api.github.com"
 USER_AGENT = "plansync"
@@ -33,19 +33,13 @@ PER_PAGE = 100
 def checked_base_url(base_url: str, repo: str) -> str:
     """The API URL without a trailing slash, or ConfigError when it is no http(s) URL with a
     host (PyGithub would only fail later, on the first request, with an AttributeError)."""
-    url = base_url.strip().rstrip("/")
-    parts = urlsplit(url)
-    try:
-        port = parts.port  # raises ValueError for a port that is not a number
-    except ValueError:
-        port = -1
-    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+    if not is_http_url(base_url):
         raise ConfigError(
             f"The GitHub API URL {base_url!r} for repository {repo} is not an http(s) URL with "
             "a host. For GitHub Enterprise Server set it to the form https://HOST/api/v3; for "
             f"github.com leave it unset (it is {DEFAULT_BASE_URL})."
         )
-    return url
+    return normalised(base_url)
 
 
 def place_of(repo: str, base_url: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from gitlab.exceptions import GitlabError
@@ -29,6 +28,7 @@ from plansync.trackers.retry import (
     call_with_retries,
     write_once,
 )
+from plansync.trackers.urls import is_http_url, normalised
 
 T = TypeVar("T")
 
@@ -39,19 +39,13 @@ PER_PAGE = 100
 def checked_url(url: str, repo: str) -> str:
     """The instance URL without a trailing slash, or ConfigError when it is no http(s) URL
     with a host."""
-    cleaned = url.strip().rstrip("/")
-    parts = urlsplit(cleaned)
-    try:
-        port = parts.port  # raises ValueError for a port that is not a number
-    except ValueError:
-        port = -1
-    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+    if not is_http_url(url):
         raise ConfigError(
             f"The GitLab URL {url!r} for project {repo} is not an http(s) URL with a host. "
             "Set it to the address of the GitLab instance, in the form https://HOST (without "
             f"/api/v4); for gitlab.com leave it unset (it is {DEFAULT_URL})."
         )
-    return cleaned
+    return normalised(url)
 
 
 def place_of(repo: str, url: str) -> str:
