@@ -135,12 +135,13 @@ class JsonFields:
         value = self.data.get(key)
         if value is None:
             return None
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise self.error(key, 'a date such as "2025-03-14", or null')
+        expected = 'a date such as "2025-03-14", or null'
+        if not isinstance(value, str):
+            raise self.error(key, expected)
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise self.error(key, expected) from exc
 
     def objects(self, key: str) -> list[Mapping[str, Any]]:
         """A list of JSON objects ([] when absent)."""
