@@ -25,7 +25,7 @@ PLAN_SUFFIXES = (".md", ".markdown", ".txt")
 
 app = typer.Typer(
     name="plansync",
-    help="Keep markdown execution plans and GitHub / GitLab issues in step.",
+    help="Read markdown execution plans (the sync with GitHub / GitLab issues is not built yet).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -49,7 +49,7 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    """Keep markdown execution plans and GitHub / GitLab issues in step."""
+    """Read markdown execution plans (the sync with GitHub / GitLab issues is not built yet)."""
 
 
 def _plan_paths(paths: list[Path]) -> list[Path]:
