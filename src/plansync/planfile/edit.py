@@ -29,6 +29,7 @@ from plansync.model import TableRowLayout
 from plansync.planfile.decode import as_read, as_stored, storage_of
 from plansync.planfile.fields import parse_issue_refs
 from plansync.planfile.inline import plain
+from plansync.planfile.inline_scan import link_targets
 from plansync.planfile.lines import dominant_ending, split_ending, split_lines, strip_bom
 
 __all__ = [
@@ -361,16 +362,17 @@ def add_issue_link(raw: bytes, line: int, link_text: str, layout: TableRowLayout
 
 def _not_title(region: str) -> list[tuple[int, int]]:
     """Spans of an item's text a title is never looked for in: HTML comments and link
-    targets (`[text](target)`). Found by plain searching, so hostile lines stay linear."""
-    return _comments(region) + _spans(region, "](", ")")
+    targets (`[text](target)`), found as the reader finds them, in linear time."""
+    return _comments(region) + link_targets(region)
 
 
 def _title_at(
     region: str, title: str, blocked: list[tuple[int, int]], lead_end: int
 ) -> int | None:
-    """The first place `title` stands in `region` outside the blocked spans, not inside the
-    lead (`OPS` is not the `OPS` of `- OPS-1: OPS`; a title that starts with the lead and
-    goes on past it is the whole text), and not right after an escaping backslash."""
+    """The first place `title` stands in `region` after the lead (`OPS` is not the `OPS` of
+    `- OPS-1: OPS`), outside the blocked spans and not right after an escaping backslash; else
+    at the start, when it takes in the lead and goes on past it (a line of prose naming its ID:
+    `OPS-1 ships first`)."""
     # covered[i]: how many characters before position i lie in a blocked span.
     inside = bytearray(len(region) + 1)
     for low, high in blocked:
@@ -378,18 +380,18 @@ def _title_at(
     covered = [0]
     for flag in inside[: len(region)]:
         covered.append(covered[-1] + flag)
-    at = region.find(title)
+    at = region.find(title, lead_end)
     while at >= 0:
         end = at + len(title)
-        inside_lead = at < lead_end and not (at == 0 and end > lead_end)
         backslashes = 0
         while backslashes < at and region[at - 1 - backslashes] == "\\":
             backslashes += 1
         escaped = backslashes % 2 == 1  # `\: x` shows `: x`, but that text is not written
-        if not inside_lead and not escaped and covered[end] == covered[at]:
+        if not escaped and covered[end] == covered[at]:
             return at
         at = region.find(title, at + 1)
-    return None
+    spans_lead = lead_end and region.startswith(title) and len(title) > lead_end
+    return 0 if spans_lead and covered[len(title)] == 0 else None
 
 
 def _id_end(text: str, start: int, end: int, task_id: str) -> int | None:

@@ -48,16 +48,14 @@ class _Next:
         return self.found
 
 
-def unwrap_links(text: str, image: bool) -> str:
-    """Links `[text](target)` / `[text][ref]`, or images `![alt](src)`, replaced by their text:
-    `re.sub(r"\\[([^\\]]+)\\](?:\\([^)]*\\)|\\[[^\\]]*\\])", r"\\1", text)` and
-    `re.sub(r"!\\[([^\\]]*)\\]\\([^)]*\\)", r"\\1", text)`."""
+def _link_matches(text: str, image: bool) -> list[tuple[int, int, int, int]]:
+    """`(start, text start, text end, end)` of each link (or image) in the text."""
     opening = "![" if image else "["
     closing_bracket = _Next(text, "]")
     reference_end = _Next(text, "]")
     closing_paren = _Next(text, ")")
-    pieces: list[str] = []
-    position = search = 0
+    found: list[tuple[int, int, int, int]] = []
+    search = 0
     while (start := text.find(opening, search)) >= 0:
         search = start + 1
         inner = start + len(opening)
@@ -75,11 +73,31 @@ def unwrap_links(text: str, image: bool) -> str:
             last = -1
         if last < 0:
             continue
+        found.append((start, inner, end, last + 1))
+        search = last + 1
+    return found
+
+
+def unwrap_links(text: str, image: bool) -> str:
+    r"""Links `[text](target)` / `[text][ref]`, or images `![alt](src)`, replaced by their text:
+    `re.sub(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])", r"\1", text)` and
+    `re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)`."""
+    pieces: list[str] = []
+    position = 0
+    for start, inner, end, last in _link_matches(text, image):
         pieces.append(text[position:start])
         pieces.append(text[inner:end])
-        position = search = last + 1
+        position = last
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def link_targets(text: str) -> list[tuple[int, int]]:
+    """The spans of the text that are link or image targets (`](target)`, `][ref]`): markup
+    the reader drops, so no title is ever found there."""
+    return sorted(
+        (end, last) for image in (True, False) for _, _, end, last in _link_matches(text, image)
+    )
 
 
 _SCHEMES = ("<http:", "<https:", "<mailto:")

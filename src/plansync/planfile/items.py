@@ -120,6 +120,9 @@ def split_metadata(title: str) -> tuple[str, Estimate | None, Priority | None]:
             return title, estimate, priority
         found_estimate: Estimate | None = None
         found_priority: Priority | None = None
+        if match.group(1) and not match.group(1).strip():
+            title = title[: match.start()].rstrip()  # `( )`: nothing in it
+            continue
         for part in re.split(r"\s*[,;]\s*", match.group(1).strip()):
             if part and not strip_decoration(part):
                 continue  # `(✅)`: decoration, no title text

@@ -199,9 +199,9 @@ class OccurrenceCollector:
                     text = plain(cell)
                     if row is not None and row.id is not None and text == row.id.id:
                         continue
-                    self._text(
-                        text, table_row.line, plain_mentions_only=True, in_task=row is not None
-                    )
+                    # A cell of a table that holds no tasks reads like a line of prose.
+                    task_row = row is not None
+                    self._text(text, table_row.line, plain_mentions_only=task_row, in_task=task_row)
         self.found.sort(key=lambda o: (o.line, not o.lead))
         return self.found
 

@@ -136,9 +136,11 @@ def _own_block_lines(lines: list[str]) -> set[int]:
 
 
 def _blank_out(raw_lines: list[str], skip: set[int]) -> str:
-    """The text with the skipped lines emptied (their endings kept): line numbers stay put."""
+    """The text with the skipped lines blanked (a space, their endings kept): line numbers stay
+    put. Not emptied: a lone `\r` ending followed by an emptied `\n` line would read as one
+    `\r\n` line."""
     return "".join(
-        line[len(line.rstrip("\r\n")) :] if number in skip else line
+        " " + line[len(line.rstrip("\r\n")) :] if number in skip else line
         for number, line in enumerate(raw_lines, start=1)
     )
 
