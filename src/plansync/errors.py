@@ -61,3 +61,9 @@ class RateLimitedError(TrackerError):
 
 class TrackerUnavailableError(TrackerError):
     """5xx answers or dropped connections persisted after the retries."""
+
+
+class BusyError(PlansyncError):
+    """Another run is syncing the same project."""
+
+    exit_code = 1

@@ -1,0 +1,186 @@
+"""Carrying out a changeset's planfile edits on the file's bytes, by task key.
+
+`apply_edits` is a pure function of its inputs: the engine may call it again on bytes it read
+again. It parses the bytes once and edits task lines found in that parse; this holds because
+no editor function adds or removes a line, so line numbers stay valid from one edit to the next.
+`write_if_unchanged` then replaces the file only if nobody changed it in the meantime.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from plansync.model import Task, TaskKind
+from plansync.planfile.edit import add_issue_link, set_checkbox, set_table_status, set_task_title
+from plansync.planfile.parse import parse_plan
+from plansync.planfile.rules import ReaderRules
+from plansync.sync.model import EditPlan, PlanEditKind
+
+__all__ = ["EditOutcome", "apply_edits", "write_if_unchanged"]
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    """The new bytes (`== raw` when nothing changed), the edits carried out (including those
+    the file already reflected) and the edits that could not be, each with a one-line reason."""
+
+    data: bytes
+    applied: tuple[EditPlan, ...]
+    failed: tuple[tuple[EditPlan, str], ...]
+
+
+class _EditFailed(Exception):
+    """An edit that cannot be made; its message is the reason reported."""
+
+
+def apply_edits(
+    raw: bytes, path: Path, rules: ReaderRules, edits: Sequence[EditPlan]
+) -> EditOutcome:
+    """Apply `edits`, in order, to the planfile bytes `raw` (read from `path`).
+
+    Each edit finds its task by `edit.task.key` in `parse_plan(raw, path, rules)`. An edit that
+    cannot be made (unknown key, a task that cannot show done-ness, a title not on its line,
+    any refusal of the editor) is reported in `failed` and leaves the bytes as they were; the
+    other edits still apply. Raises PlanfileError when `raw` cannot be read as a planfile.
+    """
+    tasks = {task.key: task for task in parse_plan(raw, path, rules).tasks}
+    data = raw
+    applied: list[EditPlan] = []
+    failed: list[tuple[EditPlan, str]] = []
+    for edit in edits:
+        task = tasks.get(edit.task.key)
+        if task is None:
+            failed.append(
+                (
+                    edit,
+                    f"{path}: no task with key {edit.task.key!r} in the planfile; it was "
+                    "renamed or removed since it was read, so this edit is left for the next run.",
+                )
+            )
+            continue
+        try:
+            data = _edit_task(data, task, edit)
+        except (_EditFailed, ValueError) as exc:
+            failed.append((edit, f"{path}:{task.line}: {exc}"))
+            continue
+        applied.append(edit)
+    return EditOutcome(data, tuple(applied), tuple(failed))
+
+
+def _edit_task(raw: bytes, task: Task, edit: EditPlan) -> bytes:
+    match edit.kind:
+        case PlanEditKind.TICK | PlanEditKind.UNTICK:
+            return _set_done(raw, task, edit.kind is PlanEditKind.TICK)
+        case PlanEditKind.LINK:
+            return add_issue_link(raw, task.line, edit.value, task.table)
+        case PlanEditKind.RETITLE:
+            return _retitle(raw, task, edit.old, edit.value)
+        case PlanEditKind.STRIKE:
+            struck = f"~~{edit.value}~~"
+            if _holds_title(raw, task, struck):
+                return raw  # already struck: wrapping again would give `~~~~title~~~~`
+            return _retitle(raw, task, edit.value, struck)
+        case PlanEditKind.UNSTRIKE:
+            struck = f"~~{edit.value}~~"
+            if not _holds_title(raw, task, struck) and _holds_title(raw, task, edit.value):
+                return raw  # not struck any more
+            return _retitle(raw, task, struck, edit.value)
+
+
+def _set_done(raw: bytes, task: Task, done: bool) -> bytes:
+    if task.table is not None:
+        if task.table.index_of("status") is None:
+            raise _EditFailed(
+                f"task {task.key!r} is a table row and its table has no status column, so "
+                "plansync cannot mark it done or open; add a `Status` column to the table."
+            )
+        return set_table_status(raw, task.line, task.table, done)
+    if task.kind is TaskKind.CHECKBOX:
+        return set_checkbox(raw, task.line, done)
+    raise _EditFailed(
+        f"task {task.key!r} is written as a {task.kind.value} without a checkbox, so plansync "
+        "cannot mark it done or open; write it as a checkbox item (`- [ ] ...`)."
+    )
+
+
+def _retitle(raw: bytes, task: Task, old: str, new: str) -> bytes:
+    return set_task_title(raw, task.line, old, new, task.table, task.id)
+
+
+def _holds_title(raw: bytes, task: Task, title: str) -> bool:
+    """Whether `title` stands on the task's line where the editor looks for titles (an equal
+    old and new title is the editor's way of asking without changing anything)."""
+    try:
+        _retitle(raw, task, title, title)
+    except ValueError:
+        return False
+    return True
+
+
+def write_if_unchanged(path: Path, expected: bytes, data: bytes) -> bool:
+    """Atomically replace the file at `path` with `data`, if it still holds `expected`.
+
+    The file is read again right before the rename; when it differs from `expected` (someone
+    saved it since it was read) nothing is written and False is returned, leaving their bytes
+    as they are. `data == expected` writes nothing and returns True, so the mtime stays. The
+    file's permission bits are kept; a symbolic link stays a link to the file written.
+    """
+    if data == expected:
+        return True
+    target = path.resolve()
+    if not _holds(target, expected):
+        return False
+    mode = target.stat().st_mode & 0o7777
+    return _replace_if(target, data, mode, lambda: _holds(target, expected))
+
+
+def _holds(path: Path, expected: bytes) -> bool:
+    try:
+        return path.read_bytes() == expected
+    except FileNotFoundError:
+        return False
+
+
+def _replace_if(path: Path, data: bytes, mode: int, still_valid: Callable[[], bool]) -> bool:
+    """Write `data` beside `path`, fsync, then rename it over `path` if `still_valid()`.
+
+    A crash at any instant leaves the old file or the new one, never a mix; a refused or
+    failed write leaves no temporary file behind.
+    """
+    directory = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        if not still_valid():
+            tmp.unlink()
+            return False
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_folder(directory)
+    return True
+
+
+def _fsync_folder(directory: Path) -> None:
+    # The rename is durable only once the folder's entry is on disk (POSIX); a folder that
+    # cannot be opened or synced (some file systems) still has the new file in place.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
