@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, TaskID
 
 from plansync import __version__
 from plansync.check_report import document_to_json, print_document
@@ -20,12 +21,13 @@ from plansync.errors import PlansyncError
 from plansync.fileio import atomic_write
 from plansync.planfile.decode import decode_plan, repair_encoding
 from plansync.planfile.parse import read_plan, read_plan_bytes
+from plansync.sync.model import Changeset
 
 PLAN_SUFFIXES = (".md", ".markdown", ".txt")
 
 app = typer.Typer(
     name="plansync",
-    help="Read markdown execution plans (the sync with GitHub / GitLab issues is not built yet).",
+    help="Keep markdown execution plans and GitHub / GitLab issues in step.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -49,7 +51,7 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    """Read markdown execution plans (the sync with GitHub / GitLab issues is not built yet)."""
+    """Keep markdown execution plans and GitHub / GitLab issues in step."""
 
 
 def _plan_paths(paths: list[Path]) -> list[Path]:
@@ -163,6 +165,109 @@ def _fix_encodings(files: list[Path], yes: bool) -> int:
         atomic_write(path, repaired)
         out.print(f"{path}: repaired.")
     return code
+
+
+_CONFIG_HELP = "Config file (default: config/plansync.toml when it exists)."
+# Above this many tracker writes a progress bar shows how far the run is.
+_PROGRESS_FROM = 5
+
+
+@app.command()
+def sync(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Sync only this project.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show the actions and the diff of each plan file; write nothing (not to the "
+            "tracker, the files or the state store).",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
+    ] = None,
+) -> None:
+    """Sync plan files and tracker issues both ways, once. Exit 0: everything applied;
+    1: an action failed (each is named with its reason); 2: configuration, authentication or
+    unreadable plan file."""
+    from plansync.state.store import StateStore
+    from plansync.sync.engine import run_once
+    from plansync.sync_report import print_run, result_to_json
+
+    try:
+        cfg = load_config(config)
+        projects = cfg.project(project)
+        store = (
+            StateStore.in_memory()
+            if dry_run and not cfg.state_path.exists()
+            else StateStore(cfg.state_path)
+        )
+    except PlansyncError as exc:
+        raise _fail(str(exc)) from exc
+    code = 0
+    reports = []
+    with store:
+        for entry in projects:
+            try:
+                with _progress(enabled=not as_json) as progress:
+                    result = run_once(
+                        cfg,
+                        entry,
+                        store=store,
+                        dry_run=dry_run,
+                        on_changeset=progress.changeset,
+                        progress=progress.advance,
+                    )
+            except PlansyncError as exc:
+                err.print(f"[bold red]error:[/] {entry.name}: {exc}", soft_wrap=True)
+                code = max(code, exc.exit_code)
+                reports.append({"project": entry.name, "error": str(exc)})
+                continue
+            if not result.ok:
+                code = max(code, 1)
+            if as_json:
+                reports.append(result_to_json(result))
+            else:
+                print_run(out, result, show_diffs=dry_run)
+    if as_json:
+        print(json.dumps({"projects": reports}, indent=2, ensure_ascii=False))
+    raise typer.Exit(code)
+
+
+class _Progress:
+    """A progress bar on stderr for runs with more than a handful of tracker writes."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and err.is_terminal
+        self.bar = Progress(console=err, transient=True)
+        self.task: TaskID | None = None
+
+    def changeset(self, changeset: Changeset) -> None:
+        if not self.enabled:
+            return
+        total = len(changeset.tracker_actions)
+        if total > _PROGRESS_FROM:
+            if self.task is None:
+                self.bar.start()
+            self.task = self.bar.add_task("syncing", total=total)
+
+    def advance(self, action: object) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.task is not None:
+            self.bar.stop()
+
+
+def _progress(enabled: bool) -> _Progress:
+    return _Progress(enabled)
 
 
 FAULT_KINDS = ("500", "502", "429", "drop", "timeout")

@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from plansync.errors import ConfigError
 from plansync.planfile.rules import ReaderRules
+from plansync.project_config import ProjectConfig
 
 DEFAULT_CONFIG = Path("config/plansync.toml")
 
@@ -88,7 +89,18 @@ class PlansyncConfig(BaseSettings):
     )
 
     root: Path = Path(".")
+    state: Path = Path(".plansync/state.db")  # relative to the config file's folder
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
+    projects: list[ProjectConfig] = Field(default_factory=list)
+
+    @field_validator("projects")
+    @classmethod
+    def _unique_names(cls, projects: list[ProjectConfig]) -> list[ProjectConfig]:
+        names = [p.name for p in projects]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"two projects are named {name!r}; names must be unique")
+        return projects
 
     @classmethod
     def settings_customise_sources(
@@ -117,6 +129,34 @@ class LoadedConfig:
     @property
     def reader(self) -> ReaderConfig:
         return self.settings.reader
+
+    @property
+    def projects(self) -> list[ProjectConfig]:
+        return self.settings.projects
+
+    @property
+    def state_path(self) -> Path:
+        """The state store: `state` relative to the config file's folder (or the current
+        folder when there is no file)."""
+        base = self.source.parent if self.source is not None else Path(".")
+        state = self.settings.state
+        return state if state.is_absolute() else (base / state).resolve()
+
+    def project(self, name: str | None) -> list[ProjectConfig]:
+        """The named project, or all of them; a ConfigError names what exists."""
+        where = self.source or Path("(no config file)")
+        if not self.projects:
+            raise ConfigError(
+                f"{where}: no [[projects]] configured, so there is nothing to sync. Add one "
+                f"(see the README's Configuration section) or run `plansync init`."
+            )
+        if name is None:
+            return list(self.projects)
+        for project in self.projects:
+            if project.name == name:
+                return [project]
+        known = ", ".join(p.name for p in self.projects)
+        raise ConfigError(f"{where}: no project named {name!r}; the config has: {known}.")
 
 
 def load_config(path: Path | None) -> LoadedConfig:

@@ -1,0 +1,325 @@
+"""`apply`: carry a changeset out, recording each action in the state store as it happens.
+
+Tracker writes go one at a time through the adapter (which paces them); planfile edits are
+made last, per file, through the editor and written atomically only if the file still holds
+the bytes the run read (else they are made again on what it holds now). Each action ends
+applied, skipped or failed, with why; one failure does not stop the others, but when the
+tracker itself is gone (refused token, rate limit, 5xx after retries) the remaining tracker
+actions are skipped rather than tried one by one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+from plansync.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    PlansyncError,
+    RateLimitedError,
+    TrackerUnavailableError,
+)
+from plansync.planfile.parse import read_plan_bytes
+from plansync.planfile.rules import ReaderRules
+from plansync.state.store import StateStore
+from plansync.sync.bases import BaseKeeper
+from plansync.sync.body import render_block
+from plansync.sync.model import (
+    Action,
+    ActionResult,
+    Changeset,
+    CloseIssue,
+    CreateIssue,
+    CreateMilestone,
+    EditPlan,
+    EnsureLabels,
+    Fields,
+    Link,
+    LinkIssue,
+    MilestoneLink,
+    ReopenIssue,
+    Status,
+    TaskRef,
+    TaskState,
+    UpdateIssue,
+    UpdateMilestone,
+)
+from plansync.sync.planedit import apply_edits, write_if_unchanged
+from plansync.sync.reconcile import marker_for
+from plansync.trackers.base import (
+    CloseReason,
+    IssueDraft,
+    IssuePatch,
+    MilestoneDraft,
+    MilestonePatch,
+    RemoteIssue,
+    RemoteMilestone,
+    Tracker,
+)
+
+# Errors that say the tracker (or the token) is unusable for now, not this one action.
+_FATAL = (AuthenticationError, PermissionDeniedError, RateLimitedError, TrackerUnavailableError)
+# How often a planfile edited under the run is read again before its edits are given up.
+_WRITE_ATTEMPTS = 3
+
+Progress = Callable[[Action], None]
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    """Where a planfile's edits go: its path, the rules it is read with, the bytes read."""
+
+    path: Path
+    rules: ReaderRules
+    raw: bytes
+
+
+@dataclass
+class ApplyContext:
+    tracker: Tracker
+    store: StateStore
+    scope: str
+    links: MutableMapping[TaskRef, Link]
+    issues: MutableMapping[int, RemoteIssue]  # the snapshot, kept current with each write
+    milestones: MutableMapping[str, int]  # milestone title -> number
+    milestone_list: list[RemoteMilestone]  # the snapshot's, kept current with each create
+    plans: Mapping[str, PlanTarget]
+    stop: threading.Event | None = None
+    progress: Progress | None = None
+    written: dict[str, bytes] = field(default_factory=dict)  # planfile -> bytes written
+
+
+def apply(changeset: Changeset, ctx: ApplyContext) -> list[ActionResult]:
+    return _Applier(changeset, ctx).run()
+
+
+class _Applier:
+    def __init__(self, changeset: Changeset, ctx: ApplyContext) -> None:
+        self.changeset = changeset
+        self.ctx = ctx
+        self.results: list[ActionResult] = []
+        self.halted: str | None = None
+        self.bases = BaseKeeper(changeset, self._save_base)
+
+    def run(self) -> list[ActionResult]:
+        for found in self.changeset.found_milestones:
+            self.ctx.milestones[found.title] = found.number
+            self.ctx.store.save_milestone_link(self.ctx.scope, found)
+        links = [a for a in self.changeset.actions if isinstance(a, LinkIssue)]
+        for link in links:
+            self._record(link, partial(self._link, link))
+        self.bases.start()
+        for action in self.changeset.actions:
+            if isinstance(action, LinkIssue | EditPlan):
+                continue
+            if self._stopping():
+                self._skip(action, "the run is stopping")
+            elif self.halted is not None:
+                self._skip(action, self.halted)
+            else:
+                self._record(action, partial(self._tracker_action, action))
+            if self.ctx.progress is not None:
+                self.ctx.progress(action)
+        self._edit_plans()
+        return self.results
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _stopping(self) -> bool:
+        return self.ctx.stop is not None and self.ctx.stop.is_set()
+
+    def _record(self, action: Action, run: Callable[[], str]) -> None:
+        try:
+            detail = run()
+        except _FATAL as exc:
+            self.halted = f"not tried: {exc}"
+            self._fail(action, str(exc))
+        except PlansyncError as exc:
+            self._fail(action, str(exc))
+        except Exception as exc:  # one action's surprise must not cost the others (rule 6)
+            self._fail(action, f"{type(exc).__name__}: {exc}")
+        else:
+            self.results.append(ActionResult(action, Status.APPLIED, detail))
+            self.bases.applied(action)
+
+    def _fail(self, action: Action, why: str) -> None:
+        self.results.append(ActionResult(action, Status.FAILED, why))
+        self.bases.failed(action)
+
+    def _skip(self, action: Action, why: str) -> None:
+        self.results.append(ActionResult(action, Status.SKIPPED, why))
+        self.bases.failed(action)
+
+    def _save_base(self, task: TaskRef, fields: Fields) -> None:
+        link = self.ctx.links.get(task)
+        if link is None:
+            return
+        link = replace(link, base=fields)
+        self.ctx.links[task] = link
+        self.ctx.store.save_link(self.ctx.scope, link)
+
+    def _remember(self, issue: RemoteIssue) -> RemoteIssue:
+        self.ctx.issues[issue.number] = issue
+        return issue
+
+    # -- the actions ---------------------------------------------------------------------------
+
+    def _link(self, action: LinkIssue) -> str:
+        base = None
+        if action.previous is not None:
+            old = self.ctx.links.pop(action.previous, None)
+            base = old.base if old else None
+            self.ctx.store.delete_link(self.ctx.scope, action.previous)
+        link = Link(action.task, action.number, action.issue_id, action.url, base)
+        self.ctx.links[action.task] = link
+        self.ctx.store.save_link(self.ctx.scope, link)
+        return f"#{action.number}"
+
+    def _tracker_action(self, action: Action) -> str:
+        tracker = self.ctx.tracker
+        if isinstance(action, EnsureLabels):
+            tracker.ensure_labels(action.names)
+            self.ctx.store.add_known_labels(self.ctx.scope, action.names)
+            return ", ".join(action.names)
+        if isinstance(action, CreateMilestone):
+            made = tracker.create_milestone(MilestoneDraft(action.title, due_on=action.due_on))
+            self.ctx.milestones[made.title] = made.number
+            self.ctx.milestone_list.append(made)
+            self.ctx.store.save_milestone_link(
+                self.ctx.scope,
+                MilestoneLink(
+                    made.title, made.number, made.id, made.url, made.due_on, made.description
+                ),
+            )
+            return f"milestone {made.number}"
+        if isinstance(action, UpdateMilestone):
+            tracker.update_milestone(action.number, MilestonePatch(due_on=action.due_on))
+            return f"milestone {action.number}"
+        if isinstance(action, CreateIssue):
+            return self._create(action)
+        if isinstance(action, UpdateIssue):
+            return self._update(action)
+        if isinstance(action, CloseIssue):
+            if action.comment:
+                tracker.post_comment(action.number, action.comment)
+            reason = CloseReason.NOT_PLANNED if action.not_planned else CloseReason.COMPLETED
+            self._remember(tracker.close_issue(action.number, reason))
+            if action.removed:
+                self.ctx.links.pop(action.task, None)
+                self.ctx.store.delete_link(self.ctx.scope, action.task)
+            return f"#{action.number}"
+        if isinstance(action, ReopenIssue):
+            self._remember(tracker.reopen_issue(action.number))
+            return f"#{action.number}"
+        raise TypeError(f"not a tracker action: {action!r}")
+
+    def _numbers(self, action: CreateIssue) -> dict[str, int]:
+        return {
+            dep: self.ctx.links[ref].number
+            for dep, ref in action.dependencies
+            if ref in self.ctx.links
+        }
+
+    def _create(self, action: CreateIssue) -> str:
+        tracker = self.ctx.tracker
+        fields = action.fields
+        body = render_block(action.spec, self._numbers(action))
+        milestone = self.ctx.milestones.get(fields.milestone) if fields.milestone else None
+        draft = IssueDraft(
+            title=action.tracker_title,
+            body=body,
+            labels=fields.labels,
+            milestone_number=milestone,
+            assignees=fields.assignees,
+        )
+        issue = self._remember(tracker.create_issue(draft, marker=marker_for(action.task)))
+        # Recorded at once: a crash from here on finds the link, not a reason to create again.
+        link = Link(action.task, issue.number, issue.id, issue.url, None)
+        self.ctx.links[action.task] = link
+        base = replace(fields, body=body, state=TaskState.OPEN, estimate=None)
+        if milestone is None:
+            base = replace(base, milestone=None)
+        self._save_base(action.task, base)
+        if fields.estimate:
+            tracker.set_estimate(issue.number, fields.estimate)
+            base = replace(base, estimate=fields.estimate)
+            self._save_base(action.task, base)
+        if fields.state is not TaskState.OPEN:
+            reason = (
+                CloseReason.NOT_PLANNED
+                if fields.state is TaskState.DROPPED
+                else CloseReason.COMPLETED
+            )
+            self._remember(tracker.close_issue(issue.number, reason))
+            self._save_base(action.task, replace(base, state=fields.state))
+        return f"#{issue.number}"
+
+    def _update(self, action: UpdateIssue) -> str:
+        tracker = self.ctx.tracker
+        milestone: int | None = None
+        if action.milestone is not None:
+            milestone = self.ctx.milestones.get(action.milestone)
+            if milestone is None:
+                raise LookupError(f"milestone {action.milestone!r} was not created")
+        patch = IssuePatch(
+            title=action.tracker_title,
+            body=action.body,
+            labels=action.labels,
+            milestone_number=milestone,
+            clear_milestone=action.clear_milestone,
+            assignees=action.assignees,
+        )
+        if patch != IssuePatch():
+            self._remember(tracker.update_issue(action.number, patch))
+        if action.set_estimate:
+            tracker.set_estimate(action.number, action.estimate)
+        return f"#{action.number}"
+
+    # -- planfiles -----------------------------------------------------------------------------
+
+    def _edit_plans(self) -> None:
+        by_file: dict[str, list[EditPlan]] = {}
+        for edit in self.changeset.plan_edits:
+            by_file.setdefault(edit.task.planfile, []).append(edit)
+        for planfile, edits in by_file.items():
+            if self._stopping():
+                for edit in edits:
+                    self._skip(edit, "the run is stopping")
+                continue
+            self._edit_plan(planfile, edits)
+
+    def _edit_plan(self, planfile: str, edits: list[EditPlan]) -> None:
+        target = self.ctx.plans[planfile]
+        expected = target.raw
+        for _ in range(_WRITE_ATTEMPTS):
+            outcome = apply_edits(expected, target.path, target.rules, edits)
+            try:
+                written = write_if_unchanged(target.path, expected, outcome.data)
+            except OSError as exc:
+                for edit in edits:
+                    self._fail(edit, f"{target.path}: cannot be written ({exc.strerror})")
+                return
+            if written:
+                self.ctx.written[planfile] = outcome.data
+                for edit in outcome.applied:
+                    self.results.append(ActionResult(edit, Status.APPLIED, str(target.path)))
+                    self.bases.applied(edit)
+                for edit, why in outcome.failed:
+                    self._fail(edit, why)
+                return
+            # Someone edited the file since it was read: make the edits on what it holds now.
+            try:
+                expected = read_plan_bytes(target.path)
+            except PlansyncError as exc:
+                for edit in edits:
+                    self._fail(edit, str(exc))
+                return
+        for edit in edits:
+            self._fail(
+                edit,
+                f"{target.path} kept changing while it was being written; the next run tries again",
+            )

@@ -1,0 +1,109 @@
+"""What a task's issue should hold, and how an issue's values read on the plan's terms.
+
+Pure functions of a task, the project's rules and the tracker's answer: the reconciler compares
+their results with the base values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from plansync.model import Task, TaskKind
+from plansync.project_config import LabelRules
+from plansync.sync.model import Fields, TaskState
+from plansync.trackers.base import CloseReason, IssueState, RemoteIssue
+
+
+def tracker_title(task: Task) -> str:
+    """The issue title: `[SEC-002] Authentication` for a task with an ID, else the title."""
+    return f"[{task.id}] {task.title}" if task.id else task.title
+
+
+def plan_title_of(remote_title: str, task_id: str | None) -> str:
+    """An issue title on the plan's terms: without the `[ID] ` prefix plansync gave it."""
+    if task_id:
+        prefix = f"[{task_id}]"
+        if remote_title.startswith(prefix):
+            return remote_title[len(prefix) :].strip()
+    return remote_title.strip()
+
+
+def milestone_title(section: str | None, plan_title: str, template: str) -> str | None:
+    if section is None:
+        return None
+    return template.replace("{plan}", plan_title).replace("{section}", section).strip()
+
+
+def task_labels(task: Task, rules: LabelRules) -> tuple[str, ...]:
+    """The labels plansync manages on the task's issue, sorted."""
+    labels: set[str] = set()
+    if rules.managed:
+        labels.add(rules.managed)
+    if rules.priority and task.priority is not None:
+        labels.add(rules.priority.replace("{priority}", task.priority.value))
+    if rules.groups:
+        labels.update(task.labels)
+    return tuple(sorted(labels))
+
+
+def task_assignees(task: Task, people: Mapping[str, str]) -> tuple[str, ...] | None:
+    """Tracker usernames for the task's owners through the people map; None when the plan
+    names nobody the map knows (plansync then leaves the issue's assignees alone)."""
+    mapped = {people[name] for name in task.assignees if name in people}
+    return tuple(sorted(mapped)) if mapped else None
+
+
+def can_show_state(task: Task) -> bool:
+    """Whether the plan can show the task done or open: a checkbox, or a table status cell."""
+    if task.kind is TaskKind.CHECKBOX:
+        return True
+    return task.table is not None and task.table.index_of("status") is not None
+
+
+def plan_state(task: Task, struck: bool) -> TaskState:
+    """A struck-through task (`~~title~~`) is dropped; a ticked one done; else open."""
+    if struck:
+        return TaskState.DROPPED
+    return TaskState.DONE if task.done else TaskState.OPEN
+
+
+def remote_state(issue: RemoteIssue) -> TaskState:
+    if issue.state is IssueState.OPEN:
+        return TaskState.OPEN
+    if issue.state_reason is CloseReason.NOT_PLANNED:
+        return TaskState.DROPPED
+    return TaskState.DONE
+
+
+def same_state(a: TaskState, b: TaskState, reasons: bool) -> bool:
+    """Equal states; on a tracker that keeps no close reason (GitLab) done and dropped read
+    the same, since a dropped task's issue reads back as plainly closed."""
+    if a == b:
+        return True
+    return not reasons and TaskState.OPEN not in (a, b)
+
+
+def remote_fields(
+    issue: RemoteIssue, task_id: str | None, managed: tuple[str, ...], body: str
+) -> Fields:
+    """The issue's values on the plan's terms. `managed` are the labels plansync manages for the
+    task (desired and base): only those are compared. `body` is plansync's block of its body."""
+    return Fields(
+        title=plan_title_of(issue.title, task_id),
+        state=remote_state(issue),
+        milestone=issue.milestone_title,
+        labels=tuple(sorted(set(issue.labels) & set(managed))),
+        estimate=issue.estimate_minutes,
+        assignees=tuple(sorted(issue.assignees)),
+        body=body,
+    )
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def due_date_text(section_title: str) -> str | None:
+    """An explicit ISO date in a milestone heading (`Phase 2 (due 2026-12-01)`), as written."""
+    match = _ISO_DATE.search(section_title)
+    return match.group() if match else None

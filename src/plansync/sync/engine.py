@@ -1,0 +1,352 @@
+"""`run_once(project)`: the one way anything syncs (the CLI, the daemon and, later, comment
+commands all call it).
+
+    read planfiles -> observe the tracker (incremental) -> reconcile (pure) -> apply
+    -> read the tracker again when the run wrote to it, so the next run starts from 304s
+
+A run that created issues reconciles a second time at once: bodies can then link dependencies
+created after them, and the next run has nothing left to do.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from plansync.config import LoadedConfig, rules_for
+from plansync.errors import ConfigError
+from plansync.planfile.decode import decode_plan
+from plansync.planfile.lines import split_text_lines
+from plansync.planfile.parse import parse_plan, read_plan_bytes
+from plansync.planfile.rules import ReaderRules
+from plansync.project_config import ProjectConfig
+from plansync.state.store import StateStore
+from plansync.sync.apply import ApplyContext, PlanTarget, Progress, apply
+from plansync.sync.lock import ProjectLock
+from plansync.sync.model import (
+    Action,
+    ActionResult,
+    Changeset,
+    CloseIssue,
+    CreateIssue,
+    EditPlan,
+    PlanEditKind,
+    ReopenIssue,
+    Status,
+    UpdateIssue,
+)
+from plansync.sync.planedit import apply_edits
+from plansync.sync.reconcile import Known, PlanInput, RemoteSnapshot, reconcile
+from plansync.tracker_config import GitHubTrackerConfig, GitLabTrackerConfig
+from plansync.trackers.base import RemoteIssue, RemoteMilestone, Tracker
+from plansync.trackers.factory import open_tracker
+
+# Passes of reconcile + apply in one run: the second links what the first created.
+_PASSES = 2
+
+
+@dataclass(frozen=True)
+class PlanRead:
+    planfile: str
+    path: Path
+    raw: bytes
+    rules: ReaderRules
+    input: PlanInput
+
+
+@dataclass
+class RunResult:
+    project: str
+    dry_run: bool
+    changesets: list[Changeset] = field(default_factory=list)
+    results: list[ActionResult] = field(default_factory=list)
+    diffs: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # planfile -> before, after
+    requests: int = 0
+    stopped: bool = False
+
+    @property
+    def actions(self) -> list[Action]:
+        return [a for c in self.changesets for a in c.actions]
+
+    @property
+    def failed(self) -> list[ActionResult]:
+        return [r for r in self.results if r.status is Status.FAILED]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def counts(self) -> dict[str, int]:
+        """created / updated / closed / reopened / ticked / unticked / retitled / linked,
+        conflicts, failed, skipped: of applied actions (of planned ones in a dry run)."""
+        actions = (
+            self.actions
+            if self.dry_run
+            else [r.action for r in self.results if r.status is Status.APPLIED]
+        )
+        counts = dict.fromkeys(
+            (
+                "created",
+                "updated",
+                "closed",
+                "reopened",
+                "ticked",
+                "unticked",
+                "retitled",
+                "linked",
+            ),
+            0,
+        )
+        for action in actions:
+            name = _count_name(action)
+            if name is not None:
+                counts[name] += 1
+        counts["conflicts"] = sum(len(c.conflicts) for c in self.changesets)
+        counts["failed"] = len(self.failed)
+        counts["skipped"] = sum(1 for r in self.results if r.status is Status.SKIPPED)
+        return counts
+
+
+def _count_name(action: Action) -> str | None:
+    if isinstance(action, CreateIssue):
+        return "created"
+    if isinstance(action, UpdateIssue):
+        return "updated"
+    if isinstance(action, CloseIssue):
+        return "closed"
+    if isinstance(action, ReopenIssue):
+        return "reopened"
+    if isinstance(action, EditPlan):
+        return {
+            PlanEditKind.TICK: "ticked",
+            PlanEditKind.UNTICK: "unticked",
+            PlanEditKind.RETITLE: "retitled",
+            PlanEditKind.LINK: "linked",
+        }.get(action.kind)
+    return None
+
+
+def scope_of(project: ProjectConfig) -> str:
+    """The state store's key for a project: its name and the tracker it syncs with, so a
+    project pointed at another repository starts from what that repository holds."""
+    tracker = project.tracker
+    where = tracker.base_url if isinstance(tracker, GitHubTrackerConfig) else tracker.url
+    return f"{project.name}@{tracker.kind}:{where}/{tracker.repo}"
+
+
+def plan_url(tracker: GitHubTrackerConfig | GitLabTrackerConfig, planfile: str) -> str:
+    """The planfile on the tracker's web pages, taking `root` as the repository's top."""
+    if isinstance(tracker, GitLabTrackerConfig):
+        return f"{tracker.url}/{tracker.repo}/-/blob/HEAD/{planfile}"
+    api = tracker.base_url
+    web = "https://github.com" if api == "https://api.github.com" else api.removesuffix("/api/v3")
+    return f"{web}/{tracker.repo}/blob/HEAD/{planfile}"
+
+
+def read_plans(config: LoadedConfig, project: ProjectConfig) -> list[PlanRead]:
+    """Every planfile the project's globs match under `root`, read and parsed (a file that
+    cannot be read is a PlanfileError: the run stops before it changes anything)."""
+    root = config.root
+    paths: dict[str, Path] = {}
+    for glob in project.plans:
+        for path in sorted(root.glob(glob)):
+            if path.is_file():
+                paths.setdefault(path.relative_to(root).as_posix(), path)
+    if not paths:
+        where = config.source or Path("(config)")
+        raise ConfigError(
+            f"{where}: the plans of project {project.name!r} ({', '.join(project.plans)}) "
+            f"match no file under {root}. Fix the globs or `root`."
+        )
+    plans: list[PlanRead] = []
+    for planfile, path in paths.items():
+        raw = read_plan_bytes(path)
+        rules = rules_for(config, path)
+        document = parse_plan(raw, path, rules)
+        lines = tuple(line.rstrip("\r\n") for line in split_text_lines(decode_plan(raw, path).text))
+        plans.append(
+            PlanRead(
+                planfile,
+                path,
+                raw,
+                rules,
+                PlanInput(
+                    planfile,
+                    document,
+                    lines,
+                    plan_url=plan_url(project.tracker, planfile),
+                    sync_criteria=rules.sync_criteria,
+                ),
+            )
+        )
+    return plans
+
+
+class _Snapshot:
+    """The tracker as the state store's cache plus what changed since: incremental reads."""
+
+    def __init__(self, tracker: Tracker, store: StateStore, scope: str, save: bool) -> None:
+        self.tracker = tracker
+        self.store = store
+        self.scope = scope
+        self.save = save
+        self.issues: dict[int, RemoteIssue] = store.cached_issues(scope)
+        self.milestones: list[RemoteMilestone] = store.cached_milestones(scope) or []
+        self._cursors = {
+            "issues": store.cursor(scope, "issues"),
+            "milestones": store.cursor(scope, "milestones"),
+        }
+        if store.cached_milestones(scope) is None:
+            self._cursors["milestones"] = None  # no list to fall back on after a 304
+
+    def observe(self) -> None:
+        changed = self.tracker.observe_issues(self._cursors["issues"])
+        for issue in changed.items:
+            self.issues[issue.number] = issue
+        milestones = self.tracker.observe_milestones(self._cursors["milestones"])
+        if not milestones.not_modified:
+            self.milestones = list(milestones.items)
+        self._cursors = {"issues": changed.cursor, "milestones": milestones.cursor}
+        if self.save:
+            self.store.save_snapshot(
+                self.scope,
+                changed.items,
+                None if milestones.not_modified else self.milestones,
+                self._cursors,
+            )
+
+    def remote(self) -> RemoteSnapshot:
+        return RemoteSnapshot(self.issues, self.milestones)
+
+
+def run_once(
+    config: LoadedConfig,
+    project: ProjectConfig,
+    *,
+    store: StateStore,
+    tracker: Tracker | None = None,
+    dry_run: bool = False,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+    on_changeset: Callable[[Changeset], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> RunResult:
+    """Sync one project. A dry run reads everything and writes nothing: not to the tracker,
+    not to the planfiles, not to the state store."""
+    plans = read_plans(config, project)
+    tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
+    scope = scope_of(project)
+    result = RunResult(project.name, dry_run)
+    if dry_run:
+        _dry_run(project, plans, tracker, store, scope, result)
+        return result
+    lock = ProjectLock(config.state_path.parent / "locks", project.name)
+    lock.acquire()
+    run_id = store.start_run(scope, project.name, dry_run=False)
+    requests_before = tracker.stats.total
+    try:
+        snapshot = _Snapshot(tracker, store, scope, save=True)
+        snapshot.observe()
+        for _ in range(_PASSES):
+            changeset = _reconcile(project, plans, tracker, store, scope, snapshot)
+            if changeset.is_empty() and not changeset.bases:
+                result.changesets.append(changeset)
+                break
+            if on_changeset is not None:
+                on_changeset(changeset)
+            result.changesets.append(changeset)
+            written = _apply(
+                changeset, plans, tracker, store, scope, snapshot, stop, progress, result
+            )
+            created = any(
+                isinstance(r.action, CreateIssue) and r.status is Status.APPLIED
+                for r in result.results
+            )
+            if stop is not None and stop.is_set():
+                result.stopped = True
+                break
+            if written:
+                plans = read_plans(config, project)
+            if not created:
+                break
+        if tracker.stats.writes:
+            snapshot.observe()  # our own writes: seen now, so the next run gets 304s
+        result.requests = tracker.stats.total - requests_before
+    finally:
+        store.finish_run(run_id, result.ok, {**result.counts(), "requests": result.requests})
+        lock.release()
+    return result
+
+
+def _reconcile(
+    project: ProjectConfig,
+    plans: list[PlanRead],
+    tracker: Tracker,
+    store: StateStore,
+    scope: str,
+    snapshot: _Snapshot,
+) -> Changeset:
+    known = Known(store.links(scope), frozenset(store.known_labels(scope)))
+    return reconcile(
+        [p.input for p in plans],
+        snapshot.remote(),
+        known,
+        project,
+        reasons=tracker.kind == "github",
+    )
+
+
+def _apply(
+    changeset: Changeset,
+    plans: list[PlanRead],
+    tracker: Tracker,
+    store: StateStore,
+    scope: str,
+    snapshot: _Snapshot,
+    stop: threading.Event | None,
+    progress: Progress | None,
+    result: RunResult,
+) -> bool:
+    milestones = {m.title: m.number for m in snapshot.milestones}
+    ctx = ApplyContext(
+        tracker=tracker,
+        store=store,
+        scope=scope,
+        links=store.links(scope),
+        issues=snapshot.issues,
+        milestones=milestones,
+        milestone_list=snapshot.milestones,
+        plans={p.planfile: PlanTarget(p.path, p.rules, p.raw) for p in plans},
+        stop=stop,
+        progress=progress,
+    )
+    result.results.extend(apply(changeset, ctx))
+    for planfile, data in ctx.written.items():
+        before = next(p.raw for p in plans if p.planfile == planfile)
+        first = result.diffs.get(planfile, (before, before))[0]
+        result.diffs[planfile] = (first, data)
+    return bool(ctx.written)
+
+
+def _dry_run(
+    project: ProjectConfig,
+    plans: list[PlanRead],
+    tracker: Tracker,
+    store: StateStore,
+    scope: str,
+    result: RunResult,
+) -> None:
+    requests_before = tracker.stats.total
+    snapshot = _Snapshot(tracker, store, scope, save=False)
+    snapshot.observe()
+    changeset = _reconcile(project, plans, tracker, store, scope, snapshot)
+    result.changesets.append(changeset)
+    for plan in plans:
+        edits = [e for e in changeset.plan_edits if e.task.planfile == plan.planfile]
+        if edits:
+            outcome = apply_edits(plan.raw, plan.path, plan.rules, edits)
+            if outcome.data != plan.raw:
+                result.diffs[plan.planfile] = (plan.raw, outcome.data)
+    result.requests = tracker.stats.total - requests_before

@@ -1,0 +1,171 @@
+"""How `plansync sync` shows a run: a table of actions with their reasons, the diff each
+planfile gets, notices and conflicts, a one-line summary; or all of it as one JSON object."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from plansync.sync.engine import RunResult
+from plansync.sync.model import (
+    Action,
+    ActionResult,
+    CloseIssue,
+    CreateIssue,
+    CreateMilestone,
+    EditPlan,
+    EnsureLabels,
+    LinkIssue,
+    ReopenIssue,
+    Status,
+    UpdateIssue,
+    UpdateMilestone,
+)
+
+_SUMMARY_KEYS = ("created", "updated", "closed", "reopened", "ticked", "conflicts", "failed")
+
+
+def describe(action: Action) -> tuple[str, str]:
+    """(what, on what) in a few words."""
+    if isinstance(action, EnsureLabels):
+        return "ensure labels", ", ".join(action.names)
+    if isinstance(action, CreateMilestone):
+        due = f" (due {action.due_on})" if action.due_on else ""
+        return "create milestone", f"{action.title}{due}"
+    if isinstance(action, UpdateMilestone):
+        return "update milestone", f"{action.title}: due {action.due_on}"
+    if isinstance(action, CreateIssue):
+        return "create issue", f"{action.tracker_title}  [{action.task}]"
+    if isinstance(action, LinkIssue):
+        return "link", f"{action.task} -> #{action.number}"
+    if isinstance(action, UpdateIssue):
+        return f"update #{action.number}", f"{', '.join(action.changed)}  [{action.task}]"
+    if isinstance(action, CloseIssue):
+        how = "close as not planned" if action.not_planned else "close"
+        return f"{how} #{action.number}", str(action.task)
+    if isinstance(action, ReopenIssue):
+        return f"reopen #{action.number}", str(action.task)
+    if isinstance(action, EditPlan):
+        value = f": {action.value}" if action.value else ""
+        return f"plan: {action.kind}{value}", str(action.task)
+    raise TypeError(f"unknown action {action!r}")
+
+
+def why(action: Action) -> str:
+    return action.why if hasattr(action, "why") else ""
+
+
+def print_run(console: Console, result: RunResult, show_diffs: bool) -> None:
+    statuses = {id(r.action): r for r in result.results}
+    if result.actions:
+        table = Table(title=f"{result.project}: {'would do' if result.dry_run else 'done'}",
+                      title_justify="left")
+        table.add_column("action")
+        table.add_column("target", overflow="fold")
+        table.add_column("why", overflow="fold")
+        if not result.dry_run:
+            table.add_column("result", overflow="fold")
+        for action in result.actions:
+            what, target = describe(action)
+            row = [escape(what), escape(target), escape(why(action))]
+            if not result.dry_run:
+                row.append(_result_text(statuses.get(id(action))))
+            table.add_row(*row)
+        console.print(table)
+    if show_diffs:
+        for planfile, (before, after) in result.diffs.items():
+            console.print(f"[bold]{escape(planfile)}[/] would change:")
+            diff = difflib.unified_diff(
+                before.decode("utf-8", "replace").splitlines(keepends=True),
+                after.decode("utf-8", "replace").splitlines(keepends=True),
+                fromfile=f"a/{planfile}",
+                tofile=f"b/{planfile}",
+            )
+            console.print(escape("".join(diff)), end="", soft_wrap=True, highlight=False)
+    for changeset in result.changesets:
+        for conflict in changeset.conflicts:
+            console.print(
+                f"[yellow]conflict[/] {escape(str(conflict.task))}: {conflict.field} changed on "
+                f"both sides (plan: {escape(conflict.plan_value)!r}, tracker: "
+                f"{escape(conflict.tracker_value)!r}); {conflict.resolution}",
+                soft_wrap=True,
+            )
+        for notice in changeset.notices:
+            where = f"{notice.task}: " if notice.task else ""
+            console.print(f"[cyan]note[/] {escape(where + notice.message)}", soft_wrap=True)
+    for failure in result.failed:
+        what, target = describe(failure.action)
+        console.print(
+            f"[bold red]failed[/] {escape(what)} {escape(target)}: {escape(failure.detail)}",
+            soft_wrap=True,
+        )
+    console.print(summary_line(result), soft_wrap=True, highlight=False)
+
+
+def _result_text(result: ActionResult | None) -> str:
+    if result is None:
+        return "[dim]not reached[/]"
+    colour = {Status.APPLIED: "green", Status.SKIPPED: "yellow", Status.FAILED: "red"}
+    detail = f" {escape(result.detail)}" if result.detail else ""
+    return f"[{colour[result.status]}]{result.status}[/]{detail}"
+
+
+def summary_line(result: RunResult) -> str:
+    counts = result.counts()
+    parts = [f"{counts[key]} {key}" for key in _SUMMARY_KEYS]
+    verb = "dry run, would do:" if result.dry_run else "done:"
+    stopped = " (stopped early)" if result.stopped else ""
+    return f"{result.project}: {verb} {', '.join(parts)}; {result.requests} requests{stopped}"
+
+
+def result_to_json(result: RunResult) -> dict[str, Any]:
+    statuses = {id(r.action): r for r in result.results}
+    actions = []
+    for action in result.actions:
+        what, target = describe(action)
+        entry: dict[str, Any] = {"action": what, "target": target, "why": why(action)}
+        outcome = statuses.get(id(action))
+        if outcome is not None:
+            entry["status"] = outcome.status.value
+            entry["detail"] = outcome.detail
+        actions.append(entry)
+    return {
+        "project": result.project,
+        "dry_run": result.dry_run,
+        "ok": result.ok,
+        "counts": result.counts(),
+        "requests": result.requests,
+        "stopped": result.stopped,
+        "actions": actions,
+        "conflicts": [
+            {
+                "task": str(c.task),
+                "field": c.field,
+                "plan": c.plan_value,
+                "tracker": c.tracker_value,
+                "resolution": c.resolution,
+            }
+            for cs in result.changesets
+            for c in cs.conflicts
+        ],
+        "notices": [
+            {"task": str(n.task) if n.task else None, "issue": n.number, "message": n.message}
+            for cs in result.changesets
+            for n in cs.notices
+        ],
+        "diffs": {
+            planfile: "".join(
+                difflib.unified_diff(
+                    before.decode("utf-8", "replace").splitlines(keepends=True),
+                    after.decode("utf-8", "replace").splitlines(keepends=True),
+                    fromfile=f"a/{planfile}",
+                    tofile=f"b/{planfile}",
+                )
+            )
+            for planfile, (before, after) in result.diffs.items()
+        },
+    }
