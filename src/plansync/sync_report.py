@@ -20,6 +20,7 @@ from plansync.sync.model import (
     EditPlan,
     EnsureLabels,
     LinkIssue,
+    PlanEditKind,
     ReopenIssue,
     Status,
     UpdateIssue,
@@ -69,11 +70,20 @@ def print_run(console: Console, result: RunResult, show_diffs: bool) -> None:
         table.add_column("why", overflow="fold")
         if not result.dry_run:
             table.add_column("result", overflow="fold")
+        links: dict[str, int] = {}
         for action in result.actions:
+            if isinstance(action, EditPlan) and action.kind is PlanEditKind.LINK:
+                links[action.task.planfile] = links.get(action.task.planfile, 0) + 1
+                continue  # one row per file below: a first sync links every task
             what, target = describe(action)
             row = [escape(what), escape(target), escape(why(action))]
             if not result.dry_run:
                 row.append(_result_text(statuses.get(id(action))))
+            table.add_row(*row)
+        for planfile, count in links.items():
+            row = ["plan: issue links", escape(planfile), f"{count} tasks got their issue's link"]
+            if not result.dry_run:
+                row.append("")
             table.add_row(*row)
         console.print(table)
     if show_diffs:
@@ -110,7 +120,8 @@ def _result_text(result: ActionResult | None) -> str:
     if result is None:
         return "[dim]not reached[/]"
     colour = {Status.APPLIED: "green", Status.SKIPPED: "yellow", Status.FAILED: "red"}
-    detail = f" {escape(result.detail)}" if result.detail else ""
+    shown = result.detail if not isinstance(result.action, EditPlan) else ""
+    detail = f" {escape(shown)}" if shown else ""
     return f"[{colour[result.status]}]{result.status}[/]{detail}"
 
 

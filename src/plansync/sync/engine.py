@@ -251,6 +251,7 @@ def run_once(
         snapshot.observe()
         for _ in range(_PASSES):
             changeset = _reconcile(project, plans, tracker, store, scope, snapshot)
+            _drop_failed_creates(changeset, result.results)
             if changeset.is_empty() and not changeset.bases:
                 result.changesets.append(changeset)
                 break
@@ -278,6 +279,20 @@ def run_once(
         store.finish_run(run_id, result.ok, {**result.counts(), "requests": result.requests})
         lock.release()
     return result
+
+
+def _drop_failed_creates(changeset: Changeset, results: list[ActionResult]) -> None:
+    """A create that failed in this run's first pass is not tried again in its second."""
+    failed = {
+        r.action.task
+        for r in results
+        if isinstance(r.action, CreateIssue) and r.status is Status.FAILED
+    }
+    if failed:
+        changeset.actions = [
+            a for a in changeset.actions
+            if not (isinstance(a, CreateIssue) and a.task in failed)
+        ]
 
 
 def _reconcile(
