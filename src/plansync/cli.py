@@ -7,6 +7,7 @@ import difflib
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from plansync.errors import PlansyncError
 from plansync.fileio import atomic_write
 from plansync.planfile.decode import decode_plan, repair_encoding
 from plansync.planfile.parse import read_plan, read_plan_bytes
+from plansync.project_config import ProjectConfig
 from plansync.sync.model import Changeset
 
 PLAN_SUFFIXES = (".md", ".markdown", ".txt")
@@ -268,6 +270,83 @@ class _Progress:
 
 def _progress(enabled: bool) -> _Progress:
     return _Progress(enabled)
+
+
+@app.command()
+def daemon(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Run only this project.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
+    ] = None,
+) -> None:
+    """Sync every project on its interval (`interval_minutes`, default 5) until SIGTERM or
+    Ctrl-C, which let the action in progress finish, keep the state and exit 0."""
+    import logging
+
+    from plansync.daemon import run_daemon
+    from plansync.state.store import StateStore
+    from plansync.sync.engine import run_once
+    from plansync.sync_report import summary_line
+
+    try:
+        cfg = load_config(config)
+        projects = cfg.project(project)
+    except PlansyncError as exc:
+        raise _fail(str(exc)) from exc
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    log = logging.getLogger("plansync.daemon")
+
+    def run(entry: ProjectConfig, stop: threading.Event) -> None:
+        # One store per run: projects run in parallel worker threads.
+        with StateStore(cfg.state_path) as store:
+            result = run_once(cfg, entry, store=store, stop=stop)
+        log.info("%s", summary_line(result))
+        for failure in result.failed:
+            log.warning("%s: failed: %s", entry.name, failure.detail)
+
+    raise typer.Exit(run_daemon(projects, run, log=log))
+
+
+@app.command()
+def init(
+    root: Annotated[
+        Path, typer.Argument(help="Folder to look for plan files in (default: here).")
+    ] = Path("."),
+    config: Annotated[
+        Path, typer.Option("--config", help="Where to write the config.")
+    ] = Path("config/plansync.toml"),
+    kind: Annotated[str, typer.Option(help="Tracker kind: github or gitlab.")] = "github",
+    repo: Annotated[
+        str | None, typer.Option(help="Repository (owner/name) or project (group/project).")
+    ] = None,
+) -> None:
+    """Write a commented starter config for the plan files found under ROOT (never over an
+    existing file)."""
+    from plansync.init_config import find_plans, starter_config, write_starter_config
+
+    try:
+        plans = find_plans(root)
+        text = starter_config(root, plans, config_path=config, kind=kind, repo=repo)
+        write_starter_config(config, text)
+    except PlansyncError as exc:
+        raise _fail(str(exc)) from exc
+    if plans:
+        out.print(f"wrote {config}: {len(plans)} plan file(s):")
+        for plan in plans:
+            out.print(f"  {plan}")
+    else:
+        out.print(f"wrote {config}: no plan file with tasks found under {root}; list yours in "
+                  f"`plans` there.")
+    if repo is None:
+        placeholder = "OWNER/REPO" if kind == "github" else "GROUP/PROJECT"
+        token = "GITHUB_TOKEN" if kind == "github" else "GITLAB_TOKEN"
+        out.print(
+            f"Next: set `repo` in [projects.tracker] (now {placeholder}), export {token}, "
+            f"then run: plansync sync --dry-run --config {config}",
+            markup=False,
+        )
 
 
 FAULT_KINDS = ("500", "502", "429", "drop", "timeout")
