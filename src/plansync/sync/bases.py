@@ -8,7 +8,7 @@ both sides as changed and asks the policy again, instead of taking a half-synced
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from plansync.sync.model import (
@@ -38,7 +38,7 @@ def _task_of(action: Action) -> TaskRef | None:
     return task if isinstance(task, TaskRef) else None
 
 
-def _merge(base: Fields, target: Fields, names: set[str] | tuple[str, ...]) -> Fields:
+def _merge(base: Fields, target: Fields, names: Iterable[str]) -> Fields:
     return replace(base, **{name: getattr(target, name) for name in names})
 
 
@@ -48,6 +48,10 @@ class BaseKeeper:
         self._updates: dict[TaskRef, BaseUpdate] = dict(changeset.bases)
         self._pending: dict[TaskRef, int] = {}
         self._settled_later: dict[TaskRef, set[str]] = {}
+        # Actions still to apply per (task, field): a field two actions settle (unstrike and
+        # tick) moves only when both applied; half of it is not the other side's value.
+        self._field_pending: dict[tuple[TaskRef, str], int] = {}
+        self._failed_fields: set[tuple[TaskRef, str]] = set()
         for action in changeset.actions:
             task = _task_of(action)
             names = settles(action)
@@ -55,6 +59,8 @@ class BaseKeeper:
                 continue
             self._pending[task] = self._pending.get(task, 0) + 1
             self._settled_later.setdefault(task, set()).update(names)
+            for name in names:
+                self._field_pending[(task, name)] = self._field_pending.get((task, name), 0) + 1
         self._current: dict[TaskRef, Fields | None] = {}
         self._failed: set[TaskRef] = set()
 
@@ -78,17 +84,27 @@ class BaseKeeper:
         if task is None or task not in self._updates or not names:
             return
         self._pending[task] -= 1
+        ready = []
+        for name in names:
+            self._field_pending[(task, name)] -= 1
+            if self._field_pending[(task, name)] == 0 and (task, name) not in self._failed_fields:
+                ready.append(name)
         current = self._current.get(task)
         update = self._updates[task]
         if current is not None:
-            current = _merge(current, update.after, names)
-            self._current[task] = current
-            self._save(task, current)
+            if ready:
+                current = _merge(current, update.after, ready)
+                self._current[task] = current
+                self._save(task, current)
         elif self._pending[task] == 0 and task not in self._failed:
             self._save(task, update.after)
 
     def failed(self, action: Action) -> None:
         task = _task_of(action)
-        if task is not None and task in self._updates and settles(action):
+        names = settles(action)
+        if task is not None and task in self._updates and names:
             self._pending[task] -= 1
             self._failed.add(task)
+            for name in names:
+                self._field_pending[(task, name)] -= 1
+                self._failed_fields.add((task, name))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from plansync.model import PlanDocument, Task
 from plansync.project_config import ProjectConfig
@@ -52,6 +52,8 @@ from plansync.sync.model import (
 )
 from plansync.trackers.base import IssueState, RemoteIssue, RemoteMilestone
 from plansync.trackers.markers import find_marker, task_marker
+
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -327,11 +329,15 @@ class _Reconciler:
         target = plan_fields
         changed: list[str] = []
 
-        title, title_edit = self._title(ref, task, plan_fields, there, base)
+        title, title_edit, push_title = self._title(ref, task, plan_fields, there, base)
         target = replace(target, title=title)
-        if title != there.title and self.push:
+        if push_title:
             changed.append("title")
-        elif self.push and tracker_title(task) != issue.title and title == plan_fields.title:
+        elif (
+            self.push
+            and title == there.title
+            and tracker_title(replace(task, title=title)) != issue.title
+        ):
             changed.append("title")  # same words, but the `[ID]` prefix was lost
         if title_edit is not None:
             edits.append(title_edit)
@@ -342,9 +348,9 @@ class _Reconciler:
             (edits if isinstance(action, EditPlan) else updates).append(action)
 
         for name in ("milestone", "estimate", "assignees"):
-            value: Any = self._one_way(ref, name, plan_fields, there, base)
+            value, pushed = self._one_way(ref, name, plan_fields, there, base)
             target = replace(target, **{name: value})
-            if value != getattr(there, name) and self.push:
+            if pushed:
                 changed.append(name)
         if self.push:
             if plan_fields.labels != there.labels:
@@ -370,27 +376,43 @@ class _Reconciler:
 
     def _title(
         self, ref: TaskRef, task: Task, mine: Fields, there: Fields, base: Fields | None
-    ) -> tuple[str, EditPlan | None]:
+    ) -> tuple[str, EditPlan | None, bool]:
+        """The title the base settles on, the plan edit that writes it, and whether the
+        tracker's title is to be written with it."""
         plan_side, tracker_side = mine.title, there.title
         if plan_side == tracker_side:
-            return plan_side, None
+            return plan_side, None, False
         plan_changed = base is None or plan_side != base.title
         tracker_changed = base is None or tracker_side != base.title
         if plan_changed and tracker_changed:
             plan_wins = self.project.conflicts.text == "plan"
             self._conflict(ref, "title", plan_side, tracker_side, base, plan_wins)
-            if plan_wins or not self.pull:
-                return plan_side, None
-            return tracker_side, self._retitle(ref, plan_side, tracker_side, "the tracker wins")
+            if plan_wins and self.push:
+                return plan_side, None, True
+            if not plan_wins and self.pull:
+                edit = self._retitle(ref, plan_side, tracker_side, "the tracker wins")
+                return tracker_side, edit, False
+            title = self._unwritable(base.title if base else None, plan_side, tracker_side)
+            return title, None, False
         if plan_changed:
             if not self.push:
                 self._notice(ref, "title changed in the plan; not pushed: the direction is pull")
-                return tracker_side, None
-            return plan_side, None
+                return tracker_side, None, False
+            return plan_side, None, True
         if not self.pull:
             self._notice(ref, "title changed on the tracker; not pulled: the direction is push")
-            return plan_side, None
-        return tracker_side, self._retitle(ref, plan_side, tracker_side, "retitled on the tracker")
+            return plan_side, None, False
+        edit = self._retitle(ref, plan_side, tracker_side, "retitled on the tracker")
+        return tracker_side, edit, False
+
+    def _unwritable(self, base: _V | None, plan_side: _V, tracker_side: _V) -> _V:
+        """Where the base goes when the winner of a conflict cannot be written in this
+        direction: nowhere (the conflict stays, reported each run). Without a base it takes the
+        side the direction cannot write, so the next run reads the other side as changed alone
+        and leaves it, instead of copying the loser over the winner."""
+        if base is not None:
+            return base
+        return plan_side if not self.pull else tracker_side
 
     def _retitle(self, ref: TaskRef, old: str, new: str, why: str) -> EditPlan:
         return EditPlan(ref, PlanEditKind.RETITLE, f"{why}: {new!r}", value=new, old=old)
@@ -420,7 +442,7 @@ class _Reconciler:
                 return plan_side, self._push_state(ref, issue, plan_side, "the plan wins")
             if not plan_wins and self.pull and can_show_state(task):
                 return tracker_side, self._pull_state(ref, task, plan_side, tracker_side)
-            return base.state if base else tracker_side, []
+            return self._unwritable(base.state if base else None, plan_side, tracker_side), []
         if plan_changed:
             if not self.push:
                 self._notice(ref, f"{plan_side} in the plan; not pushed: the direction is pull")
@@ -462,12 +484,13 @@ class _Reconciler:
 
     def _one_way(
         self, ref: TaskRef, name: str, mine: Fields, there: Fields, base: Fields | None
-    ) -> object:
+    ) -> tuple[Any, bool]:
         """A field that goes from the plan to the tracker: pushed when the plan changed it (or
-        on a first sync); a change made on the tracker alone is left there."""
+        on a first sync); a change made on the tracker alone is left there. Returns the value
+        the base settles on and whether it is pushed."""
         plan_side, tracker_side = getattr(mine, name), getattr(there, name)
         if plan_side == tracker_side or not self.push:
-            return tracker_side
+            return tracker_side, False
         if base is not None and plan_side == getattr(base, name):
             if name == "milestone":
                 self._notice(
@@ -475,8 +498,10 @@ class _Reconciler:
                     f"moved to milestone {tracker_side!r} on the tracker; the plan keeps it "
                     f"under {plan_side!r}: move the task in the plan to follow",
                 )
-            return tracker_side
-        return plan_side
+            # The base keeps the plan's value: taking the tracker's would make the next run
+            # read the plan as changed and push it over the tracker's change.
+            return plan_side, False
+        return plan_side, True
 
     def _update(
         self,
@@ -617,7 +642,8 @@ def _lf(text: str) -> str:
 
 def _dependencies_first(creates: list[CreateIssue]) -> list[CreateIssue]:
     """Creates in document order, except that a task's dependencies come before it (so its
-    body can link them at once); cycles keep document order."""
+    body can link them at once). A cycle is cut where it closes: the task of the cycle met
+    first comes after the others."""
     pending = {c.task: c for c in creates}
     ordered: list[CreateIssue] = []
     visiting: set[TaskRef] = set()
