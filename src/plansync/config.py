@@ -199,6 +199,9 @@ def _explain(path: Path, exc: ValidationError) -> str:
         ).replace(".[", "[")
         if error["type"] == "extra_forbidden":
             problems.append(f"`{key}` is not a known setting")
+        elif error["loc"] and error["loc"][-1] == "token_env":
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"`{key}`: {message}")  # the value may be a secret: not shown
         else:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"`{key}`: {message} (got {error.get('input')!r})")

@@ -96,17 +96,16 @@ def print_run(console: Console, result: RunResult, show_diffs: bool) -> None:
                 tofile=f"b/{planfile}",
             )
             console.print(escape("".join(diff)), end="", soft_wrap=True, highlight=False)
-    for changeset in result.changesets:
-        for conflict in changeset.conflicts:
-            console.print(
-                f"[yellow]conflict[/] {escape(str(conflict.task))}: {conflict.field} changed on "
-                f"both sides (plan: {escape(conflict.plan_value)!r}, tracker: "
-                f"{escape(conflict.tracker_value)!r}); {conflict.resolution}",
-                soft_wrap=True,
-            )
-        for notice in changeset.notices:
-            where = f"{notice.task}: " if notice.task else ""
-            console.print(f"[cyan]note[/] {escape(where + notice.message)}", soft_wrap=True)
+    for conflict in result.conflicts:
+        console.print(
+            f"[yellow]conflict[/] {escape(str(conflict.task))}: {conflict.field} changed on "
+            f"both sides (plan: {escape(conflict.plan_value)!r}, tracker: "
+            f"{escape(conflict.tracker_value)!r}); {conflict.resolution}",
+            soft_wrap=True,
+        )
+    for notice in result.notices:
+        where = f"{notice.task}: " if notice.task else ""
+        console.print(f"[cyan]note[/] {escape(where + notice.message)}", soft_wrap=True)
     for failure in result.failed:
         what, target = describe(failure.action)
         console.print(
@@ -160,13 +159,11 @@ def result_to_json(result: RunResult) -> dict[str, Any]:
                 "tracker": c.tracker_value,
                 "resolution": c.resolution,
             }
-            for cs in result.changesets
-            for c in cs.conflicts
+            for c in result.conflicts
         ],
         "notices": [
             {"task": str(n.task) if n.task else None, "issue": n.number, "message": n.message}
-            for cs in result.changesets
-            for n in cs.notices
+            for n in result.notices
         ],
         "diffs": {
             planfile: "".join(

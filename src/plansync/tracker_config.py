@@ -16,6 +16,9 @@ from plansync.errors import ConfigError
 from plansync.trackers.pacing import PacingLimits
 from plansync.trackers.urls import is_http_url, normalised
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# How GitHub and GitLab tokens begin: such a value is a token, not a variable's name.
+_TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-")
 _GITHUB_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+$")
 _GITLAB_PATH = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+$")
 
@@ -51,6 +54,17 @@ class _TrackerConfig(BaseModel):
     repo: str
     token_env: str = Field(min_length=1)
     max_wait: float = Field(default=60.0, ge=0)  # seconds a one-shot run may wait on a limit
+
+    @field_validator("token_env")
+    @classmethod
+    def _variable_name(cls, name: str) -> str:
+        # The value is never repeated: a token pasted here by mistake must not be printed.
+        if not _ENV_NAME.match(name) or name.lower().startswith(_TOKEN_PREFIXES):
+            raise ValueError(
+                "expected the NAME of an environment variable (letters, digits, `_`), e.g. "
+                "GITHUB_TOKEN; never the token itself"
+            )
+        return name
 
     def token(self, environ: Mapping[str, str]) -> SecretStr:
         value = environ.get(self.token_env, "").strip()

@@ -12,18 +12,44 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from plansync.config import LoadedConfig, load_config
 from plansync.state.store import StateStore
+from plansync.sync.apply import Progress
 from plansync.sync.engine import RunResult, run_once
 from plansync.trackers.base import Tracker
+from plansync.trackers.clock import FakeClock
 from plansync.trackers.factory import open_tracker
+from plansync.trackers.markers import find_marker
 from plansync.trackers.sandbox import SandboxServer
+from plansync.trackers.sandbox.records import Issue
 from plansync.trackers.sandbox.store import SandboxStore
 
 REPOS = {"github": "demo/plans", "gitlab": "group/sub/project"}
+
+
+def changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
+    """The (old, new) pairs of lines, endings included, that differ between two versions of
+    a planfile with the same number of lines (plansync's edits never add or remove one)."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    assert len(old) == len(new), f"{len(old)} lines became {len(new)}"
+    return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+
+
+class SteppingClock(FakeClock):
+    """The sandbox's time for a fast run: each reading moves it 1 ms on. A whole sync then
+    lands within one second, the worst case for GitHub's `since` (it counts whole seconds),
+    while GitLab's milliseconds still tell every event apart. Deterministic, unlike the
+    real clock, whose second boundaries fall anywhere in a test."""
+
+    STEP = 0.001
+
+    def now(self) -> datetime:
+        self.advance(self.STEP)
+        return super().now()
 TOKEN_ENV = "PLANSYNC_TEST_TOKEN"
 ENVIRON = {TOKEN_ENV: "test-token"}
 
@@ -69,8 +95,14 @@ class SyncHarness:
             path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        config_path = root / "plansync.toml"
-        config_path.write_text(
+        harness = cls(root, sandbox, kind, root / "plansync.toml")
+        harness.reconfigure(project_toml=project_toml, reader_toml=reader_toml)
+        return harness
+
+    def reconfigure(self, *, project_toml: str = "", reader_toml: str = "") -> None:
+        """Write the config again with other project keys (e.g. `direction = "pull"`): the
+        same root, planfiles, tracker and state store."""
+        self.config_path.write_text(
             'root = "."\n'
             f"{reader_toml}\n"
             "[[projects]]\n"
@@ -78,10 +110,9 @@ class SyncHarness:
             'plans = ["*.md", "**/*.md"]\n'
             f"{project_toml}\n"
             "[projects.tracker]\n"
-            f"{tracker_toml(kind, sandbox)}",
+            f"{tracker_toml(self.kind, self.sandbox)}",
             encoding="utf-8",
         )
-        return cls(root, sandbox, kind, config_path)
 
     # -- running ----------------------------------------------------------------------------
 
@@ -101,9 +132,16 @@ class SyncHarness:
         dry_run: bool = False,
         tracker: Tracker | None = None,
         stop: threading.Event | None = None,
+        progress: Progress | None = None,
     ) -> RunResult:
+        """One run, as `plansync sync [--dry-run]` makes it: a dry run without a state file
+        reads from a store kept in memory, so it creates no file."""
         config = self.config()
-        with StateStore(config.state_path) as store:
+        if dry_run and not config.state_path.exists():
+            store = StateStore.in_memory()
+        else:
+            store = StateStore(config.state_path)
+        with store:
             return run_once(
                 config,
                 config.projects[0],
@@ -111,6 +149,7 @@ class SyncHarness:
                 tracker=tracker if tracker is not None else self.tracker(),
                 dry_run=dry_run,
                 stop=stop,
+                progress=progress,
                 environ=ENVIRON,
             )
 
@@ -126,6 +165,12 @@ class SyncHarness:
     def write_plan(self, name: str, data: bytes) -> None:
         (self.root / name).write_bytes(data)
 
+    def edit_plan(self, name: str, old: bytes, new: bytes) -> None:
+        """Replace the one occurrence of `old` in the planfile, as a person editing it would."""
+        data = self.plan(name)
+        assert data.count(old) == 1, f"{old!r} occurs {data.count(old)} times in {name}"
+        self.write_plan(name, data.replace(old, new))
+
     @property
     def store(self) -> SandboxStore:
         return self.sandbox.store
@@ -134,6 +179,25 @@ class SyncHarness:
         """The repository's issues in the sandbox (not pull requests), by number."""
         found = self.store.issues(self.repo, include_pull_requests=False)
         return sorted(found, key=lambda issue: issue.number)
+
+    def issue(self, number: int) -> Issue:
+        """One issue of the repository, as the sandbox holds it now."""
+        return self.store.issue(self.repo, number)
+
+    def issues_by_task(self) -> dict[str, list[int]]:
+        """`planfile#key` -> the numbers of the issues carrying that task's hidden marker."""
+        found: dict[str, list[int]] = {}
+        for issue in self.issues():
+            key = find_marker(issue.body or "")
+            if key is not None:
+                found.setdefault(key, []).append(issue.number)
+        return found
+
+    def number(self, planfile: str, key: str) -> int:
+        """The one issue carrying the marker of task `key` of `planfile`."""
+        numbers = self.issues_by_task().get(f"{planfile}#{key}", [])
+        assert len(numbers) == 1, f"task {key!r} has the issues {numbers}"
+        return numbers[0]
 
     def milestone_titles(self) -> list[str]:
         return sorted(m.title for m in self.store.milestones(self.repo))

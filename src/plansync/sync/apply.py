@@ -204,10 +204,12 @@ class _Applier:
         if isinstance(action, UpdateIssue):
             return self._update(action)
         if isinstance(action, CloseIssue):
-            if action.comment:
-                tracker.post_comment(action.number, action.comment)
             reason = CloseReason.NOT_PLANNED if action.not_planned else CloseReason.COMPLETED
             self._remember(tracker.close_issue(action.number, reason))
+            # After the close: a close that failed is tried again next run, a comment is not
+            # posted twice for it.
+            if action.comment:
+                tracker.post_comment(action.number, action.comment)
             if action.removed:
                 self.ctx.links.pop(action.task, None)
                 self.ctx.store.delete_link(self.ctx.scope, action.task)

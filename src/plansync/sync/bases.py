@@ -18,6 +18,7 @@ from plansync.sync.model import (
     CloseIssue,
     EditPlan,
     Fields,
+    LinkIssue,
     ReopenIssue,
     TaskRef,
     UpdateIssue,
@@ -63,6 +64,8 @@ class BaseKeeper:
                 self._field_pending[(task, name)] = self._field_pending.get((task, name), 0) + 1
         self._current: dict[TaskRef, Fields | None] = {}
         self._failed: set[TaskRef] = set()
+        # Linked in this run: the store holds no base for them yet, whatever `before` says.
+        self._fresh = {a.task for a in changeset.actions if isinstance(a, LinkIssue)}
 
     def start(self) -> None:
         """Move every base as far as it goes before any action runs."""
@@ -75,7 +78,7 @@ class BaseKeeper:
                 continue
             now = _merge(update.before, update.after, set(_FIELDS) - later)
             self._current[task] = now
-            if now != update.before:
+            if now != update.before or task in self._fresh:
                 self._save(task, now)
 
     def applied(self, action: Action) -> None:

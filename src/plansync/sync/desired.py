@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 
 from plansync.model import Task, TaskKind
+from plansync.planfile.inline import plain
 from plansync.project_config import LabelRules
 from plansync.sync.model import Fields, TaskState
 from plansync.trackers.base import CloseReason, IssueState, RemoteIssue
@@ -90,7 +91,7 @@ def remote_fields(
     """The issue's values on the plan's terms. `managed` are the labels plansync manages for the
     task (desired and base): only those are compared. `body` is plansync's block of its body."""
     return Fields(
-        title=plan_title_of(issue.title, task_id),
+        title=plain(plan_title_of(issue.title, task_id)),
         state=remote_state(issue),
         milestone=issue.milestone_title,
         labels=tuple(sorted(set(issue.labels) & set(managed))),

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from plansync.config import LoadedConfig, rules_for
-from plansync.errors import ConfigError
+from plansync.errors import ConfigError, TrackerError
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan, read_plan_bytes
@@ -30,8 +30,10 @@ from plansync.sync.model import (
     ActionResult,
     Changeset,
     CloseIssue,
+    Conflict,
     CreateIssue,
     EditPlan,
+    Notice,
     PlanEditKind,
     ReopenIssue,
     Status,
@@ -71,6 +73,15 @@ class RunResult:
         return [a for c in self.changesets for a in c.actions]
 
     @property
+    def conflicts(self) -> list[Conflict]:
+        """The run's conflicts, each once (a second pass finds the ones left again)."""
+        return list(dict.fromkeys(c for cs in self.changesets for c in cs.conflicts))
+
+    @property
+    def notices(self) -> list[Notice]:
+        return list(dict.fromkeys(n for cs in self.changesets for n in cs.notices))
+
+    @property
     def failed(self) -> list[ActionResult]:
         return [r for r in self.results if r.status is Status.FAILED]
 
@@ -103,7 +114,7 @@ class RunResult:
             name = _count_name(action)
             if name is not None:
                 counts[name] += 1
-        counts["conflicts"] = sum(len(c.conflicts) for c in self.changesets)
+        counts["conflicts"] = len(self.conflicts)
         counts["failed"] = len(self.failed)
         counts["skipped"] = sum(1 for r in self.results if r.status is Status.SKIPPED)
         return counts
@@ -202,7 +213,13 @@ class _Snapshot:
             self._cursors["milestones"] = None  # no list to fall back on after a 304
 
     def observe(self) -> None:
-        changed = self.tracker.observe_issues(self._cursors["issues"])
+        # Issues updated at the cursor's instant are read again rather than skipped as read:
+        # GitHub's `since` counts whole seconds, and an issue read within a second may change
+        # again within it (the run's own writes, a person's close) next to other changes.
+        issues_cursor = self._cursors["issues"]
+        if issues_cursor is not None:
+            issues_cursor = replace(issues_cursor, seen=())
+        changed = self.tracker.observe_issues(issues_cursor)
         for issue in changed.items:
             self.issues[issue.number] = issue
         milestones = self.tracker.observe_milestones(self._cursors["milestones"])
@@ -270,15 +287,32 @@ def run_once(
                 break
             if written:
                 plans = read_plans(config, project)
-            if not created:
+            if not created and not _renamed_in_plan(result.results):
                 break
         if tracker.stats.writes:
-            snapshot.observe()  # our own writes: seen now, so the next run gets 304s
+            try:
+                snapshot.observe()  # our own writes: seen now, so the next run gets 304s
+            except TrackerError as exc:
+                # Everything was applied; the next run reads what this one could not.
+                result.changesets[-1].notices.append(
+                    Notice(None, f"the tracker could not be read after the writes: {exc}")
+                )
         result.requests = tracker.stats.total - requests_before
     finally:
         store.finish_run(run_id, result.ok, {**result.counts(), "requests": result.requests})
         lock.release()
     return result
+
+
+def _renamed_in_plan(results: list[ActionResult]) -> bool:
+    """Whether a title pulled into a planfile may have given its task a new key (an ID-less
+    task's key comes from its title): the next pass moves the link and the issue's marker."""
+    return any(
+        isinstance(r.action, EditPlan)
+        and r.action.kind is PlanEditKind.RETITLE
+        and r.status is Status.APPLIED
+        for r in results
+    )
 
 
 def _drop_failed_creates(changeset: Changeset, results: list[ActionResult]) -> None:

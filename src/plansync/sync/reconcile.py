@@ -21,6 +21,7 @@ from plansync.sync.desired import (
     due_date_text,
     milestone_title,
     plan_state,
+    plan_title_of,
     remote_fields,
     remote_state,
     same_state,
@@ -70,8 +71,14 @@ class PlanInput:
         return [t for t in self.document.tasks if self.sync_criteria or not t.criterion]
 
     def struck(self, task: Task) -> bool:
+        return self.holds(task, f"~~{task.title}~~")
+
+    def holds(self, task: Task, text: str) -> bool:
+        """Whether the task's line holds `text` as written: a title with inline markup
+        (`**bold**`, code spans) is not its plain text on the line, and plansync does not
+        rewrite it in place."""
         line = self.lines[task.line - 1] if 0 < task.line <= len(self.lines) else ""
-        return f"~~{task.title}~~" in line
+        return text in line
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,8 @@ class _Reconciler:
         self.needed_labels: set[str] = set()
         self.needed_milestones: dict[str, date | None] = {}
         self.renamed: set[TaskRef] = set()
+        # Tasks linked through plansync's marker: their issue is as plansync made it, open.
+        self.made_here: set[TaskRef] = set()
 
     # -- driver ---------------------------------------------------------------------------------
 
@@ -177,14 +186,17 @@ class _Reconciler:
         claimed = {link.number for link in self.links.values()}
         claimed.update(n for numbers in by_marker.values() for n in numbers)
         present = {TaskRef(plan.planfile, task.key) for plan, task in tasks}
-        read = {plan.planfile for plan in self.plans}
-        # Links whose task key is gone: a task renamed in the plan keeps its issue through the
-        # reference plansync wrote on its line.
-        orphans = {
-            link.number: link
-            for ref, link in self.known.links.items()
-            if ref.planfile in read and ref not in present
-        }
+        # Issues whose task is gone from the plans read (its key changed with its title, or its
+        # planfile moved): a task keeps its issue through the reference plansync wrote on its
+        # line, whether the link is in the state store or only in the issue's marker.
+        orphans: dict[int, Link] = {}
+        for owner, numbers in by_marker.items():
+            if owner not in present and owner not in self.known.links:
+                issue = self.remote.issues[numbers[0]]
+                orphans[issue.number] = Link(owner, issue.number, issue.id, issue.url, None)
+        for old, old_link in self.known.links.items():
+            if old not in present:
+                orphans[old_link.number] = old_link
         for plan, task in tasks:
             ref = TaskRef(plan.planfile, task.key)
             link = self.links.get(ref)
@@ -204,8 +216,9 @@ class _Reconciler:
                     others = ", ".join(f"#{n}" for n in marked[1:])
                     self._notice(ref, f"issues {others} carry the same marker as #{marked[0]}")
                 self._link(ref, marked[0], "the issue carries this task's marker")
+                self.made_here.add(ref)
                 continue
-            renamed = self._renamed(plan, task, orphans)
+            renamed = self._renamed(task, orphans)
             if renamed is not None:
                 del orphans[renamed.number]
                 self._relink(ref, renamed)
@@ -226,16 +239,42 @@ class _Reconciler:
                 self.to_create.append((plan, task))
             else:
                 self._notice(ref, "not linked to an issue: the direction is pull")
+        if not self.pull:
+            self._renamed_unreferenced(orphans)
 
-    def _renamed(self, plan: PlanInput, task: Task, orphans: dict[int, Link]) -> Link | None:
+    def _renamed_unreferenced(self, orphans: dict[int, Link]) -> None:
+        """Push never writes `(#N)` into the plan, so a renamed task has no reference to follow.
+        Where one section of a planfile lost exactly one linked task and gained exactly one new
+        task, that is the same task renamed: it keeps its issue instead of getting a second."""
+        new: dict[tuple[str, str | None], list[tuple[PlanInput, Task]]] = {}
+        for plan, task in self.to_create:
+            new.setdefault((plan.planfile, self._milestone_of(plan, task)), []).append((plan, task))
+        gone: dict[tuple[str, str | None], list[Link]] = {}
+        for link in orphans.values():
+            issue = self.remote.issues.get(link.number)
+            if issue is not None and issue.state is IssueState.OPEN:
+                gone.setdefault((link.task.planfile, issue.milestone_title), []).append(link)
+        for where, tasks in new.items():
+            links = gone.get(where, [])
+            if len(tasks) == 1 and len(links) == 1:
+                plan, task = tasks[0]
+                self.to_create.remove((plan, task))
+                self._relink(TaskRef(plan.planfile, task.key), links[0])
+
+    def _milestone_of(self, plan: PlanInput, task: Task) -> str | None:
+        plan_title = plan.document.title or plan.document.path.stem
+        return milestone_title(task.milestone, plan_title, self.project.milestone_template)
+
+    def _renamed(self, task: Task, orphans: dict[int, Link]) -> Link | None:
         for ref in task.issue_refs:
             link = orphans.get(ref.number)
-            if ref.repo is None and link is not None and link.task.planfile == plan.planfile:
+            if ref.repo is None and link is not None:
                 return link
         return None
 
     def _relink(self, ref: TaskRef, old: Link) -> None:
-        why = f"renamed in the plan (key was {old.task.key!r})"
+        was = old.task.key if old.task.planfile == ref.planfile else str(old.task)
+        why = f"renamed or moved in the plan (it was {was!r})"
         self.linked_now[ref] = LinkIssue(ref, old.number, old.issue_id, old.url, why, old.task)
         self.links[ref] = Link(ref, old.number, old.issue_id, old.url, old.base)
         self.renamed.add(old.task)
@@ -301,7 +340,7 @@ class _Reconciler:
             state=plan_state(task, plan.struck(task)),
             milestone=self._milestone(plan, task),
             labels=labels,
-            estimate=task.estimate.minutes if task.estimate else None,
+            estimate=(task.estimate.minutes or None) if task.estimate else None,
             assignees=assignees,
             body=body,
         )
@@ -323,26 +362,34 @@ class _Reconciler:
         managed = tuple(sorted(set(plan_fields.labels) | set(base.labels if base else ())))
         block = managed_block(issue.body)
         there = remote_fields(issue, task.id, managed, _lf(block) if block else "")
+        if base is None and ref in self.made_here:
+            # The link was lost (a crash right after the create, or a deleted state store):
+            # the issue was made open from the plan, so what differs from that changed since.
+            base = replace(there, state=TaskState.OPEN)
         if not can_show_state(task):
             # The plan cannot show done-ness here: the tracker's state is the task's state.
             plan_fields = replace(plan_fields, state=base.state if base else there.state)
         target = plan_fields
         changed: list[str] = []
 
-        title, title_edit, push_title = self._title(ref, task, plan_fields, there, base)
+        raw_title = plan_title_of(issue.title, task.id)
+        title, title_edit, push_title = self._title(
+            plan, ref, task, plan_fields, there, base, raw_title
+        )
         target = replace(target, title=title)
         if push_title:
             changed.append("title")
         elif (
             self.push
+            and task.id
             and title == there.title
-            and tracker_title(replace(task, title=title)) != issue.title
+            and not issue.title.startswith(f"[{task.id}]")
         ):
             changed.append("title")  # same words, but the `[ID]` prefix was lost
         if title_edit is not None:
             edits.append(title_edit)
 
-        state, state_actions = self._state(ref, task, plan_fields, there, base, issue)
+        state, state_actions = self._state(plan, ref, task, plan_fields, there, base, issue)
         target = replace(target, state=state)
         for action in state_actions:
             (edits if isinstance(action, EditPlan) else updates).append(action)
@@ -375,10 +422,18 @@ class _Reconciler:
         self.out.bases[ref] = BaseUpdate(base, target)
 
     def _title(
-        self, ref: TaskRef, task: Task, mine: Fields, there: Fields, base: Fields | None
+        self,
+        plan: PlanInput,
+        ref: TaskRef,
+        task: Task,
+        mine: Fields,
+        there: Fields,
+        base: Fields | None,
+        raw_title: str,
     ) -> tuple[str, EditPlan | None, bool]:
         """The title the base settles on, the plan edit that writes it, and whether the
-        tracker's title is to be written with it."""
+        tracker's title is to be written with it. Titles compare as plain text (as the reader
+        reads them); the plan gets the tracker's title as written (`raw_title`)."""
         plan_side, tracker_side = mine.title, there.title
         if plan_side == tracker_side:
             return plan_side, None, False
@@ -389,8 +444,8 @@ class _Reconciler:
             self._conflict(ref, "title", plan_side, tracker_side, base, plan_wins)
             if plan_wins and self.push:
                 return plan_side, None, True
-            if not plan_wins and self.pull:
-                edit = self._retitle(ref, plan_side, tracker_side, "the tracker wins")
+            if not plan_wins and self.pull and plan.holds(task, plan_side):
+                edit = self._retitle(ref, plan_side, raw_title, "the tracker wins")
                 return tracker_side, edit, False
             title = self._unwritable(base.title if base else None, plan_side, tracker_side)
             return title, None, False
@@ -402,7 +457,14 @@ class _Reconciler:
         if not self.pull:
             self._notice(ref, "title changed on the tracker; not pulled: the direction is push")
             return plan_side, None, False
-        edit = self._retitle(ref, plan_side, tracker_side, "retitled on the tracker")
+        if not plan.holds(task, plan_side):
+            self._notice(
+                ref,
+                f"retitled {raw_title!r} on the tracker; the plan's title has inline markup "
+                "plansync does not rewrite: retitle it in the plan by hand",
+            )
+            return base.title if base else plan_side, None, False
+        edit = self._retitle(ref, plan_side, raw_title, "retitled on the tracker")
         return tracker_side, edit, False
 
     def _unwritable(self, base: _V | None, plan_side: _V, tracker_side: _V) -> _V:
@@ -419,6 +481,7 @@ class _Reconciler:
 
     def _state(
         self,
+        plan: PlanInput,
         ref: TaskRef,
         task: Task,
         mine: Fields,
@@ -453,6 +516,13 @@ class _Reconciler:
             return base.state if base else plan_side, []
         if not can_show_state(task):
             return tracker_side, []  # nothing in the plan shows it: only the base follows
+        if tracker_side is TaskState.DROPPED and not plan.holds(task, task.title):
+            self._notice(
+                ref,
+                "closed as not planned on the tracker; the plan's title has inline markup, so "
+                "it is not struck through: strike or remove the task by hand",
+            )
+            return base.state if base else plan_side, []
         return tracker_side, self._pull_state(ref, task, plan_side, tracker_side)
 
     def _push_state(
