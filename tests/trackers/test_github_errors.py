@@ -163,9 +163,9 @@ class TestAuthentication:
         with pytest.raises(AuthenticationError) as raised:
             tracker.observe_issues(None)
         assert str(raised.value) == (
-            "GitHub rejected the token for demo/plans (401 Bad credentials). Set GITHUB_TOKEN "
-            "to a token with the `repo` scope (classic) or Issues/Contents read-write "
-            "(fine-grained)."
+            "GitHub rejected the token for demo/plans (401 Bad credentials). Set the token's "
+            "environment variable (the tracker's `token_env`, GITHUB_TOKEN by default) to a "
+            "token with the `repo` scope (classic) or Issues/Contents read-write (fine-grained)."
         )
         assert len(api.calls) == 1  # a refused token is not retried
 

@@ -141,8 +141,9 @@ class TestRefusedRequests:
         with pytest.raises(AuthenticationError) as raised:
             tracker.observe_issues(None)
         assert str(raised.value) == (
-            "GitLab rejected the token for group/project (401 Unauthorized). Set GITLAB_TOKEN "
-            "to a personal, project or group access token with the `api` scope."
+            "GitLab rejected the token for group/project (401 Unauthorized). Set the token's "
+            "environment variable (the tracker's `token_env`, GITLAB_TOKEN by default) to a "
+            "personal, project or group access token with the `api` scope."
         )
         assert_no_token(raised.value)
         assert len(mock.calls) == 1

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from plansync.config import LoadedConfig, rules_for
-from plansync.errors import ConfigError, TrackerError
+from plansync.errors import AuthenticationError, ConfigError, TrackerError
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan, read_plan_bytes
@@ -254,6 +254,28 @@ def run_once(
     not to the planfiles, not to the state store."""
     plans = read_plans(config, project)
     tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
+    try:
+        return _run(config, project, plans, tracker, store, dry_run, stop, progress, on_changeset)
+    except AuthenticationError as exc:
+        settings = project.tracker
+        if isinstance(settings, GitHubTrackerConfig) and settings.uses_app:
+            raise  # no token: the App's hint already says what to check
+        raise AuthenticationError(
+            f"{exc} This project reads its token from {project.tracker.token_env}."
+        ) from exc
+
+
+def _run(
+    config: LoadedConfig,
+    project: ProjectConfig,
+    plans: list[PlanRead],
+    tracker: Tracker,
+    store: StateStore,
+    dry_run: bool,
+    stop: threading.Event | None,
+    progress: Progress | None,
+    on_changeset: Callable[[Changeset], None] | None,
+) -> RunResult:
     scope = scope_of(project)
     result = RunResult(project.name, dry_run)
     if dry_run:

@@ -24,8 +24,8 @@ from plansync.errors import (
 from plansync.trackers.retry import Outcome, Verdict, verdict_for_status
 
 TOKEN_HINT = (
-    "Set GITHUB_TOKEN to a token with the `repo` scope (classic) or Issues/Contents "
-    "read-write (fine-grained)."
+    "Set the token's environment variable (the tracker's `token_env`, GITHUB_TOKEN by default) "
+    "to a token with the `repo` scope (classic) or Issues/Contents read-write (fine-grained)."
 )
 APP_HINT = (
     "Check the GitHub App id, its private key and the installation id, and that the app is "

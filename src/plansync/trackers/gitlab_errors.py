@@ -113,7 +113,8 @@ def translate(exc: GitlabError, *, repo: str, action: str) -> TrackerError:
     said = f"{status} {_reason(status)}: {message}" if message else f"{status} {_reason(status)}"
     if status == 401:
         return AuthenticationError(
-            f"GitLab rejected the token for {repo} (401 Unauthorized). Set GITLAB_TOKEN to a "
+            f"GitLab rejected the token for {repo} (401 Unauthorized). Set the token's "
+            "environment variable (the tracker's `token_env`, GITLAB_TOKEN by default) to a "
             "personal, project or group access token with the `api` scope."
         )
     if status == 403:
