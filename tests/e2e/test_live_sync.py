@@ -72,7 +72,8 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveProject
     kind = str(request.param)
     token_env, repo, _ = LIVE[kind]
     if not (os.environ.get(token_env) and repo):
-        pytest.skip(f"live {kind} sync needs {token_env} and the repository variable set")
+        where = "PLANSYNC_LIVE_GITHUB_REPO" if kind == "github" else "PLANSYNC_LIVE_GITLAB_PROJECT"
+        pytest.skip(f"the live {kind} sync test needs {token_env} and {where}")
     reset_pacers()
     project = LiveProject(tmp_path, kind)
     yield project
