@@ -85,6 +85,12 @@ class Project:
         log = self.sandbox.store.requests
         return sum(n for method, n in log.by_method().items() if method != "GET")
 
+    def left_nothing(self) -> bool:
+        """No state store, lock or anything else beside the plan and the config."""
+        return sorted(p.name for p in self.root.iterdir()) == sorted(
+            [self.config.name, *(p.name for p in self.root.glob("*.md"))]
+        )
+
     def state(self) -> tuple[object, ...]:
         """What the state store remembers of the project: links, cursors, cached issues."""
         config = load_config(self.config)
@@ -236,6 +242,7 @@ class TestBadInput:
         one_paragraph_error(run.err, MISSING[project.kind], "404")
         assert project.writes() == 0
         assert project.plan() == PLAN
+        assert project.left_nothing()
 
     def test_refused_token(self, project: Project) -> None:
         run = project.sync(token="bad-token")
@@ -245,6 +252,7 @@ class TestBadInput:
         assert "bad-token" not in run.err + run.out
         assert project.writes() == 0
         assert project.plan() == PLAN
+        assert project.left_nothing()
 
     def test_a_refused_token_names_the_variable_it_came_from(self, project: Project) -> None:
         """The config reads the token from PLANSYNC_CLI_TOKEN: that is what to fix."""
@@ -259,6 +267,15 @@ class TestBadInput:
 
         assert run.code == 2, run
         one_paragraph_error(run.err, TOKEN_ENV, project.repo)
+        assert project.sandbox.store.requests.entries == []
+        assert project.plan() == PLAN
+
+    def test_a_plan_that_cannot_be_opened(self, project: Project) -> None:
+        (project.root / "gone.md").symlink_to(project.root / "nowhere.md")
+        run = project.sync()
+
+        assert run.code == 2, run
+        one_paragraph_error(run.err, "gone.md")
         assert project.sandbox.store.requests.entries == []
         assert project.plan() == PLAN
 

@@ -195,45 +195,39 @@ def sync(
     """Sync plan files and tracker issues both ways, once. Exit 0: everything applied;
     1: an action failed (each is named with its reason); 2: configuration, authentication or
     unreadable plan file."""
-    from plansync.state.store import StateStore
     from plansync.sync.engine import run_once
     from plansync.sync_report import print_run, result_to_json
 
     try:
         cfg = load_config(config)
         projects = cfg.project(project)
-        store = (
-            StateStore.in_memory()
-            if dry_run and not cfg.state_path.exists()
-            else StateStore(cfg.state_path)
-        )
     except PlansyncError as exc:
         raise _fail(str(exc)) from exc
     code = 0
     reports = []
-    with store:
-        for entry in projects:
-            try:
-                with _progress(enabled=not as_json) as progress:
-                    result = run_once(
-                        cfg,
-                        entry,
-                        store=store,
-                        dry_run=dry_run,
-                        on_changeset=progress.changeset,
-                        progress=progress.advance,
-                    )
-            except PlansyncError as exc:
-                err.print(f"[bold red]error:[/] {entry.name}: {exc}", soft_wrap=True)
-                code = max(code, exc.exit_code)
-                reports.append({"project": entry.name, "error": str(exc)})
-                continue
-            if not result.ok:
-                code = max(code, 1)
-            if as_json:
-                reports.append(result_to_json(result))
-            else:
-                print_run(out, result, show_diffs=dry_run)
+    for entry in projects:
+        try:
+            with _Progress(enabled=not as_json) as progress:
+                # The engine opens the state store, and creates it only once the tracker
+                # answered: bad input leaves nothing behind.
+                result = run_once(
+                    cfg,
+                    entry,
+                    dry_run=dry_run,
+                    on_changeset=progress.changeset,
+                    progress=progress.advance,
+                )
+        except PlansyncError as exc:
+            err.print(f"[bold red]error:[/] {entry.name}: {exc}", soft_wrap=True)
+            code = max(code, exc.exit_code)
+            reports.append({"project": entry.name, "error": str(exc)})
+            continue
+        if not result.ok:
+            code = max(code, 1)
+        if as_json:
+            reports.append(result_to_json(result))
+        else:
+            print_run(out, result, show_diffs=dry_run)
     if as_json:
         print(json.dumps({"projects": reports}, indent=2, ensure_ascii=False))
     raise typer.Exit(code)
@@ -268,10 +262,6 @@ class _Progress:
             self.bar.stop()
 
 
-def _progress(enabled: bool) -> _Progress:
-    return _Progress(enabled)
-
-
 @app.command()
 def daemon(
     project: Annotated[
@@ -286,7 +276,6 @@ def daemon(
     import logging
 
     from plansync.daemon import run_daemon
-    from plansync.state.store import StateStore
     from plansync.sync.engine import run_once
     from plansync.sync_report import summary_line
 
@@ -299,9 +288,8 @@ def daemon(
     log = logging.getLogger("plansync.daemon")
 
     def run(entry: ProjectConfig, stop: threading.Event) -> None:
-        # One store per run: projects run in parallel worker threads.
-        with StateStore(cfg.state_path) as store:
-            result = run_once(cfg, entry, store=store, stop=stop)
+        # The run opens its own state store: projects run in parallel worker threads.
+        result = run_once(cfg, entry, stop=stop)
         log.info("%s", summary_line(result))
         for failure in result.failed:
             log.warning("%s: failed: %s", entry.name, failure.detail)

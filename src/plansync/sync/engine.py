@@ -11,7 +11,8 @@ created after them, and the next run has nothing left to do.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from plansync.sync.model import (
 from plansync.sync.planedit import apply_edits
 from plansync.sync.reconcile import Known, PlanInput, RemoteSnapshot, reconcile
 from plansync.tracker_config import GitHubTrackerConfig, GitLabTrackerConfig
-from plansync.trackers.base import RemoteIssue, RemoteMilestone, Tracker
+from plansync.trackers.base import Cursor, RemoteIssue, RemoteMilestone, Tracker
 from plansync.trackers.factory import open_tracker
 
 # Passes of reconcile + apply in one run: the second links what the first created.
@@ -163,7 +164,7 @@ def read_plans(config: LoadedConfig, project: ProjectConfig) -> list[PlanRead]:
     paths: dict[str, Path] = {}
     for glob in project.plans:
         for path in sorted(root.glob(glob)):
-            if path.is_file():
+            if not path.is_dir():  # a dangling link is an unreadable plan, not no plan
                 paths.setdefault(path.relative_to(root).as_posix(), path)
     if not paths:
         where = config.source or Path("(config)")
@@ -176,7 +177,8 @@ def read_plans(config: LoadedConfig, project: ProjectConfig) -> list[PlanRead]:
         raw = read_plan_bytes(path)
         rules = rules_for(config, path)
         document = parse_plan(raw, path, rules)
-        lines = tuple(line.rstrip("\r\n") for line in split_text_lines(decode_plan(raw, path).text))
+        text = decode_plan(raw, path).text
+        lines = tuple(line.rstrip("\r\n") for line in split_text_lines(text))
         plans.append(
             PlanRead(
                 planfile,
@@ -196,21 +198,25 @@ def read_plans(config: LoadedConfig, project: ProjectConfig) -> list[PlanRead]:
 
 
 class _Snapshot:
-    """The tracker as the state store's cache plus what changed since: incremental reads."""
+    """The tracker as the state store's cache plus what changed since: incremental reads.
+    What a read brought is kept until `save` puts it in the store with its cursors, so a run
+    that fails before it writes anything leaves no trace."""
 
-    def __init__(self, tracker: Tracker, store: StateStore, scope: str, save: bool) -> None:
+    def __init__(self, tracker: Tracker, store: StateStore | None, scope: str) -> None:
         self.tracker = tracker
-        self.store = store
         self.scope = scope
-        self.save = save
-        self.issues: dict[int, RemoteIssue] = store.cached_issues(scope)
-        self.milestones: list[RemoteMilestone] = store.cached_milestones(scope) or []
-        self._cursors = {
-            "issues": store.cursor(scope, "issues"),
-            "milestones": store.cursor(scope, "milestones"),
+        self.issues: dict[int, RemoteIssue] = store.cached_issues(scope) if store else {}
+        cached = store.cached_milestones(scope) if store else None
+        self.milestones: list[RemoteMilestone] = cached or []
+        self._cursors: dict[str, Cursor | None] = {
+            "issues": store.cursor(scope, "issues") if store else None,
+            # No list to fall back on after a 304: read the whole list.
+            "milestones": (
+                store.cursor(scope, "milestones") if store and cached is not None else None
+            ),
         }
-        if store.cached_milestones(scope) is None:
-            self._cursors["milestones"] = None  # no list to fall back on after a 304
+        self._unsaved: dict[int, RemoteIssue] = {}
+        self._milestones_read = False
 
     def observe(self) -> None:
         # Issues updated at the cursor's instant are read again rather than skipped as read:
@@ -222,17 +228,22 @@ class _Snapshot:
         changed = self.tracker.observe_issues(issues_cursor)
         for issue in changed.items:
             self.issues[issue.number] = issue
+            self._unsaved[issue.number] = issue
         milestones = self.tracker.observe_milestones(self._cursors["milestones"])
         if not milestones.not_modified:
             self.milestones = list(milestones.items)
+            self._milestones_read = True
         self._cursors = {"issues": changed.cursor, "milestones": milestones.cursor}
-        if self.save:
-            self.store.save_snapshot(
-                self.scope,
-                changed.items,
-                None if milestones.not_modified else self.milestones,
-                self._cursors,
-            )
+
+    def save(self, store: StateStore) -> None:
+        store.save_snapshot(
+            self.scope,
+            self._unsaved.values(),
+            self.milestones if self._milestones_read else None,
+            self._cursors,
+        )
+        self._unsaved.clear()
+        self._milestones_read = False
 
     def remote(self) -> RemoteSnapshot:
         return RemoteSnapshot(self.issues, self.milestones)
@@ -242,7 +253,7 @@ def run_once(
     config: LoadedConfig,
     project: ProjectConfig,
     *,
-    store: StateStore,
+    store: StateStore | None = None,
     tracker: Tracker | None = None,
     dry_run: bool = False,
     stop: threading.Event | None = None,
@@ -251,9 +262,16 @@ def run_once(
     environ: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Sync one project. A dry run reads everything and writes nothing: not to the tracker,
-    not to the planfiles, not to the state store."""
+    not to the planfiles, not to the state store.
+
+    Without `store`, the run opens the config's state store itself, and creates it only once
+    the plans were read and the tracker answered: a run stopped by bad input writes nothing.
+    """
     plans = read_plans(config, project)
     tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
+    own = store is None
+    if store is None and config.state_path.exists():
+        store = StateStore(config.state_path)
     try:
         return _run(config, project, plans, tracker, store, dry_run, stop, progress, on_changeset)
     except AuthenticationError as exc:
@@ -263,6 +281,9 @@ def run_once(
         raise AuthenticationError(
             f"{exc} This project reads its token from {project.tracker.token_env}."
         ) from exc
+    finally:
+        if own and store is not None:
+            store.close()
 
 
 def _run(
@@ -270,7 +291,7 @@ def _run(
     project: ProjectConfig,
     plans: list[PlanRead],
     tracker: Tracker,
-    store: StateStore,
+    store: StateStore | None,
     dry_run: bool,
     stop: threading.Event | None,
     progress: Progress | None,
@@ -278,52 +299,126 @@ def _run(
 ) -> RunResult:
     scope = scope_of(project)
     result = RunResult(project.name, dry_run)
-    if dry_run:
-        _dry_run(project, plans, tracker, store, scope, result)
-        return result
-    lock = ProjectLock(config.state_path.parent / "locks", project.name)
-    lock.acquire()
-    run_id = store.start_run(scope, project.name, dry_run=False)
     requests_before = tracker.stats.total
-    try:
-        snapshot = _Snapshot(tracker, store, scope, save=True)
-        snapshot.observe()
-        for _ in range(_PASSES):
-            changeset = _reconcile(project, plans, tracker, store, scope, snapshot)
-            _drop_failed_creates(changeset, result.results)
-            if changeset.is_empty() and not changeset.bases:
-                result.changesets.append(changeset)
-                break
-            if on_changeset is not None:
-                on_changeset(changeset)
-            result.changesets.append(changeset)
-            written = _apply(
-                changeset, plans, tracker, store, scope, snapshot, stop, progress, result
-            )
-            created = any(
-                isinstance(r.action, CreateIssue) and r.status is Status.APPLIED
-                for r in result.results
-            )
-            if stop is not None and stop.is_set():
-                result.stopped = True
-                break
-            if written:
-                plans = read_plans(config, project)
-            if not created and not _renamed_in_plan(result.results):
-                break
-        if tracker.stats.writes:
-            try:
-                snapshot.observe()  # our own writes: seen now, so the next run gets 304s
-            except TrackerError as exc:
-                # Everything was applied; the next run reads what this one could not.
-                result.changesets[-1].notices.append(
-                    Notice(None, f"the tracker could not be read after the writes: {exc}")
-                )
+    snapshot = _Snapshot(tracker, store, scope)
+    snapshot.observe()  # the tracker answered: from here on the run may write
+    if dry_run:
+        with StateStore.in_memory() if store is None else _unclosed(store) as known:
+            _dry_run(project, plans, tracker, known, scope, snapshot, result)
         result.requests = tracker.stats.total - requests_before
-    finally:
-        store.finish_run(run_id, result.ok, {**result.counts(), "requests": result.requests})
-        lock.release()
+        return result
+    if store is None:
+        with StateStore(config.state_path) as created:
+            return _sync(
+                config,
+                project,
+                plans,
+                tracker,
+                created,
+                snapshot,
+                stop,
+                progress,
+                on_changeset,
+                result,
+                requests_before,
+            )
+    return _sync(
+        config,
+        project,
+        plans,
+        tracker,
+        store,
+        snapshot,
+        stop,
+        progress,
+        on_changeset,
+        result,
+        requests_before,
+    )
+
+
+@contextmanager
+def _unclosed(store: StateStore) -> Iterator[StateStore]:
+    yield store  # the caller's store: the caller closes it
+
+
+def _sync(
+    config: LoadedConfig,
+    project: ProjectConfig,
+    plans: list[PlanRead],
+    tracker: Tracker,
+    store: StateStore,
+    snapshot: _Snapshot,
+    stop: threading.Event | None,
+    progress: Progress | None,
+    on_changeset: Callable[[Changeset], None] | None,
+    result: RunResult,
+    requests_before: int,
+) -> RunResult:
+    scope = scope_of(project)
+    with ProjectLock(config.state_path.parent / "locks", project.name):
+        run_id = store.start_run(scope, project.name, dry_run=False)
+        try:
+            snapshot.save(store)
+            _passes(
+                config,
+                project,
+                plans,
+                tracker,
+                store,
+                snapshot,
+                stop,
+                progress,
+                on_changeset,
+                result,
+            )
+            if tracker.stats.writes:
+                try:
+                    snapshot.observe()  # our own writes: seen now, so the next run gets 304s
+                    snapshot.save(store)
+                except TrackerError as exc:
+                    # Everything was applied; the next run reads what this one could not.
+                    result.changesets[-1].notices.append(
+                        Notice(None, f"the tracker could not be read after the writes: {exc}")
+                    )
+            result.requests = tracker.stats.total - requests_before
+        finally:
+            store.finish_run(run_id, result.ok, {**result.counts(), "requests": result.requests})
     return result
+
+
+def _passes(
+    config: LoadedConfig,
+    project: ProjectConfig,
+    plans: list[PlanRead],
+    tracker: Tracker,
+    store: StateStore,
+    snapshot: _Snapshot,
+    stop: threading.Event | None,
+    progress: Progress | None,
+    on_changeset: Callable[[Changeset], None] | None,
+    result: RunResult,
+) -> None:
+    scope = scope_of(project)
+    for _ in range(_PASSES):
+        changeset = _reconcile(project, plans, tracker, store, scope, snapshot)
+        _drop_failed_creates(changeset, result.results)
+        result.changesets.append(changeset)
+        if changeset.is_empty() and not changeset.bases:
+            return
+        if on_changeset is not None:
+            on_changeset(changeset)
+        written = _apply(changeset, plans, tracker, store, scope, snapshot, stop, progress, result)
+        if stop is not None and stop.is_set():
+            result.stopped = True
+            return
+        if written:
+            plans = read_plans(config, project)
+        created = any(
+            isinstance(r.action, CreateIssue) and r.status is Status.APPLIED for r in result.results
+        )
+        if not created and not _renamed_in_plan(result.results):
+            return
 
 
 def _renamed_in_plan(results: list[ActionResult]) -> bool:
@@ -346,8 +441,7 @@ def _drop_failed_creates(changeset: Changeset, results: list[ActionResult]) -> N
     }
     if failed:
         changeset.actions = [
-            a for a in changeset.actions
-            if not (isinstance(a, CreateIssue) and a.task in failed)
+            a for a in changeset.actions if not (isinstance(a, CreateIssue) and a.task in failed)
         ]
 
 
@@ -407,11 +501,9 @@ def _dry_run(
     tracker: Tracker,
     store: StateStore,
     scope: str,
+    snapshot: _Snapshot,
     result: RunResult,
 ) -> None:
-    requests_before = tracker.stats.total
-    snapshot = _Snapshot(tracker, store, scope, save=False)
-    snapshot.observe()
     changeset = _reconcile(project, plans, tracker, store, scope, snapshot)
     result.changesets.append(changeset)
     for plan in plans:
@@ -420,4 +512,3 @@ def _dry_run(
             outcome = apply_edits(plan.raw, plan.path, plan.rules, edits)
             if outcome.data != plan.raw:
                 result.diffs[plan.planfile] = (plan.raw, outcome.data)
-    result.requests = tracker.stats.total - requests_before
