@@ -16,8 +16,7 @@ export PLANSYNC_SANDBOX_TOKEN=sandbox
 # A fresh copy of the examples and the default config: the repository's own files stay as they are.
 rm -rf "$DEMO" && mkdir -p "$DEMO/config"
 cp -R examples "$DEMO/examples"
-sed -e "s#http://127.0.0.1:8765#$SANDBOX#" -e 's#^state = "../.plansync/state.db"#state = "../state.db"#' \
-  config/plansync.toml > "$DEMO/config/plansync.toml"
+sed -e "s#http://127.0.0.1:8765#$SANDBOX#" config/plansync.toml > "$DEMO/config/plansync.toml"
 CONFIG="$DEMO/config/plansync.toml"
 
 .venv/bin/plansync sandbox --port "$PORT" --repo demo/examples > "$DEMO/sandbox.log" 2>&1 &
@@ -34,6 +33,10 @@ for _ in range(100):
 sys.exit(f"the sandbox did not start on {sys.argv[1]}; see .demo/sandbox.log "
          "(port taken? set PLANSYNC_DEMO_PORT)")
 PY
+if ! kill -0 "$SANDBOX_PID" 2>/dev/null; then  # something else answered on that port
+  echo "the sandbox could not start on $SANDBOX; see $DEMO/sandbox.log (set PLANSYNC_DEMO_PORT)" >&2
+  exit 1
+fi
 act() {  # play a person on the tracker, through the sandbox's control endpoint
   .venv/bin/python -c 'import json, sys, urllib.request as u
 u.urlopen(u.Request(sys.argv[1] + "/_sandbox/act", data=sys.argv[2].encode(),

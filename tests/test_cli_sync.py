@@ -146,7 +146,7 @@ class TestSync:
         summary = run.out.strip().splitlines()[-1]
         assert re.fullmatch(
             rf"demo: done: {TASKS} created, 0 updated, 0 closed, 0 reopened, 0 ticked, "
-            r"0 conflicts, 0 failed; \d+ requests",
+            rf"0 conflicts, 0 failed, {TASKS} linked; \d+ requests",
             summary,
         ), summary
         assert len(project.sandbox.store.issues(project.repo)) == TASKS

@@ -1,4 +1,4 @@
-"""Command line: parse arguments, call the library, print. No logic of its own."""
+"""Command line: parse arguments, call the library, print."""
 
 from __future__ import annotations
 
@@ -102,8 +102,10 @@ def check(
         bool, typer.Option("--yes", "-y", help="With --fix-encoding: write without asking.")
     ] = False,
 ) -> None:
-    """Show the milestones and tasks plansync reads in plan files. Never changes them
-    (except --fix-encoding, on request)."""
+    """Show the milestones and tasks plansync reads in plan files.
+
+    Never changes a file, except with --fix-encoding, on request.
+    """
     try:
         cfg = load_config(config)
     except PlansyncError as exc:
@@ -192,9 +194,12 @@ def sync(
         Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
     ] = None,
 ) -> None:
-    """Sync plan files and tracker issues both ways, once. Exit 0: everything applied;
-    1: an action failed (each is named with its reason); 2: configuration, authentication or
-    unreadable plan file."""
+    """Sync plan files and tracker issues both ways, once.
+
+    Exit 0: everything applied. 1: an action failed (each is named with its reason), the
+    tracker stayed unreachable or asked to wait too long, or another run holds the project.
+    2: configuration, authentication, unknown repository or an unreadable plan file.
+    """
     from plansync.sync.engine import run_once
     from plansync.sync_report import print_run, result_to_json
 
@@ -271,8 +276,11 @@ def daemon(
         Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
     ] = None,
 ) -> None:
-    """Sync every project on its interval (`interval_minutes`, default 5) until SIGTERM or
-    Ctrl-C, which let the action in progress finish, keep the state and exit 0."""
+    """Sync every project on its interval until SIGTERM or Ctrl-C.
+
+    Each project runs at once, then every `interval_minutes` (default 5). SIGTERM and Ctrl-C
+    let the action in progress finish, keep the state and exit 0.
+    """
     import logging
 
     from plansync.daemon import run_daemon
@@ -310,8 +318,10 @@ def init(
         str | None, typer.Option(help="Repository (owner/name) or project (group/project).")
     ] = None,
 ) -> None:
-    """Write a commented starter config for the plan files found under ROOT (never over an
-    existing file)."""
+    """Write a commented starter config for the plan files found under ROOT.
+
+    Never writes over an existing file.
+    """
     from plansync.init_config import find_plans, starter_config, write_starter_config
 
     try:
@@ -374,9 +384,11 @@ def sandbox(
         bool, typer.Option(help="Apply the write first, then fail the answer (an unclear failure).")
     ] = False,
 ) -> None:
-    """Run the local sandbox tracker (GitHub REST under /api/v3, GitLab v4 under /api/v4) in
-    the foreground until Ctrl-C. Faults and limits can also be set later through
-    POST /_sandbox/faults."""
+    """Run the local sandbox tracker until Ctrl-C.
+
+    GitHub REST under /api/v3, GitLab v4 under /api/v4, in the foreground. Faults and limits
+    can also be set later through POST /_sandbox/faults.
+    """
     from plansync.trackers.sandbox import SandboxServer
     from plansync.trackers.sandbox.limits import LimitConfig
 

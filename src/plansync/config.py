@@ -199,6 +199,14 @@ def _explain(path: Path, exc: ValidationError) -> str:
         ).replace(".[", "[")
         if error["type"] == "extra_forbidden":
             problems.append(f"`{key}` is not a known setting")
+        elif error["type"] == "union_tag_invalid":
+            context = error.get("ctx") or {}
+            problems.append(
+                f"`{key}.kind`: {context.get('tag')!r} is not a tracker kind; expected "
+                f"{context.get('expected_tags')}"
+            )
+        elif error["type"] == "union_tag_not_found":
+            problems.append(f"`{key}.kind` is missing; expected 'github' or 'gitlab'")
         elif error["loc"] and error["loc"][-1] == "token_env":
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"`{key}`: {message}")  # the value may be a secret: not shown

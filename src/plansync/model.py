@@ -1,4 +1,4 @@
-"""Frozen domain types shared by the reader, the trackers and (later) the sync engine.
+"""Frozen domain types shared by the reader, the trackers and the sync engine.
 
 Nothing here does I/O. Line numbers are 1-based, as a person (and `plansync check --json`) counts.
 """

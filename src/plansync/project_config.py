@@ -15,7 +15,7 @@ repo = "acme/website"
 [projects.labels]
 managed = "plansync"                 # on every issue plansync manages ("" for none)
 priority = "priority: {priority}"    # "" for none
-groups = true                        # a table's group column becomes a label
+groups = true                        # a table's group rows become `group: ...` labels
 
 [projects.people]
 "Dev 1" = "alice"

@@ -28,6 +28,8 @@ from plansync.sync.model import (
 )
 
 _SUMMARY_KEYS = ("created", "updated", "closed", "reopened", "ticked", "conflicts", "failed")
+# Shown only when not zero.
+_EXTRA_KEYS = ("unticked", "retitled", "linked", "skipped")
 
 
 def describe(action: Action) -> tuple[str, str]:
@@ -40,24 +42,34 @@ def describe(action: Action) -> tuple[str, str]:
     if isinstance(action, UpdateMilestone):
         return "update milestone", f"{action.title}: due {action.due_on}"
     if isinstance(action, CreateIssue):
-        return "create issue", f"{action.tracker_title}  [{action.task}]"
+        return "create issue", f"{action.tracker_title}  ({action.task.planfile})"
     if isinstance(action, LinkIssue):
         return "link", f"{action.task} -> #{action.number}"
     if isinstance(action, UpdateIssue):
-        return f"update #{action.number}", f"{', '.join(action.changed)}  [{action.task}]"
+        return f"update #{action.number}", f"{', '.join(action.changed)}  ({action.task.planfile})"
     if isinstance(action, CloseIssue):
         how = "close as not planned" if action.not_planned else "close"
         return f"{how} #{action.number}", str(action.task)
     if isinstance(action, ReopenIssue):
         return f"reopen #{action.number}", str(action.task)
     if isinstance(action, EditPlan):
-        value = f": {action.value}" if action.value else ""
-        return f"plan: {action.kind}{value}", str(action.task)
+        return f"plan: {action.kind}", str(action.task)  # the new title is in the reason
     raise TypeError(f"unknown action {action!r}")
 
 
 def why(action: Action) -> str:
-    return action.why if hasattr(action, "why") else ""
+    return action.why
+
+
+def unified_diff(planfile: str, before: bytes, after: bytes) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.decode("utf-8", "replace").splitlines(keepends=True),
+            after.decode("utf-8", "replace").splitlines(keepends=True),
+            fromfile=f"a/{planfile}",
+            tofile=f"b/{planfile}",
+        )
+    )
 
 
 def print_run(console: Console, result: RunResult, show_diffs: bool) -> None:
@@ -81,7 +93,8 @@ def print_run(console: Console, result: RunResult, show_diffs: bool) -> None:
                 row.append(_result_text(statuses.get(id(action))))
             table.add_row(*row)
         for planfile, count in links.items():
-            row = ["plan: issue links", escape(planfile), f"{count} tasks got their issue's link"]
+            tasks = "1 task" if count == 1 else f"{count} tasks"
+            row = ["plan: issue links", escape(planfile), f"{tasks} got their issue's link"]
             if not result.dry_run:
                 row.append("")
             table.add_row(*row)
@@ -89,13 +102,8 @@ def print_run(console: Console, result: RunResult, show_diffs: bool) -> None:
     if show_diffs:
         for planfile, (before, after) in result.diffs.items():
             console.print(f"[bold]{escape(planfile)}[/] would change:")
-            diff = difflib.unified_diff(
-                before.decode("utf-8", "replace").splitlines(keepends=True),
-                after.decode("utf-8", "replace").splitlines(keepends=True),
-                fromfile=f"a/{planfile}",
-                tofile=f"b/{planfile}",
-            )
-            console.print(escape("".join(diff)), end="", soft_wrap=True, highlight=False)
+            diff = unified_diff(planfile, before, after)
+            console.print(escape(diff), end="", soft_wrap=True, highlight=False)
     for conflict in result.conflicts:
         console.print(
             f"[yellow]conflict[/] {escape(str(conflict.task))}: {conflict.field} changed on "
@@ -127,6 +135,7 @@ def _result_text(result: ActionResult | None) -> str:
 def summary_line(result: RunResult) -> str:
     counts = result.counts()
     parts = [f"{counts[key]} {key}" for key in _SUMMARY_KEYS]
+    parts += [f"{counts[key]} {key}" for key in _EXTRA_KEYS if counts[key]]
     verb = "dry run, would do:" if result.dry_run else "done:"
     stopped = " (stopped early)" if result.stopped else ""
     return f"{result.project}: {verb} {', '.join(parts)}; {result.requests} requests{stopped}"
@@ -166,14 +175,7 @@ def result_to_json(result: RunResult) -> dict[str, Any]:
             for n in result.notices
         ],
         "diffs": {
-            planfile: "".join(
-                difflib.unified_diff(
-                    before.decode("utf-8", "replace").splitlines(keepends=True),
-                    after.decode("utf-8", "replace").splitlines(keepends=True),
-                    fromfile=f"a/{planfile}",
-                    tofile=f"b/{planfile}",
-                )
-            )
+            planfile: unified_diff(planfile, before, after)
             for planfile, (before, after) in result.diffs.items()
         },
     }

@@ -1,6 +1,6 @@
 """A first sync killed or failed at every write, then run again, ends where an uninterrupted
 run ends: the same issues, milestones and plan bytes, no duplicate issue, a state store that
-agrees with both (DESIGN rule 4). Losing the state store, right after a crash or after a
+agrees with both. Losing the state store, right after a crash or after a
 complete run, creates nothing again.
 
 The reference is an uninterrupted first sync plus a second one on a fresh sandbox. Then, for

@@ -140,7 +140,7 @@ class _Applier:
             self._fail(action, str(exc))
         except PlansyncError as exc:
             self._fail(action, str(exc))
-        except Exception as exc:  # one action's surprise must not cost the others (rule 6)
+        except Exception as exc:  # one action's surprise must not cost the others
             self._fail(action, f"{type(exc).__name__}: {exc}")
         else:
             self.results.append(ActionResult(action, Status.APPLIED, detail))

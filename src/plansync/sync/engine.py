@@ -1,5 +1,4 @@
-"""`run_once(project)`: the one way anything syncs (the CLI, the daemon and, later, comment
-commands all call it).
+"""`run_once(project)`: the one way anything syncs (the CLI and the daemon both call it).
 
     read planfiles -> observe the tracker (incremental) -> reconcile (pure) -> apply
     -> read the tracker again when the run wrote to it, so the next run starts from 304s

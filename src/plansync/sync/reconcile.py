@@ -176,7 +176,8 @@ class _Reconciler:
 
     def _resolve_links(self, tasks: list[tuple[PlanInput, Task]]) -> None:
         """Each task's issue: the state store's link, else the issue carrying its marker, else
-        an issue the plan references; tasks with none get an issue created (rule 4)."""
+        an issue the plan references; only a task with none of these gets a new issue, so
+        nothing is ever created twice."""
         by_marker: dict[TaskRef, list[int]] = {}
         for number in sorted(self.remote.issues):
             key = find_marker(self.remote.issues[number].body)
@@ -295,8 +296,8 @@ class _Reconciler:
     # -- what a task should be -----------------------------------------------------------------
 
     def _milestone(self, plan: PlanInput, task: Task) -> str | None:
-        plan_title = plan.document.title or plan.document.path.stem
-        title = milestone_title(task.milestone, plan_title, self.project.milestone_template)
+        """The task's milestone title, noted as needed on the tracker."""
+        title = self._milestone_of(plan, task)
         if title is not None and self.push:
             due = due_date_text(task.milestone or "")
             self.needed_milestones.setdefault(title, date.fromisoformat(due) if due else None)
