@@ -12,8 +12,7 @@ each write k of such a first sync, on a fresh sandbox and a fresh folder:
 - fault: the sandbox fails the k-th write request with a 500, before applying it or after
   (the unclear failure); the adapters retry or look for their marker, the run goes on.
 
-GitHub is swept at every k (at every second one for writes refused before they happen), GitLab
-at every third. The sandbox's clock is a SteppingClock, so every outcome is deterministic and a
+Both trackers are swept at every k. The sandbox's clock is a SteppingClock, so every outcome is deterministic and a
 whole run falls within one GitHub second (the worst case for its `since`);
 TestChangesWithinOneSecond stops the clock altogether.
 """
@@ -365,9 +364,9 @@ def report(failures: dict[int, list[str]]) -> str:
     return "\n".join(lines)
 
 
-def points(kind: str, total: int, github_step: int = 1) -> range:
-    """The write numbers k swept: GitHub's every `github_step`-th, GitLab's every third."""
-    return range(1, total + 1, github_step if kind == "github" else 3)
+def points(kind: str, total: int) -> range:
+    """The write numbers k swept: every one, on both trackers."""
+    return range(1, total + 1)
 
 
 KINDS = ("github", "gitlab")
@@ -408,7 +407,7 @@ class TestWriteRequestFails:
         assert reference.write_requests >= TASKS
         # A write refused before it happened is retried the same way at every k: every
         # second one is enough there, to keep the file's runtime near a minute.
-        ks = points(kind, reference.write_requests, github_step=2 if when == "before" else 1)
+        ks = points(kind, reference.write_requests)
         failures = sweep(sandbox, tmp_path, kind, _fault(when), hook_writes, ks, reference.outcome)
         assert not failures, report(failures)
 
