@@ -12,8 +12,8 @@ each write k of such a first sync, on a fresh sandbox and a fresh folder:
 - fault: the sandbox fails the k-th write request with a 500, before applying it or after
   (the unclear failure); the adapters retry or look for their marker, the run goes on.
 
-Both trackers are swept at every k. The sandbox's clock is a SteppingClock, so every outcome is deterministic and a
-whole run falls within one GitHub second (the worst case for its `since`);
+Both trackers are swept at every k. The sandbox's clock is a SteppingClock, so every outcome
+is deterministic and a whole run falls within one GitHub second (the worst case for its `since`);
 TestChangesWithinOneSecond stops the clock altogether.
 """
 

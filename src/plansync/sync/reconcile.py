@@ -8,18 +8,17 @@ block of the issue body go from the plan to the tracker only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
-from plansync.model import PlanDocument, Task
+from plansync.model import Task
 from plansync.project_config import ProjectConfig
 from plansync.sync.body import BodySpec, managed_block, render_block, splice
 from plansync.sync.desired import (
     can_show_state,
     due_date_text,
-    milestone_title,
     plan_state,
     plan_title_of,
     remote_fields,
@@ -29,6 +28,8 @@ from plansync.sync.desired import (
     task_labels,
     tracker_title,
 )
+from plansync.sync.inputs import Known, PlanInput, RemoteSnapshot, marker_for
+from plansync.sync.links import resolve_links
 from plansync.sync.model import (
     Action,
     BaseUpdate,
@@ -41,7 +42,6 @@ from plansync.sync.model import (
     EnsureLabels,
     Fields,
     Link,
-    LinkIssue,
     MilestoneLink,
     Notice,
     PlanEditKind,
@@ -51,57 +51,9 @@ from plansync.sync.model import (
     UpdateIssue,
     UpdateMilestone,
 )
-from plansync.trackers.base import IssueState, RemoteIssue, RemoteMilestone
-from plansync.trackers.markers import find_marker, task_marker
+from plansync.trackers.base import IssueState, RemoteIssue
 
 _V = TypeVar("_V")
-
-
-@dataclass(frozen=True)
-class PlanInput:
-    """One planfile as read: `lines` are its decoded lines without endings (line n at n - 1)."""
-
-    planfile: str
-    document: PlanDocument
-    lines: tuple[str, ...]
-    plan_url: str | None = None
-    sync_criteria: bool = False
-
-    def synced_tasks(self) -> list[Task]:
-        return [t for t in self.document.tasks if self.sync_criteria or not t.criterion]
-
-    def struck(self, task: Task) -> bool:
-        return self.holds(task, f"~~{task.title}~~")
-
-    def holds(self, task: Task, text: str) -> bool:
-        """Whether the task's line holds `text` as written: a title with inline markup
-        (`**bold**`, code spans) is not its plain text on the line, and plansync does not
-        rewrite it in place."""
-        line = self.lines[task.line - 1] if 0 < task.line <= len(self.lines) else ""
-        return text in line
-
-
-@dataclass(frozen=True)
-class RemoteSnapshot:
-    issues: Mapping[int, RemoteIssue]
-    milestones: Sequence[RemoteMilestone]
-
-
-@dataclass(frozen=True)
-class Known:
-    """What the state store remembers."""
-
-    links: Mapping[TaskRef, Link]
-    labels: frozenset[str] = frozenset()
-
-
-def marker_for(task: TaskRef) -> str:
-    return task_marker(str(task))
-
-
-def task_of_marker(key: str) -> TaskRef | None:
-    planfile, sep, task_key = key.rpartition("#")
-    return TaskRef(planfile, task_key) if sep and planfile and task_key else None
 
 
 def reconcile(
@@ -134,20 +86,20 @@ class _Reconciler:
         self.push = project.direction in ("both", "push")
         self.pull = project.direction in ("both", "pull")
         self.out = Changeset()
-        self.links: dict[TaskRef, Link] = dict(known.links)
-        self.linked_now: dict[TaskRef, LinkIssue] = {}
-        self.to_create: list[tuple[PlanInput, Task]] = []
         self.needed_labels: set[str] = set()
         self.needed_milestones: dict[str, date | None] = {}
-        self.renamed: set[TaskRef] = set()
-        # Tasks linked through plansync's marker: their issue is as plansync made it, open.
-        self.made_here: set[TaskRef] = set()
 
     # -- driver ---------------------------------------------------------------------------------
 
     def run(self) -> Changeset:
         tasks = [(plan, task) for plan in self.plans for task in plan.synced_tasks()]
-        self._resolve_links(tasks)
+        resolution = resolve_links(tasks, self.remote, self.known, self.project)
+        self.out.notices.extend(resolution.notices)
+        self.links = resolution.links
+        self.linked_now = resolution.linked_now
+        self.to_create = resolution.to_create
+        self.renamed = resolution.renamed
+        self.made_here = resolution.made_here
         updates: list[Action] = []
         edits: list[Action] = []
         for plan, task in tasks:
@@ -157,7 +109,7 @@ class _Reconciler:
                 continue
             issue = self.remote.issues.get(link.number)
             if issue is None:
-                continue  # reported by _resolve_links
+                continue  # reported by resolve_links
             self._sync_task(plan, task, ref, link, issue, updates, edits)
         creates = self._creates()
         removed = self._removed(tasks)
@@ -172,132 +124,11 @@ class _Reconciler:
         ]
         return self.out
 
-    # -- links ----------------------------------------------------------------------------------
-
-    def _resolve_links(self, tasks: list[tuple[PlanInput, Task]]) -> None:
-        """Each task's issue: the state store's link, else the issue carrying its marker, else
-        an issue the plan references; only a task with none of these gets a new issue, so
-        nothing is ever created twice."""
-        by_marker: dict[TaskRef, list[int]] = {}
-        for number in sorted(self.remote.issues):
-            key = find_marker(self.remote.issues[number].body)
-            owner = task_of_marker(key) if key else None
-            if owner is not None:
-                by_marker.setdefault(owner, []).append(number)
-        claimed = {link.number for link in self.links.values()}
-        claimed.update(n for numbers in by_marker.values() for n in numbers)
-        present = {TaskRef(plan.planfile, task.key) for plan, task in tasks}
-        # Issues whose task is gone from the plans read (its key changed with its title, or its
-        # planfile moved): a task keeps its issue through the reference plansync wrote on its
-        # line, whether the link is in the state store or only in the issue's marker.
-        orphans: dict[int, Link] = {}
-        for owner, numbers in by_marker.items():
-            if owner not in present and owner not in self.known.links:
-                issue = self.remote.issues[numbers[0]]
-                orphans[issue.number] = Link(owner, issue.number, issue.id, issue.url, None)
-        for old, old_link in self.known.links.items():
-            if old not in present:
-                orphans[old_link.number] = old_link
-        for plan, task in tasks:
-            ref = TaskRef(plan.planfile, task.key)
-            link = self.links.get(ref)
-            if link is not None:
-                if link.number not in self.remote.issues:
-                    self._notice(
-                        ref,
-                        f"issue #{link.number} is not on the tracker any more (deleted or "
-                        "moved); plansync leaves the task unlinked to a new issue: remove the "
-                        "link with a fresh state or relink it in the plan",
-                        link.number,
-                    )
-                continue
-            marked = by_marker.get(ref, [])
-            if marked:
-                if len(marked) > 1:
-                    others = ", ".join(f"#{n}" for n in marked[1:])
-                    self._notice(ref, f"issues {others} carry the same marker as #{marked[0]}")
-                self._link(ref, marked[0], "the issue carries this task's marker")
-                self.made_here.add(ref)
-                continue
-            renamed = self._renamed(task, orphans)
-            if renamed is not None:
-                del orphans[renamed.number]
-                self._relink(ref, renamed)
-                continue
-            referenced = self._referenced(task, claimed)
-            if referenced is not None:
-                claimed.add(referenced)
-                self._link(ref, referenced, f"the plan references #{referenced}")
-                continue
-            missing = [r.text for r in task.issue_refs if r.repo is None]
-            if self.push:
-                if missing:
-                    self._notice(
-                        ref,
-                        f"the plan references {', '.join(missing)}, which the tracker does not "
-                        "have; a new issue is created for the task",
-                    )
-                self.to_create.append((plan, task))
-            else:
-                self._notice(ref, "not linked to an issue: the direction is pull")
-        if not self.pull:
-            self._renamed_unreferenced(orphans)
-
-    def _renamed_unreferenced(self, orphans: dict[int, Link]) -> None:
-        """Push never writes `(#N)` into the plan, so a renamed task has no reference to follow.
-        Where one section of a planfile lost exactly one linked task and gained exactly one new
-        task, that is the same task renamed: it keeps its issue instead of getting a second."""
-        new: dict[tuple[str, str | None], list[tuple[PlanInput, Task]]] = {}
-        for plan, task in self.to_create:
-            new.setdefault((plan.planfile, self._milestone_of(plan, task)), []).append((plan, task))
-        gone: dict[tuple[str, str | None], list[Link]] = {}
-        for link in orphans.values():
-            issue = self.remote.issues.get(link.number)
-            if issue is not None and issue.state is IssueState.OPEN:
-                gone.setdefault((link.task.planfile, issue.milestone_title), []).append(link)
-        for where, tasks in new.items():
-            links = gone.get(where, [])
-            if len(tasks) == 1 and len(links) == 1:
-                plan, task = tasks[0]
-                self.to_create.remove((plan, task))
-                self._relink(TaskRef(plan.planfile, task.key), links[0])
-
-    def _milestone_of(self, plan: PlanInput, task: Task) -> str | None:
-        plan_title = plan.document.title or plan.document.path.stem
-        return milestone_title(task.milestone, plan_title, self.project.milestone_template)
-
-    def _renamed(self, task: Task, orphans: dict[int, Link]) -> Link | None:
-        for ref in task.issue_refs:
-            link = orphans.get(ref.number)
-            if ref.repo is None and link is not None:
-                return link
-        return None
-
-    def _relink(self, ref: TaskRef, old: Link) -> None:
-        was = old.task.key if old.task.planfile == ref.planfile else str(old.task)
-        why = f"renamed or moved in the plan (it was {was!r})"
-        self.linked_now[ref] = LinkIssue(ref, old.number, old.issue_id, old.url, why, old.task)
-        self.links[ref] = Link(ref, old.number, old.issue_id, old.url, old.base)
-        self.renamed.add(old.task)
-
-    def _referenced(self, task: Task, claimed: set[int]) -> int | None:
-        for ref in task.issue_refs:
-            if ref.repo not in (None, self.project.tracker.repo):
-                continue
-            if ref.number in self.remote.issues and ref.number not in claimed:
-                return ref.number
-        return None
-
-    def _link(self, ref: TaskRef, number: int, why: str) -> None:
-        issue = self.remote.issues[number]
-        self.linked_now[ref] = LinkIssue(ref, number, issue.id, issue.url, why)
-        self.links[ref] = Link(ref, number, issue.id, issue.url, None)
-
     # -- what a task should be -----------------------------------------------------------------
 
     def _milestone(self, plan: PlanInput, task: Task) -> str | None:
         """The task's milestone title, noted as needed on the tracker."""
-        title = self._milestone_of(plan, task)
+        title = plan.milestone_of(task, self.project.milestone_template)
         if title is not None and self.push:
             due = due_date_text(task.milestone or "")
             self.needed_milestones.setdefault(title, date.fromisoformat(due) if due else None)

@@ -1,0 +1,170 @@
+"""Which issue each task is: the state store's link, else the issue carrying the task's marker,
+else one the plan references, else a renamed task's old issue; only a task with none of these
+gets a new issue, so nothing is ever created twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plansync.model import Task
+from plansync.project_config import ProjectConfig
+from plansync.sync.inputs import Known, PlanInput, RemoteSnapshot, task_of_marker
+from plansync.sync.model import Link, LinkIssue, Notice, TaskRef
+from plansync.trackers.base import IssueState
+from plansync.trackers.markers import find_marker
+
+
+@dataclass
+class Resolution:
+    """`links`: every linked task's link (the store's and the new ones); `linked_now`: the new
+    ones; `to_create`: tasks that get an issue; `renamed`: old task keys whose link moved;
+    `made_here`: tasks linked through plansync's marker (their issue is as plansync made it)."""
+
+    links: dict[TaskRef, Link]
+    linked_now: dict[TaskRef, LinkIssue] = field(default_factory=dict)
+    to_create: list[tuple[PlanInput, Task]] = field(default_factory=list)
+    renamed: set[TaskRef] = field(default_factory=set)
+    made_here: set[TaskRef] = field(default_factory=set)
+    notices: list[Notice] = field(default_factory=list)
+
+
+def resolve_links(
+    tasks: list[tuple[PlanInput, Task]],
+    remote: RemoteSnapshot,
+    known: Known,
+    project: ProjectConfig,
+) -> Resolution:
+    return _Resolver(remote, known, project).run(tasks)
+
+
+class _Resolver:
+    def __init__(self, remote: RemoteSnapshot, known: Known, project: ProjectConfig) -> None:
+        self.remote = remote
+        self.known = known
+        self.project = project
+        self.push = project.direction in ("both", "push")
+        self.pull = project.direction in ("both", "pull")
+        self.out = Resolution(dict(known.links))
+
+    def run(self, tasks: list[tuple[PlanInput, Task]]) -> Resolution:
+        self._resolve_links(tasks)
+        return self.out
+
+    def _notice(self, ref: TaskRef | None, message: str, number: int | None = None) -> None:
+        self.out.notices.append(Notice(ref, message, number))
+
+    def _resolve_links(self, tasks: list[tuple[PlanInput, Task]]) -> None:
+        """Each task's issue: the state store's link, else the issue carrying its marker, else
+        an issue the plan references; only a task with none of these gets a new issue, so
+        nothing is ever created twice."""
+        by_marker: dict[TaskRef, list[int]] = {}
+        for number in sorted(self.remote.issues):
+            key = find_marker(self.remote.issues[number].body)
+            owner = task_of_marker(key) if key else None
+            if owner is not None:
+                by_marker.setdefault(owner, []).append(number)
+        claimed = {link.number for link in self.out.links.values()}
+        claimed.update(n for numbers in by_marker.values() for n in numbers)
+        present = {TaskRef(plan.planfile, task.key) for plan, task in tasks}
+        # Issues whose task is gone from the plans read (its key changed with its title, or its
+        # planfile moved): a task keeps its issue through the reference plansync wrote on its
+        # line, whether the link is in the state store or only in the issue's marker.
+        orphans: dict[int, Link] = {}
+        for owner, numbers in by_marker.items():
+            if owner not in present and owner not in self.known.links:
+                issue = self.remote.issues[numbers[0]]
+                orphans[issue.number] = Link(owner, issue.number, issue.id, issue.url, None)
+        for old, old_link in self.known.links.items():
+            if old not in present:
+                orphans[old_link.number] = old_link
+        for plan, task in tasks:
+            ref = TaskRef(plan.planfile, task.key)
+            link = self.out.links.get(ref)
+            if link is not None:
+                if link.number not in self.remote.issues:
+                    self._notice(
+                        ref,
+                        f"issue #{link.number} is not on the tracker any more (deleted or "
+                        "moved); plansync leaves the task unlinked to a new issue: remove the "
+                        "link with a fresh state or relink it in the plan",
+                        link.number,
+                    )
+                continue
+            marked = by_marker.get(ref, [])
+            if marked:
+                if len(marked) > 1:
+                    others = ", ".join(f"#{n}" for n in marked[1:])
+                    self._notice(ref, f"issues {others} carry the same marker as #{marked[0]}")
+                self._link(ref, marked[0], "the issue carries this task's marker")
+                self.out.made_here.add(ref)
+                continue
+            renamed = self._renamed(task, orphans)
+            if renamed is not None:
+                del orphans[renamed.number]
+                self._relink(ref, renamed)
+                continue
+            referenced = self._referenced(task, claimed)
+            if referenced is not None:
+                claimed.add(referenced)
+                self._link(ref, referenced, f"the plan references #{referenced}")
+                continue
+            missing = [r.text for r in task.issue_refs if r.repo is None]
+            if self.push:
+                if missing:
+                    self._notice(
+                        ref,
+                        f"the plan references {', '.join(missing)}, which the tracker does not "
+                        "have; a new issue is created for the task",
+                    )
+                self.out.to_create.append((plan, task))
+            else:
+                self._notice(ref, "not linked to an issue: the direction is pull")
+        if not self.pull:
+            self._renamed_unreferenced(orphans)
+
+    def _renamed_unreferenced(self, orphans: dict[int, Link]) -> None:
+        """Push never writes `(#N)` into the plan, so a renamed task has no reference to follow.
+        Where one section of a planfile lost exactly one linked task and gained exactly one new
+        task, that is the same task renamed: it keeps its issue instead of getting a second."""
+        new: dict[tuple[str, str | None], list[tuple[PlanInput, Task]]] = {}
+        for plan, task in self.out.to_create:
+            where = (plan.planfile, plan.milestone_of(task, self.project.milestone_template))
+            new.setdefault(where, []).append((plan, task))
+        gone: dict[tuple[str, str | None], list[Link]] = {}
+        for link in orphans.values():
+            issue = self.remote.issues.get(link.number)
+            if issue is not None and issue.state is IssueState.OPEN:
+                gone.setdefault((link.task.planfile, issue.milestone_title), []).append(link)
+        for where, tasks in new.items():
+            links = gone.get(where, [])
+            if len(tasks) == 1 and len(links) == 1:
+                plan, task = tasks[0]
+                self.out.to_create.remove((plan, task))
+                self._relink(TaskRef(plan.planfile, task.key), links[0])
+
+    def _renamed(self, task: Task, orphans: dict[int, Link]) -> Link | None:
+        for ref in task.issue_refs:
+            link = orphans.get(ref.number)
+            if ref.repo is None and link is not None:
+                return link
+        return None
+
+    def _relink(self, ref: TaskRef, old: Link) -> None:
+        was = old.task.key if old.task.planfile == ref.planfile else str(old.task)
+        why = f"renamed or moved in the plan (it was {was!r})"
+        self.out.linked_now[ref] = LinkIssue(ref, old.number, old.issue_id, old.url, why, old.task)
+        self.out.links[ref] = Link(ref, old.number, old.issue_id, old.url, old.base)
+        self.out.renamed.add(old.task)
+
+    def _referenced(self, task: Task, claimed: set[int]) -> int | None:
+        for ref in task.issue_refs:
+            if ref.repo not in (None, self.project.tracker.repo):
+                continue
+            if ref.number in self.remote.issues and ref.number not in claimed:
+                return ref.number
+        return None
+
+    def _link(self, ref: TaskRef, number: int, why: str) -> None:
+        issue = self.remote.issues[number]
+        self.out.linked_now[ref] = LinkIssue(ref, number, issue.id, issue.url, why)
+        self.out.links[ref] = Link(ref, number, issue.id, issue.url, None)
