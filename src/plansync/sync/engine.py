@@ -271,8 +271,9 @@ def run_once(
     own = store is None
     if store is None and config.state_path.exists():
         store = StateStore(config.state_path)
+    run = _Run(config, project, plans, tracker, stop, progress, on_changeset)
     try:
-        return _run(config, project, plans, tracker, store, dry_run, stop, progress, on_changeset)
+        return run.dry_run(store) if dry_run else run.sync(store)
     except AuthenticationError as exc:
         settings = project.tracker
         if isinstance(settings, GitHubTrackerConfig) and settings.uses_app:
@@ -285,139 +286,133 @@ def run_once(
             store.close()
 
 
-def _run(
-    config: LoadedConfig,
-    project: ProjectConfig,
-    plans: list[PlanRead],
-    tracker: Tracker,
-    store: StateStore | None,
-    dry_run: bool,
-    stop: threading.Event | None,
-    progress: Progress | None,
-    on_changeset: Callable[[Changeset], None] | None,
-) -> RunResult:
-    scope = scope_of(project)
-    result = RunResult(project.name, dry_run)
-    requests_before = tracker.stats.total
-    snapshot = _Snapshot(tracker, store, scope)
-    snapshot.observe()  # the tracker answered: from here on the run may write
-    if dry_run:
+class _Run:
+    """One run of one project: what it was given, and the steps it takes."""
+
+    def __init__(
+        self,
+        config: LoadedConfig,
+        project: ProjectConfig,
+        plans: list[PlanRead],
+        tracker: Tracker,
+        stop: threading.Event | None,
+        progress: Progress | None,
+        on_changeset: Callable[[Changeset], None] | None,
+    ) -> None:
+        self.config = config
+        self.project = project
+        self.plans = plans
+        self.tracker = tracker
+        self.stop = stop
+        self.progress = progress
+        self.on_changeset = on_changeset
+        self.scope = scope_of(project)
+        self.requests_before = tracker.stats.total
+
+    def dry_run(self, store: StateStore | None) -> RunResult:
+        result = RunResult(self.project.name, dry_run=True)
+        snapshot = _Snapshot(self.tracker, store, self.scope)
+        snapshot.observe()
         with StateStore.in_memory() if store is None else _unclosed(store) as known:
-            _dry_run(project, plans, tracker, known, scope, snapshot, result)
-        result.requests = tracker.stats.total - requests_before
+            changeset = self._reconcile(known, snapshot)
+        result.changesets.append(changeset)
+        for plan in self.plans:
+            edits = [e for e in changeset.plan_edits if e.task.planfile == plan.planfile]
+            if edits:
+                outcome = apply_edits(plan.raw, plan.path, plan.rules, edits)
+                if outcome.data != plan.raw:
+                    result.diffs[plan.planfile] = (plan.raw, outcome.data)
+        result.requests = self.tracker.stats.total - self.requests_before
         return result
-    if store is None:
-        with StateStore(config.state_path) as created:
-            return _sync(
-                config,
-                project,
-                plans,
-                tracker,
-                created,
-                snapshot,
-                stop,
-                progress,
-                on_changeset,
-                result,
-                requests_before,
+
+    def sync(self, store: StateStore | None) -> RunResult:
+        snapshot = _Snapshot(self.tracker, store, self.scope)
+        snapshot.observe()  # the tracker answered: from here on the run may write
+        if store is not None:
+            return self._locked(store, snapshot)
+        with StateStore(self.config.state_path) as created:
+            return self._locked(created, snapshot)
+
+    def _locked(self, store: StateStore, snapshot: _Snapshot) -> RunResult:
+        result = RunResult(self.project.name, dry_run=False)
+        with ProjectLock(self.config.state_path.parent / "locks", self.project.name):
+            run_id = store.start_run(self.scope, self.project.name, dry_run=False)
+            try:
+                snapshot.save(store)
+                self._passes(store, snapshot, result)
+                if self.tracker.stats.writes:
+                    try:
+                        snapshot.observe()  # our own writes: seen now, so the next run gets 304s
+                        snapshot.save(store)
+                    except TrackerError as exc:
+                        # Everything was applied; the next run reads what this one could not.
+                        result.changesets[-1].notices.append(
+                            Notice(None, f"the tracker could not be read after the writes: {exc}")
+                        )
+                result.requests = self.tracker.stats.total - self.requests_before
+            finally:
+                summary = {**result.counts(), "requests": result.requests}
+                store.finish_run(run_id, result.ok, summary)
+        return result
+
+    def _passes(self, store: StateStore, snapshot: _Snapshot, result: RunResult) -> None:
+        for _ in range(_PASSES):
+            changeset = self._reconcile(store, snapshot)
+            _drop_failed_creates(changeset, result.results)
+            result.changesets.append(changeset)
+            if changeset.is_empty() and not changeset.bases:
+                return
+            if self.on_changeset is not None:
+                self.on_changeset(changeset)
+            written = self._apply(changeset, store, snapshot, result)
+            if self.stop is not None and self.stop.is_set():
+                result.stopped = True
+                return
+            if written:
+                self.plans = read_plans(self.config, self.project)
+            created = any(
+                isinstance(r.action, CreateIssue) and r.status is Status.APPLIED
+                for r in result.results
             )
-    return _sync(
-        config,
-        project,
-        plans,
-        tracker,
-        store,
-        snapshot,
-        stop,
-        progress,
-        on_changeset,
-        result,
-        requests_before,
-    )
+            if not created and not _renamed_in_plan(result.results):
+                return
+
+    def _reconcile(self, store: StateStore, snapshot: _Snapshot) -> Changeset:
+        known = Known(store.links(self.scope), frozenset(store.known_labels(self.scope)))
+        return reconcile(
+            [p.input for p in self.plans],
+            snapshot.remote(),
+            known,
+            self.project,
+            reasons=self.tracker.kind == "github",
+        )
+
+    def _apply(
+        self, changeset: Changeset, store: StateStore, snapshot: _Snapshot, result: RunResult
+    ) -> bool:
+        ctx = ApplyContext(
+            tracker=self.tracker,
+            store=store,
+            scope=self.scope,
+            links=store.links(self.scope),
+            issues=snapshot.issues,
+            milestones={m.title: m.number for m in snapshot.milestones},
+            milestone_list=snapshot.milestones,
+            plans={p.planfile: PlanTarget(p.path, p.rules, p.raw) for p in self.plans},
+            stop=self.stop,
+            progress=self.progress,
+        )
+        result.results.extend(apply(changeset, ctx))
+        for planfile, data in ctx.written.items():
+            before = next(p.raw for p in self.plans if p.planfile == planfile)
+            first = result.diffs.get(planfile, (before, before))[0]
+            result.diffs[planfile] = (first, data)
+        return bool(ctx.written)
 
 
 @contextmanager
 def _unclosed(store: StateStore) -> Iterator[StateStore]:
     yield store  # the caller's store: the caller closes it
-
-
-def _sync(
-    config: LoadedConfig,
-    project: ProjectConfig,
-    plans: list[PlanRead],
-    tracker: Tracker,
-    store: StateStore,
-    snapshot: _Snapshot,
-    stop: threading.Event | None,
-    progress: Progress | None,
-    on_changeset: Callable[[Changeset], None] | None,
-    result: RunResult,
-    requests_before: int,
-) -> RunResult:
-    scope = scope_of(project)
-    with ProjectLock(config.state_path.parent / "locks", project.name):
-        run_id = store.start_run(scope, project.name, dry_run=False)
-        try:
-            snapshot.save(store)
-            _passes(
-                config,
-                project,
-                plans,
-                tracker,
-                store,
-                snapshot,
-                stop,
-                progress,
-                on_changeset,
-                result,
-            )
-            if tracker.stats.writes:
-                try:
-                    snapshot.observe()  # our own writes: seen now, so the next run gets 304s
-                    snapshot.save(store)
-                except TrackerError as exc:
-                    # Everything was applied; the next run reads what this one could not.
-                    result.changesets[-1].notices.append(
-                        Notice(None, f"the tracker could not be read after the writes: {exc}")
-                    )
-            result.requests = tracker.stats.total - requests_before
-        finally:
-            store.finish_run(run_id, result.ok, {**result.counts(), "requests": result.requests})
-    return result
-
-
-def _passes(
-    config: LoadedConfig,
-    project: ProjectConfig,
-    plans: list[PlanRead],
-    tracker: Tracker,
-    store: StateStore,
-    snapshot: _Snapshot,
-    stop: threading.Event | None,
-    progress: Progress | None,
-    on_changeset: Callable[[Changeset], None] | None,
-    result: RunResult,
-) -> None:
-    scope = scope_of(project)
-    for _ in range(_PASSES):
-        changeset = _reconcile(project, plans, tracker, store, scope, snapshot)
-        _drop_failed_creates(changeset, result.results)
-        result.changesets.append(changeset)
-        if changeset.is_empty() and not changeset.bases:
-            return
-        if on_changeset is not None:
-            on_changeset(changeset)
-        written = _apply(changeset, plans, tracker, store, scope, snapshot, stop, progress, result)
-        if stop is not None and stop.is_set():
-            result.stopped = True
-            return
-        if written:
-            plans = read_plans(config, project)
-        created = any(
-            isinstance(r.action, CreateIssue) and r.status is Status.APPLIED for r in result.results
-        )
-        if not created and not _renamed_in_plan(result.results):
-            return
 
 
 def _renamed_in_plan(results: list[ActionResult]) -> bool:
@@ -442,72 +437,3 @@ def _drop_failed_creates(changeset: Changeset, results: list[ActionResult]) -> N
         changeset.actions = [
             a for a in changeset.actions if not (isinstance(a, CreateIssue) and a.task in failed)
         ]
-
-
-def _reconcile(
-    project: ProjectConfig,
-    plans: list[PlanRead],
-    tracker: Tracker,
-    store: StateStore,
-    scope: str,
-    snapshot: _Snapshot,
-) -> Changeset:
-    known = Known(store.links(scope), frozenset(store.known_labels(scope)))
-    return reconcile(
-        [p.input for p in plans],
-        snapshot.remote(),
-        known,
-        project,
-        reasons=tracker.kind == "github",
-    )
-
-
-def _apply(
-    changeset: Changeset,
-    plans: list[PlanRead],
-    tracker: Tracker,
-    store: StateStore,
-    scope: str,
-    snapshot: _Snapshot,
-    stop: threading.Event | None,
-    progress: Progress | None,
-    result: RunResult,
-) -> bool:
-    milestones = {m.title: m.number for m in snapshot.milestones}
-    ctx = ApplyContext(
-        tracker=tracker,
-        store=store,
-        scope=scope,
-        links=store.links(scope),
-        issues=snapshot.issues,
-        milestones=milestones,
-        milestone_list=snapshot.milestones,
-        plans={p.planfile: PlanTarget(p.path, p.rules, p.raw) for p in plans},
-        stop=stop,
-        progress=progress,
-    )
-    result.results.extend(apply(changeset, ctx))
-    for planfile, data in ctx.written.items():
-        before = next(p.raw for p in plans if p.planfile == planfile)
-        first = result.diffs.get(planfile, (before, before))[0]
-        result.diffs[planfile] = (first, data)
-    return bool(ctx.written)
-
-
-def _dry_run(
-    project: ProjectConfig,
-    plans: list[PlanRead],
-    tracker: Tracker,
-    store: StateStore,
-    scope: str,
-    snapshot: _Snapshot,
-    result: RunResult,
-) -> None:
-    changeset = _reconcile(project, plans, tracker, store, scope, snapshot)
-    result.changesets.append(changeset)
-    for plan in plans:
-        edits = [e for e in changeset.plan_edits if e.task.planfile == plan.planfile]
-        if edits:
-            outcome = apply_edits(plan.raw, plan.path, plan.rules, edits)
-            if outcome.data != plan.raw:
-                result.diffs[plan.planfile] = (plan.raw, outcome.data)
