@@ -8,12 +8,11 @@ no editor function adds or removes a line, so line numbers stay valid from one e
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from plansync.fileio import atomic_write
 from plansync.model import Task, TaskKind
 from plansync.planfile.edit import add_issue_link, set_checkbox, set_table_status, set_task_title
 from plansync.planfile.parse import parse_plan
@@ -134,8 +133,7 @@ def write_if_unchanged(path: Path, expected: bytes, data: bytes) -> bool:
     target = path.resolve()
     if not _holds(target, expected):
         return False
-    mode = target.stat().st_mode & 0o7777
-    return _replace_if(target, data, mode, lambda: _holds(target, expected))
+    return atomic_write(target, data, still_valid=lambda: _holds(target, expected))
 
 
 def _holds(path: Path, expected: bytes) -> bool:
@@ -143,44 +141,3 @@ def _holds(path: Path, expected: bytes) -> bool:
         return path.read_bytes() == expected
     except FileNotFoundError:
         return False
-
-
-def _replace_if(path: Path, data: bytes, mode: int, still_valid: Callable[[], bool]) -> bool:
-    """Write `data` beside `path`, fsync, then rename it over `path` if `still_valid()`.
-
-    A crash at any instant leaves the old file or the new one, never a mix; a refused or
-    failed write leaves no temporary file behind.
-    """
-    directory = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        if not still_valid():
-            tmp.unlink()
-            return False
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(directory)
-    return True
-
-
-def _fsync_folder(directory: Path) -> None:
-    # The rename is durable only once the folder's entry is on disk (POSIX); a folder that
-    # cannot be opened or synced (some file systems) still has the new file in place.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        return
-    finally:
-        os.close(fd)
