@@ -178,7 +178,7 @@ class TestScopes:
                 scope, [samples.issue()], [samples.milestone()], {"issues": samples.cursor()}
             )
         store.delete_link(SCOPE, samples.link().task)
-        store.forget_snapshot(SCOPE)
+        store.save_snapshot(SCOPE, [], [], {"issues": None})
         assert store.links(OTHER) == {samples.link().task: samples.link()}
         assert store.cached_issues(OTHER) == {12: samples.issue()}
         assert store.cached_milestones(OTHER) == [samples.milestone()]
@@ -230,22 +230,6 @@ class TestSnapshot:
         assert store.cached_issues(SCOPE) == {}
         with pytest.raises(ValueError, match="unknown cursor stream"):
             store.cursor(SCOPE, "pulls")
-
-    def test_forget_drops_the_snapshot_only(self, store: StateStore) -> None:
-        store.save_link(SCOPE, samples.link())
-        store.add_known_labels(SCOPE, ["plansync"])
-        store.save_snapshot(
-            SCOPE,
-            [samples.issue()],
-            [samples.milestone()],
-            {stream: samples.cursor() for stream in STREAMS},
-        )
-        store.forget_snapshot(SCOPE)
-        assert store.cached_issues(SCOPE) == {}
-        assert store.cached_milestones(SCOPE) is None
-        assert all(store.cursor(SCOPE, stream) is None for stream in STREAMS)
-        assert store.links(SCOPE) == {samples.link().task: samples.link()}
-        assert store.known_labels(SCOPE) == {"plansync"}
 
 
 class TestSnapshotAtomicity:

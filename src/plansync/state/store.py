@@ -309,13 +309,6 @@ class StateStore:
                         (scope, stream, codec.dumps(cursor)),
                     )
 
-    def forget_snapshot(self, scope: str) -> None:
-        """Drop the cached issues, the milestone list and every cursor of `scope`: the next
-        read is a full one. Links, labels, comments and runs stay."""
-        with self._writing() as connection:
-            for table in ("cached_issues", "cached_milestones", "cursors"):
-                connection.execute(f"DELETE FROM {table} WHERE scope = ?", (scope,))
-
     # comment commands -------------------------------------------------------------------------
 
     def is_comment_processed(self, scope: str, comment_id: int) -> bool:

@@ -22,7 +22,6 @@ from plansync.sync.desired import (
     plan_state,
     plan_title_of,
     remote_fields,
-    remote_state,
     same_state,
     task_assignees,
     task_labels,
@@ -566,4 +565,4 @@ def _dependencies_first(creates: list[CreateIssue]) -> list[CreateIssue]:
     return ordered
 
 
-__all__ = ["Known", "PlanInput", "RemoteSnapshot", "marker_for", "reconcile", "remote_state"]
+__all__ = ["Known", "PlanInput", "RemoteSnapshot", "marker_for", "reconcile"]
