@@ -23,6 +23,13 @@ groups = true                        # a table's group rows become `group: ...` 
 [projects.conflicts]
 state = "close-wins"                 # or "plan", "tracker"
 text = "plan"                        # or "tracker"
+
+[projects.summary]
+enabled = true                       # the summary block in each planfile
+place = "after-title"                # or "top", "end", "markers" (only where the markers are)
+mermaid = false                      # a pie chart of task states in the block
+milestones = true                    # the progress line in each milestone's description
+tracking_issue = false               # one issue per planfile holding its summary and tasks
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ Direction = Literal["both", "push", "pull"]
 StatePolicy = Literal["close-wins", "plan", "tracker"]
 TextPolicy = Literal["plan", "tracker"]
 RemovedPolicy = Literal["report", "close"]
+SummaryPlace = Literal["after-title", "top", "end", "markers"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TEMPLATE_FIELDS = re.compile(r"\{([^{}]*)\}")
@@ -73,6 +81,23 @@ class ConflictPolicy(BaseModel):
     text: TextPolicy = "plan"
 
 
+class SummaryConfig(BaseModel):
+    """What plansync writes about progress and coverage, and where.
+
+    `place`: where a planfile without the summary markers gets its block: `after-title` (after
+    the first H1 title and the metadata lines under it), `top`, `end`, or `markers` (nowhere:
+    only files holding `<!-- plansync:summary -->` and `<!-- /plansync:summary -->` get one).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    place: SummaryPlace = "after-title"
+    mermaid: bool = False
+    milestones: bool = True
+    tracking_issue: bool = False
+
+
 class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -86,6 +111,7 @@ class ProjectConfig(BaseModel):
     labels: LabelRules = Field(default_factory=LabelRules)
     people: dict[str, str] = Field(default_factory=dict)
     conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
+    summary: SummaryConfig = Field(default_factory=SummaryConfig)
 
     @field_validator("name")
     @classmethod
