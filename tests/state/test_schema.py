@@ -37,7 +37,8 @@ def _pragma(connection: sqlite3.Connection, name: str) -> int:
     return int(connection.execute(f"PRAGMA {name}").fetchone()[0])
 
 
-V2 = Migration(2, "a notes table", ("CREATE TABLE notes (scope TEXT NOT NULL, text TEXT)",))
+NEXT = LATEST_VERSION + 1
+V_NEXT = Migration(NEXT, "a notes table", ("CREATE TABLE notes (scope TEXT NOT NULL, text TEXT)",))
 
 
 class TestMigrations:
@@ -74,8 +75,8 @@ class TestMigrations:
     ) -> None:
         with StateStore(db_path) as store:
             store.save_link("s", samples.link())
-        assert migrate(raw, str(db_path), (*MIGRATIONS, V2)) == 2
-        assert _pragma(raw, "user_version") == 2
+        assert migrate(raw, str(db_path), (*MIGRATIONS, V_NEXT)) == NEXT
+        assert _pragma(raw, "user_version") == NEXT
         assert "notes" in _tables(raw)
         assert raw.execute("SELECT count(*) FROM links").fetchone()[0] == 1
 
@@ -84,7 +85,7 @@ class TestMigrations:
     ) -> None:
         StateStore(db_path).close()
         broken = Migration(
-            2,
+            NEXT,
             "half of it fails",
             ("CREATE TABLE notes (text TEXT)", "CREATE TABLE links (x INTEGER)"),
         )
@@ -92,7 +93,7 @@ class TestMigrations:
             migrate(raw, str(db_path), (*MIGRATIONS, broken))
         message = str(caught.value)
         assert str(db_path) in message
-        assert "schema version 2 (half of it fails)" in message
+        assert f"schema version {NEXT} (half of it fails)" in message
         assert "Nothing of that upgrade was kept" in message
         assert _pragma(raw, "user_version") == LATEST_VERSION
         assert "notes" not in _tables(raw)

@@ -14,7 +14,7 @@ import pytest
 from plansync.errors import PlansyncError
 from plansync.state import LATEST_VERSION, STREAMS, StateStore, codec
 from plansync.state import store as store_module
-from plansync.sync.model import TaskRef
+from plansync.sync.model import Conflict, Failure, Findings, TaskRef
 from plansync.trackers.base import Cursor, RemoteIssue
 
 from . import samples
@@ -150,6 +150,19 @@ class TestLinks:
         store.add_known_labels(SCOPE, iter(["b", "c", "c"]))
         store.add_known_labels(SCOPE, [])
         assert store.known_labels(SCOPE) == {"a", "b", "c"}
+
+    def test_findings_start_empty_and_are_replaced_whole(self, store: StateStore) -> None:
+        assert store.findings(SCOPE) == Findings()
+        task = TaskRef("plans/a.md", "T1")
+        first = Findings(
+            conflicts=(Conflict(task, "title", "Plan title", "Tracker | title", "the plan's"),),
+            failures=(Failure(TaskRef("plans/a.md", "T2"), "422: title too long"),),
+        )
+        store.save_findings(SCOPE, first)
+        assert store.findings(SCOPE) == first
+        assert store.findings("other") == Findings()
+        store.save_findings(SCOPE, Findings())
+        assert store.findings(SCOPE) == Findings()
 
 
 class TestScopes:

@@ -87,6 +87,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX runs_by_scope ON runs (scope, id)",
         ),
     ),
+    Migration(
+        2,
+        "findings: the conflicts and failed creates of the last run that synced anything",
+        (
+            """CREATE TABLE findings (
+                scope TEXT PRIMARY KEY,
+                data TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -19,7 +19,7 @@ from typing import Any
 
 from plansync.errors import ConfigError, PlansyncError
 from plansync.state import codec, schema
-from plansync.sync.model import Link, MilestoneLink, TaskRef
+from plansync.sync.model import Findings, Link, MilestoneLink, TaskRef
 from plansync.trackers.base import Cursor, RemoteIssue, RemoteMilestone
 
 STREAMS = ("issues", "milestones", "comments")
@@ -218,6 +218,29 @@ class StateStore:
                 "INSERT INTO milestone_links (scope, title, data) VALUES (?, ?, ?) "
                 "ON CONFLICT (scope, title) DO UPDATE SET data = excluded.data",
                 (scope, link.title, data),
+            )
+
+    # findings -------------------------------------------------------------------------------
+
+    def findings(self, scope: str) -> Findings:
+        """The conflicts and failed creates of the last run that synced anything (none yet:
+        empty findings)."""
+        with self._reading() as connection:
+            row = connection.execute(
+                "SELECT data FROM findings WHERE scope = ?", (scope,)
+            ).fetchone()
+        if row is None:
+            return Findings()
+        with self._reading_row("findings", scope, "the findings"):
+            return codec.loads(Findings, row[0])
+
+    def save_findings(self, scope: str, findings: Findings) -> None:
+        data = codec.dumps(findings)
+        with self._writing() as connection:
+            connection.execute(
+                "INSERT INTO findings (scope, data) VALUES (?, ?) "
+                "ON CONFLICT (scope) DO UPDATE SET data = excluded.data",
+                (scope, data),
             )
 
     # labels ---------------------------------------------------------------------------------
