@@ -146,7 +146,7 @@ class TestSync:
         summary = run.out.strip().splitlines()[-1]
         assert re.fullmatch(
             rf"demo: done: {TASKS} created, 0 updated, 0 closed, 0 reopened, 0 ticked, "
-            rf"0 conflicts, 0 failed, {TASKS} linked; \d+ requests",
+            rf"0 conflicts, 0 failed, {TASKS} linked, [1-9]\d* summaries; \d+ requests",
             summary,
         ), summary
         assert len(project.sandbox.store.issues(project.repo)) == TASKS

@@ -17,6 +17,8 @@ from plansync.sync.model import (
     CloseIssue,
     CreateIssue,
     CreateMilestone,
+    CreateTrackingIssue,
+    DescribeMilestone,
     EditPlan,
     EnsureLabels,
     LinkIssue,
@@ -25,11 +27,13 @@ from plansync.sync.model import (
     Status,
     UpdateIssue,
     UpdateMilestone,
+    UpdateTrackingIssue,
+    WriteSummary,
 )
 
 _SUMMARY_KEYS = ("created", "updated", "closed", "reopened", "ticked", "conflicts", "failed")
 # Shown only when not zero.
-_EXTRA_KEYS = ("unticked", "retitled", "linked", "skipped")
+_EXTRA_KEYS = ("unticked", "retitled", "linked", "summaries", "skipped")
 
 
 def describe(action: Action) -> tuple[str, str]:
@@ -54,6 +58,14 @@ def describe(action: Action) -> tuple[str, str]:
         return f"reopen #{action.number}", str(action.task)
     if isinstance(action, EditPlan):
         return f"plan: {action.kind}", str(action.task)  # the new title is in the reason
+    if isinstance(action, WriteSummary):
+        return "plan: summary", action.planfile
+    if isinstance(action, DescribeMilestone):
+        return "milestone progress", action.title
+    if isinstance(action, CreateTrackingIssue):
+        return "create tracking issue", f"{action.title}  ({action.planfile})"
+    if isinstance(action, UpdateTrackingIssue):
+        return f"update tracking #{action.number}", action.planfile
     raise TypeError(f"unknown action {action!r}")
 
 

@@ -68,6 +68,11 @@ def tracker_toml(kind: str, sandbox: SandboxServer, repo: str | None = None) -> 
     )
 
 
+NO_SUMMARY = "[projects.summary]\nenabled = false\nmilestones = false\n"
+# Every summary plansync can write.
+ALL_SUMMARIES = "[projects.summary]\ntracking_issue = true\n"
+
+
 @dataclass
 class SyncHarness:
     root: Path
@@ -85,10 +90,13 @@ class SyncHarness:
         *,
         project_toml: str = "",
         reader_toml: str = "",
+        summary_toml: str = NO_SUMMARY,
     ) -> SyncHarness:
         """Planfiles under tmp_path/work, a config syncing all of them (`*.md` and `**/*.md`)
         as project `demo`. `project_toml` adds keys to [[projects]] (before [projects.tracker]);
-        `reader_toml` adds [reader] tables."""
+        `reader_toml` adds [reader] tables; `summary_toml` is the [projects.summary] table (by
+        default summaries are off: most tests look at the lines of tasks, and the summary
+        tests turn them on)."""
         root = tmp_path / "work"
         root.mkdir(parents=True, exist_ok=True)
         for name, data in plans.items():
@@ -96,10 +104,14 @@ class SyncHarness:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         harness = cls(root, sandbox, kind, root / "plansync.toml")
-        harness.reconfigure(project_toml=project_toml, reader_toml=reader_toml)
+        harness.reconfigure(
+            project_toml=project_toml, reader_toml=reader_toml, summary_toml=summary_toml
+        )
         return harness
 
-    def reconfigure(self, *, project_toml: str = "", reader_toml: str = "") -> None:
+    def reconfigure(
+        self, *, project_toml: str = "", reader_toml: str = "", summary_toml: str = NO_SUMMARY
+    ) -> None:
         """Write the config again with other project keys (e.g. `direction = "pull"`): the
         same root, planfiles, tracker and state store."""
         self.config_path.write_text(
@@ -109,6 +121,7 @@ class SyncHarness:
             'name = "demo"\n'
             'plans = ["*.md", "**/*.md"]\n'
             f"{project_toml}\n"
+            f"{summary_toml}\n"
             "[projects.tracker]\n"
             f"{tracker_toml(self.kind, self.sandbox)}",
             encoding="utf-8",

@@ -1,9 +1,11 @@
-"""The first sync of each shared plan, and the quiet second one, on GitHub and GitLab.
+"""The first sync of each shared plan, and the quiet second one, on GitHub and GitLab, with
+every summary on.
 
-A first sync makes exactly one issue per synced task (criteria excluded), the plan's milestones,
-and changes the planfile by the issue references only: every other line keeps its bytes, and
-the reader reads every task as before, now carrying its issue's reference. A second sync with no
-change writes nothing anywhere; on GitHub it costs at most 3 requests, all answered 304.
+A first sync makes exactly one issue per synced task (criteria excluded), the plan's milestones
+and its tracking issue, and changes the planfile by the issue references and the summary block
+only: every other line keeps its bytes, and the reader reads every task as before, now carrying
+its issue's reference. A second sync with no change writes nothing anywhere; on GitHub it costs
+at most 3 requests, all answered 304.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from harness import SyncHarness
+from harness import ALL_SUMMARIES, SyncHarness
 
 from plansync.model import PlanDocument, Task
+from plansync.planfile.lines import split_lines
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
+from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END
 from plansync.sync.desired import tracker_title
 from plansync.sync.model import Status
+from plansync.trackers.markers import find_tracking_marker
 from plansync.trackers.sandbox import SandboxServer
 
 MakeHarness = Callable[..., SyncHarness]
@@ -112,7 +117,7 @@ def first_sync(
 ) -> tuple[SyncHarness, bytes]:
     """A harness holding the plan, after its first sync; and the plan's bytes before it."""
     original = shared_bytes(shared_dir, plan)
-    harness = make_harness({plan_name(plan): original})
+    harness = make_harness({plan_name(plan): original}, summary_toml=ALL_SUMMARIES)
     if plan.number == "000":
         for number in range(1, PLAN_000_ISSUES + 1):
             sandbox.store.create_issue(harness.repo, f"Issue {number} of the plan's repository")
@@ -138,7 +143,21 @@ def synced(document: PlanDocument) -> list[Task]:
     return [t for t in document.tasks if not t.criterion]
 
 
-# -- the planfile: references added, nothing else ---------------------------------------------
+# -- the planfile: references added, the summary block, nothing else ----------------------------
+
+
+def split_summary(data: bytes) -> tuple[bytes, list[bytes]]:
+    """The planfile without its summary block, and the block's lines (markers included). The
+    blank line inserted after a new block goes too: in the shared plans a heading or a rule
+    follows the title's metadata, so the insertion added one."""
+    lines = split_lines(data)
+    markers = (SUMMARY_BEGIN.encode(), SUMMARY_END.encode())
+    marks = [i for i, line in enumerate(lines) if line.strip() in markers]
+    assert len(marks) == 2, f"summary markers on lines {[i + 1 for i in marks]}"
+    begin, end = marks
+    assert lines[end + 1].strip() == b"", "no blank line after the block"
+    return b"".join(lines[:begin] + lines[end + 2 :]), lines[begin : end + 1]
+
 
 
 def _line(data: bytes) -> str:
@@ -238,7 +257,10 @@ class TestFirstSync:
 
         seeded = PLAN_000_ISSUES if plan.number == "000" else 0
         issues = harness.issues()
-        assert len(issues) == seeded + plan.synced - plan.linked
+        assert len(issues) == seeded + plan.synced - plan.linked + 1  # and the tracking issue
+        tracking = [i for i in issues if find_tracking_marker(i.body) == name]
+        assert len(tracking) == 1
+        assert tracking[0].title.startswith("Plan: ")
         markers = harness.issues_by_task()
         assert {key: len(numbers) for key, numbers in markers.items()} == {
             f"{name}#{t.key}": 1 for t in tasks
@@ -268,15 +290,18 @@ class TestFirstSync:
     ) -> None:
         harness, original = first_sync(make_harness, sandbox, shared_dir, plan)
         name = plan_name(plan)
-        after = harness.plan(name)
+        after, block = split_summary(harness.plan(name))
         issue_of = issues_of(harness, name)
         assert reference_problems(original, after, name, issue_of) == []
         before_doc, after_doc = read(original, name), read(after, name)
         assert after_doc.encoding == before_doc.encoding
         assert task_problems(before_doc, after_doc, issue_of) == []
+        if before_doc.encoding.mojibake is not None:
+            assert all(line.isascii() for line in block)  # no worse an encoding
         if plan.variant:
             assert after.startswith(b"\xef\xbb\xbf") == ("bom" in plan.variant)
             assert after.count(b"\r\n") == after.count(b"\n") == original.count(b"\n")
+            assert all(line.endswith(b"\r\n") for line in block)
 
     def test_a_second_sync_writes_nothing(
         self,

@@ -26,6 +26,7 @@ from plansync.errors import (
 from plansync.planfile.parse import read_plan_bytes
 from plansync.planfile.rules import ReaderRules
 from plansync.state.store import StateStore
+from plansync.summary.place import write_summary
 from plansync.sync.bases import BaseKeeper
 from plansync.sync.body import render_block
 from plansync.sync.model import (
@@ -35,6 +36,8 @@ from plansync.sync.model import (
     CloseIssue,
     CreateIssue,
     CreateMilestone,
+    CreateTrackingIssue,
+    DescribeMilestone,
     EditPlan,
     EnsureLabels,
     Fields,
@@ -47,6 +50,8 @@ from plansync.sync.model import (
     TaskState,
     UpdateIssue,
     UpdateMilestone,
+    UpdateTrackingIssue,
+    WriteSummary,
 )
 from plansync.sync.planedit import apply_edits, write_if_unchanged
 from plansync.sync.reconcile import marker_for
@@ -91,6 +96,9 @@ class ApplyContext:
     stop: threading.Event | None = None
     progress: Progress | None = None
     written: dict[str, bytes] = field(default_factory=dict)  # planfile -> bytes written
+    # Why tracker actions are no longer tried (the token was refused, ...): kept across the
+    # changesets of one run, so the summary's writes are not tried against a tracker gone.
+    halted: str | None = None
 
 
 def apply(changeset: Changeset, ctx: ApplyContext) -> list[ActionResult]:
@@ -102,7 +110,6 @@ class _Applier:
         self.changeset = changeset
         self.ctx = ctx
         self.results: list[ActionResult] = []
-        self.halted: str | None = None
         self.bases = BaseKeeper(changeset, self._save_base)
 
     def run(self) -> list[ActionResult]:
@@ -114,17 +121,18 @@ class _Applier:
             self._record(link, partial(self._link, link))
         self.bases.start()
         for action in self.changeset.actions:
-            if isinstance(action, LinkIssue | EditPlan):
+            if isinstance(action, LinkIssue | EditPlan | WriteSummary):
                 continue
             if self._stopping():
                 self._skip(action, "the run is stopping")
-            elif self.halted is not None:
-                self._skip(action, self.halted)
+            elif self.ctx.halted is not None:
+                self._skip(action, self.ctx.halted)
             else:
                 self._record(action, partial(self._tracker_action, action))
             if self.ctx.progress is not None:
                 self.ctx.progress(action)
         self._edit_plans()
+        self._write_summaries()
         return self.results
 
     # -- bookkeeping ---------------------------------------------------------------------------
@@ -136,7 +144,7 @@ class _Applier:
         try:
             detail = run()
         except _FATAL as exc:
-            self.halted = f"not tried: {exc}"
+            self.ctx.halted = f"not tried: {exc}"
             self._fail(action, str(exc))
         except PlansyncError as exc:
             self._fail(action, str(exc))
@@ -217,6 +225,18 @@ class _Applier:
         if isinstance(action, ReopenIssue):
             self._remember(tracker.reopen_issue(action.number))
             return f"#{action.number}"
+        if isinstance(action, DescribeMilestone):
+            patch = MilestonePatch(description=action.description)
+            tracker.update_milestone(action.number, patch)
+            return f"milestone {action.number}"
+        if isinstance(action, CreateTrackingIssue):
+            draft = IssueDraft(title=action.title, body=action.body)
+            tracking = self._remember(tracker.create_issue(draft, marker=action.marker))
+            return f"#{tracking.number}"
+        if isinstance(action, UpdateTrackingIssue):
+            patch_issue = IssuePatch(title=action.title, body=action.body)
+            self._remember(tracker.update_issue(action.number, patch_issue))
+            return f"#{action.number}"
         raise TypeError(f"not a tracker action: {action!r}")
 
     def _numbers(self, action: CreateIssue) -> dict[str, int]:
@@ -293,6 +313,40 @@ class _Applier:
                     self._skip(edit, "the run is stopping")
                 continue
             self._edit_plan(planfile, edits)
+
+    def _write_summaries(self) -> None:
+        for action in self.changeset.actions:
+            if not isinstance(action, WriteSummary):
+                continue
+            if self._stopping():
+                self._skip(action, "the run is stopping")
+            else:
+                self._write_summary(action)
+
+    def _write_summary(self, action: WriteSummary) -> None:
+        target = self.ctx.plans[action.planfile]
+        expected = self.ctx.written.get(action.planfile, target.raw)
+        for _ in range(_WRITE_ATTEMPTS):
+            try:
+                data = write_summary(expected, action.content, action.place)
+                if data is None or data == expected:
+                    self._skip(action, "the planfile already shows these figures")
+                    return
+                if write_if_unchanged(target.path, expected, data):
+                    self.ctx.written[action.planfile] = data
+                    self.results.append(ActionResult(action, Status.APPLIED, str(target.path)))
+                    return
+                expected = read_plan_bytes(target.path)  # edited meanwhile: write on its bytes
+            except PlansyncError as exc:
+                self._fail(action, str(exc))
+                return
+            except OSError as exc:
+                self._fail(action, f"{target.path}: cannot be written ({exc.strerror})")
+                return
+        self._fail(
+            action,
+            f"{target.path} kept changing while it was being written; the next run tries again",
+        )
 
     def _edit_plan(self, planfile: str, edits: list[EditPlan]) -> None:
         target = self.ctx.plans[planfile]

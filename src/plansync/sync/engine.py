@@ -10,9 +10,10 @@ created after them, and the next run has nothing left to do.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from plansync.config import LoadedConfig, rules_for
@@ -23,6 +24,9 @@ from plansync.planfile.parse import parse_plan, read_plan_bytes
 from plansync.planfile.rules import ReaderRules
 from plansync.project_config import ProjectConfig
 from plansync.state.store import StateStore
+from plansync.summary import figures
+from plansync.summary.changes import SummaryTarget, summary_changeset, tracking_issues
+from plansync.summary.place import write_summary
 from plansync.sync.apply import ApplyContext, PlanTarget, Progress, apply
 from plansync.sync.lock import ProjectLock
 from plansync.sync.model import (
@@ -32,12 +36,20 @@ from plansync.sync.model import (
     CloseIssue,
     Conflict,
     CreateIssue,
+    CreateTrackingIssue,
+    DescribeMilestone,
     EditPlan,
+    Failure,
+    Findings,
+    Link,
     Notice,
     PlanEditKind,
     ReopenIssue,
     Status,
+    TaskRef,
     UpdateIssue,
+    UpdateTrackingIssue,
+    WriteSummary,
 )
 from plansync.sync.planedit import apply_edits
 from plansync.sync.reconcile import Known, PlanInput, RemoteSnapshot, reconcile
@@ -91,7 +103,8 @@ class RunResult:
 
     def counts(self) -> dict[str, int]:
         """created / updated / closed / reopened / ticked / unticked / retitled / linked,
-        conflicts, failed, skipped: of applied actions (of planned ones in a dry run)."""
+        summaries (blocks, milestone lines, tracking issues written), conflicts, failed,
+        skipped: of applied actions (of planned ones in a dry run)."""
         actions = (
             self.actions
             if self.dry_run
@@ -107,6 +120,7 @@ class RunResult:
                 "unticked",
                 "retitled",
                 "linked",
+                "summaries",
             ),
             0,
         )
@@ -121,6 +135,10 @@ class RunResult:
 
 
 def _count_name(action: Action) -> str | None:
+    if isinstance(
+        action, WriteSummary | DescribeMilestone | CreateTrackingIssue | UpdateTrackingIssue
+    ):
+        return "summaries"
     if isinstance(action, CreateIssue):
         return "created"
     if isinstance(action, UpdateIssue):
@@ -171,29 +189,50 @@ def read_plans(config: LoadedConfig, project: ProjectConfig) -> list[PlanRead]:
             f"{where}: the plans of project {project.name!r} ({', '.join(project.plans)}) "
             f"match no file under {root}. Fix the globs or `root`."
         )
-    plans: list[PlanRead] = []
-    for planfile, path in paths.items():
-        raw = read_plan_bytes(path)
-        rules = rules_for(config, path)
-        document = parse_plan(raw, path, rules)
-        text = decode_plan(raw, path).text
-        lines = tuple(line.rstrip("\r\n") for line in split_text_lines(text))
-        plans.append(
-            PlanRead(
-                planfile,
-                path,
-                raw,
-                rules,
-                PlanInput(
-                    planfile,
-                    document,
-                    lines,
-                    plan_url=plan_url(project.tracker, planfile),
-                    sync_criteria=rules.sync_criteria,
-                ),
-            )
-        )
-    return plans
+    return [
+        plan_read(config, project, planfile, path, read_plan_bytes(path))
+        for planfile, path in paths.items()
+    ]
+
+
+def plan_read(
+    config: LoadedConfig, project: ProjectConfig, planfile: str, path: Path, raw: bytes
+) -> PlanRead:
+    """A planfile's bytes, parsed with the rules that apply to it."""
+    rules = rules_for(config, path)
+    document = parse_plan(raw, path, rules)
+    text = decode_plan(raw, path).text
+    lines = tuple(line.rstrip("\r\n") for line in split_text_lines(text))
+    return PlanRead(
+        planfile,
+        path,
+        raw,
+        rules,
+        PlanInput(
+            planfile,
+            document,
+            lines,
+            plan_url=plan_url(project.tracker, planfile),
+            sync_criteria=rules.sync_criteria,
+        ),
+    )
+
+
+def plan_figures(
+    plans: Sequence[PlanRead],
+    project: ProjectConfig,
+    links: Mapping[TaskRef, Link],
+    remote: RemoteSnapshot,
+    findings: Findings,
+    today: date,
+) -> list[SummaryTarget]:
+    """Each planfile's summary figures, from what the state store and the snapshot hold."""
+    tracking = {n for numbers in tracking_issues(remote).values() for n in numbers}
+    known = figures.Known(links, remote, findings, today, tracking)
+    return [
+        SummaryTarget(plan.planfile, plan.raw, figures.compute(plan.input, project, known))
+        for plan in plans
+    ]
 
 
 class _Snapshot:
@@ -259,9 +298,11 @@ def run_once(
     progress: Progress | None = None,
     on_changeset: Callable[[Changeset], None] | None = None,
     environ: Mapping[str, str] | None = None,
+    today: date | None = None,
 ) -> RunResult:
-    """Sync one project. A dry run reads everything and writes nothing: not to the tracker,
-    not to the planfiles, not to the state store.
+    """Sync one project, then bring every summary up to date (`today` decides what is overdue).
+    A dry run reads everything and writes nothing: not to the tracker, not to the planfiles,
+    not to the state store.
 
     Without `store`, the run opens the config's state store itself, and creates it only once
     the plans were read and the tracker answered: a run stopped by bad input writes nothing.
@@ -272,6 +313,7 @@ def run_once(
     if store is None and config.state_path.exists():
         store = StateStore(config.state_path)
     run = _Run(config, project, plans, tracker, stop, progress, on_changeset)
+    run.today = today or date.today()
     try:
         return run.dry_run(store) if dry_run else run.sync(store)
     except AuthenticationError as exc:
@@ -308,6 +350,8 @@ class _Run:
         self.on_changeset = on_changeset
         self.scope = scope_of(project)
         self.requests_before = tracker.stats.total
+        self.today = date.today()
+        self.halted: str | None = None  # the tracker refused this run: see ApplyContext
 
     def dry_run(self, store: StateStore | None) -> RunResult:
         result = RunResult(self.project.name, dry_run=True)
@@ -315,13 +359,31 @@ class _Run:
         snapshot.observe()
         with StateStore.in_memory() if store is None else _unclosed(store) as known:
             changeset = self._reconcile(known, snapshot)
-        result.changesets.append(changeset)
-        for plan in self.plans:
-            edits = [e for e in changeset.plan_edits if e.task.planfile == plan.planfile]
-            if edits:
-                outcome = apply_edits(plan.raw, plan.path, plan.rules, edits)
-                if outcome.data != plan.raw:
-                    result.diffs[plan.planfile] = (plan.raw, outcome.data)
+            result.changesets.append(changeset)
+            after: list[PlanRead] = []
+            for plan in self.plans:
+                edits = [e for e in changeset.plan_edits if e.task.planfile == plan.planfile]
+                data = plan.raw
+                if edits:
+                    data = apply_edits(plan.raw, plan.path, plan.rules, edits).data
+                after.append(
+                    plan_read(self.config, self.project, plan.planfile, plan.path, data)
+                )
+            # The summary as the run would write it, from the plans as it would leave them.
+            findings = (
+                Findings(conflicts=tuple(changeset.conflicts))
+                if changeset.actions or changeset.conflicts
+                else known.findings(self.scope)
+            )
+            summary = self._summary_changeset(after, known, snapshot, findings)
+        result.changesets.append(summary)
+        for plan, edited in zip(self.plans, after, strict=True):
+            data = edited.raw
+            for action in summary.actions:
+                if isinstance(action, WriteSummary) and action.planfile == plan.planfile:
+                    data = write_summary(data, action.content, action.place) or data
+            if data != plan.raw:
+                result.diffs[plan.planfile] = (plan.raw, data)
         result.requests = self.tracker.stats.total - self.requests_before
         return result
 
@@ -340,6 +402,10 @@ class _Run:
             try:
                 snapshot.save(store)
                 self._passes(store, snapshot, result)
+                if result.results or result.conflicts:
+                    store.save_findings(self.scope, _findings(result))
+                if not result.stopped:
+                    self._summarise(store, snapshot, result)
                 if self.tracker.stats.writes:
                     try:
                         snapshot.observe()  # our own writes: seen now, so the next run gets 304s
@@ -377,6 +443,27 @@ class _Run:
             if not created and not _renamed_in_plan(result.results):
                 return
 
+    def _summary_changeset(
+        self, plans: Sequence[PlanRead], store: StateStore, snapshot: _Snapshot, findings: Findings
+    ) -> Changeset:
+        remote = snapshot.remote()
+        targets = plan_figures(
+            plans, self.project, store.links(self.scope), remote, findings, self.today
+        )
+        return summary_changeset(targets, remote, self.project)
+
+    def _summarise(self, store: StateStore, snapshot: _Snapshot, result: RunResult) -> None:
+        """Bring the summaries up to date with the figures the run left."""
+        changeset = self._summary_changeset(
+            self.plans, store, snapshot, store.findings(self.scope)
+        )
+        result.changesets.append(changeset)
+        if changeset.is_empty():
+            return
+        if self.on_changeset is not None:
+            self.on_changeset(changeset)
+        self._apply(changeset, store, snapshot, result)
+
     def _reconcile(self, store: StateStore, snapshot: _Snapshot) -> Changeset:
         known = Known(store.links(self.scope), frozenset(store.known_labels(self.scope)))
         return reconcile(
@@ -401,8 +488,10 @@ class _Run:
             plans={p.planfile: PlanTarget(p.path, p.rules, p.raw) for p in self.plans},
             stop=self.stop,
             progress=self.progress,
+            halted=self.halted,
         )
         result.results.extend(apply(changeset, ctx))
+        self.halted = ctx.halted
         for planfile, data in ctx.written.items():
             before = next(p.raw for p in self.plans if p.planfile == planfile)
             first = result.diffs.get(planfile, (before, before))[0]
@@ -424,6 +513,15 @@ def _renamed_in_plan(results: list[ActionResult]) -> bool:
         and r.status is Status.APPLIED
         for r in results
     )
+
+
+def _findings(result: RunResult) -> Findings:
+    failures = tuple(
+        Failure(r.action.task, r.detail)
+        for r in result.failed
+        if isinstance(r.action, CreateIssue)
+    )
+    return Findings(tuple(result.conflicts), failures)
 
 
 def _drop_failed_creates(changeset: Changeset, results: list[ActionResult]) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from plansync.project_config import SummaryPlace
 from plansync.sync.body import BodySpec
 
 
@@ -212,6 +213,50 @@ class BaseUpdate:
     after: Fields
 
 
+# ------------------------------------------------------------------------------------------
+# Summary actions: made at the end of a run, from the figures the run left.
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """Put `content` into the planfile's summary block (inserted at `place` when it has none)."""
+
+    planfile: str
+    content: str
+    place: SummaryPlace
+    why: str
+
+
+@dataclass(frozen=True)
+class DescribeMilestone:
+    """Set a milestone's description: the person's text with plansync's progress line."""
+
+    number: int
+    title: str
+    description: str
+    why: str
+
+
+@dataclass(frozen=True)
+class CreateTrackingIssue:
+    """A planfile's tracking issue; `body` carries `marker`, by which it is found again."""
+
+    planfile: str
+    title: str
+    body: str
+    marker: str
+    why: str
+
+
+@dataclass(frozen=True)
+class UpdateTrackingIssue:
+    planfile: str
+    number: int
+    title: str | None
+    body: str | None
+    why: str
+
+
 TrackerAction = (
     EnsureLabels
     | CreateMilestone
@@ -220,8 +265,12 @@ TrackerAction = (
     | UpdateIssue
     | CloseIssue
     | ReopenIssue
+    | DescribeMilestone
+    | CreateTrackingIssue
+    | UpdateTrackingIssue
 )
-Action = TrackerAction | LinkIssue | EditPlan
+PlanAction = EditPlan | WriteSummary
+Action = TrackerAction | LinkIssue | PlanAction
 
 
 @dataclass(frozen=True)
@@ -256,7 +305,7 @@ class Changeset:
 
     @property
     def tracker_actions(self) -> list[Action]:
-        return [a for a in self.actions if not isinstance(a, EditPlan | LinkIssue)]
+        return [a for a in self.actions if not isinstance(a, EditPlan | WriteSummary | LinkIssue)]
 
     @property
     def plan_edits(self) -> list[EditPlan]:
@@ -264,6 +313,23 @@ class Changeset:
 
     def is_empty(self) -> bool:
         return not self.actions
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A task whose issue could not be created, and why."""
+
+    task: TaskRef
+    why: str
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the last run that synced anything found, kept for the summary until the next such
+    run: its conflicts, and the creates that failed."""
+
+    conflicts: tuple[Conflict, ...] = ()
+    failures: tuple[Failure, ...] = ()
 
 
 class Status(StrEnum):

@@ -39,6 +39,24 @@ def task_marker(key: str) -> str:
     return f"{_PREFIX}{_escape_key(key)}{_SUFFIX}"
 
 
+_TRACKING_PREFIX = "<!-- plansync:tracking="
+_TRACKING_RE = re.compile(r"<!-- plansync:tracking=(\S+) -->")
+
+
+def tracking_marker(planfile: str) -> str:
+    """The marker of a planfile's tracking issue, e.g. `<!-- plansync:tracking=plans/a.md -->`:
+    a different name from the task marker, so a tracking issue is never taken for a task's."""
+    if not planfile:
+        raise ValueError("a tracking marker needs a planfile")
+    return f"{_TRACKING_PREFIX}{_escape_key(planfile)}{_SUFFIX}"
+
+
+def find_tracking_marker(body: str | None) -> str | None:
+    """The planfile named by the first tracking marker in an issue body, or None."""
+    match = _TRACKING_RE.search(body) if body else None
+    return unquote(match.group(1)) if match else None
+
+
 def find_marker(body: str | None) -> str | None:
     """The task key of the first plansync marker in an issue body, or None when it has none."""
     if not body:

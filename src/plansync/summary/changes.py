@@ -1,0 +1,167 @@
+"""The summary's changeset: what the end of a run writes so that every planfile's block, every
+milestone's progress line and every tracking issue shows the figures the run left. Pure: each
+action is there only when what it writes differs from what is there, so a run that changed no
+figure writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from plansync.errors import PlanfileError
+from plansync.project_config import ProjectConfig
+from plansync.summary.describe import same_description, with_progress
+from plansync.summary.figures import NO_MILESTONE
+from plansync.summary.model import Effort, PlanFigures, Progress
+from plansync.summary.place import write_summary
+from plansync.summary.render import milestone_line, render_block, tracking_body
+from plansync.sync.inputs import RemoteSnapshot
+from plansync.sync.model import (
+    Changeset,
+    CreateTrackingIssue,
+    DescribeMilestone,
+    Notice,
+    UpdateTrackingIssue,
+    WriteSummary,
+)
+from plansync.trackers.markers import find_tracking_marker, tracking_marker
+
+
+@dataclass(frozen=True)
+class SummaryTarget:
+    """One planfile at the end of a run: its bytes as they are now, and its figures."""
+
+    planfile: str
+    raw: bytes
+    figures: PlanFigures
+
+
+def tracking_issues(remote: RemoteSnapshot) -> dict[str, list[int]]:
+    """Planfile -> the numbers of the issues carrying its tracking marker, lowest first."""
+    found: dict[str, list[int]] = {}
+    for number in sorted(remote.issues):
+        planfile = find_tracking_marker(remote.issues[number].body)
+        if planfile is not None:
+            found.setdefault(planfile, []).append(number)
+    return found
+
+
+def tracking_title(figures: PlanFigures) -> str:
+    return f"Plan: {figures.title}"
+
+
+def summary_changeset(
+    targets: Sequence[SummaryTarget], remote: RemoteSnapshot, project: ProjectConfig
+) -> Changeset:
+    changeset = Changeset()
+    settings = project.summary
+    if settings.enabled:
+        for target in targets:
+            _block(changeset, target, project)
+    if project.direction == "pull":
+        return changeset  # pull writes nothing to the tracker
+    if settings.milestones:
+        _milestones(changeset, targets, remote)
+    if settings.tracking_issue:
+        found = tracking_issues(remote)
+        for target in targets:
+            _tracking(changeset, target, remote, found.get(target.planfile, []), project)
+    return changeset
+
+
+def _block(changeset: Changeset, target: SummaryTarget, project: ProjectConfig) -> None:
+    place = project.summary.place
+    content = render_block(target.figures, mermaid=project.summary.mermaid)
+    try:
+        written = write_summary(target.raw, content, place)
+    except PlanfileError as exc:
+        changeset.notices.append(Notice(None, str(exc)))
+        return
+    if written is None or written == target.raw:
+        return
+    why = "its figures changed" if b"plansync:summary" in target.raw else "it has no summary yet"
+    changeset.actions.append(WriteSummary(target.planfile, content, place, why))
+
+
+def _milestones(
+    changeset: Changeset, targets: Sequence[SummaryTarget], remote: RemoteSnapshot
+) -> None:
+    """A milestone's line counts its tasks in every planfile of the project."""
+    rows: dict[str, list[Progress]] = {}
+    for target in targets:
+        for row in target.figures.milestones:
+            if row.title != NO_MILESTONE:
+                rows.setdefault(row.title, []).append(row.progress)
+    for milestone in remote.milestones:
+        progresses = rows.get(milestone.title)
+        if progresses is None:
+            continue
+        line = milestone_line(combined(progresses))
+        description = with_progress(milestone.description, line)
+        if not same_description(description, milestone.description):
+            changeset.actions.append(
+                DescribeMilestone(
+                    milestone.number, milestone.title, description, "its progress changed"
+                )
+            )
+
+
+def _tracking(
+    changeset: Changeset,
+    target: SummaryTarget,
+    remote: RemoteSnapshot,
+    numbers: list[int],
+    project: ProjectConfig,
+) -> None:
+    figures = target.figures
+    marker = tracking_marker(target.planfile)
+    body = f"{marker}\n\n{tracking_body(figures, mermaid=project.summary.mermaid)}"
+    title = tracking_title(figures)
+    if not numbers:
+        changeset.actions.append(
+            CreateTrackingIssue(
+                target.planfile, title, body, marker, "the planfile has no tracking issue yet"
+            )
+        )
+        return
+    if len(numbers) > 1:
+        others = ", ".join(f"#{n}" for n in numbers[1:])
+        changeset.notices.append(
+            Notice(
+                None,
+                f"{others} carry the tracking marker of {target.planfile} too; plansync keeps "
+                f"#{numbers[0]} up to date and leaves the others alone",
+            )
+        )
+    issue = remote.issues[numbers[0]]
+    new_title = title if issue.title != title else None
+    new_body = body if not same_description(issue.body, body) else None
+    if new_title is not None or new_body is not None:
+        changed = " and ".join(
+            name for name, new in (("title", new_title), ("summary", new_body)) if new
+        )
+        changeset.actions.append(
+            UpdateTrackingIssue(
+                target.planfile, issue.number, new_title, new_body, f"its {changed} changed"
+            )
+        )
+
+
+def combined(progresses: Iterable[Progress]) -> Progress:
+    """Several groups of tasks counted as one."""
+    done = total = dropped = 0
+    effort_done: Effort | None = None
+    effort_total: Effort | None = None
+    for progress in progresses:
+        done += progress.done
+        total += progress.total
+        dropped += progress.dropped
+        effort_done = _add(effort_done, progress.effort_done)
+        effort_total = _add(effort_total, progress.effort_total)
+    return Progress(done, total, dropped, effort_done, effort_total)
+
+
+def _add(a: Effort | None, b: Effort | None) -> Effort | None:
+    if a is None:
+        return b
+    return a if b is None else a + b
