@@ -1,7 +1,7 @@
 """A first sync killed or failed at every write, then run again, ends where an uninterrupted
-run ends: the same issues, milestones and plan bytes, no duplicate issue, a state store that
-agrees with both. Losing the state store, right after a crash or after a
-complete run, creates nothing again.
+run ends: the same issues, milestones (with their progress lines) and plan bytes (with its
+summary), no duplicate issue nor tracking issue, a state store that agrees with both. Losing
+the state store, right after a crash or after a complete run, creates nothing again.
 
 The reference is an uninterrupted first sync plus a second one on a fresh sandbox. Then, for
 each write k of such a first sync, on a fresh sandbox and a fresh folder:
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import ENVIRON, SteppingClock, SyncHarness
+from harness import ALL_SUMMARIES, ENVIRON, SteppingClock, SyncHarness
 
 from plansync.state.store import StateStore
 from plansync.sync.engine import RunResult, scope_of
@@ -35,7 +35,7 @@ from plansync.sync.model import CreateIssue, Fields, Status
 from plansync.trackers.base import Tracker
 from plansync.trackers.clock import FakeClock
 from plansync.trackers.factory import open_tracker
-from plansync.trackers.markers import find_marker
+from plansync.trackers.markers import find_marker, find_tracking_marker
 from plansync.trackers.pacing import reset_pacers
 from plansync.trackers.sandbox import SandboxServer
 
@@ -133,7 +133,7 @@ class IssueView:
 @dataclass(frozen=True)
 class Outcome:
     issues: dict[int, IssueView]
-    milestones: tuple[tuple[str, str], ...]  # (title, state), sorted
+    milestones: tuple[tuple[str, str, str], ...]  # (title, state, description), sorted
     labels: tuple[str, ...]
     plan: bytes
     links: dict[str, tuple[int, Fields | None]]  # task -> issue number, base
@@ -162,7 +162,9 @@ def outcome(harness: SyncHarness) -> Outcome:
         }
     return Outcome(
         issues=issues,
-        milestones=tuple(sorted((m.title, m.state) for m in store.milestones(repo))),
+        milestones=tuple(
+            sorted((m.title, m.state, m.description or "") for m in store.milestones(repo))
+        ),
         labels=tuple(sorted(label.name for label in store.labels(repo))),
         plan=harness.plan(PLAN_NAME),
         links=links,
@@ -180,6 +182,9 @@ def differences(expected: Outcome, got: Outcome, *, links: bool = True) -> list[
     duplicated = sorted({m for m in markers if m is not None and markers.count(m) > 1})
     if duplicated:
         found.append(f"markers on more than one issue: {duplicated}")
+    tracking = [n for n, view in got.issues.items() if find_tracking_marker(view.body)]
+    if len(tracking) != 1:
+        found.append(f"tracking issues: {tracking}, expected exactly one")
     if expected.milestones != got.milestones:
         found.append(f"milestones: expected {expected.milestones}, got {got.milestones}")
     if expected.labels != got.labels:
@@ -250,7 +255,9 @@ def references(
         if kind not in made:
             fresh_sandbox(sandbox_server)
             root = tmp_path_factory.mktemp(f"reference-{kind}")
-            harness = SyncHarness.create(root, sandbox_server, kind, {PLAN_NAME: PLAN})
+            harness = SyncHarness.create(
+                root, sandbox_server, kind, {PLAN_NAME: PLAN}, summary_toml=ALL_SUMMARIES
+            )
             counted = hook_writes(harness.tracker())
             first = harness.sync(tracker=counted)
             assert first.ok, first.failed
@@ -259,8 +266,8 @@ def references(
             assert second.ok, second.failed
             assert harness.writes() == requests, "the second sync of the reference wrote"
             result = outcome(harness)
-            assert len(result.issues) == TASKS
-            assert sorted(m for m, _ in result.milestones) == MILESTONES
+            assert len(result.issues) == TASKS + 1  # and the tracking issue
+            assert sorted(m for m, _, _ in result.milestones) == MILESTONES
             assert len(result.links) == TASKS
             made[kind] = Reference(result, len(counted.writes), requests)
         return made[kind]
@@ -348,7 +355,9 @@ def sweep(
     failures: dict[int, list[str]] = {}
     for k in ks:
         fresh_sandbox(sandbox)
-        harness = SyncHarness.create(tmp_path / f"k{k}", sandbox, kind, {PLAN_NAME: PLAN})
+        harness = SyncHarness.create(
+            tmp_path / f"k{k}", sandbox, kind, {PLAN_NAME: PLAN}, summary_toml=ALL_SUMMARIES
+        )
         problems = crash(harness, k, hooked, reference)
         problems += recover(harness, reference)
         if problems:
@@ -441,7 +450,9 @@ def test_a_lost_state_store_creates_nothing_again(
 ) -> None:
     reference = references(kind).outcome
     fresh_sandbox(sandbox)
-    harness = SyncHarness.create(tmp_path, sandbox, kind, {PLAN_NAME: PLAN})
+    harness = SyncHarness.create(
+        tmp_path, sandbox, kind, {PLAN_NAME: PLAN}, summary_toml=ALL_SUMMARIES
+    )
     harness.sync()
     forget_state(harness)
     writes = harness.writes()
@@ -469,7 +480,9 @@ class TestChangesWithinOneSecond:
     def test_an_issue_closed_alongside_another_change_is_ticked(
         self, still: SandboxServer, tmp_path: Path, kind: str
     ) -> None:
-        harness = SyncHarness.create(tmp_path, still, kind, {PLAN_NAME: PLAN})
+        harness = SyncHarness.create(
+            tmp_path, still, kind, {PLAN_NAME: PLAN}, summary_toml=ALL_SUMMARIES
+        )
         harness.sync()
         number = harness.number(PLAN_NAME, "CR-002")
         still.store.close_issue(harness.repo, number, "completed")
@@ -483,7 +496,9 @@ class TestChangesWithinOneSecond:
     ) -> None:
         """Killed before closing the issue of a task done in the plan; the re-run closes it
         and creates the rest in the same second; the run after must not untick the task."""
-        harness = SyncHarness.create(tmp_path, still, kind, {PLAN_NAME: PLAN})
+        harness = SyncHarness.create(
+            tmp_path, still, kind, {PLAN_NAME: PLAN}, summary_toml=ALL_SUMMARIES
+        )
 
         def die(n: int, name: str) -> None:
             if name == "close_issue":
