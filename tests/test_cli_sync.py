@@ -330,3 +330,55 @@ class TestFailingAction:
         titles = sorted(i.title for i in project.sandbox.store.issues(project.repo))
         assert len(titles) == TASKS - 1
         assert not any(t.startswith("[TM-002]") for t in titles)
+
+
+class TestStatus:
+    """`plansync status`: the figures of the last sync, from the state store and the plans,
+    without a call to the tracker."""
+
+    def status(self, project: Project, *args: str) -> Run:
+        result = runner.invoke(app, ["status", "--config", str(project.config), *args])
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    def test_before_any_sync_every_task_is_not_synced_yet_and_nothing_is_created(
+        self, project: Project
+    ) -> None:
+        run = self.status(project, "--json")
+        assert run.code == 0, run
+        (demo,) = json.loads(run.out)["projects"]
+        assert demo["last_sync"] is None
+        (plan,) = demo["plans"]
+        assert plan["coverage"]["linked"] == 0
+        assert {t["unlinked"] for t in plan["coverage"]["missing"]} == {"pending"}
+        assert project.left_nothing()
+
+    def test_after_a_sync_it_shows_the_blocks_figures_without_asking_the_tracker(
+        self, synced: Project
+    ) -> None:
+        synced.sandbox.store.requests.clear()
+        run = self.status(synced, "--json")
+        assert run.code == 0, run
+        assert synced.sandbox.store.requests.entries == []
+        (demo,) = json.loads(run.out)["projects"]
+        assert demo["last_sync"] is not None
+        (plan,) = demo["plans"]
+        assert plan["planfile"] == "team.md"
+        assert plan["overall"]["done"] == 0
+        assert plan["overall"]["total"] == TASKS
+        assert plan["overall"]["percent"] == 0
+        assert plan["coverage"]["linked"] == TASKS
+        assert [m["title"] for m in plan["milestones"]] == ["Phase 1: Build", "Phase 2: Ship"]
+        block = synced.plan().decode()
+        assert f"**Coverage:** {TASKS} / {TASKS} tasks linked to an issue." in block
+
+        table = self.status(synced)
+        assert table.code == 0, table
+        assert "team.md: Team Plan: 0 / 6 done (0%)" in table.out
+        assert "Phase 1: Build" in table.out
+        assert "6 / 6 tasks linked" in table.out
+
+    def test_an_unknown_project_is_one_clear_error(self, project: Project) -> None:
+        run = self.status(project, "--project", "nope")
+        assert run.code == 2
+        one_paragraph_error(run.err, "nope")

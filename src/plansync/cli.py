@@ -268,6 +268,36 @@ class _Progress:
 
 
 @app.command()
+def status(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Show only this project.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
+    ] = None,
+) -> None:
+    """Show each plan's progress and coverage as the last sync left them.
+
+    Reads the plan files and the state store only: no call to the tracker. Exit codes: 0,
+    or 2 for a bad configuration or an unreadable plan file.
+    """
+    from datetime import date
+
+    from plansync.status_report import print_status, project_status, status_to_json
+
+    try:
+        cfg = load_config(config)
+        statuses = [project_status(cfg, entry, date.today()) for entry in cfg.project(project)]
+    except PlansyncError as exc:
+        raise _fail(str(exc), exc.exit_code) from exc
+    if as_json:
+        print(json.dumps(status_to_json(statuses), indent=2, ensure_ascii=False))
+    else:
+        print_status(out, statuses)
+
+
+@app.command()
 def daemon(
     project: Annotated[
         str | None, typer.Option("--project", "-p", help="Run only this project.")
