@@ -46,7 +46,8 @@ u.urlopen(u.Request(sys.argv[1] + "/_sandbox/act", data=sys.argv[2].encode(),
 # The people map sends the plan's owner `alice` to the tracker user alice: she must exist there.
 act '{"action": "set_permission", "repo": "demo/examples", "user": "alice", "role": "write"}'
 
-echo "== 1. First sync: every task gets an issue, every phase / sprint / week a milestone"
+echo "== 1. First sync: every task gets an issue, every phase / sprint / week a milestone,"
+echo "==    every plan a summary block, every milestone a progress line, every plan a tracking issue"
 .venv/bin/plansync sync --config "$CONFIG"
 
 echo
@@ -67,10 +68,11 @@ echo "== 3. Nothing changed since: nothing to do"
 .venv/bin/plansync sync --config "$CONFIG"
 
 echo
-echo "What the plans got (issue links, ticks, the new title):"
+echo "What the plans got (issue links, ticks, the new title, and the summary under each title):"
 diff -ru examples "$DEMO/examples" || true
 echo
-echo "Look further: the synced copy is in $DEMO/examples; the tracker's issues were at"
+echo "Look further: the synced copy is in $DEMO/examples (\`.venv/bin/plansync status --config"
+echo "$CONFIG\` shows its figures); the tracker's issues were at"
 echo "$SANDBOX/_sandbox/state (the sandbox stops with this script)."
 echo "Next: point config/plansync.toml's [projects.tracker] at your own GitHub or GitLab"
 echo "repository (see the comments there), export GITHUB_TOKEN or GITLAB_TOKEN, and run"

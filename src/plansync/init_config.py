@@ -19,7 +19,7 @@ from plansync.config import PlansyncConfig
 from plansync.errors import ConfigError, PlansyncError
 from plansync.fileio import atomic_write
 from plansync.planfile.parse import read_plan
-from plansync.project_config import ConflictPolicy, LabelRules, ProjectConfig
+from plansync.project_config import ConflictPolicy, LabelRules, ProjectConfig, SummaryConfig
 from plansync.tracker_config import GitHubTrackerConfig, GitLabTrackerConfig
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -89,7 +89,7 @@ def starter_config(
     root = Path(os.path.abspath(root))  # symlinks kept: plans are found through them
     relative_plans = [_relative_plan(root, plan) for plan in plans]
     project = ProjectConfig(name=_project_name(root), tracker=tracker, plans=[PLACEHOLDER_PLANS])
-    labels, conflicts = LabelRules(), ConflictPolicy()
+    labels, conflicts, summary = LabelRules(), ConflictPolicy(), SummaryConfig()
     defaults = PlansyncConfig.model_fields
 
     lines = [
@@ -139,6 +139,20 @@ def starter_config(
         f"state = {_toml(conflicts.state)}",
         '# A title changed on both sides: "plan" or "tracker" wins.',
         f"text = {_toml(conflicts.text)}",
+        "",
+        "[projects.summary]",
+        "# The progress and coverage block in each plan file, between",
+        "# <!-- plansync:summary --> and <!-- /plansync:summary -->.",
+        f"enabled = {_toml(summary.enabled)}",
+        '# Where a file without those markers gets it: "after-title", "top", "end", or',
+        '# "markers" (only files that hold the markers).',
+        f"place = {_toml(summary.place)}",
+        "# A mermaid pie chart of the task states in the block.",
+        f"mermaid = {_toml(summary.mermaid)}",
+        "# The progress line in each milestone's description on the tracker.",
+        f"milestones = {_toml(summary.milestones)}",
+        "# One issue per plan file holding its summary and a task list of its issues.",
+        f"tracking_issue = {_toml(summary.tracking_issue)}",
     ]
     return "\n".join(lines) + "\n"
 

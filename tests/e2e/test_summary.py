@@ -257,6 +257,17 @@ class TestSettings:
         assert "**Coverage:** 0 / 5 tasks linked to an issue." in text
         assert "the direction is pull" in text
 
+    def test_push_writes_the_tracker_summaries_but_never_the_plan(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = make_harness(
+            {NAME: PLAN}, project_toml='direction = "push"', summary_toml=ALL_SUMMARIES
+        )
+        assert harness.sync().ok
+        assert harness.plan(NAME) == PLAN
+        assert progress_line(descriptions(harness)[PHASE_2]).startswith("0 / 2 ")
+        assert len(tracking(harness)) == 1
+
     def test_a_crlf_plan_gets_a_crlf_block(self, make_harness: MakeHarness) -> None:
         crlf = PLAN.replace(b"\n", b"\r\n")
         harness = make_harness({NAME: crlf}, summary_toml=ALL_SUMMARIES)

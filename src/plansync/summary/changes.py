@@ -55,11 +55,13 @@ def summary_changeset(
 ) -> Changeset:
     changeset = Changeset()
     settings = project.summary
-    if settings.enabled:
+    # Each side is written only where the direction writes: push never writes a planfile,
+    # pull never writes to the tracker.
+    if settings.enabled and project.direction != "push":
         for target in targets:
             _block(changeset, target, project)
     if project.direction == "pull":
-        return changeset  # pull writes nothing to the tracker
+        return changeset
     if settings.milestones:
         _milestones(changeset, targets, remote)
     if settings.tracking_issue:
