@@ -196,6 +196,9 @@ def sync(
 ) -> None:
     """Sync plan files and tracker issues both ways, once.
 
+    Then bring the summaries up to date: the block in each plan file, the progress line of
+    each milestone and, when configured, each plan's tracking issue ([projects.summary]).
+
     Exit 0: everything applied. 1: an action failed (each is named with its reason), the
     tracker stayed unreachable or asked to wait too long, or another run holds the project.
     2: configuration, authentication, unknown repository or an unreadable plan file.
