@@ -311,6 +311,13 @@ class TestMarkersPlace:
         after = write_summary(raw, "new", "markers")
         assert after == b"# Plan\n\n- [ ] a\n\n" + BEGIN + b"\nnew\n" + END + b"\nlast"
 
+    @pytest.mark.parametrize("place", ["after-title", "markers"])
+    def test_markers_spaced_otherwise_are_the_same_markers(self, place: SummaryPlace) -> None:
+        raw = b"# Plan\n\n<!--plansync:summary-->\nold\n<!--  /plansync:summary  -->\n- [ ] a\n"
+        after = write_summary(raw, "new", place)
+        assert after == raw.replace(b"\nold\n", b"\nnew\n")
+        assert [t.key for t in tasks(after)] == [t.key for t in tasks(raw)]
+
     @pytest.mark.parametrize("place", ["after-title", "top", "end", "markers"])
     def test_existing_markers_win_over_the_place(self, place: SummaryPlace) -> None:
         raw = b"# Plan\n\n## W1\n" + BEGIN + b"\n" + END + b"\n- [ ] a\n"

@@ -36,6 +36,7 @@ __all__ = [
     "add_issue_link",
     "escape_cell",
     "escape_inline",
+    "marker_lines",
     "replace_between_markers",
     "set_checkbox",
     "set_table_status",
@@ -537,6 +538,24 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def marker_lines(raw: bytes, begin: str, end: str) -> tuple[list[int], list[int]]:
+    """The 1-based numbers of the lines that are the marker `begin`, and of those that are
+    `end` (the BOM belongs to no line)."""
+    begins, ends = _marker_indexes(_Lines.of(raw).lines, begin, end)
+    return [i + 1 for i in begins], [i + 1 for i in ends]
+
+
+def _marker_indexes(lines: list[bytes], begin: str, end: str) -> tuple[list[int], list[int]]:
+    # Spaces inside a marker do not matter (`<!--plansync:summary-->`), as for the reader,
+    # which skips such a block: else a re-spaced block would get a second one beside it.
+    found: dict[str, list[int]] = {_squeezed(begin): [], _squeezed(end): []}
+    for index, line in enumerate(lines):
+        squeezed = _squeezed(split_ending(line)[0].decode("utf-8", "replace"))
+        if squeezed in found:
+            found[squeezed].append(index)
+    return found[_squeezed(begin)], found[_squeezed(end)]
+
+
 def replace_between_markers(
     raw: bytes, begin: str, end: str, content: str, insert_after_line: int | None
 ) -> bytes:
@@ -568,12 +587,7 @@ def replace_between_markers(
     if block and block[-1] == eol:
         block.pop()  # content ending with a newline: that newline ends the last line
 
-    found: dict[str, list[int]] = {begin: [], end: []}
-    for index, line in enumerate(lines.lines):
-        stripped = split_ending(line)[0].decode("utf-8", "replace").strip(" \t")
-        if stripped in found:
-            found[stripped].append(index)
-    begins, ends = found[begin], found[end]
+    begins, ends = _marker_indexes(lines.lines, begin, end)
 
     if not begins and not ends:
         if insert_after_line is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from plansync.errors import PlanfileError
 from plansync.planfile.decode import decode_plan
-from plansync.planfile.edit import replace_between_markers
+from plansync.planfile.edit import marker_lines, replace_between_markers
 from plansync.planfile.lines import dominant_ending, split_ending, split_lines, strip_bom
 from plansync.planfile.structure import Heading, Outline, Paragraph, build_outline, neighbour
 from plansync.project_config import SummaryPlace
@@ -134,20 +134,15 @@ def insertion_line(raw: bytes, place: SummaryPlace) -> int | None:
 
 @dataclass(frozen=True)
 class _Markers:
-    """The 1-based lines holding each summary marker, found the way the editor finds them
-    (the whole line, apart from spaces and tabs, is the marker)."""
+    """The 1-based lines holding each summary marker, found the way the editor finds them."""
 
     begins: tuple[int, ...]
     ends: tuple[int, ...]
 
     @classmethod
     def of(cls, raw: bytes) -> _Markers:
-        found: dict[str, list[int]] = {SUMMARY_BEGIN: [], SUMMARY_END: []}
-        for number, line in enumerate(split_lines(strip_bom(raw)[1]), start=1):
-            text = split_ending(line)[0].decode("utf-8", "replace").strip(" \t")
-            if text in found:
-                found[text].append(number)
-        return cls(tuple(found[SUMMARY_BEGIN]), tuple(found[SUMMARY_END]))
+        begins, ends = marker_lines(raw, SUMMARY_BEGIN, SUMMARY_END)
+        return cls(tuple(begins), tuple(ends))
 
     @property
     def absent(self) -> bool:
