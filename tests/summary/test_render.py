@@ -391,6 +391,17 @@ class TestDrift:
     def test_absent_when_none(self) -> None:
         assert "Needs a person" not in render_block(figures(drift=()))
 
+    def test_capped_at_ten(self) -> None:
+        drift = tuple(
+            Drift(DriftKind.NOT_PLANNED, replace(T4, number=n, url=f"{REPO}/issues/{n}"))
+            for n in range(200, 214)
+        )
+        tail = render_block(figures(drift=drift)).split("**Needs a person:**")[1]
+        items = [line for line in tail.splitlines() if line.startswith("- ")]
+        assert len(items) == 11
+        assert items[9].startswith("- [#209]")
+        assert items[10] == "- ... and 4 more"
+
 
 class TestEmpty:
     def test_no_tasks_says_so_only(self) -> None:

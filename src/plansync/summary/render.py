@@ -221,7 +221,8 @@ def _untracked_line(issue: UntrackedIssue, ascii_only: bool) -> str:
 def _drift(drift: tuple[Drift, ...], ascii_only: bool) -> list[str]:
     if not drift:
         return []
-    return ["**Needs a person:**", "", *(_drift_line(d, ascii_only) for d in drift)]
+    lines = (_drift_line(d, ascii_only) for d in drift)
+    return ["**Needs a person:**", "", *_capped(lines, len(drift))]
 
 
 def _drift_line(drift: Drift, ascii_only: bool) -> str:
