@@ -50,7 +50,7 @@ def project_status(config: LoadedConfig, project: ProjectConfig, today: date) ->
         targets = plan_figures(
             plans, project, store.links(scope), remote, store.findings(scope), today
         )
-        runs = [r for r in store.runs(scope, limit=10) if not r.dry_run]
+        runs = [r for r in store.runs(scope, limit=100) if not r.dry_run]
     return ProjectStatus(project.name, [t.figures for t in targets], runs[0] if runs else None)
 
 

@@ -193,6 +193,49 @@ class TestChanges:
         quiet(synced)
 
 
+class TestGoneIssues:
+    def test_a_task_mentioning_the_tracking_issue_is_not_linked_to_it(
+        self, synced: SyncHarness
+    ) -> None:
+        (number,) = tracking(synced)
+        synced.edit_plan(NAME, b"## Notes\n", f"## Notes\n\n- [ ] Watch #{number}\n".encode())
+        result = synced.sync()
+        assert result.ok, result.failed
+        issue = synced.issue(number)
+        assert issue.title == "Plan: Demo plan"
+        assert find_tracking_marker(issue.body) == NAME
+        assert len(tracking(synced)) == 1
+        assert synced.number(NAME, f"watch-{number}") != number  # an issue of its own
+
+    def test_a_deleted_tracking_issue_is_made_again_on_the_next_run(
+        self, synced: SyncHarness
+    ) -> None:
+        (number,) = tracking(synced)
+        synced.store.delete_issue(synced.repo, number)
+        synced.store.close_issue(synced.repo, synced.number(NAME, "T1"))
+        first = synced.sync()  # its update finds it gone: the run says so
+        assert [type(r.action).__name__ for r in first.failed] == ["UpdateTrackingIssue"]
+        second = synced.sync()
+        assert second.ok, second.failed
+        assert [type(a).__name__ for a in second.actions] == ["CreateTrackingIssue"]
+        (again,) = tracking(synced)
+        assert again != number
+        quiet(synced)
+
+    def test_a_deleted_task_issue_shows_in_the_summary_once_a_write_finds_it_gone(
+        self, synced: SyncHarness
+    ) -> None:
+        number = synced.number(NAME, "T2")
+        synced.store.delete_issue(synced.repo, number)
+        synced.edit_plan(NAME, b"- [ ] T2: Write the docs", b"- [x] T2: Write the docs")
+        assert not synced.sync().ok  # closing it finds it gone
+        assert synced.sync().ok
+        text = block(synced.plan(NAME))
+        assert f"its issue #{number} was deleted or moved" in text
+        assert "**Coverage:** 4 / 5 tasks linked to an issue." in text
+        quiet(synced)
+
+
 class TestHostileTracker:
     def test_untracked_issues_with_hostile_titles_cannot_break_the_plan(
         self, synced: SyncHarness

@@ -199,6 +199,15 @@ class TestScopes:
 
 
 class TestSnapshot:
+    def test_a_forgotten_issue_leaves_the_cache_of_its_scope_only(
+        self, store: StateStore
+    ) -> None:
+        store.save_snapshot(SCOPE, [samples.issue()], None, {})
+        store.save_snapshot(OTHER, [samples.issue()], None, {})
+        store.forget_issue(SCOPE, 12)
+        assert store.cached_issues(SCOPE) == {}
+        assert store.cached_issues(OTHER) == {12: samples.issue()}
+
     def test_nothing_read_yet(self, store: StateStore) -> None:
         assert store.cached_issues(SCOPE) == {}
         assert store.cached_milestones(SCOPE) is None

@@ -318,6 +318,10 @@ class TestMarkersPlace:
         assert after == raw.replace(b"\nold\n", b"\nnew\n")
         assert [t.key for t in tasks(after)] == [t.key for t in tasks(raw)]
 
+    def test_a_marker_spaced_inside_its_name_is_not_one(self) -> None:
+        raw = b"# Plan\n\n<!-- plansync: summary -->\n- [ ] a\n"
+        assert write_summary(raw, "x", "markers") is None
+
     @pytest.mark.parametrize("place", ["after-title", "top", "end", "markers"])
     def test_existing_markers_win_over_the_place(self, place: SummaryPlace) -> None:
         raw = b"# Plan\n\n## W1\n" + BEGIN + b"\n" + END + b"\n- [ ] a\n"

@@ -546,14 +546,22 @@ def marker_lines(raw: bytes, begin: str, end: str) -> tuple[list[int], list[int]
 
 
 def _marker_indexes(lines: list[bytes], begin: str, end: str) -> tuple[list[int], list[int]]:
-    # Spaces inside a marker do not matter (`<!--plansync:summary-->`), as for the reader,
-    # which skips such a block: else a re-spaced block would get a second one beside it.
-    found: dict[str, list[int]] = {_squeezed(begin): [], _squeezed(end): []}
+    # Spaces next to the comment's delimiters do not matter (`<!--plansync:summary-->`), as
+    # for the reader, which skips such a block: else a re-spaced block would get a second one.
+    found: dict[str, list[int]] = {_marker_form(begin): [], _marker_form(end): []}
     for index, line in enumerate(lines):
-        squeezed = _squeezed(split_ending(line)[0].decode("utf-8", "replace"))
-        if squeezed in found:
-            found[squeezed].append(index)
-    return found[_squeezed(begin)], found[_squeezed(end)]
+        form = _marker_form(split_ending(line)[0].decode("utf-8", "replace"))
+        if form in found:
+            found[form].append(index)
+    return found[_marker_form(begin)], found[_marker_form(end)]
+
+
+_COMMENT = re.compile(r"^<!--\s*(.*?)\s*-->$")
+
+
+def _marker_form(line: str) -> str:
+    stripped = line.strip()
+    return _COMMENT.sub(r"<!--\1-->", stripped)
 
 
 def replace_between_markers(

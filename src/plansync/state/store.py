@@ -273,6 +273,13 @@ class StateStore:
                 result[number] = codec.loads(RemoteIssue, data)
         return result
 
+    def forget_issue(self, scope: str, number: int) -> None:
+        """Drop an issue the tracker says is gone (404 / 410) from the cached snapshot."""
+        with self._writing() as connection:
+            connection.execute(
+                "DELETE FROM cached_issues WHERE scope = ? AND number = ?", (scope, number)
+            )
+
     def cached_milestones(self, scope: str) -> list[RemoteMilestone] | None:
         """The milestone list last saved, or None when none was ever saved for `scope`."""
         with self._reading() as connection:

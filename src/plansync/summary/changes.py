@@ -46,8 +46,13 @@ def tracking_issues(remote: RemoteSnapshot) -> dict[str, list[int]]:
     return found
 
 
+# Both trackers refuse longer titles (GitHub 256 characters, GitLab 255).
+_TITLE_LIMIT = 250
+
+
 def tracking_title(figures: PlanFigures) -> str:
-    return f"Plan: {figures.title}"
+    title = f"Plan: {figures.title}"
+    return title if len(title) <= _TITLE_LIMIT else title[: _TITLE_LIMIT - 3] + "..."
 
 
 def summary_changeset(

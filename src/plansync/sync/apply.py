@@ -18,6 +18,7 @@ from pathlib import Path
 
 from plansync.errors import (
     AuthenticationError,
+    NotFoundError,
     PermissionDeniedError,
     PlansyncError,
     RateLimitedError,
@@ -146,6 +147,9 @@ class _Applier:
         except _FATAL as exc:
             self.ctx.halted = f"not tried: {exc}"
             self._fail(action, str(exc))
+        except NotFoundError as exc:
+            self._gone(action)
+            self._fail(action, str(exc))
         except PlansyncError as exc:
             self._fail(action, str(exc))
         except Exception as exc:  # one action's surprise must not cost the others
@@ -153,6 +157,14 @@ class _Applier:
         else:
             self.results.append(ActionResult(action, Status.APPLIED, detail))
             self.bases.applied(action)
+
+    def _gone(self, action: Action) -> None:
+        """The tracker says the action's issue is gone (deleted or moved): it leaves the
+        snapshot, so the next run reports its task's issue as gone, and makes a planfile's
+        tracking issue again, instead of writing to it run after run."""
+        if isinstance(action, UpdateIssue | CloseIssue | ReopenIssue | UpdateTrackingIssue):
+            self.ctx.issues.pop(action.number, None)
+            self.ctx.store.forget_issue(self.ctx.scope, action.number)
 
     def _fail(self, action: Action, why: str) -> None:
         self.results.append(ActionResult(action, Status.FAILED, why))

@@ -370,10 +370,13 @@ class _Run:
                     plan_read(self.config, self.project, plan.planfile, plan.path, data)
                 )
             # The summary as the run would write it, from the plans as it would leave them.
+            # As the run would record them: its conflicts, the creates that failed before
+            # (which it would try again) until they succeed.
+            last = known.findings(self.scope)
             findings = (
-                Findings(conflicts=tuple(changeset.conflicts))
+                Findings(tuple(changeset.conflicts), last.failures)
                 if changeset.actions or changeset.conflicts
-                else known.findings(self.scope)
+                else last
             )
             summary = self._summary_changeset(after, known, snapshot, findings)
         result.changesets.append(summary)

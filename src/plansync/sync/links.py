@@ -11,7 +11,7 @@ from plansync.project_config import ProjectConfig
 from plansync.sync.inputs import Known, PlanInput, RemoteSnapshot, task_of_marker
 from plansync.sync.model import Link, LinkIssue, Notice, TaskRef
 from plansync.trackers.base import IssueState
-from plansync.trackers.markers import find_marker
+from plansync.trackers.markers import find_marker, find_tracking_marker
 
 
 @dataclass
@@ -65,6 +65,10 @@ class _Resolver:
                 by_marker.setdefault(owner, []).append(number)
         claimed = {link.number for link in self.out.links.values()}
         claimed.update(n for numbers in by_marker.values() for n in numbers)
+        # A planfile's tracking issue is plansync's own: a task mentioning it is not its task.
+        claimed.update(
+            n for n, issue in self.remote.issues.items() if find_tracking_marker(issue.body)
+        )
         present = {TaskRef(plan.planfile, task.key) for plan, task in tasks}
         # Issues whose task is gone from the plans read (its key changed with its title, or its
         # planfile moved): a task keeps its issue through the reference plansync wrote on its
