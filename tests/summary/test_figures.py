@@ -3,11 +3,10 @@ by hand, and the figures its summary must show."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
 from plansync.project_config import ProjectConfig
@@ -17,8 +16,10 @@ from plansync.sync.inputs import PlanInput, RemoteSnapshot
 from plansync.sync.model import Conflict, Failure, Findings, Link, TaskRef, TaskState
 from plansync.trackers.base import CloseReason, IssueState, RemoteIssue, RemoteMilestone
 
+from . import samples
+
 PLANFILE = "plans/p.md"
-WHEN = datetime(2026, 1, 1, tzinfo=UTC)
+REPO_URL = "https://github.com/demo/plans"
 TODAY = date(2026, 11, 21)
 
 PLAN = """\
@@ -56,11 +57,8 @@ def project(**changes: Any) -> ProjectConfig:
     return ProjectConfig.model_validate({**settings, **changes})
 
 
-def plan_input(text: str = PLAN, raw: bytes | None = None) -> PlanInput:
-    data = raw if raw is not None else text.encode()
-    document = parse_plan(data, Path(PLANFILE), ReaderRules())
-    lines = tuple(line.rstrip("\r\n") for line in split_text_lines(text))
-    return PlanInput(PLANFILE, document, lines)
+def plan_input(text: str = PLAN) -> PlanInput:
+    return samples.plan_input(text.encode(), PLANFILE)
 
 
 def issue(
@@ -70,17 +68,8 @@ def issue(
     closed: CloseReason | None = None,
     milestone: str | None = None,
 ) -> RemoteIssue:
-    return RemoteIssue(
-        number=number,
-        id=1000 + number,
-        url=f"https://github.com/demo/plans/issues/{number}",
-        title=title,
-        body="",
-        state=IssueState.CLOSED if closed else IssueState.OPEN,
-        updated_at=WHEN,
-        created_at=WHEN,
-        state_reason=closed,
-        milestone_title=milestone,
+    return samples.remote_issue(
+        number, title, repo_url=REPO_URL, closed=closed, milestone_title=milestone
     )
 
 

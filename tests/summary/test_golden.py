@@ -32,7 +32,7 @@ import pytest
 
 from plansync.model import PlanDocument, Task
 from plansync.planfile.decode import decode_plan
-from plansync.planfile.lines import split_ending, split_lines, split_text_lines, strip_bom
+from plansync.planfile.lines import split_ending, split_lines, strip_bom
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
 from plansync.project_config import ProjectConfig
@@ -54,6 +54,8 @@ from plansync.sync.model import (
 )
 from plansync.sync.planedit import apply_edits
 from plansync.trackers.base import CloseReason, IssueState, RemoteIssue, RemoteMilestone
+
+from .samples import plan_input, remote_issue
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "plans"
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -147,13 +149,6 @@ def project() -> ProjectConfig:
     )
 
 
-def plan_input(raw: bytes, planfile: str) -> PlanInput:
-    """The planfile as a run reads it: the real reader, and the decoded lines."""
-    document = parse_plan(raw, Path(planfile), ReaderRules())
-    text = decode_plan(raw, Path(planfile)).text
-    return PlanInput(planfile, document, tuple(s.rstrip("\r\n") for s in split_text_lines(text)))
-
-
 def roles_of(tasks: Sequence[Task]) -> Roles:
     """Issue numbers and fates, by position in plan order (see the module's docstring)."""
     referenced = {t.key: t.issue_refs[0].number for t in tasks if _reference(t)}
@@ -202,16 +197,11 @@ def synced_bytes(raw: bytes, planfile: str, tasks: Sequence[Task], roles: Roles)
 def issue(
     number: int, title: str, closed: CloseReason | None, milestone: int | None, where: str | None
 ) -> RemoteIssue:
-    return RemoteIssue(
-        number=number,
-        id=100_000 + number,
-        url=f"{REPO_URL}/issues/{number}",
-        title=title,
-        body="",
-        state=IssueState.CLOSED if closed else IssueState.OPEN,
-        updated_at=WHEN,
-        created_at=WHEN,
-        state_reason=closed,
+    return remote_issue(
+        number,
+        title,
+        repo_url=REPO_URL,
+        closed=closed,
         milestone_number=milestone,
         milestone_title=where,
     )
