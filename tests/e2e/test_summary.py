@@ -288,6 +288,19 @@ class TestSettings:
         assert other.index(b"## Notes") < other.index(SUMMARY_BEGIN.encode())
         assert "**Progress:**" in block(other)
 
+    def test_a_damaged_block_is_named_with_its_file_and_left_as_it_is(
+        self, make_harness: MakeHarness
+    ) -> None:
+        damaged = PLAN.replace(b"## Notes\n", f"## Notes\n\n{SUMMARY_BEGIN}\n".encode())
+        harness = make_harness({NAME: damaged, "other.md": PLAN}, summary_toml=ALL_SUMMARIES)
+        result = harness.sync()
+        assert result.ok, result.failed
+        (notice,) = [n.message for n in result.notices if "summary" in n.message]
+        assert notice.startswith(f"{NAME}: ")
+        assert SUMMARY_END.encode() not in harness.plan(NAME)
+        assert harness.plan(NAME).count(SUMMARY_BEGIN.encode()) == 1
+        assert "**Progress:**" in block(harness.plan("other.md"))
+
     def test_pull_writes_the_plan_block_but_nothing_to_the_tracker(
         self, make_harness: MakeHarness
     ) -> None:

@@ -82,7 +82,7 @@ def _block(changeset: Changeset, target: SummaryTarget, project: ProjectConfig) 
     try:
         written = write_summary(target.raw, content, place)
     except PlanfileError as exc:
-        changeset.notices.append(Notice(None, str(exc)))
+        changeset.notices.append(Notice(None, f"{target.planfile}: {exc}"))
         return
     if written is None or written == target.raw:
         return

@@ -350,7 +350,7 @@ class _Applier:
                     return
                 expected = read_plan_bytes(target.path)  # edited meanwhile: write on its bytes
             except PlansyncError as exc:
-                self._fail(action, str(exc))
+                self._fail(action, f"{target.path}: {exc}")
                 return
             except OSError as exc:
                 self._fail(action, f"{target.path}: cannot be written ({exc.strerror})")
