@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,7 @@ class SyncHarness:
         tracker: Tracker | None = None,
         stop: threading.Event | None = None,
         progress: Progress | None = None,
+        today: date | None = None,
     ) -> RunResult:
         """One run, as `plansync sync [--dry-run]` makes it: a dry run without a state file
         reads from a store kept in memory, so it creates no file."""
@@ -164,6 +165,7 @@ class SyncHarness:
                 stop=stop,
                 progress=progress,
                 environ=ENVIRON,
+                today=today,
             )
 
     @property
