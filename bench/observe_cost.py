@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from plansync.trackers.base import Cursor, RequestStats, Tracker
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.github import GitHubTracker
-from plansync.trackers.gitlab import GitLabTracker
+from plansync.clock import FakeClock
+from plansync.model.remote import Cursor
+from plansync.sandbox import SandboxServer
+from plansync.trackers.base import RequestStats, Tracker
+from plansync.trackers.github.adapter import GitHubTracker
+from plansync.trackers.gitlab.adapter import GitLabTracker
 from plansync.trackers.pacing import PacingLimits
-from plansync.trackers.sandbox import SandboxServer
 
 REPO = "bench/plans"
 

@@ -16,16 +16,15 @@ import tracemalloc
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from plansync.config.project import ProjectConfig
+from plansync.model.remote import IssueState, RemoteIssue
+from plansync.model.sync import Findings, Link, PlanInput, RemoteSnapshot, TaskRef
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan
-from plansync.project_config import ProjectConfig
 from plansync.summary.figures import Known, compute
 from plansync.summary.place import write_summary
 from plansync.summary.render import render_block
-from plansync.sync.inputs import PlanInput, RemoteSnapshot
-from plansync.sync.model import Findings, Link, TaskRef
-from plansync.trackers.base import IssueState, RemoteIssue
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)

@@ -21,11 +21,11 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from plansync.config import load_config
-from plansync.state.store import StateStore
+from plansync.config.load import load_config
+from plansync.sandbox import SandboxServer
+from plansync.state.sqlite import StateStore
 from plansync.sync.engine import run_once
-from plansync.trackers.factory import open_tracker
-from plansync.trackers.sandbox import SandboxServer
+from plansync.trackers.registry import open_tracker
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOS = {"github": "bench/plans", "gitlab": "bench/group/plans"}

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from plansync.cli import app
-from plansync.config import load_config
-from plansync.state.store import StateStore
+from plansync.cli.app import app
+from plansync.config.load import load_config
+from plansync.sandbox import SandboxServer
+from plansync.state.sqlite import StateStore
 from plansync.sync.engine import scope_of
-from plansync.trackers.sandbox import SandboxServer
 
 TOKEN_ENV = "PLANSYNC_CLI_TOKEN"
 REPOS = {"github": "demo/plans", "gitlab": "group/sub/project"}

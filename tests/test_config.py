@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from plansync.config import load_config, rules_for
+from plansync.config.load import load_config, rules_for
 from plansync.errors import ConfigError
 from plansync.planfile.rules import ReaderRules
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from plansync.config import PlansyncConfig, load_config
+from plansync.config.load import PlansyncConfig, load_config
+from plansync.config.project import ProjectConfig
+from plansync.config.starter import find_plans, starter_config, write_starter_config
 from plansync.errors import ConfigError
-from plansync.init_config import find_plans, starter_config, write_starter_config
-from plansync.project_config import ProjectConfig
 
 CHECKLIST = "# Rollout\n\n- [ ] write the docs\n- [x] ship it\n"
 TABLE = "| ID | Task |\n|---|---|\n| T1 | Do it |\n"

@@ -10,10 +10,11 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from plansync.errors import AuthenticationError, ConfigError
-from plansync.tracker_config import GitHubTrackerConfig, GitLabTrackerConfig, TrackerConfig
-from plansync.trackers.base import IssueDraft
-from plansync.trackers.factory import open_tracker
+from plansync.model.remote import IssueDraft
+from plansync.trackers.github.config import GitHubTrackerConfig
+from plansync.trackers.gitlab.config import GitLabTrackerConfig
 from plansync.trackers.pacing import reset_pacers
+from plansync.trackers.registry import TrackerConfig, open_tracker
 
 ADAPTER: TypeAdapter[GitHubTrackerConfig | GitLabTrackerConfig] = TypeAdapter(TrackerConfig)
 

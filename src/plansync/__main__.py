@@ -1,5 +1,5 @@
 """`python -m plansync`: the same as the `plansync` command."""
 
-from plansync.cli import main
+from plansync.cli.app import main
 
 main()

@@ -16,9 +16,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from plansync.config.project import ProjectConfig
 from plansync.daemon import STOP_SIGNALS, RunProject, run_daemon
 from plansync.errors import TrackerError
-from plansync.project_config import ProjectConfig
 
 LOGGER = "tests.daemon"
 WAIT = 5.0  # seconds a test waits for something that should take milliseconds

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from harness import SteppingClock, SyncHarness
 
+from plansync.sandbox import SandboxServer
 from plansync.trackers.base import Tracker
-from plansync.trackers.sandbox import SandboxServer
 
 WriteHook = Callable[[int, str], None]
 

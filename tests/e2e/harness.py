@@ -16,17 +16,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from plansync.config import LoadedConfig, load_config
-from plansync.state.store import StateStore
+from plansync.clock import FakeClock
+from plansync.config.load import LoadedConfig, load_config
+from plansync.sandbox import SandboxServer
+from plansync.sandbox.records import Issue
+from plansync.sandbox.store import SandboxStore
+from plansync.state.sqlite import StateStore
 from plansync.sync.apply import Progress
-from plansync.sync.engine import RunResult, run_once
+from plansync.sync.engine import run_once
+from plansync.sync.result import RunResult
 from plansync.trackers.base import Tracker
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.factory import open_tracker
 from plansync.trackers.markers import find_marker
-from plansync.trackers.sandbox import SandboxServer
-from plansync.trackers.sandbox.records import Issue
-from plansync.trackers.sandbox.store import SandboxStore
+from plansync.trackers.registry import open_tracker
 
 REPOS = {"github": "demo/plans", "gitlab": "group/sub/project"}
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from harness import SyncHarness
 
-from plansync.sync.engine import RunResult
-from plansync.sync.model import EditPlan, PlanEditKind, Status
-from plansync.trackers.sandbox import SandboxServer
+from plansync.model.changeset import EditPlan, PlanEditKind, Status
+from plansync.sandbox import SandboxServer
+from plansync.sync.result import RunResult
 
 NAME = "team.md"
 PLAN = b"""# Team Plan

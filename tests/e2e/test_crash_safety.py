@@ -29,15 +29,17 @@ from typing import Any
 import pytest
 from harness import ALL_SUMMARIES, ENVIRON, SteppingClock, SyncHarness
 
-from plansync.state.store import StateStore
-from plansync.sync.engine import RunResult, scope_of
-from plansync.sync.model import CreateIssue, Fields, Status
+from plansync.clock import FakeClock
+from plansync.model.changeset import CreateIssue, Status
+from plansync.model.sync import Fields
+from plansync.sandbox import SandboxServer
+from plansync.state.sqlite import StateStore
+from plansync.sync.engine import scope_of
+from plansync.sync.result import RunResult
 from plansync.trackers.base import Tracker
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.factory import open_tracker
 from plansync.trackers.markers import find_marker, find_tracking_marker
 from plansync.trackers.pacing import reset_pacers
-from plansync.trackers.sandbox import SandboxServer
+from plansync.trackers.registry import open_tracker
 
 PLAN_NAME = "release.md"
 # 20 synced tasks: a table with estimates, priorities and a status column, checkboxes with IDs

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from harness import ENVIRON, SyncHarness
 
-from plansync.state.store import StateStore
+from plansync.sandbox import SandboxServer
+from plansync.state.sqlite import StateStore
 from plansync.sync.engine import scope_of
-from plansync.trackers.sandbox import SandboxServer
 
 PLAN = b"""# Daemon plan
 

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from harness import ENVIRON, SyncHarness
 from typer.testing import CliRunner
 
-from plansync.cli import app
-from plansync.state.store import StateStore
-from plansync.sync.engine import RunResult, scope_of
-from plansync.sync.model import CreateIssue, EditPlan, PlanEditKind, Status
+from plansync.cli.app import app
+from plansync.model.changeset import CreateIssue, EditPlan, PlanEditKind, Status
+from plansync.state.sqlite import StateStore
+from plansync.sync.engine import scope_of
+from plansync.sync.result import RunResult
 
 MakeHarness = Callable[..., SyncHarness]
 

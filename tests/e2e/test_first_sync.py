@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 from harness import ALL_SUMMARIES, SyncHarness
 
-from plansync.model import PlanDocument, Task
+from plansync.model.changeset import Status
+from plansync.model.plan import PlanDocument, Task
 from plansync.planfile.lines import split_lines
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
+from plansync.sandbox import SandboxServer
 from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END
 from plansync.sync.desired import tracker_title
-from plansync.sync.model import Status
 from plansync.trackers.markers import find_tracking_marker
-from plansync.trackers.sandbox import SandboxServer
 
 MakeHarness = Callable[..., SyncHarness]
 

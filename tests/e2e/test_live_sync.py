@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from plansync.config import load_config
-from plansync.state.store import StateStore
-from plansync.sync.engine import RunResult, run_once
-from plansync.trackers.base import IssueState, Tracker
-from plansync.trackers.factory import open_tracker
+from plansync.config.load import load_config
+from plansync.model.remote import IssueState
+from plansync.state.sqlite import StateStore
+from plansync.sync.engine import run_once
+from plansync.sync.result import RunResult
+from plansync.trackers.base import Tracker
 from plansync.trackers.pacing import reset_pacers
+from plansync.trackers.registry import open_tracker
 
 LIVE = {
     "github": (

@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 from harness import ALL_SUMMARIES, SyncHarness
 
-from plansync.planfile.parse import parse_plan
-from plansync.planfile.rules import ReaderRules
-from plansync.summary.describe import PROGRESS_BEGIN
-from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END
-from plansync.sync.model import (
+from plansync.model.changeset import (
     CreateTrackingIssue,
     DescribeMilestone,
     Status,
     UpdateTrackingIssue,
     WriteSummary,
 )
+from plansync.planfile.parse import parse_plan
+from plansync.planfile.rules import ReaderRules
+from plansync.summary.describe import PROGRESS_BEGIN
+from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END
 from plansync.trackers.markers import find_tracking_marker
 
 MakeHarness = Callable[..., SyncHarness]

@@ -13,7 +13,8 @@ from collections.abc import Callable
 import pytest
 from harness import SyncHarness, changed_lines
 
-from plansync.sync.model import Conflict, EditPlan, PlanEditKind, Status, TaskRef
+from plansync.model.changeset import EditPlan, PlanEditKind, Status
+from plansync.model.sync import Conflict, TaskRef
 
 MakeHarness = Callable[..., SyncHarness]
 

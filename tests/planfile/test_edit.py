@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from plansync.model import PlanDocument, TableRowLayout
+from plansync.model.plan import PlanDocument, TableRowLayout
 from plansync.planfile.decode import as_stored, decode_plan, split_lines
 from plansync.planfile.edit import (
     add_issue_link,

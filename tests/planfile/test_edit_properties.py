@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from plansync.model import PlanDocument, Task, TaskKind
+from plansync.model.plan import PlanDocument, Task, TaskKind
 from plansync.planfile.decode import as_stored, storage_of
 from plansync.planfile.edit import add_issue_link, set_checkbox, set_task_title
 from plansync.planfile.keys import slug

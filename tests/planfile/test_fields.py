@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from plansync.model import Estimate, Priority
+from plansync.model.plan import Estimate, Priority
 from plansync.planfile.fields import (
     is_done_status,
     parse_estimate,

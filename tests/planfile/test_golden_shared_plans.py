@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from plansync.model import PlanDocument, Priority, TaskKind
+from plansync.model.plan import PlanDocument, Priority, TaskKind
 from plansync.planfile.parse import parse_plan, read_plan
 from plansync.planfile.rules import ReaderRules
 

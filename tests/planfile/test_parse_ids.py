@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plansync.model import PlanDocument, TaskKind
+from plansync.model.plan import PlanDocument, TaskKind
 from plansync.planfile.edit import add_issue_link
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plansync.model import PlanDocument
+from plansync.model.plan import PlanDocument
 from plansync.planfile.keys import KeySource, assign_keys, slug, title_slug
 from plansync.planfile.parse import parse_plan
 

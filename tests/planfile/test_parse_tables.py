@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plansync.model import PlanDocument, Priority, TaskKind
+from plansync.model.plan import PlanDocument, Priority, TaskKind
 from plansync.planfile.parse import parse_plan
 
 

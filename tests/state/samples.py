@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from plansync.sync.model import Fields, Link, MilestoneLink, TaskRef, TaskState
-from plansync.trackers.base import CloseReason, Cursor, IssueState, RemoteIssue, RemoteMilestone
+from plansync.model.remote import CloseReason, Cursor, IssueState, RemoteIssue, RemoteMilestone
+from plansync.model.sync import Fields, Link, MilestoneLink, TaskRef, TaskState
 
 WHEN = datetime(2024, 5, 17, 9, 30, 12, 345678, tzinfo=UTC)
 

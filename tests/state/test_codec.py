@@ -10,9 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plansync.state import codec
-from plansync.sync.model import Fields, Link, MilestoneLink, TaskState
-from plansync.trackers.base import (
+from plansync.model.remote import (
     CloseReason,
     Cursor,
     IssueState,
@@ -20,6 +18,8 @@ from plansync.trackers.base import (
     RemoteIssue,
     RemoteMilestone,
 )
+from plansync.model.sync import Fields, Link, MilestoneLink, TaskState
+from plansync.state import codec
 
 from . import samples
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from plansync.errors import PlansyncError
+from plansync.model.remote import Cursor, RemoteIssue
+from plansync.model.sync import Conflict, Failure, Findings, TaskRef
 from plansync.state import LATEST_VERSION, STREAMS, StateStore, codec
-from plansync.state import store as store_module
-from plansync.sync.model import Conflict, Failure, Findings, TaskRef
-from plansync.trackers.base import Cursor, RemoteIssue
+from plansync.state import sqlite as store_module
 
 from . import samples
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from plansync.model.remote import CloseReason, IssueState, RemoteIssue
+from plansync.model.sync import PlanInput
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.sync.inputs import PlanInput
-from plansync.trackers.base import CloseReason, IssueState, RemoteIssue
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 

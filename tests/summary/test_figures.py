@@ -7,14 +7,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from plansync.config.project import ProjectConfig
+from plansync.model.remote import CloseReason, IssueState, RemoteIssue, RemoteMilestone
+from plansync.model.sync import (
+    Conflict,
+    Failure,
+    Findings,
+    Link,
+    PlanInput,
+    RemoteSnapshot,
+    TaskRef,
+    TaskState,
+)
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.project_config import ProjectConfig
+from plansync.summary.data import DriftKind, Effort, Progress, Unlinked
 from plansync.summary.figures import NO_MILESTONE, Known, compute
-from plansync.summary.model import DriftKind, Effort, Progress, Unlinked
-from plansync.sync.inputs import PlanInput, RemoteSnapshot
-from plansync.sync.model import Conflict, Failure, Findings, Link, TaskRef, TaskState
-from plansync.trackers.base import CloseReason, IssueState, RemoteIssue, RemoteMilestone
 
 from . import samples
 

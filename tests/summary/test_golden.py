@@ -30,30 +30,32 @@ from pathlib import Path
 
 import pytest
 
-from plansync.model import PlanDocument, Task
+from plansync.config.project import ProjectConfig
+from plansync.model.changeset import EditPlan, PlanEditKind
+from plansync.model.plan import PlanDocument, Task
+from plansync.model.remote import CloseReason, IssueState, RemoteIssue, RemoteMilestone
+from plansync.model.sync import (
+    Conflict,
+    Failure,
+    Findings,
+    Link,
+    PlanInput,
+    RemoteSnapshot,
+    TaskRef,
+    TaskState,
+    can_show_state,
+    milestone_title,
+)
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.project_config import ProjectConfig
+from plansync.summary.data import DriftKind, Effort, PlanFigures, Unlinked
 from plansync.summary.figures import Known, compute
-from plansync.summary.model import DriftKind, Effort, PlanFigures, Unlinked
 from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END, write_summary
 from plansync.summary.render import render_block
-from plansync.sync.desired import can_show_state, milestone_title, tracker_title
-from plansync.sync.inputs import PlanInput, RemoteSnapshot
-from plansync.sync.model import (
-    Conflict,
-    EditPlan,
-    Failure,
-    Findings,
-    Link,
-    PlanEditKind,
-    TaskRef,
-    TaskState,
-)
+from plansync.sync.desired import tracker_title
 from plansync.sync.planedit import apply_edits
-from plansync.trackers.base import CloseReason, IssueState, RemoteIssue, RemoteMilestone
 
 from .samples import plan_input, remote_issue
 

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plansync.errors import PlanfileError
-from plansync.model import Task
+from plansync.model.changeset import SummaryPlace
+from plansync.model.plan import Task
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import dominant_ending, split_lines, strip_bom
 from plansync.planfile.parse import parse_plan
-from plansync.project_config import SummaryPlace
 from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END, insertion_line, write_summary
 
 REPOSITORY = Path(__file__).resolve().parents[2]

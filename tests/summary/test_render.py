@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
+from plansync.model.sync import TaskState
 from plansync.planfile.edit import replace_between_markers
 from plansync.planfile.parse import parse_plan
-from plansync.summary.model import (
+from plansync.summary.data import (
     Coverage,
     Drift,
     DriftKind,
@@ -34,7 +35,6 @@ from plansync.summary.render import (
     render_block,
     tracking_body,
 )
-from plansync.sync.model import TaskState
 
 REPO = "https://github.com/acme/app"
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")

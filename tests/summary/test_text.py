@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from plansync.summary.model import Effort
+from plansync.summary.data import Effort
 from plansync.summary.text import bar, code_span, effort_text, escape_text, hours, link_target
 
 # How GitHub and GitLab read a line: CommonMark with tables and strikethrough.

@@ -8,24 +8,22 @@ from dataclasses import replace
 
 import pytest
 
-from plansync.sync.bases import BaseKeeper, settles
-from plansync.sync.body import BodySpec
-from plansync.sync.model import (
+from plansync.model.changeset import (
     Action,
     BaseUpdate,
+    BodySpec,
     Changeset,
     CloseIssue,
     CreateIssue,
     EditPlan,
     EnsureLabels,
-    Fields,
     LinkIssue,
     PlanEditKind,
     ReopenIssue,
-    TaskRef,
-    TaskState,
     UpdateIssue,
 )
+from plansync.model.sync import Fields, TaskRef, TaskState
+from plansync.sync.bases import BaseKeeper, settles
 
 TASK = TaskRef("plans/p.md", "FIX-1")
 OTHER = TaskRef("plans/p.md", "FIX-2")

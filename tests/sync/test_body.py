@@ -8,14 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plansync.sync.body import (
-    BODY_END,
-    BODY_START,
-    BodySpec,
-    managed_block,
-    render_block,
-    splice,
-)
+from plansync.model.changeset import BodySpec
+from plansync.sync.body import BODY_END, BODY_START, managed_block, render_block, splice
 from plansync.trackers.markers import find_marker, task_marker
 
 SPEC = BodySpec(

@@ -9,25 +9,27 @@ from pathlib import Path
 
 import pytest
 
-from plansync.model import Priority, Task, TaskKind
-from plansync.planfile.parse import parse_plan
-from plansync.planfile.rules import ReaderRules
-from plansync.project_config import LabelRules
-from plansync.sync.desired import (
+from plansync.config.project import LabelRules
+from plansync.model.plan import Priority, Task, TaskKind
+from plansync.model.remote import CloseReason, IssueState, RemoteIssue
+from plansync.model.sync import (
+    TaskState,
     can_show_state,
     due_date_text,
     milestone_title,
     plan_state,
+    remote_state,
+)
+from plansync.planfile.parse import parse_plan
+from plansync.planfile.rules import ReaderRules
+from plansync.sync.desired import (
     plan_title_of,
     remote_fields,
-    remote_state,
     same_state,
     task_assignees,
     task_labels,
     tracker_title,
 )
-from plansync.sync.model import TaskState
-from plansync.trackers.base import CloseReason, IssueState, RemoteIssue
 
 TASK = Task(
     key="FIX-1", title="Write the spec", done=False, kind=TaskKind.CHECKBOX, line=5, end_line=5

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from plansync.errors import BusyError, ConfigError, PlansyncError
-from plansync.sync.lock import ProjectLock
+from plansync.state.lock import ProjectLock
 
 HOLDER = """
 import sys
 from pathlib import Path
-from plansync.sync.lock import ProjectLock
+from plansync.state.lock import ProjectLock
 
 lock = ProjectLock(Path(sys.argv[1]), sys.argv[2])
 lock.acquire()

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from plansync.model import PlanDocument, Task
+from plansync.model.changeset import EditPlan, PlanEditKind
+from plansync.model.plan import PlanDocument, Task
+from plansync.model.sync import TaskRef
 from plansync.planfile.decode import as_stored, decode_plan
 from plansync.planfile.lines import split_lines, strip_bom
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.sync.model import EditPlan, PlanEditKind, TaskRef
 from plansync.sync.planedit import EditOutcome, apply_edits, write_if_unchanged
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

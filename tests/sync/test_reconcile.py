@@ -14,33 +14,31 @@ from typing import Any
 
 import pytest
 
-from plansync.model import Task
-from plansync.planfile.lines import split_text_lines
-from plansync.planfile.parse import parse_plan
-from plansync.planfile.rules import ReaderRules
-from plansync.project_config import ProjectConfig
-from plansync.sync.body import BodySpec, render_block
-from plansync.sync.desired import plan_state, task_labels, tracker_title
-from plansync.sync.model import (
+from plansync.config.project import ProjectConfig
+from plansync.model.changeset import (
     Action,
+    BodySpec,
     Changeset,
     CloseIssue,
     CreateIssue,
     CreateMilestone,
     EditPlan,
     EnsureLabels,
-    Fields,
-    Link,
     LinkIssue,
     ReopenIssue,
-    TaskRef,
-    TaskState,
     UpdateIssue,
     UpdateMilestone,
 )
+from plansync.model.plan import Task
+from plansync.model.remote import CloseReason, IssueState, RemoteIssue, RemoteMilestone
+from plansync.model.sync import Fields, Link, TaskRef, TaskState, plan_state
+from plansync.planfile.lines import split_text_lines
+from plansync.planfile.parse import parse_plan
+from plansync.planfile.rules import ReaderRules
+from plansync.sync.body import render_block
+from plansync.sync.desired import task_labels, tracker_title
 from plansync.sync.planedit import apply_edits
 from plansync.sync.reconcile import Known, PlanInput, RemoteSnapshot, marker_for, reconcile
-from plansync.trackers.base import CloseReason, IssueState, RemoteIssue, RemoteMilestone
 
 PLANFILE = "plans/p.md"
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)

@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
+from plansync.clock import FakeClock
 from plansync.errors import StaleFileError
-from plansync.trackers.base import (
+from plansync.model.remote import (
     CloseReason,
     Cursor,
     IssueDraft,
@@ -33,9 +34,8 @@ from plansync.trackers.base import (
     MilestonePatch,
     Permission,
     RemoteIssue,
-    Tracker,
 )
-from plansync.trackers.clock import FakeClock
+from plansync.trackers.base import Tracker
 from plansync.trackers.markers import task_marker
 
 

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plansync.trackers.base import Cursor, IssueDraft
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.github import GitHubTracker
-from plansync.trackers.github_convert import (
+from plansync.clock import FakeClock
+from plansync.model.remote import Cursor, IssueDraft
+from plansync.trackers.github.adapter import GitHubTracker
+from plansync.trackers.github.convert import (
     estimate_from_labels,
     estimate_label,
     parse_estimate_label,
 )
-from plansync.trackers.github_observe import (
+from plansync.trackers.github.observe import (
     IncrementalRead,
     Item,
     Probe,

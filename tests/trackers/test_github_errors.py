@@ -19,6 +19,7 @@ import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from plansync.clock import FakeClock
 from plansync.errors import (
     AuthenticationError,
     ConfigError,
@@ -29,9 +30,8 @@ from plansync.errors import (
     TrackerUnavailableError,
     ValidationFailedError,
 )
-from plansync.trackers.base import CloseReason, IssueDraft, MilestoneDraft
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.github import GitHubTracker
+from plansync.model.remote import CloseReason, IssueDraft, MilestoneDraft
+from plansync.trackers.github.adapter import GitHubTracker
 from plansync.trackers.markers import task_marker
 from plansync.trackers.pacing import PacingLimits, reset_pacers
 from plansync.trackers.retry import UnclearWriteError

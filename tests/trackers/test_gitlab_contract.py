@@ -12,21 +12,21 @@ from typing import Any
 
 import pytest
 
+from plansync.clock import FakeClock
 from plansync.errors import AuthenticationError, NotFoundError
-from plansync.trackers.base import (
+from plansync.model.remote import (
     Cursor,
     IssueDraft,
     IssuePatch,
     IssueState,
     MilestoneDraft,
     MilestonePatch,
-    Tracker,
 )
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.gitlab import GitLabTracker
-from plansync.trackers.gitlab_cursor import fresh_since
+from plansync.sandbox import SandboxServer
+from plansync.trackers.base import Tracker
+from plansync.trackers.gitlab.adapter import GitLabTracker
+from plansync.trackers.gitlab.cursor import fresh_since
 from plansync.trackers.pacing import PacingLimits, reset_pacers
-from plansync.trackers.sandbox import SandboxServer
 
 from .contract import TrackerContract
 

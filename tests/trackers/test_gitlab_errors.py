@@ -16,6 +16,7 @@ import pytest
 import requests
 import responses
 
+from plansync.clock import FakeClock
 from plansync.errors import (
     AuthenticationError,
     ConfigError,
@@ -27,15 +28,8 @@ from plansync.errors import (
     TrackerUnavailableError,
     ValidationFailedError,
 )
-from plansync.trackers.base import (
-    Cursor,
-    IssueDraft,
-    IssueState,
-    Permission,
-    RemoteComment,
-)
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.gitlab import GitLabTracker
+from plansync.model.remote import Cursor, IssueDraft, IssueState, Permission, RemoteComment
+from plansync.trackers.gitlab.adapter import GitLabTracker
 from plansync.trackers.markers import task_marker
 from plansync.trackers.pacing import PacingLimits, reset_pacers
 from plansync.trackers.retry import UnclearWriteError

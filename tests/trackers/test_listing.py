@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from plansync.errors import TrackerUnavailableError
-from plansync.trackers.base import Cursor
-from plansync.trackers.github_observe import Probe, read_incrementally
+from plansync.model.remote import Cursor
+from plansync.trackers.github.observe import Probe, read_incrementally
 from plansync.trackers.listing import read_whole_listing
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from plansync.trackers.base import (
+from plansync.model.remote import (
     CloseReason,
     IssueDraft,
     IssueState,
@@ -23,7 +23,7 @@ from plansync.trackers.base import (
     MilestonePatch,
     Permission,
 )
-from plansync.trackers.github import GitHubTracker
+from plansync.trackers.github.adapter import GitHubTracker
 from plansync.trackers.markers import task_marker
 from plansync.trackers.pacing import reset_pacers
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from plansync.trackers.base import (
+from plansync.model.remote import (
     Cursor,
     IssueDraft,
     IssuePatch,
@@ -23,7 +23,7 @@ from plansync.trackers.base import (
     MilestonePatch,
     RemoteIssue,
 )
-from plansync.trackers.gitlab import GitLabTracker
+from plansync.trackers.gitlab.adapter import GitLabTracker
 from plansync.trackers.markers import task_marker
 from plansync.trackers.pacing import reset_pacers
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from plansync.clock import FakeClock, SystemClock
 from plansync.errors import ConfigError
-from plansync.trackers.clock import FakeClock, SystemClock
 from plansync.trackers.pacing import (
     PacingLimits,
     WritePacer,

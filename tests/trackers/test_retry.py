@@ -11,13 +11,13 @@ import pytest
 import requests
 import responses
 
+from plansync.clock import FakeClock
 from plansync.errors import (
     RateLimitedError,
     StaleFileError,
     TrackerError,
     TrackerUnavailableError,
 )
-from plansync.trackers.clock import FakeClock
 from plansync.trackers.retry import (
     Outcome,
     UnclearWriteError,

@@ -15,10 +15,10 @@ import pytest
 import requests
 from github import Auth, Github, GithubException, RateLimitExceededException
 
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.sandbox import FaultRule, LimitConfig, SandboxServer
-from plansync.trackers.sandbox import control as control_module
-from plansync.trackers.sandbox.acts import ACTS
+from plansync.clock import FakeClock
+from plansync.sandbox import FaultRule, LimitConfig, SandboxServer
+from plansync.sandbox import control as control_module
+from plansync.sandbox.acts import ACTS
 
 REPO = "demo/plans"
 GITHUB_TOKEN = {"Authorization": "token sandbox-token"}

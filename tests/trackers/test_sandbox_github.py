@@ -13,8 +13,8 @@ from github.ContentFile import ContentFile
 from github.GithubException import BadCredentialsException, UnknownObjectException
 from github.Repository import Repository
 
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.sandbox import SandboxServer
+from plansync.clock import FakeClock
+from plansync.sandbox import SandboxServer
 
 REPO = "demo/plans"
 

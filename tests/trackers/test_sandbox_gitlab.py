@@ -13,9 +13,9 @@ import requests
 from gitlab.exceptions import GitlabAuthenticationError, GitlabGetError, GitlabHttpError
 from gitlab.v4.objects import Project
 
-from plansync.trackers.clock import FakeClock
-from plansync.trackers.sandbox import SandboxServer
-from plansync.trackers.sandbox.store_errors import InvalidFieldError
+from plansync.clock import FakeClock
+from plansync.sandbox import SandboxServer
+from plansync.sandbox.store_errors import InvalidFieldError
 
 PROJECT = "group/sub/project"
 GITLAB_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

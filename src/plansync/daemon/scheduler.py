@@ -27,8 +27,8 @@ from apscheduler.schedulers import SchedulerNotRunningError  # type: ignore[impo
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
+from plansync.config.project import ProjectConfig
 from plansync.errors import PlansyncError
-from plansync.project_config import ProjectConfig
 
 RunProject = Callable[[ProjectConfig, threading.Event], object]
 """Syncs one project once; checks the event between actions and stops when it is set."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from plansync.model import (
+from plansync.model.plan import (
     Estimate,
     IssueRef,
     PlanWarning,

@@ -21,7 +21,7 @@ from pathlib import Path
 from ftfy.badness import MOJIBAKE_CATEGORIES, badness, is_bad
 
 from plansync.errors import PlanfileError
-from plansync.model import EncodingInfo
+from plansync.model.plan import EncodingInfo
 from plansync.planfile.lines import newline_style, split_lines, split_text_lines, strip_bom
 
 __all__ = [

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from plansync.model import TableRowLayout
+from plansync.model.plan import TableRowLayout
 from plansync.planfile.decode import as_read, as_stored, storage_of
 from plansync.planfile.fields import parse_issue_refs
 from plansync.planfile.inline import plain

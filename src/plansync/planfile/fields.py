@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from plansync.model import Estimate, IssueRef, Priority
+from plansync.model.plan import Estimate, IssueRef, Priority
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 8 * MINUTES_PER_HOUR  # a working day

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from plansync.model import Estimate, Priority, TaskKind
+from plansync.model.plan import Estimate, Priority, TaskKind
 from plansync.planfile.fields import (
     parse_estimate,
     parse_issue_refs,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from plansync.errors import PlanfileError
-from plansync.model import PlanDocument, PlanWarning
+from plansync.model.plan import PlanDocument, PlanWarning
 from plansync.planfile.assemble import Assembler, outside_milestones
 from plansync.planfile.decode import DecodedPlan, decode_plan, looks_mojibaked
 from plansync.planfile.ids import IdMatcher

@@ -8,7 +8,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from plansync.model import IssueRef, Section
+from plansync.model.plan import IssueRef, Section
 from plansync.planfile.fields import parse_issue_refs
 from plansync.planfile.inline import clean_title
 from plansync.planfile.rules import CompiledRules, any_match

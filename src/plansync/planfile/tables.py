@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from plansync.model import Estimate, IssueRef, PlanWarning, Priority, TableRowLayout
+from plansync.model.plan import Estimate, IssueRef, PlanWarning, Priority, TableRowLayout
 from plansync.planfile.fields import (
     is_done_status,
     is_priority_text,

@@ -2,6 +2,6 @@
 cursors, processed comments and runs, kept in one SQLite file."""
 
 from plansync.state.schema import LATEST_VERSION
-from plansync.state.store import STREAMS, RunRecord, StateStore
+from plansync.state.sqlite import STREAMS, RunRecord, StateStore
 
 __all__ = ["LATEST_VERSION", "STREAMS", "RunRecord", "StateStore"]

@@ -8,22 +8,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from plansync.config.project import ProjectConfig
 from plansync.errors import PlanfileError
-from plansync.project_config import ProjectConfig
-from plansync.summary.describe import same_description, with_progress
-from plansync.summary.figures import NO_MILESTONE
-from plansync.summary.model import Effort, PlanFigures, Progress
-from plansync.summary.place import write_summary
-from plansync.summary.render import milestone_line, render_block, tracking_body
-from plansync.sync.inputs import RemoteSnapshot
-from plansync.sync.model import (
+from plansync.model.changeset import (
     Changeset,
     CreateTrackingIssue,
     DescribeMilestone,
-    Notice,
     UpdateTrackingIssue,
     WriteSummary,
 )
+from plansync.model.sync import Notice, RemoteSnapshot
+from plansync.summary.data import Effort, PlanFigures, Progress
+from plansync.summary.describe import same_description, with_progress
+from plansync.summary.figures import NO_MILESTONE
+from plansync.summary.place import write_summary
+from plansync.summary.render import milestone_line, render_block, tracking_body
 from plansync.trackers.markers import find_tracking_marker, tracking_marker
 
 

@@ -7,9 +7,23 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from plansync.model import Task
-from plansync.project_config import ProjectConfig
-from plansync.summary.model import (
+from plansync.config.project import ProjectConfig
+from plansync.model.plan import Task
+from plansync.model.remote import CloseReason, IssueState, RemoteIssue
+from plansync.model.sync import (
+    Findings,
+    Link,
+    PlanInput,
+    RemoteSnapshot,
+    TaskRef,
+    TaskState,
+    can_show_state,
+    due_date_text,
+    milestone_title,
+    plan_state,
+    remote_state,
+)
+from plansync.summary.data import (
     Coverage,
     Drift,
     DriftKind,
@@ -21,16 +35,6 @@ from plansync.summary.model import (
     Unlinked,
     UntrackedIssue,
 )
-from plansync.sync.desired import (
-    can_show_state,
-    due_date_text,
-    milestone_title,
-    plan_state,
-    remote_state,
-)
-from plansync.sync.inputs import PlanInput, RemoteSnapshot
-from plansync.sync.model import Findings, Link, TaskRef, TaskState
-from plansync.trackers.base import CloseReason, IssueState, RemoteIssue
 
 # The row of tasks outside every milestone section, when the plan has milestones too.
 NO_MILESTONE = "(no milestone)"

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plansync.errors import PlanfileError
+from plansync.model.changeset import SummaryPlace
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.edit import marker_lines, replace_between_markers
 from plansync.planfile.lines import dominant_ending, split_ending, split_lines, strip_bom
 from plansync.planfile.structure import Heading, Outline, Paragraph, build_outline, neighbour
-from plansync.project_config import SummaryPlace
 
 __all__ = ["SUMMARY_BEGIN", "SUMMARY_END", "insertion_line", "write_summary"]
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from plansync.summary.model import (
+from plansync.model.sync import TaskState
+from plansync.summary.data import (
     Drift,
     DriftKind,
     MilestoneRow,
@@ -22,7 +23,6 @@ from plansync.summary.model import (
     UntrackedIssue,
 )
 from plansync.summary.text import bar, code_span, effort_text, escape_text, link_target
-from plansync.sync.model import TaskState
 
 BLOCK_MARKERS = ("<!-- plansync:summary -->", "<!-- /plansync:summary -->")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from plansync.summary.model import Effort
+from plansync.summary.data import Effort
 
 ELLIPSIS = "..."
 

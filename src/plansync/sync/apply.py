@@ -24,13 +24,7 @@ from plansync.errors import (
     RateLimitedError,
     TrackerUnavailableError,
 )
-from plansync.planfile.parse import read_plan_bytes
-from plansync.planfile.rules import ReaderRules
-from plansync.state.store import StateStore
-from plansync.summary.place import write_summary
-from plansync.sync.bases import BaseKeeper
-from plansync.sync.body import render_block
-from plansync.sync.model import (
+from plansync.model.changeset import (
     Action,
     ActionResult,
     Changeset,
@@ -41,22 +35,15 @@ from plansync.sync.model import (
     DescribeMilestone,
     EditPlan,
     EnsureLabels,
-    Fields,
-    Link,
     LinkIssue,
-    MilestoneLink,
     ReopenIssue,
     Status,
-    TaskRef,
-    TaskState,
     UpdateIssue,
     UpdateMilestone,
     UpdateTrackingIssue,
     WriteSummary,
 )
-from plansync.sync.planedit import apply_edits, write_if_unchanged
-from plansync.sync.reconcile import marker_for
-from plansync.trackers.base import (
+from plansync.model.remote import (
     CloseReason,
     IssueDraft,
     IssuePatch,
@@ -64,8 +51,17 @@ from plansync.trackers.base import (
     MilestonePatch,
     RemoteIssue,
     RemoteMilestone,
-    Tracker,
 )
+from plansync.model.sync import Fields, Link, MilestoneLink, TaskRef, TaskState
+from plansync.planfile.parse import read_plan_bytes
+from plansync.planfile.rules import ReaderRules
+from plansync.state.sqlite import StateStore
+from plansync.summary.place import write_summary
+from plansync.sync.bases import BaseKeeper
+from plansync.sync.body import render_block
+from plansync.sync.planedit import apply_edits, write_if_unchanged
+from plansync.sync.reconcile import marker_for
+from plansync.trackers.base import Tracker
 
 # Errors that say the tracker (or the token) is unusable for now, not this one action.
 _FATAL = (AuthenticationError, PermissionDeniedError, RateLimitedError, TrackerUnavailableError)

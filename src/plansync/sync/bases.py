@@ -11,18 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from plansync.sync.model import (
+from plansync.model.changeset import (
     Action,
     BaseUpdate,
     Changeset,
     CloseIssue,
     EditPlan,
-    Fields,
     LinkIssue,
     ReopenIssue,
-    TaskRef,
     UpdateIssue,
 )
+from plansync.model.sync import Fields, TaskRef
 
 SaveBase = Callable[[TaskRef, Fields], None]
 _FIELDS = tuple(Fields.__dataclass_fields__)

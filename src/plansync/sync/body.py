@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from plansync.model.changeset import BodySpec
 from plansync.planfile.edit import escape_inline
 from plansync.trackers.markers import find_marker
 
@@ -26,26 +26,6 @@ _NEWLINE = re.compile(r"\r\n|\r")
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>])")
 # Characters that would end or break a link destination written in `(...)`.
 _URL_BREAKERS = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
-
-
-@dataclass(frozen=True)
-class BodySpec:
-    """What a task's block says. Every text field is plan text, written as the plan has it.
-
-    `depends_on` holds the keys or IDs of the tasks this one depends on, in the order written;
-    `plan_path` is the planfile's posix path relative to the root and `plan_url` its address
-    on the web when known; `task_label` is the task's ID, or its key when it has none;
-    `marker` is the hidden marker (`trackers.markers.task_marker`), written verbatim.
-    """
-
-    description: str
-    estimate: str | None
-    priority: str | None
-    depends_on: tuple[str, ...]
-    plan_path: str
-    plan_url: str | None
-    task_label: str
-    marker: str
 
 
 def render_block(spec: BodySpec, dependency_numbers: Mapping[str, int]) -> str:

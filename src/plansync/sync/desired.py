@@ -6,14 +6,13 @@ their results with the base values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from plansync.model import Task, TaskKind
+from plansync.config.project import LabelRules
+from plansync.model.plan import Task
+from plansync.model.remote import RemoteIssue
+from plansync.model.sync import Fields, TaskState, remote_state
 from plansync.planfile.inline import plain
-from plansync.project_config import LabelRules
-from plansync.sync.model import Fields, TaskState
-from plansync.trackers.base import CloseReason, IssueState, RemoteIssue
 
 
 def tracker_title(task: Task) -> str:
@@ -28,12 +27,6 @@ def plan_title_of(remote_title: str, task_id: str | None) -> str:
         if remote_title.startswith(prefix):
             return remote_title[len(prefix) :].strip()
     return remote_title.strip()
-
-
-def milestone_title(section: str | None, plan_title: str, template: str) -> str | None:
-    if section is None:
-        return None
-    return template.replace("{plan}", plan_title).replace("{section}", section).strip()
 
 
 def task_labels(task: Task, rules: LabelRules) -> tuple[str, ...]:
@@ -53,28 +46,6 @@ def task_assignees(task: Task, people: Mapping[str, str]) -> tuple[str, ...] | N
     names nobody the map knows (plansync then leaves the issue's assignees alone)."""
     mapped = {people[name] for name in task.assignees if name in people}
     return tuple(sorted(mapped)) if mapped else None
-
-
-def can_show_state(task: Task) -> bool:
-    """Whether the plan can show the task done or open: a checkbox, or a table status cell."""
-    if task.kind is TaskKind.CHECKBOX:
-        return True
-    return task.table is not None and task.table.index_of("status") is not None
-
-
-def plan_state(task: Task, struck: bool) -> TaskState:
-    """A struck-through task (`~~title~~`) is dropped; a ticked one done; else open."""
-    if struck:
-        return TaskState.DROPPED
-    return TaskState.DONE if task.done else TaskState.OPEN
-
-
-def remote_state(issue: RemoteIssue) -> TaskState:
-    if issue.state is IssueState.OPEN:
-        return TaskState.OPEN
-    if issue.state_reason is CloseReason.NOT_PLANNED:
-        return TaskState.DROPPED
-    return TaskState.DONE
 
 
 def same_state(a: TaskState, b: TaskState, reasons: bool) -> bool:
@@ -101,10 +72,3 @@ def remote_fields(
     )
 
 
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def due_date_text(section_title: str) -> str | None:
-    """An explicit ISO date in a milestone heading (`Phase 2 (due 2026-12-01)`), as written."""
-    match = _ISO_DATE.search(section_title)
-    return match.group() if match else None

@@ -12,149 +12,38 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
 
-from plansync.config import LoadedConfig, rules_for
-from plansync.errors import AuthenticationError, ConfigError, TrackerError
-from plansync.planfile.decode import decode_plan
-from plansync.planfile.lines import split_text_lines
-from plansync.planfile.parse import parse_plan, read_plan_bytes
-from plansync.planfile.rules import ReaderRules
-from plansync.project_config import ProjectConfig
-from plansync.state.store import StateStore
-from plansync.summary import figures
-from plansync.summary.changes import SummaryTarget, summary_changeset, tracking_issues
-from plansync.summary.place import write_summary
-from plansync.sync.apply import ApplyContext, PlanTarget, Progress, apply
-from plansync.sync.lock import ProjectLock
-from plansync.sync.model import (
-    Action,
+from plansync.config.load import LoadedConfig
+from plansync.config.project import ProjectConfig
+from plansync.errors import AuthenticationError, TrackerError
+from plansync.model.changeset import (
     ActionResult,
     Changeset,
-    CloseIssue,
-    Conflict,
     CreateIssue,
-    CreateTrackingIssue,
-    DescribeMilestone,
     EditPlan,
-    Failure,
-    Findings,
-    Link,
-    Notice,
     PlanEditKind,
-    ReopenIssue,
     Status,
-    TaskRef,
-    UpdateIssue,
-    UpdateTrackingIssue,
     WriteSummary,
 )
+from plansync.model.sync import Failure, Findings, Notice
+from plansync.state.lock import ProjectLock
+from plansync.state.sqlite import StateStore
+from plansync.summary.changes import summary_changeset
+from plansync.summary.place import write_summary
+from plansync.sync.apply import ApplyContext, PlanTarget, Progress, apply
+from plansync.sync.observe import Snapshot
 from plansync.sync.planedit import apply_edits
-from plansync.sync.reconcile import Known, PlanInput, RemoteSnapshot, reconcile
-from plansync.tracker_config import GitHubTrackerConfig, GitLabTrackerConfig
-from plansync.trackers.base import Cursor, RemoteIssue, RemoteMilestone, Tracker
-from plansync.trackers.factory import open_tracker
+from plansync.sync.plans import PlanRead, plan_read, read_plans
+from plansync.sync.reconcile import Known, reconcile
+from plansync.sync.result import RunResult
+from plansync.sync.status import plan_figures
+from plansync.trackers.base import Tracker
+from plansync.trackers.github.config import GitHubTrackerConfig
+from plansync.trackers.registry import open_tracker
 
 # Passes of reconcile + apply in one run: the second links what the first created.
 _PASSES = 2
-
-
-@dataclass(frozen=True)
-class PlanRead:
-    planfile: str
-    path: Path
-    raw: bytes
-    rules: ReaderRules
-    input: PlanInput
-
-
-@dataclass
-class RunResult:
-    project: str
-    dry_run: bool
-    changesets: list[Changeset] = field(default_factory=list)
-    results: list[ActionResult] = field(default_factory=list)
-    diffs: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # planfile -> before, after
-    requests: int = 0
-    stopped: bool = False
-
-    @property
-    def actions(self) -> list[Action]:
-        return [a for c in self.changesets for a in c.actions]
-
-    @property
-    def conflicts(self) -> list[Conflict]:
-        """The run's conflicts, each once (a second pass finds the ones left again)."""
-        return list(dict.fromkeys(c for cs in self.changesets for c in cs.conflicts))
-
-    @property
-    def notices(self) -> list[Notice]:
-        return list(dict.fromkeys(n for cs in self.changesets for n in cs.notices))
-
-    @property
-    def failed(self) -> list[ActionResult]:
-        return [r for r in self.results if r.status is Status.FAILED]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def counts(self) -> dict[str, int]:
-        """created / updated / closed / reopened / ticked / unticked / retitled / linked,
-        summaries (blocks, milestone lines, tracking issues written), conflicts, failed,
-        skipped: of applied actions (of planned ones in a dry run)."""
-        actions = (
-            self.actions
-            if self.dry_run
-            else [r.action for r in self.results if r.status is Status.APPLIED]
-        )
-        counts = dict.fromkeys(
-            (
-                "created",
-                "updated",
-                "closed",
-                "reopened",
-                "ticked",
-                "unticked",
-                "retitled",
-                "linked",
-                "summaries",
-            ),
-            0,
-        )
-        for action in actions:
-            name = _count_name(action)
-            if name is not None:
-                counts[name] += 1
-        counts["conflicts"] = len(self.conflicts)
-        counts["failed"] = len(self.failed)
-        counts["skipped"] = sum(1 for r in self.results if r.status is Status.SKIPPED)
-        return counts
-
-
-def _count_name(action: Action) -> str | None:
-    if isinstance(
-        action, WriteSummary | DescribeMilestone | CreateTrackingIssue | UpdateTrackingIssue
-    ):
-        return "summaries"
-    if isinstance(action, CreateIssue):
-        return "created"
-    if isinstance(action, UpdateIssue):
-        return "updated"
-    if isinstance(action, CloseIssue):
-        return "closed"
-    if isinstance(action, ReopenIssue):
-        return "reopened"
-    if isinstance(action, EditPlan):
-        return {
-            PlanEditKind.TICK: "ticked",
-            PlanEditKind.UNTICK: "unticked",
-            PlanEditKind.RETITLE: "retitled",
-            PlanEditKind.LINK: "linked",
-        }.get(action.kind)
-    return None
 
 
 def scope_of(project: ProjectConfig) -> str:
@@ -163,128 +52,6 @@ def scope_of(project: ProjectConfig) -> str:
     tracker = project.tracker
     where = tracker.base_url if isinstance(tracker, GitHubTrackerConfig) else tracker.url
     return f"{project.name}@{tracker.kind}:{where}/{tracker.repo}"
-
-
-def plan_url(tracker: GitHubTrackerConfig | GitLabTrackerConfig, planfile: str) -> str:
-    """The planfile on the tracker's web pages, taking `root` as the repository's top."""
-    if isinstance(tracker, GitLabTrackerConfig):
-        return f"{tracker.url}/{tracker.repo}/-/blob/HEAD/{planfile}"
-    api = tracker.base_url
-    web = "https://github.com" if api == "https://api.github.com" else api.removesuffix("/api/v3")
-    return f"{web}/{tracker.repo}/blob/HEAD/{planfile}"
-
-
-def read_plans(config: LoadedConfig, project: ProjectConfig) -> list[PlanRead]:
-    """Every planfile the project's globs match under `root`, read and parsed (a file that
-    cannot be read is a PlanfileError: the run stops before it changes anything)."""
-    root = config.root
-    paths: dict[str, Path] = {}
-    for glob in project.plans:
-        for path in sorted(root.glob(glob)):
-            if not path.is_dir():  # a dangling link is an unreadable plan, not no plan
-                paths.setdefault(path.relative_to(root).as_posix(), path)
-    if not paths:
-        where = config.source or Path("(config)")
-        raise ConfigError(
-            f"{where}: the plans of project {project.name!r} ({', '.join(project.plans)}) "
-            f"match no file under {root}. Fix the globs or `root`."
-        )
-    return [
-        plan_read(config, project, planfile, path, read_plan_bytes(path))
-        for planfile, path in paths.items()
-    ]
-
-
-def plan_read(
-    config: LoadedConfig, project: ProjectConfig, planfile: str, path: Path, raw: bytes
-) -> PlanRead:
-    """A planfile's bytes, parsed with the rules that apply to it."""
-    rules = rules_for(config, path)
-    document = parse_plan(raw, path, rules)
-    text = decode_plan(raw, path).text
-    lines = tuple(line.rstrip("\r\n") for line in split_text_lines(text))
-    return PlanRead(
-        planfile,
-        path,
-        raw,
-        rules,
-        PlanInput(
-            planfile,
-            document,
-            lines,
-            plan_url=plan_url(project.tracker, planfile),
-            sync_criteria=rules.sync_criteria,
-        ),
-    )
-
-
-def plan_figures(
-    plans: Sequence[PlanRead],
-    project: ProjectConfig,
-    links: Mapping[TaskRef, Link],
-    remote: RemoteSnapshot,
-    findings: Findings,
-    today: date,
-) -> list[SummaryTarget]:
-    """Each planfile's summary figures, from what the state store and the snapshot hold."""
-    tracking = {n for numbers in tracking_issues(remote).values() for n in numbers}
-    known = figures.Known(links, remote, findings, today, tracking)
-    return [
-        SummaryTarget(plan.planfile, plan.raw, figures.compute(plan.input, project, known))
-        for plan in plans
-    ]
-
-
-class _Snapshot:
-    """The tracker as the state store's cache plus what changed since: incremental reads.
-    What a read brought is kept until `save` puts it in the store with its cursors, so a run
-    that fails before it writes anything leaves no trace."""
-
-    def __init__(self, tracker: Tracker, store: StateStore | None, scope: str) -> None:
-        self.tracker = tracker
-        self.scope = scope
-        self.issues: dict[int, RemoteIssue] = store.cached_issues(scope) if store else {}
-        cached = store.cached_milestones(scope) if store else None
-        self.milestones: list[RemoteMilestone] = cached or []
-        self._cursors: dict[str, Cursor | None] = {
-            "issues": store.cursor(scope, "issues") if store else None,
-            # No list to fall back on after a 304: read the whole list.
-            "milestones": (
-                store.cursor(scope, "milestones") if store and cached is not None else None
-            ),
-        }
-        self._unsaved: dict[int, RemoteIssue] = {}
-        self._milestones_read = False
-
-    def observe(self) -> None:
-        # Issues updated at the cursor's instant are read again rather than skipped as read:
-        # GitHub's `since` counts whole seconds, and an issue read within a second may change
-        # again within it (the run's own writes, a person's close) next to other changes.
-        issues_cursor = self._cursors["issues"]
-        if issues_cursor is not None:
-            issues_cursor = replace(issues_cursor, seen=())
-        changed = self.tracker.observe_issues(issues_cursor)
-        for issue in changed.items:
-            self.issues[issue.number] = issue
-            self._unsaved[issue.number] = issue
-        milestones = self.tracker.observe_milestones(self._cursors["milestones"])
-        if not milestones.not_modified:
-            self.milestones = list(milestones.items)
-            self._milestones_read = True
-        self._cursors = {"issues": changed.cursor, "milestones": milestones.cursor}
-
-    def save(self, store: StateStore) -> None:
-        store.save_snapshot(
-            self.scope,
-            self._unsaved.values(),
-            self.milestones if self._milestones_read else None,
-            self._cursors,
-        )
-        self._unsaved.clear()
-        self._milestones_read = False
-
-    def remote(self) -> RemoteSnapshot:
-        return RemoteSnapshot(self.issues, self.milestones)
 
 
 def run_once(
@@ -355,7 +122,7 @@ class _Run:
 
     def dry_run(self, store: StateStore | None) -> RunResult:
         result = RunResult(self.project.name, dry_run=True)
-        snapshot = _Snapshot(self.tracker, store, self.scope)
+        snapshot = Snapshot(self.tracker, store, self.scope)
         snapshot.observe()
         with StateStore.in_memory() if store is None else _unclosed(store) as known:
             changeset = self._reconcile(known, snapshot)
@@ -391,14 +158,14 @@ class _Run:
         return result
 
     def sync(self, store: StateStore | None) -> RunResult:
-        snapshot = _Snapshot(self.tracker, store, self.scope)
+        snapshot = Snapshot(self.tracker, store, self.scope)
         snapshot.observe()  # the tracker answered: from here on the run may write
         if store is not None:
             return self._locked(store, snapshot)
         with StateStore(self.config.state_path) as created:
             return self._locked(created, snapshot)
 
-    def _locked(self, store: StateStore, snapshot: _Snapshot) -> RunResult:
+    def _locked(self, store: StateStore, snapshot: Snapshot) -> RunResult:
         result = RunResult(self.project.name, dry_run=False)
         with ProjectLock(self.config.state_path.parent / "locks", self.project.name):
             run_id = store.start_run(self.scope, self.project.name, dry_run=False)
@@ -424,7 +191,7 @@ class _Run:
                 store.finish_run(run_id, result.ok, summary)
         return result
 
-    def _passes(self, store: StateStore, snapshot: _Snapshot, result: RunResult) -> None:
+    def _passes(self, store: StateStore, snapshot: Snapshot, result: RunResult) -> None:
         for _ in range(_PASSES):
             changeset = self._reconcile(store, snapshot)
             _drop_failed_creates(changeset, result.results)
@@ -447,7 +214,7 @@ class _Run:
                 return
 
     def _summary_changeset(
-        self, plans: Sequence[PlanRead], store: StateStore, snapshot: _Snapshot, findings: Findings
+        self, plans: Sequence[PlanRead], store: StateStore, snapshot: Snapshot, findings: Findings
     ) -> Changeset:
         remote = snapshot.remote()
         targets = plan_figures(
@@ -455,7 +222,7 @@ class _Run:
         )
         return summary_changeset(targets, remote, self.project)
 
-    def _summarise(self, store: StateStore, snapshot: _Snapshot, result: RunResult) -> None:
+    def _summarise(self, store: StateStore, snapshot: Snapshot, result: RunResult) -> None:
         """Bring the summaries up to date with the figures the run left."""
         changeset = self._summary_changeset(
             self.plans, store, snapshot, store.findings(self.scope)
@@ -467,7 +234,7 @@ class _Run:
             self.on_changeset(changeset)
         self._apply(changeset, store, snapshot, result)
 
-    def _reconcile(self, store: StateStore, snapshot: _Snapshot) -> Changeset:
+    def _reconcile(self, store: StateStore, snapshot: Snapshot) -> Changeset:
         known = Known(store.links(self.scope), frozenset(store.known_labels(self.scope)))
         return reconcile(
             [p.input for p in self.plans],
@@ -478,7 +245,7 @@ class _Run:
         )
 
     def _apply(
-        self, changeset: Changeset, store: StateStore, snapshot: _Snapshot, result: RunResult
+        self, changeset: Changeset, store: StateStore, snapshot: Snapshot, result: RunResult
     ) -> bool:
         ctx = ApplyContext(
             tracker=self.tracker,

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plansync.model import Task
-from plansync.project_config import ProjectConfig
-from plansync.sync.inputs import Known, PlanInput, RemoteSnapshot, task_of_marker
-from plansync.sync.model import Link, LinkIssue, Notice, TaskRef
-from plansync.trackers.base import IssueState
-from plansync.trackers.markers import find_marker, find_tracking_marker
+from plansync.config.project import ProjectConfig
+from plansync.model.changeset import LinkIssue
+from plansync.model.plan import Task
+from plansync.model.remote import IssueState
+from plansync.model.sync import Known, Link, Notice, PlanInput, RemoteSnapshot, TaskRef
+from plansync.trackers.markers import find_marker, find_tracking_marker, task_of_marker
 
 
 @dataclass

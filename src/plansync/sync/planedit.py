@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plansync.fileio import atomic_write
-from plansync.model import Task, TaskKind
+from plansync.model.changeset import EditPlan, PlanEditKind
+from plansync.model.plan import Task, TaskKind
 from plansync.planfile.edit import add_issue_link, set_checkbox, set_table_status, set_task_title
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.sync.model import EditPlan, PlanEditKind
 
 __all__ = ["EditOutcome", "apply_edits", "write_if_unchanged"]
 

@@ -13,13 +13,41 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
-from plansync.model import Task
-from plansync.project_config import ProjectConfig
-from plansync.sync.body import BodySpec, managed_block, render_block, splice
-from plansync.sync.desired import (
+from plansync.config.project import ProjectConfig
+from plansync.model.changeset import (
+    Action,
+    BaseUpdate,
+    BodySpec,
+    Changeset,
+    CloseIssue,
+    CreateIssue,
+    CreateMilestone,
+    EditPlan,
+    EnsureLabels,
+    PlanEditKind,
+    ReopenIssue,
+    UpdateIssue,
+    UpdateMilestone,
+)
+from plansync.model.plan import Task
+from plansync.model.remote import IssueState, RemoteIssue
+from plansync.model.sync import (
+    Conflict,
+    Fields,
+    Known,
+    Link,
+    MilestoneLink,
+    Notice,
+    PlanInput,
+    RemoteSnapshot,
+    TaskRef,
+    TaskState,
     can_show_state,
     due_date_text,
     plan_state,
+)
+from plansync.sync.body import managed_block, render_block, splice
+from plansync.sync.desired import (
     plan_title_of,
     remote_fields,
     same_state,
@@ -27,30 +55,8 @@ from plansync.sync.desired import (
     task_labels,
     tracker_title,
 )
-from plansync.sync.inputs import Known, PlanInput, RemoteSnapshot, marker_for
 from plansync.sync.links import resolve_links
-from plansync.sync.model import (
-    Action,
-    BaseUpdate,
-    Changeset,
-    CloseIssue,
-    Conflict,
-    CreateIssue,
-    CreateMilestone,
-    EditPlan,
-    EnsureLabels,
-    Fields,
-    Link,
-    MilestoneLink,
-    Notice,
-    PlanEditKind,
-    ReopenIssue,
-    TaskRef,
-    TaskState,
-    UpdateIssue,
-    UpdateMilestone,
-)
-from plansync.trackers.base import IssueState, RemoteIssue
+from plansync.trackers.markers import marker_for
 
 _V = TypeVar("_V")
 

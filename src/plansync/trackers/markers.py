@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote
 
+from plansync.model.sync import TaskRef
+
 _PREFIX = "<!-- plansync:task="
 _SUFFIX = " -->"
 
@@ -65,3 +67,12 @@ def find_marker(body: str | None) -> str | None:
     if match is None:
         return None
     return unquote(match.group(1))
+
+
+def marker_for(task: TaskRef) -> str:
+    return task_marker(str(task))
+
+
+def task_of_marker(key: str) -> TaskRef | None:
+    planfile, sep, task_key = key.rpartition("#")
+    return TaskRef(planfile, task_key) if sep and planfile and task_key else None

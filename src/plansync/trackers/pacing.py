@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from plansync.clock import Clock, SystemClock
 from plansync.errors import ConfigError
-from plansync.trackers.clock import Clock, SystemClock
 
 MINUTE = 60.0
 HOUR = 3600.0

@@ -28,8 +28,8 @@ from typing import NoReturn, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from plansync.clock import Clock, SystemClock
 from plansync.errors import RateLimitedError, TrackerError, TrackerUnavailableError
-from plansync.trackers.clock import Clock, SystemClock
 
 T = TypeVar("T")
 

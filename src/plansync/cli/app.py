@@ -1,0 +1,465 @@
+"""Command line: parse arguments, call the library, print."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, TaskID
+
+from plansync import __version__
+from plansync.cli.check_report import document_to_json, print_document
+from plansync.config.load import load_config, rules_for
+from plansync.config.project import ProjectConfig
+from plansync.errors import PlansyncError
+from plansync.fileio import atomic_write
+from plansync.model.changeset import Changeset
+from plansync.planfile.decode import decode_plan, repair_encoding
+from plansync.planfile.parse import read_plan, read_plan_bytes
+
+PLAN_SUFFIXES = (".md", ".markdown", ".txt")
+
+app = typer.Typer(
+    name="plansync",
+    help="Keep markdown execution plans and GitHub / GitLab issues in step.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Piped output gets room for the task tables instead of Rich's 80-column default (COLUMNS wins).
+_PIPE_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+out = Console(highlight=False, width=_PIPE_WIDTH)
+err = Console(stderr=True, highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"plansync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Keep markdown execution plans and GitHub / GitLab issues in step."""
+
+
+def _plan_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for its plan files (.md, .markdown, .txt), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in PLAN_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Plan files, or folders of them (.md, .markdown, .txt).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when there are warnings.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="PLANSYNC_CONFIG",
+            help="Config file whose [reader] rules steer the reader "
+            "(default: config/plansync.toml when it exists).",
+        ),
+    ] = None,
+    fix_encoding: Annotated[
+        bool,
+        typer.Option(
+            "--fix-encoding",
+            help="Repair mis-encoded (double-encoded) files: show the diff, then ask before "
+            "writing. Exits 1 when a repair was needed but not written.",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --fix-encoding: write without asking.")
+    ] = False,
+) -> None:
+    """Show the milestones and tasks plansync reads in plan files.
+
+    Never changes a file, except with --fix-encoding, on request.
+    """
+    try:
+        cfg = load_config(config)
+    except PlansyncError as exc:
+        raise _fail(str(exc)) from exc
+    files = _plan_paths(paths)
+    if not files:
+        raise _fail("no plan files found in " + ", ".join(str(p) for p in paths))
+    if fix_encoding:
+        if as_json or strict:
+            raise _fail("--fix-encoding cannot be combined with --json or --strict.")
+        raise typer.Exit(_fix_encodings(files, yes))
+    if yes:
+        raise _fail("--yes only goes with --fix-encoding.")
+
+    documents = []
+    unreadable = 0
+    for path in files:
+        try:
+            documents.append(read_plan(path, rules_for(cfg, path)))
+        except PlansyncError as exc:
+            unreadable += 1
+            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    if as_json:
+        print(json.dumps({"files": [document_to_json(d) for d in documents]}, indent=2,
+                         ensure_ascii=False))
+    else:
+        for document in documents:
+            print_document(out, document)
+    if unreadable:
+        raise typer.Exit(2)
+    if strict and any(d.warnings for d in documents):
+        raise typer.Exit(1)
+
+
+def _fix_encodings(files: list[Path], yes: bool) -> int:
+    """Repair each mis-encoded file after showing its diff. Returns the exit code."""
+    code = 0
+    for path in files:
+        try:
+            raw = read_plan_bytes(path)
+            decoded = decode_plan(raw, path)
+        except PlansyncError as exc:
+            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            code = 2
+            continue
+        if decoded.encoding.mojibake is None:
+            out.print(f"{path}: encoding is fine ({decoded.encoding.detected}), nothing to repair.")
+            continue
+        repaired = repair_encoding(raw)
+        diff = difflib.unified_diff(
+            raw.decode("utf-8").splitlines(keepends=True),
+            repaired.decode("utf-8").splitlines(keepends=True),
+            fromfile=f"{path} (as stored)",
+            tofile=f"{path} (repaired from {decoded.encoding.mojibake} double-encoding)",
+        )
+        sys.stdout.writelines(diff)
+        if not yes and not (sys.stdin.isatty() and typer.confirm(f"Write the repaired {path}?")):
+            out.print(f"{path}: left unchanged (pass --yes to write the repair).")
+            code = max(code, 1)  # a repair was needed and not made: scripts must see it
+            continue
+        atomic_write(path, repaired)
+        out.print(f"{path}: repaired.")
+    return code
+
+
+_CONFIG_HELP = "Config file (default: config/plansync.toml when it exists)."
+# Above this many tracker writes a progress bar shows how far the run is.
+_PROGRESS_FROM = 5
+
+
+@app.command()
+def sync(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Sync only this project.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show the actions and the diff of each plan file; write nothing (not to the "
+            "tracker, the files or the state store).",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
+    ] = None,
+) -> None:
+    """Sync plan files and tracker issues both ways, once.
+
+    Then bring the summaries up to date: the block in each plan file, the progress line of
+    each milestone and, when configured, each plan's tracking issue ([projects.summary]).
+
+    Exit 0: everything applied. 1: an action failed (each is named with its reason), the
+    tracker stayed unreachable or asked to wait too long, or another run holds the project.
+    2: configuration, authentication, unknown repository or an unreadable plan file.
+    """
+    from plansync.cli.sync_report import print_run, result_to_json
+    from plansync.sync.engine import run_once
+
+    try:
+        cfg = load_config(config)
+        projects = cfg.project(project)
+    except PlansyncError as exc:
+        raise _fail(str(exc)) from exc
+    code = 0
+    reports = []
+    for entry in projects:
+        try:
+            with _Progress(enabled=not as_json) as progress:
+                # The engine opens the state store, and creates it only once the tracker
+                # answered: bad input leaves nothing behind.
+                result = run_once(
+                    cfg,
+                    entry,
+                    dry_run=dry_run,
+                    on_changeset=progress.changeset,
+                    progress=progress.advance,
+                )
+        except PlansyncError as exc:
+            err.print(f"[bold red]error:[/] {entry.name}: {exc}", soft_wrap=True)
+            code = max(code, exc.exit_code)
+            reports.append({"project": entry.name, "error": str(exc)})
+            continue
+        if not result.ok:
+            code = max(code, 1)
+        if as_json:
+            reports.append(result_to_json(result))
+        else:
+            print_run(out, result, show_diffs=dry_run)
+    if as_json:
+        print(json.dumps({"projects": reports}, indent=2, ensure_ascii=False))
+    raise typer.Exit(code)
+
+
+class _Progress:
+    """A progress bar on stderr for runs with more than a handful of tracker writes."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and err.is_terminal
+        self.bar = Progress(console=err, transient=True)
+        self.task: TaskID | None = None
+
+    def changeset(self, changeset: Changeset) -> None:
+        if not self.enabled:
+            return
+        total = len(changeset.tracker_actions)
+        if total > _PROGRESS_FROM:
+            if self.task is None:
+                self.bar.start()
+            self.task = self.bar.add_task("syncing", total=total)
+
+    def advance(self, action: object) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.task is not None:
+            self.bar.stop()
+
+
+@app.command()
+def status(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Show only this project.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
+    ] = None,
+) -> None:
+    """Show each plan's progress and coverage as the last sync left them.
+
+    Reads the plan files and the state store only: no call to the tracker. Exit codes: 0,
+    or 2 for a bad configuration or an unreadable plan file.
+    """
+    from datetime import date
+
+    from plansync.cli.status_report import print_status, project_status, status_to_json
+
+    try:
+        cfg = load_config(config)
+        statuses = [project_status(cfg, entry, date.today()) for entry in cfg.project(project)]
+    except PlansyncError as exc:
+        raise _fail(str(exc), exc.exit_code) from exc
+    if as_json:
+        print(json.dumps(status_to_json(statuses), indent=2, ensure_ascii=False))
+    else:
+        print_status(out, statuses)
+
+
+@app.command()
+def daemon(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Run only this project.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
+    ] = None,
+) -> None:
+    """Sync every project on its interval until SIGTERM or Ctrl-C.
+
+    Each project runs at once, then every `interval_minutes` (default 5). SIGTERM and Ctrl-C
+    let the action in progress finish, keep the state and exit 0.
+    """
+    import logging
+
+    from plansync.cli.sync_report import summary_line
+    from plansync.daemon import run_daemon
+    from plansync.sync.engine import run_once
+
+    try:
+        cfg = load_config(config)
+        projects = cfg.project(project)
+    except PlansyncError as exc:
+        raise _fail(str(exc)) from exc
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    log = logging.getLogger("plansync.daemon")
+
+    def run(entry: ProjectConfig, stop: threading.Event) -> None:
+        # The run opens its own state store: projects run in parallel worker threads.
+        result = run_once(cfg, entry, stop=stop)
+        log.info("%s", summary_line(result))
+        for failure in result.failed:
+            log.warning("%s: failed: %s", entry.name, failure.detail)
+
+    raise typer.Exit(run_daemon(projects, run, log=log))
+
+
+@app.command()
+def init(
+    root: Annotated[
+        Path, typer.Argument(help="Folder to look for plan files in (default: here).")
+    ] = Path("."),
+    config: Annotated[
+        Path, typer.Option("--config", help="Where to write the config.")
+    ] = Path("config/plansync.toml"),
+    kind: Annotated[str, typer.Option(help="Tracker kind: github or gitlab.")] = "github",
+    repo: Annotated[
+        str | None, typer.Option(help="Repository (owner/name) or project (group/project).")
+    ] = None,
+) -> None:
+    """Write a commented starter config for the plan files found under ROOT.
+
+    Never writes over an existing file.
+    """
+    from plansync.config.starter import find_plans, starter_config, write_starter_config
+
+    try:
+        plans = find_plans(root)
+        text = starter_config(root, plans, config_path=config, kind=kind, repo=repo)
+        write_starter_config(config, text)
+    except PlansyncError as exc:
+        raise _fail(str(exc)) from exc
+    if plans:
+        out.print(f"wrote {config}: {len(plans)} plan file(s):")
+        for plan in plans:
+            out.print(f"  {plan}")
+    else:
+        out.print(f"wrote {config}: no plan file with tasks found under {root}; list yours in "
+                  f"`plans` there.")
+    if repo is None:
+        placeholder = "OWNER/REPO" if kind == "github" else "GROUP/PROJECT"
+        token = "GITHUB_TOKEN" if kind == "github" else "GITLAB_TOKEN"
+        out.print(
+            f"Next: set `repo` in [projects.tracker] (now {placeholder}), export {token}, "
+            f"then run: plansync sync --dry-run --config {config}",
+            markup=False,
+        )
+
+
+FAULT_KINDS = ("500", "502", "429", "drop", "timeout")
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    repo: Annotated[
+        list[str] | None,
+        typer.Option("--repo", help="Repository to create (owner/name); repeatable."),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="JSON file to load the state from and save it to."),
+    ] = None,
+    secondary_limit: Annotated[
+        int | None,
+        typer.Option(help="Answer 403 + Retry-After past this many creates a minute (GitHub's "
+                     "secondary limit)."),
+    ] = None,
+    primary_limit: Annotated[
+        int | None,
+        typer.Option(help="Requests per window and user before the primary rate limit answers."),
+    ] = None,
+    fail_request: Annotated[
+        int | None, typer.Option(help="Fail the Nth API request (1-based).")
+    ] = None,
+    fail_every: Annotated[int | None, typer.Option(help="Fail every Nth API request.")] = None,
+    fail_with: Annotated[
+        str, typer.Option(help="How a failed request fails: " + ", ".join(FAULT_KINDS) + ".")
+    ] = "500",
+    fail_methods: Annotated[
+        str, typer.Option(help="Only count these methods, comma-separated (e.g. POST,PATCH).")
+    ] = "",
+    fail_after_write: Annotated[
+        bool, typer.Option(help="Apply the write first, then fail the answer (an unclear failure).")
+    ] = False,
+) -> None:
+    """Run the local sandbox tracker until Ctrl-C.
+
+    GitHub REST under /api/v3, GitLab v4 under /api/v4, in the foreground. Faults and limits
+    can also be set later through POST /_sandbox/faults.
+    """
+    from plansync.sandbox import SandboxServer
+    from plansync.sandbox.limits import LimitConfig
+
+    if fail_with not in FAULT_KINDS:
+        raise _fail(f"--fail-with {fail_with!r}: expected one of {', '.join(FAULT_KINDS)}.")
+    try:
+        server = SandboxServer(
+            repos=tuple(repo or ("demo/plans",)),
+            port=port,
+            state_file=state,
+            limits=LimitConfig(primary=primary_limit, secondary=secondary_limit),
+        )
+        if fail_request is not None or fail_every is not None:
+            server.store.faults.fail(
+                fail_with,
+                nth=fail_request,
+                every=fail_every,
+                methods=[m.strip() for m in fail_methods.split(",") if m.strip()],
+                when="after" if fail_after_write else "before",
+            )
+    except ValueError as exc:  # the sandbox's own messages name the flag's value
+        raise _fail(str(exc)) from exc
+    try:
+        server.start()
+    except OSError as exc:
+        raise _fail(
+            f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port."
+        ) from exc
+    out.print(f"sandbox listening on {server.url}")
+    out.print(f"  GitHub API: {server.github_api_url}   (PyGithub base_url)")
+    out.print(f"  GitLab API: {server.gitlab_url}/api/v4   (python-gitlab url: {server.url})")
+    out.print(f"  state: {server.url}/_sandbox/state   requests: {server.url}/_sandbox/requests")
+    out.print("Press Ctrl-C to stop.")
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            server.wait(3600)
+    server.stop()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,143 @@
+"""`plansync status`: each project's summary figures from the state store and the planfiles,
+without a call to the tracker, as Rich tables or as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from plansync.config.load import LoadedConfig
+from plansync.config.project import ProjectConfig
+from plansync.model.sync import Findings, RemoteSnapshot
+from plansync.state import codec
+from plansync.state.sqlite import RunRecord, StateStore
+from plansync.summary.data import PlanFigures, Progress, Unlinked
+from plansync.summary.text import effort_text
+from plansync.sync.engine import scope_of
+from plansync.sync.plans import read_plans
+from plansync.sync.status import plan_figures
+
+_WHY = {
+    Unlinked.PULL: "the direction is pull",
+    Unlinked.FAILED: "sync failed",
+    Unlinked.EXCLUDED: "criterion, not synced",
+    Unlinked.GONE: "issue deleted or moved",
+    Unlinked.PENDING: "not synced yet",
+}
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    project: str
+    plans: list[PlanFigures]
+    last_run: RunRecord | None  # None: never synced (or no state store yet)
+
+
+def project_status(config: LoadedConfig, project: ProjectConfig, today: date) -> ProjectStatus:
+    """The figures as the last sync left them. Reads the state store without creating it."""
+    plans = read_plans(config, project)
+    empty = RemoteSnapshot({}, [])
+    if not config.state_path.exists():
+        targets = plan_figures(plans, project, {}, empty, Findings(), today)
+        return ProjectStatus(project.name, [t.figures for t in targets], None)
+    scope = scope_of(project)
+    with StateStore(config.state_path) as store:
+        remote = RemoteSnapshot(store.cached_issues(scope), store.cached_milestones(scope) or [])
+        targets = plan_figures(
+            plans, project, store.links(scope), remote, store.findings(scope), today
+        )
+        runs = [r for r in store.runs(scope, limit=100) if not r.dry_run]
+    return ProjectStatus(project.name, [t.figures for t in targets], runs[0] if runs else None)
+
+
+def _progress(progress: Progress) -> str:
+    text = f"{progress.done} / {progress.total} done ({progress.percent}%)"
+    if progress.effort_total is not None and progress.effort_done is not None:
+        text += f", {effort_text(progress.effort_done)} of {effort_text(progress.effort_total)}"
+    if progress.dropped:
+        text += f", {progress.dropped} dropped"
+    return text
+
+
+def print_status(console: Console, statuses: list[ProjectStatus]) -> None:
+    for status in statuses:
+        when = (
+            f"last sync {status.last_run.started_at:%Y-%m-%d %H:%M} UTC"
+            if status.last_run is not None
+            else "never synced"
+        )
+        console.print(f"[bold]{escape(status.project)}[/] ({when})")
+        for figures in status.plans:
+            _print_plan(console, figures)
+
+
+def _print_plan(console: Console, figures: PlanFigures) -> None:
+    console.print(
+        f"  [bold]{escape(figures.planfile)}[/]: {escape(figures.title)}: "
+        f"{_progress(figures.overall)}; {figures.coverage.linked} / "
+        f"{figures.coverage.total} tasks linked"
+    )
+    if figures.milestones:
+        table = Table(box=None, padding=(0, 2), show_edge=False)
+        for column in ("milestone", "done", "%", "estimate done / left", "due"):
+            table.add_column(column)
+        for row in figures.milestones:
+            progress = row.progress
+            effort = (
+                f"{effort_text(progress.effort_done)} / {effort_text(progress.effort_left)}"
+                if progress.effort_done is not None and progress.effort_left is not None
+                else "-"
+            )
+            due = str(row.due_on) if row.due_on else "-"
+            if row.overdue:
+                due += " [red]overdue[/]"
+            table.add_row(
+                escape(row.title),
+                f"{progress.done} / {progress.total}",
+                f"{progress.percent}%",
+                effort,
+                due,
+            )
+        console.print(table)
+    for reason in Unlinked:
+        count = sum(1 for t in figures.coverage.missing if t.unlinked is reason)
+        if count:
+            console.print(f"    not linked ({_WHY[reason]}): {count}")
+    if figures.untracked:
+        numbers = ", ".join(f"#{u.number}" for u in figures.untracked)
+        console.print(f"    untracked issues in its milestones: {numbers}")
+    for drift in figures.drift:
+        task = drift.task.id or drift.task.key
+        what = f"{drift.kind} {drift.field}".strip()
+        console.print(f"    needs a person: {escape(what)}: {escape(task)}")
+
+
+def status_to_json(statuses: list[ProjectStatus]) -> dict[str, Any]:
+    projects = []
+    for status in statuses:
+        plans = []
+        for figures in status.plans:
+            plain = codec.to_plain(figures)
+            assert isinstance(plain, dict)
+            plain["overall"] = {**_as_dict(plain["overall"]), "percent": figures.overall.percent}
+            plans.append(plain)
+        projects.append(
+            {
+                "project": status.project,
+                "last_sync": (
+                    status.last_run.started_at.isoformat() if status.last_run else None
+                ),
+                "plans": plans,
+            }
+        )
+    return {"projects": projects}
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    assert isinstance(value, dict)
+    return value

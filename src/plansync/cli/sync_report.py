@@ -1,0 +1,193 @@
+"""How `plansync sync` shows a run: a table of actions with their reasons, the diff each
+planfile gets, notices and conflicts, a one-line summary; or all of it as one JSON object."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from plansync.model.changeset import (
+    Action,
+    ActionResult,
+    CloseIssue,
+    CreateIssue,
+    CreateMilestone,
+    CreateTrackingIssue,
+    DescribeMilestone,
+    EditPlan,
+    EnsureLabels,
+    LinkIssue,
+    PlanEditKind,
+    ReopenIssue,
+    Status,
+    UpdateIssue,
+    UpdateMilestone,
+    UpdateTrackingIssue,
+    WriteSummary,
+)
+from plansync.sync.result import RunResult
+
+_SUMMARY_KEYS = ("created", "updated", "closed", "reopened", "ticked", "conflicts", "failed")
+# Shown only when not zero.
+_EXTRA_KEYS = ("unticked", "retitled", "linked", "summaries", "skipped")
+
+
+def describe(action: Action) -> tuple[str, str]:
+    """(what, on what) in a few words."""
+    if isinstance(action, EnsureLabels):
+        return "ensure labels", ", ".join(action.names)
+    if isinstance(action, CreateMilestone):
+        due = f" (due {action.due_on})" if action.due_on else ""
+        return "create milestone", f"{action.title}{due}"
+    if isinstance(action, UpdateMilestone):
+        return "update milestone", f"{action.title}: due {action.due_on}"
+    if isinstance(action, CreateIssue):
+        return "create issue", f"{action.tracker_title}  ({action.task.planfile})"
+    if isinstance(action, LinkIssue):
+        return "link", f"{action.task} -> #{action.number}"
+    if isinstance(action, UpdateIssue):
+        return f"update #{action.number}", f"{', '.join(action.changed)}  ({action.task.planfile})"
+    if isinstance(action, CloseIssue):
+        how = "close as not planned" if action.not_planned else "close"
+        return f"{how} #{action.number}", str(action.task)
+    if isinstance(action, ReopenIssue):
+        return f"reopen #{action.number}", str(action.task)
+    if isinstance(action, EditPlan):
+        return f"plan: {action.kind}", str(action.task)  # the new title is in the reason
+    if isinstance(action, WriteSummary):
+        return "plan: summary", action.planfile
+    if isinstance(action, DescribeMilestone):
+        return "milestone progress", action.title
+    if isinstance(action, CreateTrackingIssue):
+        return "create tracking issue", f"{action.title}  ({action.planfile})"
+    if isinstance(action, UpdateTrackingIssue):
+        return f"update tracking #{action.number}", action.planfile
+    raise TypeError(f"unknown action {action!r}")
+
+
+def why(action: Action) -> str:
+    return action.why
+
+
+def unified_diff(planfile: str, before: bytes, after: bytes) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.decode("utf-8", "replace").splitlines(keepends=True),
+            after.decode("utf-8", "replace").splitlines(keepends=True),
+            fromfile=f"a/{planfile}",
+            tofile=f"b/{planfile}",
+        )
+    )
+
+
+def print_run(console: Console, result: RunResult, show_diffs: bool) -> None:
+    statuses = {id(r.action): r for r in result.results}
+    if result.actions:
+        table = Table(title=f"{result.project}: {'would do' if result.dry_run else 'done'}",
+                      title_justify="left")
+        table.add_column("action")
+        table.add_column("target", overflow="fold")
+        table.add_column("why", overflow="fold")
+        if not result.dry_run:
+            table.add_column("result", overflow="fold")
+        links: dict[str, int] = {}
+        for action in result.actions:
+            if isinstance(action, EditPlan) and action.kind is PlanEditKind.LINK:
+                links[action.task.planfile] = links.get(action.task.planfile, 0) + 1
+                continue  # one row per file below: a first sync links every task
+            what, target = describe(action)
+            row = [escape(what), escape(target), escape(why(action))]
+            if not result.dry_run:
+                row.append(_result_text(statuses.get(id(action))))
+            table.add_row(*row)
+        for planfile, count in links.items():
+            tasks = "1 task" if count == 1 else f"{count} tasks"
+            row = ["plan: issue links", escape(planfile), f"{tasks} got their issue's link"]
+            if not result.dry_run:
+                row.append("")
+            table.add_row(*row)
+        console.print(table)
+    if show_diffs:
+        for planfile, (before, after) in result.diffs.items():
+            console.print(f"[bold]{escape(planfile)}[/] would change:")
+            diff = unified_diff(planfile, before, after)
+            console.print(escape(diff), end="", soft_wrap=True, highlight=False)
+    for conflict in result.conflicts:
+        console.print(
+            f"[yellow]conflict[/] {escape(str(conflict.task))}: {conflict.field} changed on "
+            f"both sides (plan: {escape(conflict.plan_value)!r}, tracker: "
+            f"{escape(conflict.tracker_value)!r}); {conflict.resolution}",
+            soft_wrap=True,
+        )
+    for notice in result.notices:
+        where = f"{notice.task}: " if notice.task else ""
+        console.print(f"[cyan]note[/] {escape(where + notice.message)}", soft_wrap=True)
+    for failure in result.failed:
+        what, target = describe(failure.action)
+        console.print(
+            f"[bold red]failed[/] {escape(what)} {escape(target)}: {escape(failure.detail)}",
+            soft_wrap=True,
+        )
+    console.print(summary_line(result), soft_wrap=True, highlight=False)
+
+
+def _result_text(result: ActionResult | None) -> str:
+    if result is None:
+        return "[dim]not reached[/]"
+    colour = {Status.APPLIED: "green", Status.SKIPPED: "yellow", Status.FAILED: "red"}
+    shown = result.detail if not isinstance(result.action, EditPlan) else ""
+    detail = f" {escape(shown)}" if shown else ""
+    return f"[{colour[result.status]}]{result.status}[/]{detail}"
+
+
+def summary_line(result: RunResult) -> str:
+    counts = result.counts()
+    parts = [f"{counts[key]} {key}" for key in _SUMMARY_KEYS]
+    parts += [f"{counts[key]} {key}" for key in _EXTRA_KEYS if counts[key]]
+    verb = "dry run, would do:" if result.dry_run else "done:"
+    stopped = " (stopped early)" if result.stopped else ""
+    return f"{result.project}: {verb} {', '.join(parts)}; {result.requests} requests{stopped}"
+
+
+def result_to_json(result: RunResult) -> dict[str, Any]:
+    statuses = {id(r.action): r for r in result.results}
+    actions = []
+    for action in result.actions:
+        what, target = describe(action)
+        entry: dict[str, Any] = {"action": what, "target": target, "why": why(action)}
+        outcome = statuses.get(id(action))
+        if outcome is not None:
+            entry["status"] = outcome.status.value
+            entry["detail"] = outcome.detail
+        actions.append(entry)
+    return {
+        "project": result.project,
+        "dry_run": result.dry_run,
+        "ok": result.ok,
+        "counts": result.counts(),
+        "requests": result.requests,
+        "stopped": result.stopped,
+        "actions": actions,
+        "conflicts": [
+            {
+                "task": str(c.task),
+                "field": c.field,
+                "plan": c.plan_value,
+                "tracker": c.tracker_value,
+                "resolution": c.resolution,
+            }
+            for c in result.conflicts
+        ],
+        "notices": [
+            {"task": str(n.task) if n.task else None, "issue": n.number, "message": n.message}
+            for n in result.notices
+        ],
+        "diffs": {
+            planfile: unified_diff(planfile, before, after)
+            for planfile, (before, after) in result.diffs.items()
+        },
+    }

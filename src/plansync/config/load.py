@@ -1,0 +1,244 @@
+"""Configuration: `config/plansync.toml` (or `--config` / `PLANSYNC_CONFIG`) plus environment.
+
+Today the file holds the reader's steering rules:
+
+    root = ".."                      # plan paths are relative to this (relative to the file)
+
+    [reader]                         # rules for every plan file
+    extra_id_patterns = ['WEB-\\d+']
+
+    [[reader.files]]                 # rules for the files matching a glob, applied in order
+    glob = "plans/rollout.md"
+    task_sections = ['^Next steps']
+
+A mistake is one ConfigError that names the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from plansync.config.project import ProjectConfig
+from plansync.errors import ConfigError
+from plansync.planfile.rules import ReaderRules
+
+DEFAULT_CONFIG = Path("config/plansync.toml")
+
+_PATTERN_KEYS = (
+    "extra_id_patterns",
+    "milestone_patterns",
+    "criteria_patterns",
+    "include_sections",
+    "exclude_sections",
+    "task_sections",
+)
+
+
+class RulesModel(BaseModel):
+    """Steering rules. A key left out keeps the built-in behaviour (or the [reader] value).
+
+    `milestone_patterns` and `criteria_patterns` replace the built-in lists when given; the other
+    lists add to what the reader recognises. A [[reader.files]] entry's key replaces the [reader]
+    value of that key. Patterns are Python regular expressions, matched case-insensitively
+    (heading patterns against the heading text without markdown).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    extra_id_patterns: list[str] | None = None
+    milestone_patterns: list[str] | None = None
+    criteria_patterns: list[str] | None = None
+    include_sections: list[str] | None = None
+    exclude_sections: list[str] | None = None
+    task_sections: list[str] | None = None
+    sync_criteria: bool | None = None
+
+    @field_validator(*_PATTERN_KEYS)
+    @classmethod
+    def _compiles(cls, patterns: list[str] | None) -> list[str] | None:
+        for pattern in patterns or ():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from exc
+        return patterns
+
+
+class FileRules(RulesModel):
+    glob: str = Field(min_length=1)
+
+
+class ReaderConfig(RulesModel):
+    files: list[FileRules] = Field(default_factory=list)
+
+
+class PlansyncConfig(BaseSettings):
+    """The whole configuration. Environment variables `PLANSYNC_<KEY>` (nested keys joined with
+    `__`, e.g. `PLANSYNC_READER__SYNC_CRITERIA=true`) override the file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PLANSYNC_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    root: Path = Path(".")
+    state: Path = Path(".plansync/state.db")  # relative to the config file's folder
+    reader: ReaderConfig = Field(default_factory=ReaderConfig)
+    projects: list[ProjectConfig] = Field(default_factory=list)
+
+    @field_validator("projects")
+    @classmethod
+    def _unique_names(cls, projects: list[ProjectConfig]) -> list[ProjectConfig]:
+        names = [p.name for p in projects]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"two projects are named {name!r}; names must be unique")
+        return projects
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_config passes the file's content as init values: the environment outranks it.
+        return (env_settings, init_settings)
+
+
+class LoadedConfig:
+    """A validated configuration and the file it came from (None: built-in defaults)."""
+
+    def __init__(self, settings: PlansyncConfig, source: Path | None) -> None:
+        self.settings = settings
+        self.source = source
+
+    @property
+    def root(self) -> Path:
+        return self.settings.root
+
+    @property
+    def reader(self) -> ReaderConfig:
+        return self.settings.reader
+
+    @property
+    def projects(self) -> list[ProjectConfig]:
+        return self.settings.projects
+
+    @property
+    def state_path(self) -> Path:
+        """The state store: `state` relative to the config file's folder (or the current
+        folder when there is no file)."""
+        base = self.source.parent if self.source is not None else Path(".")
+        state = self.settings.state
+        return state if state.is_absolute() else (base / state).resolve()
+
+    def project(self, name: str | None) -> list[ProjectConfig]:
+        """The named project, or all of them; a ConfigError names what exists."""
+        where = self.source or Path("(no config file)")
+        if not self.projects:
+            raise ConfigError(
+                f"{where}: no [[projects]] configured, so there is nothing to sync. Add one "
+                f"(see the README's Configuration section) or run `plansync init`."
+            )
+        if name is None:
+            return list(self.projects)
+        for project in self.projects:
+            if project.name == name:
+                return [project]
+        known = ", ".join(p.name for p in self.projects)
+        raise ConfigError(f"{where}: no project named {name!r}; the config has: {known}.")
+
+
+def load_config(path: Path | None) -> LoadedConfig:
+    """Read the config file. With no path, `config/plansync.toml` (relative to the current
+    folder) is used when it exists and the built-in defaults otherwise; an explicit path that
+    does not exist is an error."""
+    if path is None:
+        if not DEFAULT_CONFIG.is_file():
+            return LoadedConfig(_validated(Path("(environment)"), {}), None)
+        path = DEFAULT_CONFIG
+    try:
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"{path}: config file not found. Pass an existing file with --config (or "
+            f"PLANSYNC_CONFIG), or leave both unset to use the defaults."
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the syntax and try again.") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    config = _validated(path, data)
+    root = config.root if config.root.is_absolute() else (path.parent / config.root)
+    return LoadedConfig(config.model_copy(update={"root": root.resolve()}), path)
+
+
+def _validated(path: Path, data: dict[str, Any]) -> PlansyncConfig:
+    try:
+        return PlansyncConfig(**data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(path, exc)) from exc
+
+
+def _explain(path: Path, exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        key = ".".join(
+            f"[{part}]" if isinstance(part, int) else str(part) for part in error["loc"]
+        ).replace(".[", "[")
+        if error["type"] == "extra_forbidden":
+            problems.append(f"`{key}` is not a known setting")
+        elif error["type"] == "union_tag_invalid":
+            context = error.get("ctx") or {}
+            problems.append(
+                f"`{key}.kind`: {context.get('tag')!r} is not a tracker kind; expected "
+                f"{context.get('expected_tags')}"
+            )
+        elif error["type"] == "union_tag_not_found":
+            problems.append(f"`{key}.kind` is missing; expected 'github' or 'gitlab'")
+        elif error["loc"] and error["loc"][-1] == "token_env":
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"`{key}`: {message}")  # the value may be a secret: not shown
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"`{key}`: {message} (got {error.get('input')!r})")
+    return (
+        f"{path}: invalid configuration: "
+        + "; ".join(problems)
+        + ". See the Configuration section of the README for the expected keys."
+    )
+
+
+def rules_for(config: LoadedConfig, plan_path: Path) -> ReaderRules:
+    """The reader rules for one plan file: built-in defaults, then [reader], then every
+    [[reader.files]] entry whose glob matches the file's path relative to `root`."""
+    settings: dict[str, Any] = {}
+    layers: list[RulesModel] = [config.reader]
+    relative = _relative_to_root(config, plan_path)
+    layers += [f for f in config.reader.files if fnmatch.fnmatch(relative, f.glob)]
+    for layer in layers:
+        for key in (*_PATTERN_KEYS, "sync_criteria"):
+            value = getattr(layer, key)
+            if value is None:
+                continue
+            settings[key] = tuple(value) if isinstance(value, list) else value
+    return dataclasses.replace(ReaderRules(), **settings)
+
+
+def _relative_to_root(config: LoadedConfig, plan_path: Path) -> str:
+    absolute = plan_path.resolve()
+    try:
+        return absolute.relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return plan_path.as_posix()

@@ -1,0 +1,146 @@
+"""One `[[projects]]` entry of the config: which plan files sync with which tracker, and how.
+
+[[projects]]
+name = "website"
+plans = ["plans/*.md"]               # globs relative to `root`
+direction = "both"                   # or "push" (plan -> tracker), "pull" (tracker -> plan)
+interval_minutes = 5                 # how often the daemon runs it
+removed = "report"                   # or "close": close as not planned, with a comment
+milestone_template = "{section}"     # `{plan}` is the plan's title
+
+[projects.tracker]
+kind = "github"
+repo = "acme/website"
+
+[projects.labels]
+managed = "plansync"                 # on every issue plansync manages ("" for none)
+priority = "priority: {priority}"    # "" for none
+groups = true                        # a table's group rows become `group: ...` labels
+
+[projects.people]
+"Dev 1" = "alice"
+
+[projects.conflicts]
+state = "close-wins"                 # or "plan", "tracker"
+text = "plan"                        # or "tracker"
+
+[projects.summary]
+enabled = true                       # the summary block in each planfile
+place = "after-title"                # or "top", "end", "markers" (only where the markers are)
+mermaid = false                      # a pie chart of task states in the block
+milestones = true                    # the progress line in each milestone's description
+tracking_issue = false               # one issue per planfile holding its summary and tasks
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from plansync.model.changeset import SummaryPlace
+from plansync.trackers.registry import TrackerConfig
+
+Direction = Literal["both", "push", "pull"]
+StatePolicy = Literal["close-wins", "plan", "tracker"]
+TextPolicy = Literal["plan", "tracker"]
+RemovedPolicy = Literal["report", "close"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_TEMPLATE_FIELDS = re.compile(r"\{([^{}]*)\}")
+
+
+class LabelRules(BaseModel):
+    """The labels plansync puts on the issues it manages. It never removes a label it did not
+    put there itself."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    managed: str = "plansync"
+    priority: str = "priority: {priority}"
+    groups: bool = True
+
+    @field_validator("priority")
+    @classmethod
+    def _priority_template(cls, template: str) -> str:
+        _check_template(template, {"priority"})
+        return template
+
+
+class ConflictPolicy(BaseModel):
+    """What wins when a field changed on both sides since the last sync.
+
+    `state`: `close-wins` (a close on either side wins over an open), `plan` or `tracker`.
+    `text` (titles): `plan` or `tracker`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: StatePolicy = "close-wins"
+    text: TextPolicy = "plan"
+
+
+class SummaryConfig(BaseModel):
+    """What plansync writes about progress and coverage, and where.
+
+    `place`: where a planfile without the summary markers gets its block: `after-title` (after
+    the first H1 title and the metadata lines under it), `top`, `end`, or `markers` (nowhere:
+    only files holding `<!-- plansync:summary -->` and `<!-- /plansync:summary -->` get one).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    place: SummaryPlace = "after-title"
+    mermaid: bool = False
+    milestones: bool = True
+    tracking_issue: bool = False
+
+
+class ProjectConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    tracker: TrackerConfig
+    plans: list[str] = Field(min_length=1)
+    direction: Direction = "both"
+    interval_minutes: float = Field(default=5.0, gt=0)
+    removed: RemovedPolicy = "report"
+    milestone_template: str = "{section}"
+    labels: LabelRules = Field(default_factory=LabelRules)
+    people: dict[str, str] = Field(default_factory=dict)
+    conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
+    summary: SummaryConfig = Field(default_factory=SummaryConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if not _NAME.match(name):
+            raise ValueError("expected letters, digits, `.`, `_` or `-`, e.g. website")
+        return name
+
+    @field_validator("plans")
+    @classmethod
+    def _relative_globs(cls, globs: list[str]) -> list[str]:
+        for glob in globs:
+            if not glob.strip():
+                raise ValueError("a plan glob is empty; expected e.g. plans/*.md")
+            if glob.startswith("/"):
+                raise ValueError(f"{glob!r} is absolute; globs are relative to `root`")
+        return globs
+
+    @field_validator("milestone_template")
+    @classmethod
+    def _milestone_template(cls, template: str) -> str:
+        _check_template(template, {"section", "plan"})
+        if "{section}" not in template:
+            raise ValueError("the template must contain {section}, e.g. '{plan}: {section}'")
+        return template
+
+
+def _check_template(template: str, allowed: set[str]) -> None:
+    for name in _TEMPLATE_FIELDS.findall(template):
+        if name not in allowed:
+            expected = ", ".join(f"{{{a}}}" for a in sorted(allowed))
+            raise ValueError(f"unknown placeholder {{{name}}}; expected {expected}")

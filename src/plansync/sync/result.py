@@ -1,0 +1,112 @@
+"""What one run did: its changesets, the result of each action, the planfiles' diffs, and the
+counts the report and the state store's run log show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plansync.model.changeset import (
+    Action,
+    ActionResult,
+    Changeset,
+    CloseIssue,
+    CreateIssue,
+    CreateTrackingIssue,
+    DescribeMilestone,
+    EditPlan,
+    PlanEditKind,
+    ReopenIssue,
+    Status,
+    UpdateIssue,
+    UpdateTrackingIssue,
+    WriteSummary,
+)
+from plansync.model.sync import Conflict, Notice
+
+
+@dataclass
+class RunResult:
+    project: str
+    dry_run: bool
+    changesets: list[Changeset] = field(default_factory=list)
+    results: list[ActionResult] = field(default_factory=list)
+    diffs: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # planfile -> before, after
+    requests: int = 0
+    stopped: bool = False
+
+    @property
+    def actions(self) -> list[Action]:
+        return [a for c in self.changesets for a in c.actions]
+
+    @property
+    def conflicts(self) -> list[Conflict]:
+        """The run's conflicts, each once (a second pass finds the ones left again)."""
+        return list(dict.fromkeys(c for cs in self.changesets for c in cs.conflicts))
+
+    @property
+    def notices(self) -> list[Notice]:
+        return list(dict.fromkeys(n for cs in self.changesets for n in cs.notices))
+
+    @property
+    def failed(self) -> list[ActionResult]:
+        return [r for r in self.results if r.status is Status.FAILED]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def counts(self) -> dict[str, int]:
+        """created / updated / closed / reopened / ticked / unticked / retitled / linked,
+        summaries (blocks, milestone lines, tracking issues written), conflicts, failed,
+        skipped: of applied actions (of planned ones in a dry run)."""
+        actions = (
+            self.actions
+            if self.dry_run
+            else [r.action for r in self.results if r.status is Status.APPLIED]
+        )
+        counts = dict.fromkeys(
+            (
+                "created",
+                "updated",
+                "closed",
+                "reopened",
+                "ticked",
+                "unticked",
+                "retitled",
+                "linked",
+                "summaries",
+            ),
+            0,
+        )
+        for action in actions:
+            name = _count_name(action)
+            if name is not None:
+                counts[name] += 1
+        counts["conflicts"] = len(self.conflicts)
+        counts["failed"] = len(self.failed)
+        counts["skipped"] = sum(1 for r in self.results if r.status is Status.SKIPPED)
+        return counts
+
+
+def _count_name(action: Action) -> str | None:
+    if isinstance(
+        action, WriteSummary | DescribeMilestone | CreateTrackingIssue | UpdateTrackingIssue
+    ):
+        return "summaries"
+    if isinstance(action, CreateIssue):
+        return "created"
+    if isinstance(action, UpdateIssue):
+        return "updated"
+    if isinstance(action, CloseIssue):
+        return "closed"
+    if isinstance(action, ReopenIssue):
+        return "reopened"
+    if isinstance(action, EditPlan):
+        return {
+            PlanEditKind.TICK: "ticked",
+            PlanEditKind.UNTICK: "unticked",
+            PlanEditKind.RETITLE: "retitled",
+            PlanEditKind.LINK: "linked",
+        }.get(action.kind)
+    return None

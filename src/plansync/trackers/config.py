@@ -1,0 +1,75 @@
+"""What every tracker's config model shares: the repository, the variable holding the token, how
+long a one-shot run may wait, and the pacing of writes. Secrets never live in the config file:
+it names the environment variable that holds the token, read as SecretStr.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from plansync.errors import ConfigError
+from plansync.trackers.pacing import PacingLimits
+from plansync.trackers.urls import is_http_url, normalised
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+# How GitHub and GitLab tokens begin: such a value is a token, not a variable's name.
+_TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-")
+
+
+class PacingConfig(BaseModel):
+    """Limits of the write queue for one host. `enabled = false` only for the local sandbox."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_interval: float = Field(default=1.0, ge=0)
+    per_minute: int | None = Field(default=80, gt=0)
+    per_hour: int | None = Field(default=500, gt=0)
+    enabled: bool = True
+
+    def limits(self) -> PacingLimits:
+        return PacingLimits(
+            min_interval=self.min_interval,
+            per_minute=self.per_minute,
+            per_hour=self.per_hour,
+            enabled=self.enabled,
+        )
+
+
+def http_url(value: str, expected: str) -> str:
+    if not is_http_url(value):
+        raise ValueError(f"expected a URL such as {expected}")
+    return normalised(value)
+
+
+class TrackerConfigBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repo: str
+    token_env: str = Field(min_length=1)
+    max_wait: float = Field(default=60.0, ge=0)  # seconds a one-shot run may wait on a limit
+
+    @field_validator("token_env")
+    @classmethod
+    def _variable_name(cls, name: str) -> str:
+        # The value is never repeated: a token pasted here by mistake must not be printed.
+        if not _ENV_NAME.match(name) or name.lower().startswith(_TOKEN_PREFIXES):
+            raise ValueError(
+                "expected the NAME of an environment variable (letters, digits, `_`), e.g. "
+                "GITHUB_TOKEN; never the token itself"
+            )
+        return name
+
+    def token(self, environ: Mapping[str, str]) -> SecretStr:
+        value = environ.get(self.token_env, "").strip()
+        if not value:
+            raise ConfigError(
+                f"No token for {self.repo}: the environment variable {self.token_env} is not "
+                f"set. Set it to a token for that repository (see the README's Trackers "
+                f"section for the scopes), or name another variable with `token_env`."
+            )
+        return SecretStr(value)

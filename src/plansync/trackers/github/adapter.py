@@ -1,0 +1,423 @@
+"""The GitHub adapter: one repository behind plansync's Tracker Protocol, through PyGithub.
+
+Requests run through `RepoRequests` (paced writes, retries, errors naming the repository);
+files, labels and comments have a module each. PyGithub objects are turned into plansync's
+frozen types before they leave the adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from github import Auth
+from github.Issue import Issue
+from github.Milestone import Milestone
+
+from plansync.clock import Clock, SystemClock
+from plansync.errors import ConfigError
+from plansync.model.remote import (
+    CloseReason,
+    Cursor,
+    IssueDraft,
+    IssuePatch,
+    MilestoneDraft,
+    MilestonePatch,
+    Observed,
+    Permission,
+    RemoteComment,
+    RemoteIssue,
+    RemoteMilestone,
+    RepoFile,
+)
+from plansync.trackers.base import RequestStats, Tracker
+from plansync.trackers.github.comments import RepoComments
+from plansync.trackers.github.convert import (
+    due_on_text,
+    is_pull_request,
+    issue_from_github,
+    milestone_from_github,
+    permission_from_github,
+)
+from plansync.trackers.github.errors import APP_HINT, TOKEN_HINT
+from plansync.trackers.github.files import RepoFiles
+from plansync.trackers.github.http import (
+    DEFAULT_BASE_URL,
+    PER_PAGE,
+    build_client,
+    checked_base_url,
+)
+from plansync.trackers.github.labels import RepoLabels
+from plansync.trackers.github.observe import Item, Probe, read_incrementally
+from plansync.trackers.github.requests import CLOCK_SKEW, RepoRequests
+from plansync.trackers.pacing import PacingLimits, WritePacer, pacer_for
+
+__all__ = ["DEFAULT_BASE_URL", "GitHubTracker"]
+
+
+class GitHubTracker:
+    """One GitHub repository ("owner/name"), on github.com or GitHub Enterprise Server."""
+
+    kind = "github"
+
+    def __init__(
+        self,
+        repo: str,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        pacing: PacingLimits = PacingLimits(),  # noqa: B008 - frozen, so sharing it is safe
+        max_wait: float = 60.0,
+        clock: Clock | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        if not token:
+            raise ConfigError(f"No GitHub token was given for {repo}. {TOKEN_HINT}")
+        self._setup(
+            repo, Auth.Token(token), TOKEN_HINT, base_url, pacing, max_wait, clock, timeout
+        )
+
+    @classmethod
+    def from_app(
+        cls,
+        repo: str,
+        app_id: int,
+        private_key: str,
+        installation_id: int,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        pacing: PacingLimits = PacingLimits(),  # noqa: B008 - frozen, so sharing it is safe
+        max_wait: float = 60.0,
+        clock: Clock | None = None,
+        timeout: float = 30.0,
+    ) -> GitHubTracker:
+        """A tracker authenticated as a GitHub App installation; PyGithub renews its
+        installation token before it expires."""
+        auth = Auth.AppInstallationAuth(Auth.AppAuth(app_id, private_key), installation_id)
+        tracker = cls.__new__(cls)
+        tracker._setup(repo, auth, APP_HINT, base_url, pacing, max_wait, clock, timeout)
+        return tracker
+
+    def _setup(
+        self,
+        repo: str,
+        auth: Auth.Auth,
+        auth_hint: str,
+        base_url: str,
+        pacing: PacingLimits,
+        max_wait: float,
+        clock: Clock | None,
+        timeout: float,
+    ) -> None:
+        owner, _, name = repo.strip().partition("/")
+        if not owner or not name or "/" in name:
+            raise ConfigError(
+                f"GitHub repository {repo!r} is not of the form owner/name; set the "
+                "repository in the configuration to something like `octo-org/plans`."
+            )
+        self.repo = f"{owner}/{name}"
+        base_url = checked_base_url(base_url, self.repo)
+        self.stats = RequestStats()
+        self._client = build_client(auth, base_url, timeout, self.stats)
+        self._requester = self._client.requester
+        self._repo = self._client.get_repo(self.repo)  # lazy: no request yet
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        # Disabled pacing stays out of the per-host registry: nothing to share or agree on.
+        pacer = (
+            pacer_for(base_url, pacing, clock)
+            if pacing.enabled
+            else WritePacer(pacing, self._clock)
+        )
+        self._requests = RepoRequests(
+            self.repo,
+            f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}",
+            self._requester,
+            pacer,
+            self._clock,
+            max_wait,
+            auth_hint,
+            base_url,
+        )
+        self._files = RepoFiles(self._requests, self._repo)
+        self._labels = RepoLabels(self._requests, self._repo)
+        self._comments = RepoComments(self._requests, self._repo)
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()
+
+    def _issue(self, data: Mapping[str, Any]) -> Issue:
+        return Issue(self._requester, {}, dict(data), completed=True)
+
+    # issues ---------------------------------------------------------------------------------
+
+    def observe_issues(self, cursor: Cursor | None = None) -> Observed[RemoteIssue]:
+        path = f"{self._requests.path}/issues"
+
+        def probe(etag: str | None) -> Probe:
+            newest_first = {
+                "state": "all",
+                "sort": "updated",
+                "direction": "desc",
+                "per_page": PER_PAGE,
+            }
+            return self._requests.probe(path, newest_first, etag, "read issues")
+
+        def read_since(since: str | None) -> list[Item]:
+            parameters: dict[str, Any] = {
+                "state": "all",
+                "sort": "updated",
+                "direction": "asc",
+                "per_page": PER_PAGE,
+            }
+            if since is not None:
+                parameters["since"] = since
+            return self._requests.fetch_all(path, parameters, None, "read issues").items
+
+        # Pull requests share the list (and its validator); they move the cursor like issues
+        # do and are dropped only afterwards, so their activity is never mistaken for an
+        # edit of an issue read at the cursor's second.
+        read = read_incrementally(probe, read_since, cursor, what=f"issues of {self.repo}")
+        issues = tuple(
+            issue_from_github(self._issue(item))
+            for item in read.items
+            if not is_pull_request(item)
+        )
+        return Observed(issues, read.cursor, read.not_modified)
+
+    def get_issue(self, number: int) -> RemoteIssue | None:
+        issue = self._requests.call_or_none(
+            lambda: self._repo.get_issue(number).complete(),
+            f"read issue #{number}",
+            f"issue #{number}",
+        )
+        if issue is None or issue.pull_request is not None:
+            return None
+        return issue_from_github(issue)
+
+    def create_issue(self, draft: IssueDraft, marker: str | None = None) -> RemoteIssue:
+        if marker is not None and marker not in draft.body:
+            raise ValueError(
+                f"The marker {marker!r} is not in the body of issue draft {draft.title!r}; "
+                "an unclear create could not be recognised later."
+            )
+        # Only an issue created since this write began can be the one it made. Without a
+        # marker nothing tells it apart: an unclear failure is reported, not tried again.
+        since = self._clock.now() - CLOCK_SKEW
+        find = (
+            partial(self.find_issue_by_marker, marker, since=since) if marker is not None else None
+        )
+        return self._requests.write_once(
+            partial(self._create_issue_once, draft), find, f"create issue {draft.title!r}"
+        )
+
+    def _create_issue_once(self, draft: IssueDraft) -> RemoteIssue:
+        fields: dict[str, Any] = {"body": draft.body}
+        if draft.labels:
+            fields["labels"] = list(draft.labels)
+        if draft.assignees:
+            fields["assignees"] = list(draft.assignees)
+        if draft.milestone_number is not None:
+            fields["milestone"] = self._repo.get_milestone(draft.milestone_number)  # lazy
+        issue = self._requests.call(
+            lambda: self._repo.create_issue(draft.title, **fields),
+            f"create issue {draft.title!r}",
+            write=True,
+            idempotent=False,
+        )
+        return issue_from_github(issue)
+
+    def update_issue(self, number: int, patch: IssuePatch) -> RemoteIssue:
+        fields: dict[str, Any] = {}
+        if patch.title is not None:
+            fields["title"] = patch.title
+        if patch.body is not None:
+            fields["body"] = patch.body
+        if patch.labels is not None:
+            fields["labels"] = list(patch.labels)
+        if patch.assignees is not None:
+            fields["assignees"] = list(patch.assignees)
+        if patch.clear_milestone:
+            fields["milestone"] = None
+        elif patch.milestone_number is not None:
+            fields["milestone"] = self._repo.get_milestone(patch.milestone_number)  # lazy
+        if not fields:
+            current = self.get_issue(number)
+            if current is None:
+                raise self._requests.errors.not_found(404, "Not Found", f"issue #{number}")
+            return current
+        return self._edit_issue(number, fields, f"update issue #{number}")
+
+    def _edit_issue(self, number: int, fields: Mapping[str, Any], doing: str) -> RemoteIssue:
+        issue = self._repo.get_issue(number)  # lazy: the PATCH answer fills it in
+
+        def edit() -> Issue:
+            issue.edit(**fields)
+            return issue
+
+        return issue_from_github(
+            self._requests.call(edit, doing, f"issue #{number}", write=True, idempotent=True)
+        )
+
+    def close_issue(self, number: int, reason: CloseReason = CloseReason.COMPLETED) -> RemoteIssue:
+        return self._edit_issue(
+            number,
+            {"state": "closed", "state_reason": reason.value},
+            f"close issue #{number}",
+        )
+
+    def reopen_issue(self, number: int) -> RemoteIssue:
+        return self._edit_issue(number, {"state": "open"}, f"reopen issue #{number}")
+
+    def find_issue_by_marker(
+        self, marker: str, since: datetime | None = None
+    ) -> RemoteIssue | None:
+        """The issue whose body holds `marker`, newest first. With `since`, only issues
+        created at or after it are looked at, and the search stops at the first older one."""
+        # The issue list is consistent right after a write; the search API lags behind it.
+        parameters: dict[str, Any] = {
+            "state": "all",
+            "sort": "created",
+            "direction": "desc",
+            "per_page": PER_PAGE,
+        }
+        if since is not None:
+            # GitHub filters on `updated_at`, which is never before `created_at`.
+            parameters["since"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        path = f"{self._requests.path}/issues"
+        for items in self._requests.pages(path, parameters, "list issues"):
+            for item in items:
+                if since is not None and _created(item) < since:
+                    return None
+                if not is_pull_request(item) and marker in str(item.get("body") or ""):
+                    return issue_from_github(self._issue(item))
+        return None
+
+    # milestones -----------------------------------------------------------------------------
+
+    def list_milestones(self) -> list[RemoteMilestone]:
+        return list(self.observe_milestones(None).items)
+
+    def observe_milestones(self, cursor: Cursor | None = None) -> Observed[RemoteMilestone]:
+        parameters = {"state": "all", "per_page": PER_PAGE}
+        etag = cursor.etag if cursor is not None else None
+        answer = self._requests.fetch_all(
+            f"{self._requests.path}/milestones", parameters, etag, "read milestones"
+        )
+        if answer.not_modified:
+            return Observed((), cursor if cursor is not None else Cursor(), not_modified=True)
+        milestones = tuple(
+            milestone_from_github(Milestone(self._requester, {}, dict(item), completed=True))
+            for item in answer.items
+        )
+        return Observed(milestones, Cursor(etag=answer.etag))
+
+    def create_milestone(self, draft: MilestoneDraft) -> RemoteMilestone:
+        fields: dict[str, Any] = {"title": draft.title, "description": draft.description}
+        if draft.due_on is not None:
+            fields["due_on"] = due_on_text(draft.due_on)
+        doing = f"create milestone {draft.title!r}"
+
+        def find() -> RemoteMilestone | None:
+            # Milestone titles are unique in a repository: the title is the marker.
+            return next((m for m in self.list_milestones() if m.title == draft.title), None)
+
+        return self._requests.write_once(
+            partial(self._milestone_request, "POST", "", fields, doing, idempotent=False),
+            find,
+            doing,
+        )
+
+    def update_milestone(self, number: int, patch: MilestonePatch) -> RemoteMilestone:
+        fields: dict[str, Any] = {}
+        if patch.title is not None:
+            fields["title"] = patch.title
+        if patch.description is not None:
+            fields["description"] = patch.description
+        if patch.due_on is not None:
+            fields["due_on"] = due_on_text(patch.due_on)
+        if patch.state is not None:
+            fields["state"] = patch.state.value
+        return self._milestone_request(
+            "PATCH", f"/{number}", fields, f"update milestone {number}", idempotent=True
+        )
+
+    def _milestone_request(
+        self, verb: str, suffix: str, fields: Mapping[str, Any], doing: str, *, idempotent: bool
+    ) -> RemoteMilestone:
+        # PyGithub's Milestone.edit requires a title and sends a bare date; the REST call is
+        # made through its requester instead, with a full timestamp.
+        def send() -> Milestone:
+            headers, data = self._requester.requestJsonAndCheck(
+                verb, f"{self._requests.path}/milestones{suffix}", input=dict(fields)
+            )
+            return Milestone(self._requester, headers, data, completed=True)
+
+        subject = f"milestone {suffix.lstrip('/')}" if suffix else ""
+        milestone = self._requests.call(send, doing, subject, write=True, idempotent=idempotent)
+        return milestone_from_github(milestone)
+
+    # labels ---------------------------------------------------------------------------------
+
+    def ensure_labels(self, names: Iterable[str]) -> None:
+        self._labels.ensure(names)
+
+    # comments -------------------------------------------------------------------------------
+
+    def observe_comments(self, cursor: Cursor | None = None) -> Observed[RemoteComment]:
+        return self._comments.observe(cursor)
+
+    def post_comment(self, issue_number: int, body: str) -> RemoteComment:
+        return self._comments.post(issue_number, body)
+
+    def add_reaction(self, comment: RemoteComment, reaction: str) -> None:
+        self._comments.react(comment, reaction)
+
+    # people ---------------------------------------------------------------------------------
+
+    def permission(self, username: str) -> Permission:
+        path = f"{self._requests.path}/collaborators/{quote(username, safe='')}/permission"
+        answer = self._requests.call_or_none(
+            lambda: self._requester.requestJsonAndCheck("GET", path)[1],
+            f"read the permission of {username}",
+            f"user {username}",
+        )
+        if not isinstance(answer, Mapping):
+            return Permission.NONE
+        return permission_from_github(answer)
+
+    # repository files -----------------------------------------------------------------------
+
+    def read_file(self, path: str, ref: str | None = None) -> RepoFile | None:
+        return self._files.read(path, ref)
+
+    def write_file(
+        self, path: str, content: bytes, message: str, version: str | None
+    ) -> RepoFile:
+        return self._files.write(path, content, message, version)
+
+    # estimates ------------------------------------------------------------------------------
+
+    def set_estimate(self, number: int, minutes: int | None) -> None:
+        if minutes is not None and minutes < 0:
+            raise ValueError(
+                f"The estimate for issue #{number} in {self._requests.what} is {minutes} "
+                "minutes; an estimate is 0 or more (0 or None clears it)."
+            )
+        current = self.get_issue(number)
+        if current is None:
+            raise self._requests.errors.not_found(404, "Not Found", f"issue #{number}")
+        self._labels.set_estimate(number, minutes, current.labels)
+
+
+def _created(item: Item) -> datetime:
+    return datetime.fromisoformat(str(item["created_at"]))
+
+
+if TYPE_CHECKING:
+    # Lets mypy check the adapter against the Protocol, member by member.
+    def _is_a_tracker(tracker: GitHubTracker) -> Tracker:
+        return tracker

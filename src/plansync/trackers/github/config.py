@@ -1,0 +1,53 @@
+"""A GitHub repository's settings: github.com or GitHub Enterprise Server, a token or a GitHub
+App installation.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from plansync.trackers.config import PacingConfig, TrackerConfigBase, http_url
+
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+$")
+
+
+class GitHubTrackerConfig(TrackerConfigBase):
+    """A GitHub repository, on github.com or GitHub Enterprise Server."""
+
+    kind: Literal["github"] = "github"
+    base_url: str = "https://api.github.com"
+    token_env: str = Field(default="GITHUB_TOKEN", min_length=1)
+    # A GitHub App installation instead of a token: all three, or none.
+    app_id: int | None = None
+    private_key_file: Path | None = None
+    installation_id: int | None = None
+    pacing: PacingConfig = Field(default_factory=PacingConfig)
+
+    @field_validator("repo")
+    @classmethod
+    def _owner_name(cls, repo: str) -> str:
+        if not _GITHUB_REPO.match(repo):
+            raise ValueError("expected owner/name, e.g. acme/website")
+        return repo
+
+    @field_validator("base_url")
+    @classmethod
+    def _api_url(cls, url: str) -> str:
+        return http_url(url, "https://api.github.com or https://HOST/api/v3")
+
+    @model_validator(mode="after")
+    def _app_complete(self) -> GitHubTrackerConfig:
+        app = (self.app_id, self.private_key_file, self.installation_id)
+        if any(v is not None for v in app) and not all(v is not None for v in app):
+            raise ValueError(
+                "a GitHub App needs app_id, private_key_file and installation_id together"
+            )
+        return self
+
+    @property
+    def uses_app(self) -> bool:
+        return self.app_id is not None

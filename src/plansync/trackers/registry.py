@@ -1,0 +1,80 @@
+"""Open the tracker a config describes. The only place that turns a SecretStr into the plain
+token a client library needs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import Field
+
+from plansync.clock import Clock
+from plansync.errors import ConfigError
+from plansync.trackers.base import Tracker
+from plansync.trackers.github.adapter import GitHubTracker
+from plansync.trackers.github.config import GitHubTrackerConfig
+from plansync.trackers.gitlab.adapter import GitLabTracker
+from plansync.trackers.gitlab.config import GitLabTrackerConfig
+
+
+def open_tracker(
+    config: GitHubTrackerConfig | GitLabTrackerConfig,
+    environ: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+) -> Tracker:
+    """A tracker for `config`, its token read from the environment (or the App's key file)."""
+    env = os.environ if environ is None else environ
+    if isinstance(config, GitLabTrackerConfig):
+        return GitLabTracker(
+            config.repo,
+            config.token(env).get_secret_value(),
+            url=config.url,
+            pacing=config.pacing.limits(),
+            notes_pacing=config.notes_pacing.limits(),
+            max_wait=config.max_wait,
+            clock=clock,
+        )
+    if config.uses_app:
+        return _open_github_app(config, clock)
+    return GitHubTracker(
+        config.repo,
+        config.token(env).get_secret_value(),
+        base_url=config.base_url,
+        pacing=config.pacing.limits(),
+        max_wait=config.max_wait,
+        clock=clock,
+    )
+
+
+def _open_github_app(config: GitHubTrackerConfig, clock: Clock | None) -> Tracker:
+    app_id, key_file, installation_id = (
+        config.app_id,
+        config.private_key_file,
+        config.installation_id,
+    )
+    if app_id is None or key_file is None or installation_id is None:
+        raise ConfigError(
+            f"GitHub App settings for {config.repo} are incomplete: set app_id, "
+            "private_key_file and installation_id together."
+        )
+    try:
+        private_key = key_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"{key_file}: the GitHub App private key for {config.repo} cannot be "
+            f"read ({exc.strerror}). Point `private_key_file` at the .pem file GitHub gave you."
+        ) from exc
+    return GitHubTracker.from_app(
+        config.repo,
+        app_id,
+        private_key,
+        installation_id,
+        base_url=config.base_url,
+        pacing=config.pacing.limits(),
+        max_wait=config.max_wait,
+        clock=clock,
+    )
+
+
+TrackerConfig = Annotated[GitHubTrackerConfig | GitLabTrackerConfig, Field(discriminator="kind")]
