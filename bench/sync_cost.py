@@ -23,7 +23,7 @@ from pathlib import Path
 
 from plansync.config.load import load_config
 from plansync.sandbox import SandboxServer
-from plansync.state.sqlite import StateStore
+from plansync.state.open import open_state
 from plansync.sync.engine import run_once
 from plansync.trackers.registry import open_tracker
 
@@ -59,8 +59,8 @@ def measure(server: SandboxServer, kind: str, plan: Path) -> None:
             tracker = open_tracker(project.tracker, environ)
             tracemalloc.start()
             start = time.perf_counter()
-            with StateStore(config.state_path) as store:
-                result = run_once(config, project, store=store, tracker=tracker)
+            with open_state(config.state_url) as state:
+                result = run_once(config, project, store=state, tracker=tracker)
             elapsed = time.perf_counter() - start
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()

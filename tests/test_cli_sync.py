@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 from plansync.cli.app import app
 from plansync.config.load import load_config
 from plansync.sandbox import SandboxServer
-from plansync.state.sqlite import StateStore
-from plansync.sync.engine import scope_of
+from plansync.state.open import open_state, state_exists
 
 TOKEN_ENV = "PLANSYNC_CLI_TOKEN"
 REPOS = {"github": "demo/plans", "gitlab": "group/sub/project"}
@@ -94,13 +93,14 @@ class Project:
     def state(self) -> tuple[object, ...]:
         """What the state store remembers of the project: links, cursors, cached issues."""
         config = load_config(self.config)
-        scope = scope_of(config.projects[0])
-        with StateStore(config.state_path) as store:
+        project = config.projects[0]
+        with open_state(config.state_url) as database:
+            store = database.store(project.name, project.scope)
             return (
-                store.links(scope),
-                store.cursor(scope, "issues"),
-                store.cursor(scope, "milestones"),
-                store.cached_issues(scope),
+                store.links(),
+                store.cursor("issues"),
+                store.cursor("milestones"),
+                store.cached_issues(),
             )
 
 
@@ -220,7 +220,7 @@ class TestDryRun:
         assert run.out.count("create issue") == TASKS
         assert project.plan() == PLAN
         assert project.writes() == 0
-        assert not load_config(project.config).state_path.exists()
+        assert not state_exists(load_config(project.config).state_url)
         assert project.sandbox.store.issues(project.repo) == []
 
 

@@ -120,3 +120,39 @@ class TestErrors:
         path = write(tmp_path, "[reader]\ntask_sections = 'Backlog'\n")
         with pytest.raises(ConfigError, match=r"`reader\.task_sections`: .*list"):
             load_config(path)
+
+
+class TestStateLocation:
+    def test_a_relative_path_is_taken_from_the_config_files_folder(self, tmp_path: Path) -> None:
+        config = load_config(write(tmp_path, 'state = "data/state.db"\n'))
+        assert config.state_url == f"sqlite:///{tmp_path / 'config' / 'data' / 'state.db'}"
+
+    def test_the_default_sits_beside_the_config(self, tmp_path: Path) -> None:
+        config = load_config(write(tmp_path, ""))
+        expected = tmp_path / "config" / ".plansync" / "state.db"
+        assert config.state_url == f"sqlite:///{expected}"
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            ("sqlite:///rel/state.db", "config/rel/state.db"),
+            ("sqlite:////srv/plansync/state.db", "/srv/plansync/state.db"),
+        ],
+    )
+    def test_a_sqlite_url(self, tmp_path: Path, value: str, expected: str) -> None:
+        config = load_config(write(tmp_path, f'state = "{value}"\n'))
+        path = Path(expected) if expected.startswith("/") else tmp_path / expected
+        assert config.state_url == f"sqlite:///{path}"
+
+    @pytest.mark.parametrize(
+        "value",
+        ["https://example.com/state.db", "postgresql://db.example/plansync", "sqlite:///"],
+    )
+    def test_another_kind_of_value_is_refused_naming_the_key(
+        self, tmp_path: Path, value: str
+    ) -> None:
+        with pytest.raises(ConfigError) as caught:
+            load_config(write(tmp_path, f'state = "{value}"\n'))
+        message = str(caught.value)
+        assert "state" in message
+        assert "sqlite:///" in message

@@ -11,10 +11,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from plansync.errors import AuthenticationError, ConfigError
 from plansync.model.remote import IssueDraft
+from plansync.trackers.base import Capabilities
+from plansync.trackers.github.adapter import GitHubTracker
 from plansync.trackers.github.config import GitHubTrackerConfig
+from plansync.trackers.gitlab.adapter import GitLabTracker
 from plansync.trackers.gitlab.config import GitLabTrackerConfig
 from plansync.trackers.pacing import reset_pacers
-from plansync.trackers.registry import TrackerConfig, open_tracker
+from plansync.trackers.registry import KINDS, TrackerConfig, open_tracker
 
 ADAPTER: TypeAdapter[GitHubTrackerConfig | GitLabTrackerConfig] = TypeAdapter(TrackerConfig)
 
@@ -103,3 +106,58 @@ class TestOpensWorkingTrackers:
         with pytest.raises(AuthenticationError, match="demo/plans") as caught:
             tracker.get_issue(1)
         assert "bad-token" not in str(caught.value)
+
+
+class TestWhatEachKindSays:
+    """What the engine asks of a tracker's config and adapter instead of testing its kind."""
+
+    @pytest.mark.parametrize(
+        ("data", "scope", "web"),
+        [
+            (
+                {"kind": "github", "repo": "acme/site"},
+                "web@github:https://api.github.com/acme/site",
+                "https://github.com/acme/site/blob/HEAD/plans/q1.md",
+            ),
+            (
+                {"kind": "github", "repo": "acme/site", "base_url": "https://ghe.corp/api/v3"},
+                "web@github:https://ghe.corp/api/v3/acme/site",
+                "https://ghe.corp/acme/site/blob/HEAD/plans/q1.md",
+            ),
+            (
+                {"kind": "gitlab", "repo": "group/sub/site"},
+                "web@gitlab:https://gitlab.com/group/sub/site",
+                "https://gitlab.com/group/sub/site/-/blob/HEAD/plans/q1.md",
+            ),
+        ],
+    )
+    def test_scope_key_and_web_url(self, data: dict[str, Any], scope: str, web: str) -> None:
+        config = ADAPTER.validate_python(data)
+        assert config.scope_key("web") == scope
+        assert config.web_url("plans/q1.md") == web
+
+    def test_the_auth_hint_names_the_variable_but_not_for_an_app(self, tmp_path: Path) -> None:
+        token = ADAPTER.validate_python({"kind": "gitlab", "repo": "g/p", "token_env": "GL_T"})
+        assert token.auth_hint() == "This project reads its token from GL_T."
+        app = ADAPTER.validate_python(
+            {
+                "kind": "github",
+                "repo": "acme/site",
+                "app_id": 1,
+                "private_key_file": str(tmp_path / "key.pem"),
+                "installation_id": 2,
+            }
+        )
+        assert app.auth_hint() is None
+
+    def test_every_kind_is_registered_with_its_model(self) -> None:
+        assert {kind: entry.config for kind, entry in KINDS.items()} == {
+            "github": GitHubTrackerConfig,
+            "gitlab": GitLabTrackerConfig,
+        }
+
+    def test_capabilities(self) -> None:
+        assert GitHubTracker.capabilities == Capabilities(close_reason=True, conditional_reads=True)
+        assert GitLabTracker.capabilities == Capabilities(
+            close_reason=False, conditional_reads=False
+        )

@@ -10,7 +10,8 @@ the real PyGithub / python-gitlab clients over HTTP, a state store file, planfil
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -21,8 +22,9 @@ from plansync.config.load import LoadedConfig, load_config
 from plansync.sandbox import SandboxServer
 from plansync.sandbox.records import Issue
 from plansync.sandbox.store import SandboxStore
-from plansync.state.sqlite import StateStore
-from plansync.sync.apply import Progress
+from plansync.state.base import StateStore
+from plansync.state.open import memory_state, open_state, sqlite_file, state_exists
+from plansync.sync.apply import ProgressListener
 from plansync.sync.engine import run_once
 from plansync.sync.result import RunResult
 from plansync.trackers.base import Tracker
@@ -146,21 +148,21 @@ class SyncHarness:
         dry_run: bool = False,
         tracker: Tracker | None = None,
         stop: threading.Event | None = None,
-        progress: Progress | None = None,
+        progress: ProgressListener | None = None,
         today: date | None = None,
     ) -> RunResult:
         """One run, as `plansync sync [--dry-run]` makes it: a dry run without a state file
         reads from a store kept in memory, so it creates no file."""
         config = self.config()
-        if dry_run and not config.state_path.exists():
-            store = StateStore.in_memory()
+        if dry_run and not state_exists(config.state_url):
+            database = memory_state()
         else:
-            store = StateStore(config.state_path)
-        with store:
+            database = open_state(config.state_url)
+        with database:
             return run_once(
                 config,
                 config.projects[0],
-                store=store,
+                store=database,
                 tracker=tracker if tracker is not None else self.tracker(),
                 dry_run=dry_run,
                 stop=stop,
@@ -171,7 +173,15 @@ class SyncHarness:
 
     @property
     def state_path(self) -> Path:
-        return self.config().state_path
+        return sqlite_file(self.config().state_url)
+
+    @contextmanager
+    def state(self) -> Iterator[StateStore]:
+        """The project's state store, opened (and created) for a look."""
+        config = self.config()
+        project = config.projects[0]
+        with open_state(config.state_url) as database:
+            yield database.store(project.name, project.scope)
 
     # -- looking ----------------------------------------------------------------------------
 

@@ -33,8 +33,6 @@ from plansync.clock import FakeClock
 from plansync.model.changeset import CreateIssue, Status
 from plansync.model.sync import Fields
 from plansync.sandbox import SandboxServer
-from plansync.state.sqlite import StateStore
-from plansync.sync.engine import scope_of
 from plansync.sync.result import RunResult
 from plansync.trackers.base import Tracker
 from plansync.trackers.markers import find_marker, find_tracking_marker
@@ -157,10 +155,10 @@ def outcome(harness: SyncHarness) -> Outcome:
         )
         for issue in harness.issues()
     }
-    with StateStore(harness.state_path) as state:
+    with harness.state() as state:
         links = {
             str(task): (link.number, link.base)
-            for task, link in state.links(scope_of(harness.config().projects[0])).items()
+            for task, link in state.links().items()
         }
     return Outcome(
         issues=issues,
@@ -205,9 +203,8 @@ def differences(expected: Outcome, got: Outcome, *, links: bool = True) -> list[
 
 def snapshot_problems(harness: SyncHarness) -> list[str]:
     """Where the state store's cached copy of the tracker disagrees with the tracker."""
-    scope = scope_of(harness.config().projects[0])
-    with StateStore(harness.state_path) as state:
-        cached = state.cached_issues(scope)
+    with harness.state() as state:
+        cached = state.cached_issues()
     actual = {issue.number: issue for issue in harness.issues()}
     if set(cached) != set(actual):
         return [f"cached issues {sorted(cached)} but the tracker has {sorted(actual)}"]

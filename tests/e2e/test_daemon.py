@@ -14,8 +14,6 @@ import pytest
 from harness import ENVIRON, SyncHarness
 
 from plansync.sandbox import SandboxServer
-from plansync.state.sqlite import StateStore
-from plansync.sync.engine import scope_of
 
 PLAN = b"""# Daemon plan
 
@@ -57,11 +55,10 @@ def test_the_daemon_syncs_at_once_and_stops_cleanly(
     process = _start(harness)
     _wait_for_links(harness, process)
     # The first run is over once the state says so; then stop.
-    config = harness.config()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        with StateStore(config.state_path) as store:
-            runs = store.runs(scope_of(config.projects[0]))
+        with harness.state() as store:
+            runs = store.runs()
         if runs and runs[0].finished_at is not None:
             break
         time.sleep(0.05)
@@ -73,9 +70,9 @@ def test_the_daemon_syncs_at_once_and_stops_cleanly(
     assert "stopped" in output
     assert "Traceback" not in output
     assert [issue.title for issue in harness.issues()] == ["Write the brief", "Book the room"]
-    with StateStore(config.state_path) as store:
-        links = store.links(scope_of(config.projects[0]))
-        runs = store.runs(scope_of(config.projects[0]))
+    with harness.state() as store:
+        links = store.links()
+        runs = store.runs()
     assert sorted(link.number for link in links.values()) == [1, 2]
     assert all(link.base is not None for link in links.values())
     assert runs[0].ok is True

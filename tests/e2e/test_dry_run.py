@@ -12,8 +12,6 @@ from typer.testing import CliRunner
 
 from plansync.cli.app import app
 from plansync.model.changeset import CreateIssue, EditPlan, PlanEditKind, Status
-from plansync.state.sqlite import StateStore
-from plansync.sync.engine import scope_of
 from plansync.sync.result import RunResult
 
 MakeHarness = Callable[..., SyncHarness]
@@ -61,9 +59,8 @@ class Untouched:
 
 
 def links_and_bases(harness: SyncHarness) -> dict[str, object]:
-    config = harness.config()
-    with StateStore(harness.state_path) as store:
-        return {str(task): link for task, link in store.links(scope_of(config.projects[0])).items()}
+    with harness.state() as store:
+        return {str(task): link for task, link in store.links().items()}
 
 
 def applied(result: RunResult) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from plansync.config.load import load_config
 from plansync.model.remote import IssueState
-from plansync.state.sqlite import StateStore
+from plansync.state.open import open_state
 from plansync.sync.engine import run_once
 from plansync.sync.result import RunResult
 from plansync.trackers.base import Tracker
@@ -62,8 +62,8 @@ class LiveProject:
         self.tracker: Tracker = open_tracker(self.config.projects[0].tracker)
 
     def sync(self) -> RunResult:
-        with StateStore(self.config.state_path) as store:
-            return run_once(self.config, self.config.projects[0], store=store, tracker=self.tracker)
+        with open_state(self.config.state_url) as state:
+            return run_once(self.config, self.config.projects[0], store=state, tracker=self.tracker)
 
     def plan(self) -> str:
         return (self.root / "plan.md").read_text(encoding="utf-8")

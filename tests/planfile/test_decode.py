@@ -15,10 +15,9 @@ from plansync.planfile.decode import (
     detect_mojibake,
     looks_mojibaked,
     repair_encoding,
-    split_lines,
     storage_of,
 )
-from plansync.planfile.lines import split_ending, split_text_lines
+from plansync.planfile.lines import split_ending, split_lines, split_text_lines
 
 SHARED_PLANS = Path(__file__).resolve().parents[2].parent / "shared" / "plans"
 

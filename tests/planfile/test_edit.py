@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from plansync.model.plan import PlanDocument, TableRowLayout
-from plansync.planfile.decode import as_stored, decode_plan, split_lines
+from plansync.planfile.decode import as_stored, decode_plan
 from plansync.planfile.edit import (
     add_issue_link,
     escape_cell,
@@ -21,7 +21,7 @@ from plansync.planfile.edit import (
     set_table_status,
     set_task_title,
 )
-from plansync.planfile.lines import split_ending, strip_bom
+from plansync.planfile.lines import split_ending, split_lines, strip_bom
 from plansync.planfile.parse import parse_plan
 
 SHARED_PLANS = Path(__file__).resolve().parents[2].parent / "shared" / "plans"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from plansync.errors import ConfigError
-from plansync.state import LATEST_VERSION, StateStore
-from plansync.state.schema import APPLICATION_ID, MIGRATIONS, Migration, migrate
+from plansync.state.schema import APPLICATION_ID, LATEST_VERSION, MIGRATIONS, Migration, migrate
+from plansync.state.sqlite import SqliteDatabase
 
 from . import samples
 
@@ -49,7 +49,7 @@ class TestMigrations:
     def test_a_fresh_file_is_at_the_latest_version_and_marked_as_plansyncs(
         self, db_path: Path, raw: sqlite3.Connection
     ) -> None:
-        with StateStore(db_path) as store:
+        with SqliteDatabase(db_path) as store:
             assert store.schema_version == LATEST_VERSION
         assert _pragma(raw, "user_version") == LATEST_VERSION
         assert _pragma(raw, "application_id") == APPLICATION_ID
@@ -57,24 +57,24 @@ class TestMigrations:
 
     def test_an_empty_file_becomes_a_store(self, db_path: Path) -> None:
         db_path.write_bytes(b"")
-        with StateStore(db_path) as store:
+        with SqliteDatabase(db_path) as store:
             assert store.schema_version == LATEST_VERSION
 
     def test_migrating_again_changes_nothing(self, db_path: Path, raw: sqlite3.Connection) -> None:
-        with StateStore(db_path) as store:
-            store.save_link("s", samples.link())
+        with SqliteDatabase(db_path) as store:
+            store.store("p", "s").save_link(samples.link())
         before = raw.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
         assert migrate(raw, str(db_path)) == LATEST_VERSION
         assert migrate(raw, str(db_path)) == LATEST_VERSION
         assert raw.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == before
-        with StateStore(db_path) as store:
-            assert store.links("s") == {samples.link().task: samples.link()}
+        with SqliteDatabase(db_path) as store:
+            assert store.store("p", "s").links() == {samples.link().task: samples.link()}
 
     def test_a_file_at_an_older_version_gets_the_later_migrations_and_keeps_its_rows(
         self, db_path: Path, raw: sqlite3.Connection
     ) -> None:
-        with StateStore(db_path) as store:
-            store.save_link("s", samples.link())
+        with SqliteDatabase(db_path) as store:
+            store.store("p", "s").save_link(samples.link())
         assert migrate(raw, str(db_path), (*MIGRATIONS, V_NEXT)) == NEXT
         assert _pragma(raw, "user_version") == NEXT
         assert "notes" in _tables(raw)
@@ -83,7 +83,7 @@ class TestMigrations:
     def test_a_failing_migration_keeps_nothing_of_itself(
         self, db_path: Path, raw: sqlite3.Connection
     ) -> None:
-        StateStore(db_path).close()
+        SqliteDatabase(db_path).close()
         broken = Migration(
             NEXT,
             "half of it fails",
@@ -103,11 +103,11 @@ class TestFilesThatAreNotOurs:
     def test_a_newer_schema_version_is_refused(
         self, db_path: Path, raw: sqlite3.Connection
     ) -> None:
-        StateStore(db_path).close()
+        SqliteDatabase(db_path).close()
         raw.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
         raw.commit()
         with pytest.raises(ConfigError) as caught:
-            StateStore(db_path)
+            SqliteDatabase(db_path)
         message = str(caught.value)
         assert str(db_path) in message
         assert f"schema version {LATEST_VERSION + 1}" in message
@@ -118,7 +118,7 @@ class TestFilesThatAreNotOurs:
         content = b"# notes\nthis is not a database\n" * 40
         db_path.write_bytes(content)
         with pytest.raises(ConfigError) as caught:
-            StateStore(db_path)
+            SqliteDatabase(db_path)
         message = str(caught.value)
         assert str(db_path) in message
         assert "not a SQLite database" in message
@@ -134,7 +134,7 @@ class TestFilesThatAreNotOurs:
         raw.close()
         content = db_path.read_bytes()
         with pytest.raises(ConfigError) as caught:
-            StateStore(db_path)
+            SqliteDatabase(db_path)
         message = str(caught.value)
         assert str(db_path) in message
         assert "another program" in message
@@ -147,10 +147,10 @@ class TestFilesThatAreNotOurs:
         raw.execute("PRAGMA application_id = 42")
         raw.commit()
         with pytest.raises(ConfigError, match="application id 42"):
-            StateStore(db_path)
+            SqliteDatabase(db_path)
 
     def test_a_folder_in_the_way_is_reported(self, tmp_path: Path) -> None:
         blocker = tmp_path / "taken"
         blocker.write_text("a file where the folder should be")
         with pytest.raises(ConfigError, match=r"folder of the state store .*taken"):
-            StateStore(blocker / "state.db")
+            SqliteDatabase(blocker / "state.db")

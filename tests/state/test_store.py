@@ -14,11 +14,15 @@ import pytest
 from plansync.errors import PlansyncError
 from plansync.model.remote import Cursor, RemoteIssue
 from plansync.model.sync import Conflict, Failure, Findings, TaskRef
-from plansync.state import LATEST_VERSION, STREAMS, StateStore, codec
+from plansync.state import codec
 from plansync.state import sqlite as store_module
+from plansync.state.base import STREAMS, StateStore
+from plansync.state.schema import LATEST_VERSION
+from plansync.state.sqlite import SqliteDatabase
 
 from . import samples
 
+PROJECT = "website"
 SCOPE = "website@github:https://api.github.com/acme/web"
 OTHER = "website@gitlab:https://gitlab.example/api/v4/acme/web"
 
@@ -29,16 +33,27 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[StateStore]:
-    with StateStore(db_path) as opened:
+def database(db_path: Path) -> Iterator[SqliteDatabase]:
+    with SqliteDatabase(db_path) as opened:
         yield opened
+
+
+@pytest.fixture
+def store(database: SqliteDatabase) -> StateStore:
+    return database.store(PROJECT, SCOPE)
+
+
+@pytest.fixture
+def other(database: SqliteDatabase) -> StateStore:
+    """The same project synced with another repository: a scope of its own."""
+    return database.store(PROJECT, OTHER)
 
 
 class TestOpening:
     def test_creates_its_folder_and_uses_a_wal_journal(
-        self, store: StateStore, db_path: Path
+        self, database: SqliteDatabase, db_path: Path
     ) -> None:
-        assert store.path == db_path
+        assert database.path == db_path
         assert db_path.is_file()
         raw = sqlite3.connect(db_path)
         try:
@@ -46,55 +61,55 @@ class TestOpening:
         finally:
             raw.close()
 
-    def test_connection_settings(self, store: StateStore) -> None:
-        connection = store._connection
+    def test_connection_settings(self, database: SqliteDatabase) -> None:
+        connection = database._connection
         assert connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
 
     def test_in_memory(self) -> None:
-        with StateStore.in_memory() as memory:
+        with SqliteDatabase.in_memory() as memory:
             assert memory.path is None
             assert memory.schema_version == LATEST_VERSION
-            memory.save_link(SCOPE, samples.link())
-            assert list(memory.links(SCOPE)) == [samples.link().task]
+            memory.store(PROJECT, SCOPE).save_link(samples.link())
+            assert list(memory.store(PROJECT, SCOPE).links()) == [samples.link().task]
 
     def test_a_closed_store_refuses_calls(self, db_path: Path) -> None:
-        with StateStore(db_path) as opened:
+        with SqliteDatabase(db_path) as opened:
             pass
         with pytest.raises(sqlite3.ProgrammingError):
-            opened.links(SCOPE)
+            opened.store(PROJECT, SCOPE).links()
 
     def test_reopening_the_file_keeps_everything(self, db_path: Path) -> None:
-        with StateStore(db_path) as first:
-            first.save_link(SCOPE, samples.link(base=samples.fields()))
-            first.save_milestone_link(SCOPE, samples.milestone_link())
-            first.add_known_labels(SCOPE, ["plansync"])
+        with SqliteDatabase(db_path) as database:
+            first = database.store(PROJECT, SCOPE)
+            first.save_link(samples.link(base=samples.fields()))
+            first.save_milestone_link(samples.milestone_link())
+            first.add_known_labels(["plansync"])
             first.save_snapshot(
-                SCOPE, [samples.issue()], [samples.milestone()], {"issues": samples.cursor()}
+                [samples.issue()], [samples.milestone()], {"issues": samples.cursor()}
             )
-            first.mark_comment_processed(SCOPE, 501)
-            run = first.start_run(SCOPE, "website", dry_run=False)
+            first.mark_comment_processed(501)
+            run = first.start_run(dry_run=False)
             first.finish_run(run, ok=True, summary={"created": 1})
-        with StateStore(db_path) as second:
-            assert second.links(SCOPE) == {
-                samples.link().task: samples.link(base=samples.fields())
-            }
-            assert second.milestone_links(SCOPE) == {"Phase 1": samples.milestone_link()}
-            assert second.known_labels(SCOPE) == {"plansync"}
-            assert second.cached_issues(SCOPE) == {12: samples.issue()}
-            assert second.cached_milestones(SCOPE) == [samples.milestone()]
-            assert second.cursor(SCOPE, "issues") == samples.cursor()
-            assert second.is_comment_processed(SCOPE, 501)
-            [record] = second.runs(SCOPE)
+        with SqliteDatabase(db_path) as database:
+            second = database.store(PROJECT, SCOPE)
+            assert second.links() == {samples.link().task: samples.link(base=samples.fields())}
+            assert second.milestone_links() == {"Phase 1": samples.milestone_link()}
+            assert second.known_labels() == {"plansync"}
+            assert second.cached_issues() == {12: samples.issue()}
+            assert second.cached_milestones() == [samples.milestone()]
+            assert second.cursor("issues") == samples.cursor()
+            assert second.is_comment_processed(501)
+            [record] = second.runs()
             assert (record.id, record.ok, record.summary) == (run, True, {"created": 1})
 
     def test_a_write_is_on_disk_when_the_call_returns(
         self, store: StateStore, db_path: Path
     ) -> None:
         # Another connection sees only committed data: what it reads survives a crash.
-        store.save_link(SCOPE, samples.link())
-        store.mark_comment_processed(SCOPE, 7)
+        store.save_link(samples.link())
+        store.mark_comment_processed(7)
         raw = sqlite3.connect(db_path)
         try:
             assert raw.execute("SELECT count(*) FROM links").fetchone()[0] == 1
@@ -107,166 +122,166 @@ class TestLinks:
     def test_with_and_without_base(self, store: StateStore) -> None:
         bare = samples.link("T1", 12)
         based = samples.link("T2", 13, base=samples.fields())
-        store.save_link(SCOPE, bare)
-        store.save_link(SCOPE, based)
-        assert store.links(SCOPE) == {bare.task: bare, based.task: based}
+        store.save_link(bare)
+        store.save_link(based)
+        assert store.links() == {bare.task: bare, based.task: based}
 
     def test_saving_again_replaces_the_link_of_the_task(self, store: StateStore) -> None:
-        store.save_link(SCOPE, samples.link("T1", 12))
+        store.save_link(samples.link("T1", 12))
         moved = samples.link("T1", 40, base=samples.fields())
-        store.save_link(SCOPE, moved)
-        assert store.links(SCOPE) == {moved.task: moved}
+        store.save_link(moved)
+        assert store.links() == {moved.task: moved}
 
-    def test_tasks_of_other_planfiles_with_the_same_key_are_apart(
-        self, store: StateStore
-    ) -> None:
+    def test_tasks_of_other_planfiles_with_the_same_key_are_apart(self, store: StateStore) -> None:
         web = samples.link("T1", 12)
         api = replace(web, task=TaskRef("plans/api.md", "T1"), number=13)
-        store.save_link(SCOPE, web)
-        store.save_link(SCOPE, api)
-        assert store.links(SCOPE) == {web.task: web, api.task: api}
+        store.save_link(web)
+        store.save_link(api)
+        assert store.links() == {web.task: web, api.task: api}
 
     def test_delete(self, store: StateStore) -> None:
-        store.save_link(SCOPE, samples.link("T1", 12))
-        store.save_link(SCOPE, samples.link("T2", 13))
-        store.delete_link(SCOPE, TaskRef("plans/web.md", "T1"))
-        store.delete_link(SCOPE, TaskRef("plans/web.md", "never-linked"))
-        assert list(store.links(SCOPE)) == [TaskRef("plans/web.md", "T2")]
+        store.save_link(samples.link("T1", 12))
+        store.save_link(samples.link("T2", 13))
+        store.delete_link(TaskRef("plans/web.md", "T1"))
+        store.delete_link(TaskRef("plans/web.md", "never-linked"))
+        assert list(store.links()) == [TaskRef("plans/web.md", "T2")]
 
     def test_milestone_links_with_and_without_due_date(self, store: StateStore) -> None:
         dated = samples.milestone_link("Phase 1")
         undated = samples.milestone_link("Phase 2", due_on=None)
-        store.save_milestone_link(SCOPE, dated)
-        store.save_milestone_link(SCOPE, undated)
-        store.save_milestone_link(SCOPE, replace(dated, description="changed"))
-        assert store.milestone_links(SCOPE) == {
+        store.save_milestone_link(dated)
+        store.save_milestone_link(undated)
+        store.save_milestone_link(replace(dated, description="changed"))
+        assert store.milestone_links() == {
             "Phase 1": replace(dated, description="changed"),
             "Phase 2": undated,
         }
 
     def test_known_labels_accumulate_without_repeats(self, store: StateStore) -> None:
-        assert store.known_labels(SCOPE) == set()
-        store.add_known_labels(SCOPE, ["a", "b"])
-        store.add_known_labels(SCOPE, iter(["b", "c", "c"]))
-        store.add_known_labels(SCOPE, [])
-        assert store.known_labels(SCOPE) == {"a", "b", "c"}
+        assert store.known_labels() == set()
+        store.add_known_labels(["a", "b"])
+        store.add_known_labels(iter(["b", "c", "c"]))
+        store.add_known_labels([])
+        assert store.known_labels() == {"a", "b", "c"}
 
-    def test_findings_start_empty_and_are_replaced_whole(self, store: StateStore) -> None:
-        assert store.findings(SCOPE) == Findings()
+    def test_findings_start_empty_and_are_replaced_whole(
+        self, store: StateStore, other: StateStore
+    ) -> None:
+        assert store.findings() == Findings()
         task = TaskRef("plans/a.md", "T1")
         first = Findings(
             conflicts=(Conflict(task, "title", "Plan title", "Tracker | title", "the plan's"),),
             failures=(Failure(TaskRef("plans/a.md", "T2"), "422: title too long"),),
         )
-        store.save_findings(SCOPE, first)
-        assert store.findings(SCOPE) == first
-        assert store.findings("other") == Findings()
-        store.save_findings(SCOPE, Findings())
-        assert store.findings(SCOPE) == Findings()
+        store.save_findings(first)
+        assert store.findings() == first
+        assert other.findings() == Findings()
+        store.save_findings(Findings())
+        assert store.findings() == Findings()
 
 
 class TestScopes:
-    def test_nothing_of_one_scope_is_seen_from_another(self, store: StateStore) -> None:
-        store.save_link(SCOPE, samples.link())
-        store.save_milestone_link(SCOPE, samples.milestone_link())
-        store.add_known_labels(SCOPE, ["plansync"])
-        store.save_snapshot(
-            SCOPE, [samples.issue()], [samples.milestone()], {"issues": samples.cursor()}
-        )
-        store.mark_comment_processed(SCOPE, 501)
-        store.start_run(SCOPE, "website", dry_run=True)
-        assert store.links(OTHER) == {}
-        assert store.milestone_links(OTHER) == {}
-        assert store.known_labels(OTHER) == set()
-        assert store.cached_issues(OTHER) == {}
-        assert store.cached_milestones(OTHER) is None
-        assert store.cursor(OTHER, "issues") is None
-        assert not store.is_comment_processed(OTHER, 501)
-        assert store.runs(OTHER) == []
+    def test_nothing_of_one_scope_is_seen_from_another(
+        self, store: StateStore, other: StateStore
+    ) -> None:
+        store.save_link(samples.link())
+        store.save_milestone_link(samples.milestone_link())
+        store.add_known_labels(["plansync"])
+        store.save_snapshot([samples.issue()], [samples.milestone()], {"issues": samples.cursor()})
+        store.mark_comment_processed(501)
+        store.start_run(dry_run=True)
+        assert other.links() == {}
+        assert other.milestone_links() == {}
+        assert other.known_labels() == set()
+        assert other.cached_issues() == {}
+        assert other.cached_milestones() is None
+        assert other.cursor("issues") is None
+        assert not other.is_comment_processed(501)
+        assert other.runs() == []
 
-    def test_changes_in_one_scope_leave_the_other_alone(self, store: StateStore) -> None:
-        for scope in (SCOPE, OTHER):
-            store.save_link(scope, samples.link())
-            store.save_snapshot(
-                scope, [samples.issue()], [samples.milestone()], {"issues": samples.cursor()}
+    def test_changes_in_one_scope_leave_the_other_alone(
+        self, store: StateStore, other: StateStore
+    ) -> None:
+        for scoped in (store, other):
+            scoped.save_link(samples.link())
+            scoped.save_snapshot(
+                [samples.issue()], [samples.milestone()], {"issues": samples.cursor()}
             )
-        store.delete_link(SCOPE, samples.link().task)
-        store.save_snapshot(SCOPE, [], [], {"issues": None})
-        assert store.links(OTHER) == {samples.link().task: samples.link()}
-        assert store.cached_issues(OTHER) == {12: samples.issue()}
-        assert store.cached_milestones(OTHER) == [samples.milestone()]
-        assert store.cursor(OTHER, "issues") == samples.cursor()
+        store.delete_link(samples.link().task)
+        store.save_snapshot([], [], {"issues": None})
+        assert other.links() == {samples.link().task: samples.link()}
+        assert other.cached_issues() == {12: samples.issue()}
+        assert other.cached_milestones() == [samples.milestone()]
+        assert other.cursor("issues") == samples.cursor()
 
 
 class TestSnapshot:
     def test_a_forgotten_issue_leaves_the_cache_of_its_scope_only(
-        self, store: StateStore
+        self, store: StateStore, other: StateStore
     ) -> None:
-        store.save_snapshot(SCOPE, [samples.issue()], None, {})
-        store.save_snapshot(OTHER, [samples.issue()], None, {})
-        store.forget_issue(SCOPE, 12)
-        assert store.cached_issues(SCOPE) == {}
-        assert store.cached_issues(OTHER) == {12: samples.issue()}
+        store.save_snapshot([samples.issue()], None, {})
+        other.save_snapshot([samples.issue()], None, {})
+        store.forget_issue(12)
+        assert store.cached_issues() == {}
+        assert other.cached_issues() == {12: samples.issue()}
 
     def test_nothing_read_yet(self, store: StateStore) -> None:
-        assert store.cached_issues(SCOPE) == {}
-        assert store.cached_milestones(SCOPE) is None
-        assert all(store.cursor(SCOPE, stream) is None for stream in STREAMS)
+        assert store.cached_issues() == {}
+        assert store.cached_milestones() is None
+        assert all(store.cursor(stream) is None for stream in STREAMS)
 
     def test_issues_are_merged_by_number(self, store: StateStore) -> None:
-        store.save_snapshot(SCOPE, [samples.bare_issue(1), samples.issue(2)], None, {})
+        store.save_snapshot([samples.bare_issue(1), samples.issue(2)], None, {})
         renamed = samples.issue(2, title="[T1] Renamed")
-        store.save_snapshot(SCOPE, iter([renamed, samples.bare_issue(3)]), None, {})
-        assert store.cached_issues(SCOPE) == {
+        store.save_snapshot(iter([renamed, samples.bare_issue(3)]), None, {})
+        assert store.cached_issues() == {
             1: samples.bare_issue(1),
             2: renamed,
             3: samples.bare_issue(3),
         }
 
     def test_the_milestone_list_is_replaced_or_kept(self, store: StateStore) -> None:
-        store.save_snapshot(SCOPE, [], [samples.milestone(1), samples.milestone(2)], {})
-        store.save_snapshot(SCOPE, [], None, {})
-        assert store.cached_milestones(SCOPE) == [samples.milestone(1), samples.milestone(2)]
-        store.save_snapshot(SCOPE, [], [samples.milestone(3, due_on=None)], {})
-        assert store.cached_milestones(SCOPE) == [samples.milestone(3, due_on=None)]
+        store.save_snapshot([], [samples.milestone(1), samples.milestone(2)], {})
+        store.save_snapshot([], None, {})
+        assert store.cached_milestones() == [samples.milestone(1), samples.milestone(2)]
+        store.save_snapshot([], [samples.milestone(3, due_on=None)], {})
+        assert store.cached_milestones() == [samples.milestone(3, due_on=None)]
 
     def test_an_empty_milestone_list_is_not_never_read(self, store: StateStore) -> None:
-        store.save_snapshot(SCOPE, [], [], {})
-        assert store.cached_milestones(SCOPE) == []
+        store.save_snapshot([], [], {})
+        assert store.cached_milestones() == []
 
     def test_cursors_are_set_replaced_and_deleted(self, store: StateStore) -> None:
-        store.save_snapshot(
-            SCOPE, [], None, {"issues": samples.cursor(), "comments": Cursor(since="c")}
-        )
+        store.save_snapshot([], None, {"issues": samples.cursor(), "comments": Cursor(since="c")})
         later = Cursor(since="2024-05-18T00:00:00Z", etag=None, seen=())
-        store.save_snapshot(SCOPE, [], None, {"issues": later, "comments": None})
-        assert store.cursor(SCOPE, "issues") == later
-        assert store.cursor(SCOPE, "comments") is None
-        assert store.cursor(SCOPE, "milestones") is None
+        store.save_snapshot([], None, {"issues": later, "comments": None})
+        assert store.cursor("issues") == later
+        assert store.cursor("comments") is None
+        assert store.cursor("milestones") is None
 
     def test_an_unknown_stream_is_refused_before_anything_is_written(
         self, store: StateStore
     ) -> None:
         with pytest.raises(ValueError, match=r"'issue'.*issues, milestones, comments"):
-            store.save_snapshot(SCOPE, [samples.issue()], [], {"issue": samples.cursor()})
-        assert store.cached_issues(SCOPE) == {}
+            store.save_snapshot([samples.issue()], [], {"issue": samples.cursor()})
+        assert store.cached_issues() == {}
         with pytest.raises(ValueError, match="unknown cursor stream"):
-            store.cursor(SCOPE, "pulls")
+            store.cursor("pulls")
 
 
 class TestSnapshotAtomicity:
     @pytest.fixture
     def before(self, store: StateStore) -> StateStore:
         store.save_snapshot(
-            SCOPE, [samples.bare_issue(1)], [samples.milestone(1)], {"issues": Cursor(since="a")}
+            [samples.bare_issue(1)], [samples.milestone(1)], {"issues": Cursor(since="a")}
         )
         return store
 
     def _unchanged(self, store: StateStore) -> None:
-        assert store.cached_issues(SCOPE) == {1: samples.bare_issue(1)}
-        assert store.cached_milestones(SCOPE) == [samples.milestone(1)]
-        assert store.cursor(SCOPE, "issues") == Cursor(since="a")
-        assert store.cursor(SCOPE, "comments") is None
+        assert store.cached_issues() == {1: samples.bare_issue(1)}
+        assert store.cached_milestones() == [samples.milestone(1)]
+        assert store.cursor("issues") == Cursor(since="a")
+        assert store.cursor("comments") is None
 
     def test_a_failure_at_the_second_issue_writes_nothing(
         self, before: StateStore, monkeypatch: pytest.MonkeyPatch
@@ -283,7 +298,6 @@ class TestSnapshotAtomicity:
         monkeypatch.setattr(codec, "dumps", failing_second)
         with pytest.raises(RuntimeError, match="disk gone"):
             before.save_snapshot(
-                SCOPE,
                 [replace(samples.bare_issue(1), title="changed"), samples.issue(2)],
                 [],
                 {"issues": Cursor(since="b"), "comments": Cursor(since="b")},
@@ -304,7 +318,6 @@ class TestSnapshotAtomicity:
         monkeypatch.setattr(codec, "dumps", failing_on_cursors)
         with pytest.raises(RuntimeError, match="cursor refused"):
             before.save_snapshot(
-                SCOPE,
                 [samples.issue(2)],
                 [samples.milestone(2)],
                 {"comments": None, "issues": Cursor(since="b")},
@@ -318,40 +331,40 @@ class TestSnapshotAtomicity:
             raise ConnectionError("page 2 failed")
 
         with pytest.raises(ConnectionError):
-            before.save_snapshot(SCOPE, issues(), [], {"issues": Cursor(since="b")})
+            before.save_snapshot(issues(), [], {"issues": Cursor(since="b")})
         self._unchanged(before)
 
     def test_the_store_works_after_a_failed_snapshot(self, before: StateStore) -> None:
         with pytest.raises(ValueError, match="unknown cursor stream"):
-            before.save_snapshot(SCOPE, [samples.issue(2)], None, {"nope": None})
-        before.save_snapshot(SCOPE, [samples.issue(2)], None, {})
-        assert set(before.cached_issues(SCOPE)) == {1, 2}
+            before.save_snapshot([samples.issue(2)], None, {"nope": None})
+        before.save_snapshot([samples.issue(2)], None, {})
+        assert set(before.cached_issues()) == {1, 2}
 
 
 class TestComments:
     def test_processed_comments_are_remembered(self, store: StateStore) -> None:
-        assert not store.is_comment_processed(SCOPE, 501)
-        store.mark_comment_processed(SCOPE, 501)
-        store.mark_comment_processed(SCOPE, 501)
-        assert store.is_comment_processed(SCOPE, 501)
-        assert not store.is_comment_processed(SCOPE, 502)
+        assert not store.is_comment_processed(501)
+        store.mark_comment_processed(501)
+        store.mark_comment_processed(501)
+        assert store.is_comment_processed(501)
+        assert not store.is_comment_processed(502)
 
 
 class TestRuns:
     def test_newest_first_with_their_summaries(self, store: StateStore) -> None:
         started = datetime.now(UTC)
-        first = store.start_run(SCOPE, "website", dry_run=True)
+        first = store.start_run(dry_run=True)
         store.finish_run(first, ok=True, summary={"created": 2, "failed": []})
-        second = store.start_run(SCOPE, "website", dry_run=False)
+        second = store.start_run(dry_run=False)
         store.finish_run(
             second, ok=False, summary={"failed": [{"task": "T1", "why": "422"}], "rate": 0.5}
         )
-        third = store.start_run(SCOPE, "api", dry_run=False)
-        records = store.runs(SCOPE)
+        third = store.start_run(dry_run=False)
+        records = store.runs()
         assert [r.id for r in records] == [third, second, first]
         newest, failed, dry = records
         assert (newest.project, newest.ok, newest.finished_at, newest.summary) == (
-            "api",
+            PROJECT,
             None,
             None,
             {},
@@ -370,9 +383,9 @@ class TestRuns:
         assert dry.started_at.utcoffset() == timedelta(0)
 
     def test_limit_keeps_the_newest(self, store: StateStore) -> None:
-        ids = [store.start_run(SCOPE, "website", dry_run=False) for _ in range(5)]
-        assert [r.id for r in store.runs(SCOPE, limit=2)] == ids[:-3:-1]
-        assert len(store.runs(SCOPE)) == 5
+        ids = [store.start_run(dry_run=False) for _ in range(5)]
+        assert [r.id for r in store.runs(limit=2)] == ids[:-3:-1]
+        assert len(store.runs()) == 5
 
     def test_finishing_an_unknown_run_is_refused(self, store: StateStore) -> None:
         with pytest.raises(ValueError, match="no run 99"):
@@ -383,7 +396,7 @@ class TestFailures:
     def test_an_unreadable_row_names_the_file_table_and_row(
         self, store: StateStore, db_path: Path
     ) -> None:
-        store.save_snapshot(SCOPE, [samples.issue(2)], None, {})
+        store.save_snapshot([samples.issue(2)], None, {})
         raw = sqlite3.connect(db_path)
         try:
             with raw:
@@ -391,7 +404,7 @@ class TestFailures:
         finally:
             raw.close()
         with pytest.raises(PlansyncError) as caught:
-            store.cached_issues(SCOPE)
+            store.cached_issues()
         message = str(caught.value)
         assert str(db_path) in message
         assert "`cached_issues`" in message
@@ -402,12 +415,13 @@ class TestFailures:
         self, db_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 100)
-        with StateStore(db_path) as store:
+        with SqliteDatabase(db_path) as database:
+            store = database.store(PROJECT, SCOPE)
             other = sqlite3.connect(db_path, isolation_level=None)
             try:
                 other.execute("BEGIN IMMEDIATE")
                 with pytest.raises(PlansyncError) as caught:
-                    store.save_link(SCOPE, samples.link())
+                    store.save_link(samples.link())
                 message = str(caught.value)
                 assert str(db_path) in message
                 assert "locked" in message
@@ -415,18 +429,18 @@ class TestFailures:
                 other.execute("COMMIT")
             finally:
                 other.close()
-            store.save_link(SCOPE, samples.link())
-            assert store.links(SCOPE) == {samples.link().task: samples.link()}
+            store.save_link(samples.link())
+            assert store.links() == {samples.link().task: samples.link()}
 
     def test_calls_from_several_threads_are_serialised(self, store: StateStore) -> None:
         def save(worker: int) -> None:
             for n in range(25):
-                store.save_link(SCOPE, samples.link(f"W{worker}-{n}", worker * 100 + n))
-                store.links(SCOPE)
+                store.save_link(samples.link(f"W{worker}-{n}", worker * 100 + n))
+                store.links()
 
         threads = [threading.Thread(target=save, args=(w,)) for w in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        assert len(store.links(SCOPE)) == 100
+        assert len(store.links()) == 100

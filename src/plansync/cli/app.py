@@ -287,7 +287,8 @@ def status(
     """
     from datetime import date
 
-    from plansync.cli.status_report import print_status, project_status, status_to_json
+    from plansync.cli.status_report import print_status, status_to_json
+    from plansync.sync.status import project_status
 
     try:
         cfg = load_config(config)

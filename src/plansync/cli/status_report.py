@@ -3,24 +3,16 @@ without a call to the tracker, as Rich tables or as JSON."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from plansync.config.load import LoadedConfig
-from plansync.config.project import ProjectConfig
-from plansync.model.sync import Findings, RemoteSnapshot
 from plansync.state import codec
-from plansync.state.sqlite import RunRecord, StateStore
 from plansync.summary.data import PlanFigures, Progress, Unlinked
 from plansync.summary.text import effort_text
-from plansync.sync.engine import scope_of
-from plansync.sync.plans import read_plans
-from plansync.sync.status import plan_figures
+from plansync.sync.status import ProjectStatus
 
 _WHY = {
     Unlinked.PULL: "the direction is pull",
@@ -29,30 +21,6 @@ _WHY = {
     Unlinked.GONE: "issue deleted or moved",
     Unlinked.PENDING: "not synced yet",
 }
-
-
-@dataclass(frozen=True)
-class ProjectStatus:
-    project: str
-    plans: list[PlanFigures]
-    last_run: RunRecord | None  # None: never synced (or no state store yet)
-
-
-def project_status(config: LoadedConfig, project: ProjectConfig, today: date) -> ProjectStatus:
-    """The figures as the last sync left them. Reads the state store without creating it."""
-    plans = read_plans(config, project)
-    empty = RemoteSnapshot({}, [])
-    if not config.state_path.exists():
-        targets = plan_figures(plans, project, {}, empty, Findings(), today)
-        return ProjectStatus(project.name, [t.figures for t in targets], None)
-    scope = scope_of(project)
-    with StateStore(config.state_path) as store:
-        remote = RemoteSnapshot(store.cached_issues(scope), store.cached_milestones(scope) or [])
-        targets = plan_figures(
-            plans, project, store.links(scope), remote, store.findings(scope), today
-        )
-        runs = [r for r in store.runs(scope, limit=100) if not r.dry_run]
-    return ProjectStatus(project.name, [t.figures for t in targets], runs[0] if runs else None)
 
 
 def _progress(progress: Progress) -> str:

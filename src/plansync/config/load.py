@@ -31,6 +31,8 @@ from plansync.errors import ConfigError
 from plansync.planfile.rules import ReaderRules
 
 DEFAULT_CONFIG = Path("config/plansync.toml")
+SQLITE_URL = "sqlite:///"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 _PATTERN_KEYS = (
     "extra_id_patterns",
@@ -89,9 +91,25 @@ class PlansyncConfig(BaseSettings):
     )
 
     root: Path = Path(".")
-    state: Path = Path(".plansync/state.db")  # relative to the config file's folder
+    # A path relative to the config file's folder, or sqlite:///PATH.
+    state: str = ".plansync/state.db"
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
     projects: list[ProjectConfig] = Field(default_factory=list)
+
+    @field_validator("state")
+    @classmethod
+    def _state_location(cls, state: str) -> str:
+        if state.startswith(SQLITE_URL):
+            if not state.removeprefix(SQLITE_URL):
+                raise ValueError("expected sqlite:///PATH, e.g. sqlite:///.plansync/state.db")
+        elif _URL.match(state):
+            raise ValueError(
+                "expected a path (e.g. .plansync/state.db) or sqlite:///PATH; plansync cannot "
+                "keep its state at another kind of URL"
+            )
+        elif not state.strip():
+            raise ValueError("expected a path, e.g. .plansync/state.db")
+        return state
 
     @field_validator("projects")
     @classmethod
@@ -135,12 +153,12 @@ class LoadedConfig:
         return self.settings.projects
 
     @property
-    def state_path(self) -> Path:
-        """The state store: `state` relative to the config file's folder (or the current
-        folder when there is no file)."""
+    def state_url(self) -> str:
+        """The state store as `sqlite:///ABSOLUTE-PATH`: `state` relative to the config file's
+        folder (or the current folder when there is no file)."""
         base = self.source.parent if self.source is not None else Path(".")
-        state = self.settings.state
-        return state if state.is_absolute() else (base / state).resolve()
+        path = Path(self.settings.state.removeprefix(SQLITE_URL)).expanduser()
+        return SQLITE_URL + str(path if path.is_absolute() else (base / path).resolve())
 
     def project(self, name: str | None) -> list[ProjectConfig]:
         """The named project, or all of them; a ConfigError names what exists."""

@@ -113,6 +113,11 @@ class ProjectConfig(BaseModel):
     conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
     summary: SummaryConfig = Field(default_factory=SummaryConfig)
 
+    @property
+    def scope(self) -> str:
+        """The state store's key for this project and the repository it syncs with."""
+        return self.tracker.scope_key(self.name)
+
     @field_validator("name")
     @classmethod
     def _plain_name(cls, name: str) -> str:

@@ -55,20 +55,21 @@ from plansync.model.remote import (
 from plansync.model.sync import Fields, Link, MilestoneLink, TaskRef, TaskState
 from plansync.planfile.parse import read_plan_bytes
 from plansync.planfile.rules import ReaderRules
-from plansync.state.sqlite import StateStore
+from plansync.state.base import StateStore
 from plansync.summary.place import write_summary
 from plansync.sync.bases import BaseKeeper
 from plansync.sync.body import render_block
 from plansync.sync.planedit import apply_edits, write_if_unchanged
-from plansync.sync.reconcile import marker_for
 from plansync.trackers.base import Tracker
+from plansync.trackers.markers import marker_for
 
 # Errors that say the tracker (or the token) is unusable for now, not this one action.
 _FATAL = (AuthenticationError, PermissionDeniedError, RateLimitedError, TrackerUnavailableError)
 # How often a planfile edited under the run is read again before its edits are given up.
 _WRITE_ATTEMPTS = 3
 
-Progress = Callable[[Action], None]
+# Told of each tracker action as it ends (the CLI's progress bar).
+ProgressListener = Callable[[Action], None]
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,13 @@ class PlanTarget:
 class ApplyContext:
     tracker: Tracker
     store: StateStore
-    scope: str
     links: MutableMapping[TaskRef, Link]
     issues: MutableMapping[int, RemoteIssue]  # the snapshot, kept current with each write
     milestones: MutableMapping[str, int]  # milestone title -> number
     milestone_list: list[RemoteMilestone]  # the snapshot's, kept current with each create
     plans: Mapping[str, PlanTarget]
     stop: threading.Event | None = None
-    progress: Progress | None = None
+    progress: ProgressListener | None = None
     written: dict[str, bytes] = field(default_factory=dict)  # planfile -> bytes written
     # Why tracker actions are no longer tried (the token was refused, ...): kept across the
     # changesets of one run, so the summary's writes are not tried against a tracker gone.
@@ -112,7 +112,7 @@ class _Applier:
     def run(self) -> list[ActionResult]:
         for found in self.changeset.found_milestones:
             self.ctx.milestones[found.title] = found.number
-            self.ctx.store.save_milestone_link(self.ctx.scope, found)
+            self.ctx.store.save_milestone_link(found)
         links = [a for a in self.changeset.actions if isinstance(a, LinkIssue)]
         for link in links:
             self._record(link, partial(self._link, link))
@@ -160,7 +160,7 @@ class _Applier:
         tracking issue again, instead of writing to it run after run."""
         if isinstance(action, UpdateIssue | CloseIssue | ReopenIssue | UpdateTrackingIssue):
             self.ctx.issues.pop(action.number, None)
-            self.ctx.store.forget_issue(self.ctx.scope, action.number)
+            self.ctx.store.forget_issue(action.number)
 
     def _fail(self, action: Action, why: str) -> None:
         self.results.append(ActionResult(action, Status.FAILED, why))
@@ -176,7 +176,7 @@ class _Applier:
             return
         link = replace(link, base=fields)
         self.ctx.links[task] = link
-        self.ctx.store.save_link(self.ctx.scope, link)
+        self.ctx.store.save_link(link)
 
     def _remember(self, issue: RemoteIssue) -> RemoteIssue:
         self.ctx.issues[issue.number] = issue
@@ -189,25 +189,23 @@ class _Applier:
         if action.previous is not None:
             old = self.ctx.links.pop(action.previous, None)
             base = old.base if old else None
-            self.ctx.store.delete_link(self.ctx.scope, action.previous)
+            self.ctx.store.delete_link(action.previous)
         link = Link(action.task, action.number, action.issue_id, action.url, base)
         self.ctx.links[action.task] = link
-        self.ctx.store.save_link(self.ctx.scope, link)
+        self.ctx.store.save_link(link)
         return f"#{action.number}"
 
     def _tracker_action(self, action: Action) -> str:
         tracker = self.ctx.tracker
         if isinstance(action, EnsureLabels):
             tracker.ensure_labels(action.names)
-            self.ctx.store.add_known_labels(self.ctx.scope, action.names)
+            self.ctx.store.add_known_labels(action.names)
             return ", ".join(action.names)
         if isinstance(action, CreateMilestone):
             made = tracker.create_milestone(MilestoneDraft(action.title, due_on=action.due_on))
             self.ctx.milestones[made.title] = made.number
             self.ctx.milestone_list.append(made)
-            self.ctx.store.save_milestone_link(
-                self.ctx.scope,
-                MilestoneLink(
+            self.ctx.store.save_milestone_link(MilestoneLink(
                     made.title, made.number, made.id, made.url, made.due_on, made.description
                 ),
             )
@@ -228,7 +226,7 @@ class _Applier:
                 tracker.post_comment(action.number, action.comment)
             if action.removed:
                 self.ctx.links.pop(action.task, None)
-                self.ctx.store.delete_link(self.ctx.scope, action.task)
+                self.ctx.store.delete_link(action.task)
             return f"#{action.number}"
         if isinstance(action, ReopenIssue):
             self._remember(tracker.reopen_issue(action.number))

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
-from plansync.state.sqlite import StateStore
-from plansync.sync.reconcile import RemoteSnapshot
+from plansync.model.sync import RemoteSnapshot
+from plansync.state.base import StateStore
 from plansync.trackers.base import Tracker
 
 
@@ -17,18 +17,15 @@ class Snapshot:
     What a read brought is kept until `save` puts it in the store with its cursors, so a run
     that fails before it writes anything leaves no trace."""
 
-    def __init__(self, tracker: Tracker, store: StateStore | None, scope: str) -> None:
+    def __init__(self, tracker: Tracker, store: StateStore | None) -> None:
         self.tracker = tracker
-        self.scope = scope
-        self.issues: dict[int, RemoteIssue] = store.cached_issues(scope) if store else {}
-        cached = store.cached_milestones(scope) if store else None
+        self.issues: dict[int, RemoteIssue] = store.cached_issues() if store else {}
+        cached = store.cached_milestones() if store else None
         self.milestones: list[RemoteMilestone] = cached or []
         self._cursors: dict[str, Cursor | None] = {
-            "issues": store.cursor(scope, "issues") if store else None,
+            "issues": store.cursor("issues") if store else None,
             # No list to fall back on after a 304: read the whole list.
-            "milestones": (
-                store.cursor(scope, "milestones") if store and cached is not None else None
-            ),
+            "milestones": store.cursor("milestones") if store and cached is not None else None,
         }
         self._unsaved: dict[int, RemoteIssue] = {}
         self._milestones_read = False
@@ -52,7 +49,6 @@ class Snapshot:
 
     def save(self, store: StateStore) -> None:
         store.save_snapshot(
-            self.scope,
             self._unsaved.values(),
             self.milestones if self._milestones_read else None,
             self._cursors,

@@ -51,6 +51,14 @@ class RequestStats:
         return {**self.by_method, "304": self.not_modified, "total": self.total}
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a tracker can do that another cannot; the engine asks these, never the kind."""
+
+    close_reason: bool  # keeps why an issue was closed (completed / not planned)
+    conditional_reads: bool  # answers an unchanged read with 304 (ETag)
+
+
 @runtime_checkable
 class Tracker(Protocol):
     """One repository (GitHub) or project (GitLab)."""
@@ -58,6 +66,7 @@ class Tracker(Protocol):
     kind: str  # "github" | "gitlab"
     repo: str  # "owner/name" or "group/sub/project"
     stats: RequestStats
+    capabilities: Capabilities
 
     # issues -------------------------------------------------------------------------------
     def observe_issues(self, cursor: Cursor | None = None) -> Observed[RemoteIssue]:

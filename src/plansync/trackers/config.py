@@ -47,8 +47,12 @@ def http_url(value: str, expected: str) -> str:
 
 
 class TrackerConfigBase(BaseModel):
+    """What each kind's model has; each kind says where its API is and how its web pages
+    name a file."""
+
     model_config = ConfigDict(extra="forbid")
 
+    kind: str
     repo: str
     token_env: str = Field(min_length=1)
     max_wait: float = Field(default=60.0, ge=0)  # seconds a one-shot run may wait on a limit
@@ -73,3 +77,21 @@ class TrackerConfigBase(BaseModel):
                 f"section for the scopes), or name another variable with `token_env`."
             )
         return SecretStr(value)
+
+    @property
+    def endpoint(self) -> str:
+        """The API (GitHub) or instance (GitLab) URL this config points at."""
+        raise NotImplementedError
+
+    def scope_key(self, project: str) -> str:
+        """The state store's key for `project` synced with this repository: pointed at another
+        repository, a project starts from what that repository holds."""
+        return f"{project}@{self.kind}:{self.endpoint}/{self.repo}"
+
+    def web_url(self, path: str) -> str:
+        """The file `path` (relative to the repository's top) on the tracker's web pages."""
+        raise NotImplementedError
+
+    def auth_hint(self) -> str | None:
+        """What to add to a refused-authentication message: where the token comes from."""
+        return f"This project reads its token from {self.token_env}."

@@ -1,45 +1,60 @@
-"""Open the tracker a config describes. The only place that turns a SecretStr into the plain
-token a client library needs."""
+"""The tracker kinds plansync knows: each kind's config model and how to open its adapter. The
+only place that turns a SecretStr into the plain token a client library needs.
+
+Adding a tracker: its package (adapter + config model), one entry in KINDS, one member of
+`TrackerConfig`, and one run of the shared contract tests.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from plansync.clock import Clock
 from plansync.errors import ConfigError
 from plansync.trackers.base import Tracker
+from plansync.trackers.config import TrackerConfigBase
 from plansync.trackers.github.adapter import GitHubTracker
 from plansync.trackers.github.config import GitHubTrackerConfig
 from plansync.trackers.gitlab.adapter import GitLabTracker
 from plansync.trackers.gitlab.config import GitLabTrackerConfig
 
+TrackerConfig = Annotated[GitHubTrackerConfig | GitLabTrackerConfig, Field(discriminator="kind")]
 
-def open_tracker(
-    config: GitHubTrackerConfig | GitLabTrackerConfig,
-    environ: Mapping[str, str] | None = None,
-    clock: Clock | None = None,
+
+@dataclass(frozen=True)
+class TrackerKind:
+    config: type[TrackerConfigBase]
+    # (config, environment, clock) -> an adapter
+    open: Callable[[Any, Mapping[str, str], Clock | None], Tracker]
+
+
+def _open_gitlab(
+    config: GitLabTrackerConfig, environ: Mapping[str, str], clock: Clock | None
 ) -> Tracker:
-    """A tracker for `config`, its token read from the environment (or the App's key file)."""
-    env = os.environ if environ is None else environ
-    if isinstance(config, GitLabTrackerConfig):
-        return GitLabTracker(
-            config.repo,
-            config.token(env).get_secret_value(),
-            url=config.url,
-            pacing=config.pacing.limits(),
-            notes_pacing=config.notes_pacing.limits(),
-            max_wait=config.max_wait,
-            clock=clock,
-        )
+    return GitLabTracker(
+        config.repo,
+        config.token(environ).get_secret_value(),
+        url=config.url,
+        pacing=config.pacing.limits(),
+        notes_pacing=config.notes_pacing.limits(),
+        max_wait=config.max_wait,
+        clock=clock,
+    )
+
+
+def _open_github(
+    config: GitHubTrackerConfig, environ: Mapping[str, str], clock: Clock | None
+) -> Tracker:
     if config.uses_app:
         return _open_github_app(config, clock)
     return GitHubTracker(
         config.repo,
-        config.token(env).get_secret_value(),
+        config.token(environ).get_secret_value(),
         base_url=config.base_url,
         pacing=config.pacing.limits(),
         max_wait=config.max_wait,
@@ -77,4 +92,16 @@ def _open_github_app(config: GitHubTrackerConfig, clock: Clock | None) -> Tracke
     )
 
 
-TrackerConfig = Annotated[GitHubTrackerConfig | GitLabTrackerConfig, Field(discriminator="kind")]
+KINDS: Mapping[str, TrackerKind] = {
+    "github": TrackerKind(GitHubTrackerConfig, _open_github),
+    "gitlab": TrackerKind(GitLabTrackerConfig, _open_gitlab),
+}
+
+
+def open_tracker(
+    config: GitHubTrackerConfig | GitLabTrackerConfig,
+    environ: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+) -> Tracker:
+    """A tracker for `config`, its token read from the environment (or the App's key file)."""
+    return KINDS[config.kind].open(config, os.environ if environ is None else environ, clock)

@@ -33,7 +33,7 @@ from plansync.model.remote import (
     RemoteMilestone,
     RepoFile,
 )
-from plansync.trackers.base import RequestStats, Tracker
+from plansync.trackers.base import Capabilities, RequestStats, Tracker
 from plansync.trackers.github.comments import RepoComments
 from plansync.trackers.github.convert import (
     due_on_text,
@@ -62,6 +62,7 @@ class GitHubTracker:
     """One GitHub repository ("owner/name"), on github.com or GitHub Enterprise Server."""
 
     kind = "github"
+    capabilities = Capabilities(close_reason=True, conditional_reads=True)
 
     def __init__(
         self,

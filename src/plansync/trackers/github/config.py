@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from plansync.trackers.config import PacingConfig, TrackerConfigBase, http_url
 
+DEFAULT_API = "https://api.github.com"
 _GITHUB_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+$")
 
 
@@ -19,7 +20,7 @@ class GitHubTrackerConfig(TrackerConfigBase):
     """A GitHub repository, on github.com or GitHub Enterprise Server."""
 
     kind: Literal["github"] = "github"
-    base_url: str = "https://api.github.com"
+    base_url: str = DEFAULT_API
     token_env: str = Field(default="GITHUB_TOKEN", min_length=1)
     # A GitHub App installation instead of a token: all three, or none.
     app_id: int | None = None
@@ -51,3 +52,16 @@ class GitHubTrackerConfig(TrackerConfigBase):
     @property
     def uses_app(self) -> bool:
         return self.app_id is not None
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url
+
+    def web_url(self, path: str) -> str:
+        api = self.base_url
+        web = "https://github.com" if api == DEFAULT_API else api.removesuffix("/api/v3")
+        return f"{web}/{self.repo}/blob/HEAD/{path}"
+
+    def auth_hint(self) -> str | None:
+        # A GitHub App has no token: the App's own message already says what to check.
+        return None if self.uses_app else super().auth_hint()

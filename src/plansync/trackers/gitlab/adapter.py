@@ -36,7 +36,7 @@ from plansync.model.remote import (
     RemoteMilestone,
     RepoFile,
 )
-from plansync.trackers.base import RequestStats
+from plansync.trackers.base import Capabilities, RequestStats
 from plansync.trackers.gitlab.convert import (
     duration_text,
     permission_for_level,
@@ -60,6 +60,7 @@ class GitLabTracker:
     """One GitLab project ("group/sub/project") on gitlab.com or a self-managed instance."""
 
     kind = "gitlab"
+    capabilities = Capabilities(close_reason=False, conditional_reads=False)
 
     def __init__(
         self,

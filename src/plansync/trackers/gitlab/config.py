@@ -37,3 +37,10 @@ class GitLabTrackerConfig(TrackerConfigBase):
     @classmethod
     def _instance_url(cls, url: str) -> str:
         return http_url(url, "https://gitlab.com or https://HOST")
+
+    @property
+    def endpoint(self) -> str:
+        return self.url
+
+    def web_url(self, path: str) -> str:
+        return f"{self.url}/{self.repo}/-/blob/HEAD/{path}"

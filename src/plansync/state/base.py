@@ -1,0 +1,116 @@
+"""What the engine asks of its memory: the `StateStore` Protocol, bound to one project's scope,
+and the `StateDatabase` that holds the stores of every project.
+
+A scope is the project's name plus the tracker and repository it syncs with, so a project
+pointed at another repository starts from what that repository holds. Every mutating call is
+its own transaction and is committed before it returns: what a run records as it happens
+survives a crash right after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol
+
+from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
+from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
+
+# The incremental reads whose cursors a store keeps.
+STREAMS = ("issues", "milestones", "comments")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of the engine. `ok` and `finished_at` are None while it runs, or when it was
+    killed before it finished."""
+
+    id: int
+    project: str
+    started_at: datetime
+    finished_at: datetime | None
+    dry_run: bool
+    ok: bool | None
+    summary: dict[str, object] = field(default_factory=dict)
+
+
+class StateStore(Protocol):
+    """One project's links, base values, tracker snapshot and cursors, findings, processed
+    comments and run log, and the lock that lets one run at a time sync the project."""
+
+    @property
+    def project(self) -> str: ...
+
+    @property
+    def scope(self) -> str: ...
+
+    def lock(self, wait: float = 0.0) -> AbstractContextManager[object]:
+        """Exclusive use of the project; BusyError when another run still holds it after
+        `wait` seconds."""
+        ...
+
+    # links
+    def links(self) -> dict[TaskRef, Link]: ...
+    def save_link(self, link: Link) -> None: ...
+    def delete_link(self, task: TaskRef) -> None: ...
+    def milestone_links(self) -> dict[str, MilestoneLink]: ...
+    def save_milestone_link(self, link: MilestoneLink) -> None: ...
+
+    # what the last run that synced anything found
+    def findings(self) -> Findings: ...
+    def save_findings(self, findings: Findings) -> None: ...
+
+    # labels plansync made or saw
+    def known_labels(self) -> set[str]: ...
+    def add_known_labels(self, names: Iterable[str]) -> None: ...
+
+    # the tracker snapshot cache
+    def cached_issues(self) -> dict[int, RemoteIssue]: ...
+    def forget_issue(self, number: int) -> None: ...
+    def cached_milestones(self) -> list[RemoteMilestone] | None: ...
+    def cursor(self, stream: str) -> Cursor | None: ...
+    def save_snapshot(
+        self,
+        issues: Iterable[RemoteIssue],
+        milestones: Sequence[RemoteMilestone] | None,
+        cursors: Mapping[str, Cursor | None],
+    ) -> None: ...
+
+    # comment commands
+    def is_comment_processed(self, comment_id: int) -> bool: ...
+    def mark_comment_processed(self, comment_id: int) -> None: ...
+
+    # the run log
+    def start_run(self, dry_run: bool) -> int: ...
+    def finish_run(self, run_id: int, ok: bool, summary: Mapping[str, object]) -> None: ...
+    def runs(self, limit: int = 20) -> list[RunRecord]: ...
+
+
+class StateDatabase(Protocol):
+    """Where the stores of every project live (one SQLite file today)."""
+
+    @property
+    def where(self) -> str:
+        """The database as messages name it (a path, `:memory:`)."""
+        ...
+
+    def store(self, project: str, scope: str) -> StateStore: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> StateDatabase: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+def check_stream(stream: str) -> None:
+    if stream not in STREAMS:
+        raise ValueError(f"unknown cursor stream {stream!r}; the streams are {', '.join(STREAMS)}")
