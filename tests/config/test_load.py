@@ -41,7 +41,7 @@ class TestLoading:
         assert config.root == tmp_path.resolve()
 
     def test_the_example_config_loads(self) -> None:
-        example = Path(__file__).resolve().parents[1] / "config" / "plansync.toml"
+        example = Path(__file__).resolve().parents[2] / "config" / "plansync.toml"
         config = load_config(example)
         assert config.reader.files, "the example shows a per-file rule"
 
