@@ -106,9 +106,18 @@ def current_version(connection: sqlite3.Connection, where: str) -> int:
     """The schema version of the open file, after checking it is a plansync state store (or a
     new, empty file). ConfigError when it is another program's database or not one at all."""
     try:
-        application_id = _pragma_int(connection, "application_id")
-        version = _pragma_int(connection, "user_version")
-        objects = _object_count(connection)
+        # One read transaction: another process creating the file at this moment is seen
+        # either not at all or complete, never as tables without plansync's id.
+        in_transaction = connection.in_transaction
+        if not in_transaction:
+            connection.execute("BEGIN")
+        try:
+            application_id = _pragma_int(connection, "application_id")
+            version = _pragma_int(connection, "user_version")
+            objects = _object_count(connection)
+        finally:
+            if not in_transaction:
+                connection.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         raise ConfigError(
             f"The state store {where} is not a SQLite database ({exc}). plansync keeps its links "
