@@ -22,7 +22,7 @@ from plansync.sandbox import SandboxServer
 from plansync.sandbox.records import Issue
 from plansync.sandbox.store import SandboxStore
 from plansync.state.sqlite import StateStore
-from plansync.sync.apply import Progress
+from plansync.sync.apply import ProgressListener
 from plansync.sync.engine import run_once
 from plansync.sync.result import RunResult
 from plansync.trackers.base import Tracker
@@ -146,7 +146,7 @@ class SyncHarness:
         dry_run: bool = False,
         tracker: Tracker | None = None,
         stop: threading.Event | None = None,
-        progress: Progress | None = None,
+        progress: ProgressListener | None = None,
         today: date | None = None,
     ) -> RunResult:
         """One run, as `plansync sync [--dry-run]` makes it: a dry run without a state file

@@ -68,7 +68,7 @@ _FATAL = (AuthenticationError, PermissionDeniedError, RateLimitedError, TrackerU
 # How often a planfile edited under the run is read again before its edits are given up.
 _WRITE_ATTEMPTS = 3
 
-Progress = Callable[[Action], None]
+ProgressListener = Callable[[Action], None]
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class ApplyContext:
     milestone_list: list[RemoteMilestone]  # the snapshot's, kept current with each create
     plans: Mapping[str, PlanTarget]
     stop: threading.Event | None = None
-    progress: Progress | None = None
+    progress: ProgressListener | None = None
     written: dict[str, bytes] = field(default_factory=dict)  # planfile -> bytes written
     # Why tracker actions are no longer tried (the token was refused, ...): kept across the
     # changesets of one run, so the summary's writes are not tried against a tracker gone.

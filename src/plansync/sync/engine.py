@@ -31,7 +31,7 @@ from plansync.state.lock import ProjectLock
 from plansync.state.sqlite import StateStore
 from plansync.summary.changes import summary_changeset
 from plansync.summary.place import write_summary
-from plansync.sync.apply import ApplyContext, PlanTarget, Progress, apply
+from plansync.sync.apply import ApplyContext, PlanTarget, ProgressListener, apply
 from plansync.sync.observe import Snapshot
 from plansync.sync.planedit import apply_edits
 from plansync.sync.plans import PlanRead, plan_read, read_plans
@@ -62,7 +62,7 @@ def run_once(
     tracker: Tracker | None = None,
     dry_run: bool = False,
     stop: threading.Event | None = None,
-    progress: Progress | None = None,
+    progress: ProgressListener | None = None,
     on_changeset: Callable[[Changeset], None] | None = None,
     environ: Mapping[str, str] | None = None,
     today: date | None = None,
@@ -105,7 +105,7 @@ class _Run:
         plans: list[PlanRead],
         tracker: Tracker,
         stop: threading.Event | None,
-        progress: Progress | None,
+        progress: ProgressListener | None,
         on_changeset: Callable[[Changeset], None] | None,
     ) -> None:
         self.config = config
