@@ -35,7 +35,7 @@ from plansync.model.sync import Fields, Link, TaskRef, TaskState, plan_state
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.sync.body import render_block
+from plansync.sync.body import render_body_block
 from plansync.sync.desired import task_labels, tracker_title
 from plansync.sync.planedit import apply_edits
 from plansync.sync.reconcile import Known, PlanInput, RemoteSnapshot, marker_for, reconcile
@@ -142,7 +142,7 @@ def synced_fields(
         milestone=task.milestone,
         labels=task_labels(task, config.labels),
         estimate=task.estimate.minutes if task.estimate else None,
-        body=render_block(spec, deps),
+        body=render_body_block(spec, deps),
     )
 
 

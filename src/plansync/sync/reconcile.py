@@ -46,7 +46,7 @@ from plansync.model.sync import (
     due_date_text,
     plan_state,
 )
-from plansync.sync.body import managed_block, render_block, splice
+from plansync.sync.body import managed_block, render_body_block, splice
 from plansync.sync.desired import (
     plan_title_of,
     remote_fields,
@@ -171,7 +171,7 @@ class _Reconciler:
         if assignees is None:
             assignees = tuple(sorted(remote.assignees)) if remote else ()
         spec = self._spec(plan, task)
-        body = render_block(spec, self._numbers(self._dependencies(plan, task)))
+        body = render_body_block(spec, self._numbers(self._dependencies(plan, task)))
         return Fields(
             title=task.title,
             state=plan_state(task, plan.struck(task)),
