@@ -30,14 +30,24 @@ from plansync.model.changeset import (
 )
 from plansync.model.plan import Task
 from plansync.model.remote import CloseReason, IssueState, RemoteIssue, RemoteMilestone
-from plansync.model.sync import Fields, Link, TaskRef, TaskState, plan_state
+from plansync.model.sync import (
+    Fields,
+    Known,
+    Link,
+    PlanInput,
+    RemoteSnapshot,
+    TaskRef,
+    TaskState,
+    plan_state,
+)
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
 from plansync.sync.body import render_body_block
 from plansync.sync.desired import body_spec, task_labels, tracker_title
 from plansync.sync.planedit import apply_edits
-from plansync.sync.reconcile import Known, PlanInput, RemoteSnapshot, marker_for, reconcile
+from plansync.sync.reconcile import reconcile
+from plansync.trackers.markers import marker_for
 
 PLANFILE = "plans/p.md"
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)

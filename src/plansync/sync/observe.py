@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
+from plansync.model.sync import RemoteSnapshot
 from plansync.state.sqlite import StateStore
-from plansync.sync.reconcile import RemoteSnapshot
 from plansync.trackers.base import Tracker
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from plansync.config.load import LoadedConfig, rules_for
 from plansync.config.project import ProjectConfig
 from plansync.errors import ConfigError
+from plansync.model.sync import PlanInput
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan, read_plan_bytes
 from plansync.planfile.rules import ReaderRules
-from plansync.sync.reconcile import PlanInput
 from plansync.trackers.github.config import GitHubTrackerConfig
 from plansync.trackers.gitlab.config import GitLabTrackerConfig
 

@@ -114,6 +114,6 @@ def _dependencies_first(creates: list[CreateIssue]) -> list[CreateIssue]:
 
 
 
-# Known, PlanInput and RemoteSnapshot (model.sync) and marker_for (trackers.markers) are still
-# imported from here by modules outside this restructuring.
-__all__ = ["Known", "PlanInput", "RemoteSnapshot", "marker_for", "reconcile"]
+# engine imports Known, and apply marker_for, from here rather than from model.sync and
+# trackers.markers.
+__all__ = ["Known", "marker_for", "reconcile"]

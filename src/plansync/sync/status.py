@@ -8,11 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from plansync.config.project import ProjectConfig
-from plansync.model.sync import Findings, Link, TaskRef
+from plansync.model.sync import Findings, Link, RemoteSnapshot, TaskRef
 from plansync.summary import figures
 from plansync.summary.changes import SummaryTarget, tracking_issues
 from plansync.sync.plans import PlanRead
-from plansync.sync.reconcile import RemoteSnapshot
 
 
 def plan_figures(
