@@ -13,7 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from plansync.model.sync import TaskState
-from plansync.planfile.edit import replace_between_markers
+from plansync.planfile.edit_block import replace_between_markers
 from plansync.planfile.parse import parse_plan
 from plansync.summary.data import (
     Coverage,
