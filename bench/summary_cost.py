@@ -24,7 +24,7 @@ from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan
 from plansync.summary.figures import Known, compute
 from plansync.summary.place import write_summary
-from plansync.summary.render import render_block
+from plansync.summary.render import render_summary_block
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -69,7 +69,7 @@ def measure(name: str, raw: bytes, repeat: int) -> None:
 
     def once() -> bytes | None:
         figures = compute(plan, PROJECT, known)
-        return write_summary(raw, render_block(figures), "after-title")
+        return write_summary(raw, render_summary_block(figures), "after-title")
 
     timings = []
     for _ in range(repeat):

@@ -16,11 +16,11 @@ from plansync.planfile.edit import (
     add_issue_link,
     escape_cell,
     escape_inline,
-    replace_between_markers,
     set_checkbox,
     set_table_status,
     set_task_title,
 )
+from plansync.planfile.edit_block import replace_between_markers
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
 from plansync.planfile.parse import parse_plan
 

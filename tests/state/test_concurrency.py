@@ -43,13 +43,13 @@ def _rounds_in_threads(tmp_path: Path, rounds: int) -> list[str]:
     for _ in range(rounds):
         start = threading.Barrier(PROJECTS)
 
-        def run(project: str) -> None:
+        def run(project: str, start: threading.Barrier) -> None:
             start.wait()
             error = _one_run(url, project)
             if error is not None:
                 errors.append(error)
 
-        threads = [threading.Thread(target=run, args=(f"p{i}",)) for i in range(PROJECTS)]
+        threads = [threading.Thread(target=run, args=(f"p{i}", start)) for i in range(PROJECTS)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -53,7 +53,7 @@ from plansync.planfile.rules import ReaderRules
 from plansync.summary.data import DriftKind, Effort, PlanFigures, Unlinked
 from plansync.summary.figures import Known, compute
 from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END, write_summary
-from plansync.summary.render import render_block
+from plansync.summary.render import render_summary_block
 from plansync.sync.desired import tracker_title
 from plansync.sync.planedit import apply_edits
 
@@ -128,7 +128,7 @@ class Synced:
         return compute(self.plan, self.project, self.known)
 
     def block(self) -> str:
-        return render_block(self.figures())
+        return render_summary_block(self.figures())
 
 
 def shared_bytes(number: str, variant: str = "") -> bytes:
@@ -512,7 +512,7 @@ def test_a_mis_encoded_plan_gets_a_pure_ascii_block(number: str) -> None:
     assert b"".join(Written.of(written_file(number)).block).isascii()
     if number in WITH_MILESTONES:
         # Not by luck: the same figures in UTF-8 hold non-ASCII text (the mention breaker).
-        assert not render_block(replace(figures, ascii_only=False)).isascii()
+        assert not render_summary_block(replace(figures, ascii_only=False)).isascii()
 
 
 @pytest.mark.parametrize("case", VARIANTS, ids=case_id)

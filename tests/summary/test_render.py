@@ -13,7 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from plansync.model.sync import TaskState
-from plansync.planfile.edit import replace_between_markers
+from plansync.planfile.edit_block import replace_between_markers
 from plansync.planfile.parse import parse_plan
 from plansync.summary.data import (
     Coverage,
@@ -32,7 +32,7 @@ from plansync.summary.render import (
     TRACKING_BODY_LIMIT,
     milestone_line,
     progress_text,
-    render_block,
+    render_summary_block,
     tracking_body,
 )
 
@@ -161,15 +161,15 @@ GOLDEN_ASCII = (
 
 class TestGolden:
     def test_block(self) -> None:
-        assert render_block(figures()) == GOLDEN
+        assert render_summary_block(figures()) == GOLDEN
 
     def test_ascii_block(self) -> None:
-        block = render_block(figures(ascii_only=True))
+        block = render_summary_block(figures(ascii_only=True))
         assert block == GOLDEN_ASCII
         assert block.isascii()
 
     def test_block_shape_blank_line_at_both_ends(self) -> None:
-        block = render_block(figures())
+        block = render_summary_block(figures())
         assert block.startswith("\n")
         assert not block.startswith("\n\n")
         assert block.endswith("\n\n")
@@ -179,7 +179,7 @@ class TestGolden:
     def test_block_fits_between_the_markers_and_holds_no_task(self) -> None:
         begin, end = BLOCK_MARKERS
         raw = f"# Launch\n\n{begin}\n{end}\n\n## Week 1\n\n- [ ] T9: real task\n".encode()
-        written = replace_between_markers(raw, begin, end, render_block(figures()), None)
+        written = replace_between_markers(raw, begin, end, render_summary_block(figures()), None)
         text = written.decode()
         assert f"{begin}\n\n**Progress:**" in text
         assert "dropped\n\n| Milestone" in text  # paragraphs stay apart
@@ -190,23 +190,23 @@ class TestGolden:
 
 class TestOverallLine:
     def test_first_line_is_the_overall_progress(self) -> None:
-        first = lines_of(render_block(figures()))[1]
+        first = lines_of(render_summary_block(figures()))[1]
         assert first == "**Progress:** " + progress_text(figures().overall, ascii_only=False)
 
     def test_without_estimates_there_is_no_effort_part(self) -> None:
-        block = render_block(figures(overall=Progress(2, 4)))
+        block = render_summary_block(figures(overall=Progress(2, 4)))
         assert "**Progress:** 2 / 4 tasks done (50%)\n" in block
 
 
 class TestMilestoneTable:
     def test_absent_without_milestones(self) -> None:
-        block = render_block(figures(milestones=()))
+        block = render_summary_block(figures(milestones=()))
         assert "| Milestone |" not in block
         assert not any(line.startswith("|") for line in lines_of(block))
         assert "dropped\n\n**Coverage:**" in block
 
     def test_every_row_has_six_cells_when_rendered(self) -> None:
-        html = MARKDOWN.render(render_block(figures()))
+        html = MARKDOWN.render(render_summary_block(figures()))
         assert html.count("<tr>") == 3
         assert len(re.findall(r"<th[ >]", html)) == 6
         assert len(re.findall(r"<td[ >]", html)) == 12
@@ -217,7 +217,8 @@ class TestMilestoneTable:
             MilestoneRow("On time", Progress(0, 1), date(2030, 6, 1)),
             MilestoneRow("Undated", Progress(0, 1)),
         )
-        table = [line for line in lines_of(render_block(figures(milestones=rows))) if "|" in line]
+        block = render_summary_block(figures(milestones=rows))
+        table = [line for line in lines_of(block) if "|" in line]
         assert table[2].endswith("| 2024-01-31 **overdue** |")
         assert table[3].endswith("| 2030-06-01 |")
         assert "overdue" not in table[3]
@@ -229,7 +230,8 @@ class TestMilestoneTable:
             MilestoneRow("Range", Progress(1, 2, 0, Effort(45, 45), Effort(90, 135))),
             MilestoneRow("Nothing done", Progress(0, 2, 0, None, Effort(120, 120))),
         )
-        table = [line for line in lines_of(render_block(figures(milestones=rows))) if "|" in line]
+        block = render_summary_block(figures(milestones=rows))
+        table = [line for line in lines_of(block) if "|" in line]
         assert "| 50% | - |" in table[2]
         assert "| 50% | 45 min / 45 min-1.5 h |" in table[3]
         assert "| 0% | 0 h / 2 h |" in table[4]
@@ -239,7 +241,7 @@ class TestMilestoneTable:
             MilestoneRow("Safe", Progress(0, 1), url="https://gitlab.example/g/p/-/milestones/3"),
             MilestoneRow("Script", Progress(0, 1), url="javascript:alert(1)"),
         )
-        block = render_block(figures(milestones=rows))
+        block = render_summary_block(figures(milestones=rows))
         assert "| [Safe](https://gitlab.example/g/p/-/milestones/3) |" in block
         assert "| Script |" in block
         assert "javascript" not in block
@@ -247,10 +249,11 @@ class TestMilestoneTable:
 
 class TestMermaid:
     def test_off_by_default(self) -> None:
-        assert "mermaid" not in render_block(figures())
+        assert "mermaid" not in render_summary_block(figures())
 
     def test_pie_of_task_states(self) -> None:
-        block = render_block(figures(states={TaskState.OPEN: 2, TaskState.DONE: 1}), mermaid=True)
+        states = {TaskState.OPEN: 2, TaskState.DONE: 1}
+        block = render_summary_block(figures(states=states), mermaid=True)
         pie = '```mermaid\npie title Task states\n    "Done" : 1\n    "Open" : 2\n```\n'
         assert pie in block
         assert "Dropped" not in block
@@ -258,16 +261,16 @@ class TestMermaid:
         assert block.index("| Week 2 |") < block.index("```mermaid") < block.index("**Coverage")
 
     def test_no_pie_without_counts(self) -> None:
-        assert "mermaid" not in render_block(figures(states={}), mermaid=True)
+        assert "mermaid" not in render_summary_block(figures(states={}), mermaid=True)
 
 
 class TestCoverage:
     def test_all_linked_has_no_list(self) -> None:
-        block = render_block(figures(coverage=Coverage(4, 4)))
+        block = render_summary_block(figures(coverage=Coverage(4, 4)))
         assert "**Coverage:** 4 / 4 tasks linked to an issue.\n\n**Untracked" in block
 
     def test_single_task_is_singular(self) -> None:
-        assert "**Coverage:** 1 / 1 task linked to an issue." in render_block(
+        assert "**Coverage:** 1 / 1 task linked to an issue." in render_summary_block(
             figures(coverage=Coverage(1, 1))
         )
 
@@ -284,7 +287,7 @@ class TestCoverage:
             task("i", "A criterion", unlinked=Unlinked.EXCLUDED),
             task("j", "Another criterion", unlinked=Unlinked.EXCLUDED),
         )
-        block = render_block(figures(coverage=Coverage(3, 13, missing)))
+        block = render_summary_block(figures(coverage=Coverage(3, 13, missing)))
         assert list_items(block)[:9] == [
             "- not linked, sync failed: `B-1` Broken (422 Validation)",
             "- not linked, sync failed: Silent failure",
@@ -300,13 +303,13 @@ class TestCoverage:
 
     def test_one_criterion_is_singular(self) -> None:
         missing = (task("i", "A criterion", unlinked=Unlinked.EXCLUDED),)
-        block = render_block(figures(coverage=Coverage(3, 3, missing)))
+        block = render_summary_block(figures(coverage=Coverage(3, 3, missing)))
         assert "- 1 criterion is listed but not synced" in block
 
     def test_error_text_is_escaped_and_cut(self) -> None:
         error = "HTTP 422: <b>title</b> | " + "x" * 200
         missing = (task("b", "Broken", unlinked=Unlinked.FAILED, detail=error),)
-        line = list_items(render_block(figures(coverage=Coverage(0, 1, missing))))[0]
+        line = list_items(render_summary_block(figures(coverage=Coverage(0, 1, missing))))[0]
         assert line.startswith("- not linked, sync failed: Broken (HTTP 422: &lt;b&gt;title")
         assert "\\|" in line
         assert line.endswith("...)")
@@ -316,7 +319,7 @@ class TestCoverage:
     def test_each_reason_is_capped_at_ten(self) -> None:
         pending = tuple(task(f"p{i}", f"Pending {i}", unlinked=Unlinked.PENDING) for i in range(12))
         pulled = tuple(task(f"q{i}", f"Pulled {i}", unlinked=Unlinked.PULL) for i in range(3))
-        block = render_block(figures(coverage=Coverage(0, 15, pending + pulled)))
+        block = render_summary_block(figures(coverage=Coverage(0, 15, pending + pulled)))
         items = list_items(block)
         assert items[:10] == [f"- not linked, not synced yet: Pending {i}" for i in range(10)]
         assert items[10] == "- ... and 2 more"
@@ -331,20 +334,20 @@ class TestUntracked:
             UntrackedIssue(45, "Open bug", f"{REPO}/issues/45", True, "Week 1"),
             UntrackedIssue(46, "Closed bug", f"{REPO}/issues/46", False, "Week 2"),
         )
-        block = render_block(figures(untracked=issues))
+        block = render_summary_block(figures(untracked=issues))
         assert "**Untracked issues** in these milestones (2):\n\n" in block
         assert f"- [#45]({REPO}/issues/45) Open bug (Week 1)\n" in block
         assert f"- [#46]({REPO}/issues/46) Closed bug (Week 2, closed)\n" in block
 
     def test_absent_when_none(self) -> None:
-        assert "Untracked" not in render_block(figures(untracked=()))
+        assert "Untracked" not in render_summary_block(figures(untracked=()))
 
     def test_capped_at_ten(self) -> None:
         issues = tuple(
             UntrackedIssue(n, f"Stray {n}", f"{REPO}/issues/{n}", True, "Week 1")
             for n in range(100, 113)
         )
-        block = render_block(figures(untracked=issues, drift=()))
+        block = render_summary_block(figures(untracked=issues, drift=()))
         assert "in these milestones (13):" in block
         items = [line for line in list_items(block) if "Stray" in line or "more" in line]
         assert len(items) == 11
@@ -369,7 +372,7 @@ class TestDrift:
         gone_numbered = Drift(DriftKind.GONE, T2)
         unlinked_dropped = Drift(DriftKind.NOT_PLANNED, replace(T4, number=None, url=None))
         drift = (conflict, unresolved, Drift(DriftKind.NOT_PLANNED, T4), gone, gone_numbered)
-        block = render_block(figures(drift=(*drift, unlinked_dropped)))
+        block = render_summary_block(figures(drift=(*drift, unlinked_dropped)))
         tail = block[block.index("**Needs a person:**") :]
         assert tail == (
             "**Needs a person:**\n\n"
@@ -384,19 +387,19 @@ class TestDrift:
 
     def test_conflict_values_are_cut_at_sixty(self) -> None:
         conflict = Drift(DriftKind.CONFLICT, T2, "body", "p" * 100, "t" * 100, "kept")
-        line = list_items(render_block(figures(drift=(conflict,))))[-1]
+        line = list_items(render_summary_block(figures(drift=(conflict,))))[-1]
         assert f'plan "{"p" * 57}..."' in line
         assert f'tracker "{"t" * 57}..."' in line
 
     def test_absent_when_none(self) -> None:
-        assert "Needs a person" not in render_block(figures(drift=()))
+        assert "Needs a person" not in render_summary_block(figures(drift=()))
 
     def test_capped_at_ten(self) -> None:
         drift = tuple(
             Drift(DriftKind.NOT_PLANNED, replace(T4, number=n, url=f"{REPO}/issues/{n}"))
             for n in range(200, 214)
         )
-        tail = render_block(figures(drift=drift)).split("**Needs a person:**")[1]
+        tail = render_summary_block(figures(drift=drift)).split("**Needs a person:**")[1]
         items = [line for line in tail.splitlines() if line.startswith("- ")]
         assert len(items) == 11
         assert items[9].startswith("- [#209]")
@@ -405,12 +408,13 @@ class TestDrift:
 
 class TestEmpty:
     def test_no_tasks_says_so_only(self) -> None:
-        assert render_block(empty_figures()) == "\nNo tasks found in this plan.\n\n"
-        assert render_block(empty_figures(), mermaid=True) == "\nNo tasks found in this plan.\n\n"
+        no_tasks = "\nNo tasks found in this plan.\n\n"
+        assert render_summary_block(empty_figures()) == no_tasks
+        assert render_summary_block(empty_figures(), mermaid=True) == no_tasks
 
     def test_criteria_only_is_not_empty(self) -> None:
         missing = (task("i", "A criterion", unlinked=Unlinked.EXCLUDED),)
-        block = render_block(empty_figures(coverage=Coverage(0, 0, missing)))
+        block = render_summary_block(empty_figures(coverage=Coverage(0, 0, missing)))
         assert "No tasks found" not in block
         assert "- 1 criterion is listed but not synced" in block
 
@@ -479,7 +483,7 @@ def hostile_figures(ascii_only: bool = False) -> PlanFigures:
 class TestHostileText:
     @pytest.mark.parametrize("ascii_only", [False, True])
     def test_block_stays_intact(self, ascii_only: bool) -> None:
-        block = render_block(hostile_figures(ascii_only), mermaid=True)
+        block = render_summary_block(hostile_figures(ascii_only), mermaid=True)
         lines = lines_of(block)
         for line in lines:
             assert "-->" not in line
@@ -496,7 +500,7 @@ class TestHostileText:
             assert block.isascii()
 
     def test_rendered_table_keeps_its_shape(self) -> None:
-        html = MARKDOWN.render(render_block(hostile_figures()))
+        html = MARKDOWN.render(render_summary_block(hostile_figures()))
         assert html.count("<tr>") == 1 + len(HOSTILE)
         assert len(re.findall(r"<td[ >]", html)) == 6 * len(HOSTILE)
         assert "<script>" not in html
@@ -506,7 +510,8 @@ class TestHostileText:
     def test_block_is_accepted_between_the_markers(self) -> None:
         begin, end = BLOCK_MARKERS
         raw = f"{begin}\n{end}\n\n- [ ] T1: the only task\n".encode()
-        written = replace_between_markers(raw, begin, end, render_block(hostile_figures()), None)
+        block = render_summary_block(hostile_figures())
+        written = replace_between_markers(raw, begin, end, block, None)
         assert written.decode().count(end) == 1
         assert [t.key for t in parse_plan(written, Path("plan.md")).tasks] == ["T1"]
 
@@ -522,22 +527,24 @@ class TestHostileText:
 
 class TestDeterminism:
     def test_same_figures_same_text(self) -> None:
-        assert render_block(figures(), mermaid=True) == render_block(figures(), mermaid=True)
+        first = render_summary_block(figures(), mermaid=True)
+        assert first == render_summary_block(figures(), mermaid=True)
         assert tracking_body(hostile_figures()) == tracking_body(hostile_figures())
 
     def test_state_counts_order_does_not_matter(self) -> None:
         one = figures(states={TaskState.DONE: 1, TaskState.OPEN: 2, TaskState.DROPPED: 1})
         other = figures(states={TaskState.DROPPED: 1, TaskState.OPEN: 2, TaskState.DONE: 1})
-        assert render_block(one, mermaid=True) == render_block(other, mermaid=True)
+        assert render_summary_block(one, mermaid=True) == render_summary_block(other, mermaid=True)
 
     def test_no_date_but_the_due_dates(self) -> None:
-        block = render_block(figures(), mermaid=True) + tracking_body(figures(), mermaid=True)
+        block = render_summary_block(figures(), mermaid=True)
+        block += tracking_body(figures(), mermaid=True)
         assert re.findall(r"\d{4}-\d{2}-\d{2}", block) == ["2024-05-03", "2024-05-03"]
         assert not re.search(r"\d{1,2}:\d{2}", block)
 
     def test_no_date_at_all_without_due_dates(self) -> None:
         rows = tuple(replace(row, due_on=None, overdue=False) for row in figures().milestones)
-        block = render_block(figures(milestones=rows), mermaid=True)
+        block = render_summary_block(figures(milestones=rows), mermaid=True)
         assert not re.search(r"\d{4}-\d{2}|\d{1,2}:\d{2}|\d{1,2}/\d{1,2}/\d{2}", block)
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plansync.model.changeset import BodySpec
-from plansync.sync.body import BODY_END, BODY_START, managed_block, render_block, splice
+from plansync.sync.body import BODY_END, BODY_START, managed_block, render_body_block, splice
 from plansync.trackers.markers import find_marker, task_marker
 
 SPEC = BodySpec(
@@ -27,7 +27,7 @@ NUMBERS = {"FIX-004": 12, "FIX-005": 14}
 
 class TestRenderBlock:
     def test_full_shape(self) -> None:
-        assert render_block(SPEC, NUMBERS) == (
+        assert render_body_block(SPEC, NUMBERS) == (
             "<!-- plansync:body -->\n"
             "Move the old tickets.\n"
             "Keep their ids.\n"
@@ -43,7 +43,7 @@ class TestRenderBlock:
 
     def test_lines_with_nothing_to_say_are_left_out(self) -> None:
         bare = BodySpec("", None, None, (), "plan.md", None, "ship-it", task_marker("ship-it"))
-        assert render_block(bare, {}) == (
+        assert render_body_block(bare, {}) == (
             "<!-- plansync:body -->\n"
             "**Plan:** plan.md · task `ship-it`\n"
             "\n"
@@ -53,27 +53,28 @@ class TestRenderBlock:
 
     def test_estimate_alone_and_priority_alone(self) -> None:
         only_estimate = replace(SPEC, priority=None, depends_on=())
-        assert "\n**Estimate:** 90min\n**Plan:**" in render_block(only_estimate, {})
+        assert "\n**Estimate:** 90min\n**Plan:**" in render_body_block(only_estimate, {})
         only_priority = replace(SPEC, estimate="  ", depends_on=())
-        assert "\n**Priority:** high\n**Plan:**" in render_block(only_priority, {})
+        assert "\n**Priority:** high\n**Plan:**" in render_body_block(only_priority, {})
 
     def test_dependencies_keep_the_written_order_and_are_listed_once(self) -> None:
         spec = replace(SPEC, depends_on=("FIX-009", "FIX-005", "FIX-009", "FIX-004"))
-        assert "**Depends on:** FIX-009 (no issue yet), #14, #12\n" in render_block(spec, NUMBERS)
+        block = render_body_block(spec, NUMBERS)
+        assert "**Depends on:** FIX-009 (no issue yet), #14, #12\n" in block
 
     def test_same_input_same_text(self) -> None:
         reordered = dict(reversed(NUMBERS.items()))
-        assert render_block(SPEC, NUMBERS) == render_block(SPEC, reordered)
+        assert render_body_block(SPEC, NUMBERS) == render_body_block(SPEC, reordered)
 
     def test_description_blank_lines_around_are_dropped_and_endings_are_lf(self) -> None:
         spec = replace(SPEC, description="\r\n  \r\nfirst\r\n\r\nsecond\rthird\n\n")
-        assert render_block(spec, NUMBERS).startswith(
+        assert render_body_block(spec, NUMBERS).startswith(
             f"{BODY_START}\nfirst\n\nsecond\nthird\n\n**Estimate:**"
         )
 
     def test_description_cannot_end_the_block_or_hide_the_rest(self) -> None:
         hostile = f"a {BODY_END} b\n<!-- hidden\n{task_marker('OTHER-1')} -->"
-        block = render_block(replace(SPEC, description=hostile), NUMBERS)
+        block = render_body_block(replace(SPEC, description=hostile), NUMBERS)
         assert block.count(BODY_END) == 1
         assert block.endswith(BODY_END)
         assert "<!--" not in block.removeprefix(BODY_START).split("\n\n<!-- plansync:task=")[0]
@@ -83,7 +84,7 @@ class TestRenderBlock:
 
     def test_markdown_in_the_description_is_kept(self) -> None:
         spec = replace(SPEC, description="- [ ] step *one*\n```\ncode | x\n```")
-        assert "\n- [ ] step *one*\n```\ncode | x\n```\n\n" in render_block(spec, NUMBERS)
+        assert "\n- [ ] step *one*\n```\ncode | x\n```\n\n" in render_body_block(spec, NUMBERS)
 
     def test_plan_text_on_single_lines_cannot_break_them(self) -> None:
         spec = replace(
@@ -95,7 +96,7 @@ class TestRenderBlock:
             plan_url="https://example.com/a b(1).md",
             task_label="a`b",
         )
-        block = render_block(spec, {})
+        block = render_body_block(spec, {})
         assert "**Estimate:** 2-3 days · **Priority:** high --&gt;\n" in block
         assert "**Depends on:** A\\*1\\* (no issue yet)\n" in block
         assert (
@@ -104,17 +105,17 @@ class TestRenderBlock:
         ) in block
 
     def test_label_starting_with_a_backtick_gets_padded_fences(self) -> None:
-        block = render_block(replace(SPEC, task_label="`x"), NUMBERS)
+        block = render_body_block(replace(SPEC, task_label="`x"), NUMBERS)
         assert "· task `` `x ``\n" in block
 
     @pytest.mark.parametrize("marker", ["", "<!-- other -->", task_marker("A") + "\n"])
     def test_marker_that_is_not_one_is_refused(self, marker: str) -> None:
         with pytest.raises(ValueError, match="task_marker"):
-            render_block(replace(SPEC, marker=marker), NUMBERS)
+            render_body_block(replace(SPEC, marker=marker), NUMBERS)
 
 
-BLOCK = render_block(SPEC, NUMBERS)
-OTHER_BLOCK = render_block(replace(SPEC, priority="low"), NUMBERS)
+BLOCK = render_body_block(SPEC, NUMBERS)
+OTHER_BLOCK = render_body_block(replace(SPEC, priority="low"), NUMBERS)
 
 
 class TestManagedBlock:

@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from plansync.config.project import LabelRules
+from plansync.config.project import LabelRules, ProjectConfig
+from plansync.model.changeset import BodySpec
 from plansync.model.plan import Priority, Task, TaskKind
 from plansync.model.remote import CloseReason, IssueState, RemoteIssue
 from plansync.model.sync import (
+    Link,
+    PlanInput,
+    TaskRef,
     TaskState,
     can_show_state,
     due_date_text,
@@ -23,6 +27,9 @@ from plansync.model.sync import (
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
 from plansync.sync.desired import (
+    body_spec,
+    dependencies_of,
+    desired_fields,
     plan_title_of,
     remote_fields,
     same_state,
@@ -30,6 +37,7 @@ from plansync.sync.desired import (
     task_labels,
     tracker_title,
 )
+from plansync.trackers.markers import marker_for
 
 TASK = Task(
     key="FIX-1", title="Write the spec", done=False, kind=TaskKind.CHECKBOX, line=5, end_line=5
@@ -288,3 +296,71 @@ class TestRemoteFields:
         assert fields.estimate == 90
         assert fields.assignees == ("ann", "zed")
         assert fields.body == "<!-- block -->"
+
+
+BODY_PLAN = """# Plan
+
+## Phase 1
+
+| ID | Task | Estimate | Priority |
+|----|------|----------|----------|
+| FIX-1 | Write the spec | 90min | High |
+
+- [ ] Build it
+  - Depends on: FIX-1, OPS-9
+"""
+
+
+def body_plan() -> PlanInput:
+    document = parse_plan(BODY_PLAN.encode(), Path("plans/p.md"), ReaderRules())
+    lines = tuple(BODY_PLAN.splitlines())
+    return PlanInput("plans/p.md", document, lines, plan_url="https://example.com/p.md")
+
+
+class TestIssueBody:
+    def test_the_body_spec_of_a_task_with_an_id(self) -> None:
+        plan = body_plan()
+        assert body_spec(plan, plan.document.task("FIX-1")) == BodySpec(
+            description="",
+            estimate="90min",
+            priority="high",
+            depends_on=(),
+            plan_path="plans/p.md",
+            plan_url="https://example.com/p.md",
+            task_label="FIX-1",
+            marker=marker_for(TaskRef("plans/p.md", "FIX-1")),
+        )
+
+    def test_the_body_spec_of_a_task_without_an_id_is_labelled_by_its_key(self) -> None:
+        plan = body_plan()
+        key = "phase-1/build-it"
+        assert body_spec(plan, plan.document.task(key)) == BodySpec(
+            description="Depends on: FIX-1, OPS-9",
+            estimate=None,
+            priority=None,
+            depends_on=("FIX-1", "OPS-9"),
+            plan_path="plans/p.md",
+            plan_url="https://example.com/p.md",
+            task_label=key,
+            marker=marker_for(TaskRef("plans/p.md", key)),
+        )
+
+    def test_dependencies_are_the_plans_tasks_only(self) -> None:
+        plan = body_plan()
+        assert dependencies_of(plan, plan.document.task("phase-1/build-it")) == (
+            ("FIX-1", TaskRef("plans/p.md", "FIX-1")),
+        )
+
+    def test_a_linked_dependency_is_written_as_its_issue(self) -> None:
+        plan = body_plan()
+        project = ProjectConfig.model_validate(
+            {
+                "name": "demo",
+                "tracker": {"kind": "github", "repo": "demo/plans"},
+                "plans": ["plans/*.md"],
+            }
+        )
+        fix = TaskRef("plans/p.md", "FIX-1")
+        links = {fix: Link(fix, 7, 1007, "https://github.com/demo/plans/issues/7")}
+        fields = desired_fields(plan, plan.document.task("phase-1/build-it"), None, project, links)
+        assert "**Depends on:** #7, OPS-9 (no issue yet)\n" in fields.body

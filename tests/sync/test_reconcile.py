@@ -17,7 +17,6 @@ import pytest
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import (
     Action,
-    BodySpec,
     Changeset,
     CloseIssue,
     CreateIssue,
@@ -31,14 +30,24 @@ from plansync.model.changeset import (
 )
 from plansync.model.plan import Task
 from plansync.model.remote import CloseReason, IssueState, RemoteIssue, RemoteMilestone
-from plansync.model.sync import Fields, Link, TaskRef, TaskState, plan_state
+from plansync.model.sync import (
+    Fields,
+    Known,
+    Link,
+    PlanInput,
+    RemoteSnapshot,
+    TaskRef,
+    TaskState,
+    plan_state,
+)
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.sync.body import render_block
-from plansync.sync.desired import task_labels, tracker_title
+from plansync.sync.body import render_body_block
+from plansync.sync.desired import body_spec, task_labels, tracker_title
 from plansync.sync.planedit import apply_edits
-from plansync.sync.reconcile import Known, PlanInput, RemoteSnapshot, marker_for, reconcile
+from plansync.sync.reconcile import reconcile
+from plansync.trackers.markers import marker_for
 
 PLANFILE = "plans/p.md"
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -125,16 +134,6 @@ def synced_fields(
     plan: PlanInput, task: Task, numbers: Mapping[str, int], config: ProjectConfig
 ) -> Fields:
     """What plansync puts on the issue of a task: the values a fully synced issue holds."""
-    spec = BodySpec(
-        description=task.description,
-        estimate=task.estimate.text if task.estimate else None,
-        priority=task.priority.value if task.priority else None,
-        depends_on=task.depends_on,
-        plan_path=plan.planfile,
-        plan_url=plan.plan_url,
-        task_label=task.id or task.key,
-        marker=marker_for(ref(task.key, plan.planfile)),
-    )
     deps = {d: numbers[d] for d in task.depends_on if d in numbers}
     return Fields(
         title=task.title,
@@ -142,7 +141,7 @@ def synced_fields(
         milestone=task.milestone,
         labels=task_labels(task, config.labels),
         estimate=task.estimate.minutes if task.estimate else None,
-        body=render_block(spec, deps),
+        body=render_body_block(body_spec(plan, task), deps),
     )
 
 

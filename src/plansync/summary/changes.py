@@ -22,7 +22,7 @@ from plansync.summary.data import Effort, PlanFigures, Progress
 from plansync.summary.describe import same_description, with_progress
 from plansync.summary.figures import NO_MILESTONE
 from plansync.summary.place import write_summary
-from plansync.summary.render import milestone_line, render_block, tracking_body
+from plansync.summary.render import milestone_line, render_summary_block, tracking_body
 from plansync.trackers.markers import find_tracking_marker, tracking_marker
 
 
@@ -77,7 +77,7 @@ def summary_changeset(
 
 def _block(changeset: Changeset, target: SummaryTarget, project: ProjectConfig) -> None:
     place = project.summary.place
-    content = render_block(target.figures, mermaid=project.summary.mermaid)
+    content = render_summary_block(target.figures, mermaid=project.summary.mermaid)
     try:
         written = write_summary(target.raw, content, place)
     except PlanfileError as exc:

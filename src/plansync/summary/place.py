@@ -4,7 +4,7 @@ The block lives between the whole-line markers `SUMMARY_BEGIN` and `SUMMARY_END`
 are, only what lies between them changes. Where they are not, the project's `place` decides
 where they are inserted: after the title and the metadata lines under it (`after-title`), at
 the top, at the end, or nowhere (`markers`: only files that already hold the markers get a
-block). Every byte outside the block stays as it was (see `planfile.edit`).
+block). Every byte outside the block stays as it was (see `planfile.edit_block`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from plansync.errors import PlanfileError
 from plansync.model.changeset import SummaryPlace
 from plansync.planfile.decode import decode_plan
-from plansync.planfile.edit import marker_lines, replace_between_markers
+from plansync.planfile.edit_block import marker_lines, replace_between_markers
 from plansync.planfile.lines import dominant_ending, split_ending, split_lines, strip_bom
 from plansync.planfile.structure import Heading, Outline, Paragraph, build_outline, neighbour
 

@@ -71,7 +71,7 @@ def milestone_line(progress: Progress) -> str:
 # The summary block
 
 
-def render_block(figures: PlanFigures, *, mermaid: bool = False) -> str:
+def render_summary_block(figures: PlanFigures, *, mermaid: bool = False) -> str:
     """The text between plansync's summary markers, without them.
 
     Shape: `"\\n" + lines + "\\n\\n"`, with `\\n` line endings. Written after the begin

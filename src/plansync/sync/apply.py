@@ -58,7 +58,7 @@ from plansync.planfile.rules import ReaderRules
 from plansync.state.base import StateStore
 from plansync.summary.place import write_summary
 from plansync.sync.bases import BaseKeeper
-from plansync.sync.body import render_block
+from plansync.sync.body import render_body_block
 from plansync.sync.planedit import apply_edits, write_if_unchanged
 from plansync.trackers.base import Tracker
 from plansync.trackers.markers import marker_for
@@ -255,7 +255,7 @@ class _Applier:
     def _create(self, action: CreateIssue) -> str:
         tracker = self.ctx.tracker
         fields = action.fields
-        body = render_block(action.spec, self._numbers(action))
+        body = render_body_block(action.spec, self._numbers(action))
         milestone = self.ctx.milestones.get(fields.milestone) if fields.milestone else None
         draft = IssueDraft(
             title=action.tracker_title,

@@ -16,7 +16,7 @@ from plansync.model.changeset import BodySpec
 from plansync.planfile.edit import escape_inline
 from plansync.trackers.markers import find_marker
 
-__all__ = ["BODY_END", "BODY_START", "BodySpec", "managed_block", "render_block", "splice"]
+__all__ = ["BODY_END", "BODY_START", "BodySpec", "managed_block", "render_body_block", "splice"]
 
 BODY_START = "<!-- plansync:body -->"
 BODY_END = "<!-- /plansync:body -->"
@@ -28,7 +28,7 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>])")
 _URL_BREAKERS = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
 
 
-def render_block(spec: BodySpec, dependency_numbers: Mapping[str, int]) -> str:
+def render_body_block(spec: BodySpec, dependency_numbers: Mapping[str, int]) -> str:
     """The block for `spec`, markers included, lines joined with `\\n`.
 
     Dependencies found in `dependency_numbers` are written as issue references (`#12`), the
@@ -63,7 +63,7 @@ def managed_block(body: str | None) -> str | None:
     """The block found in an issue body, markers included, or None when it has none.
 
     Line endings inside the block are read as `\\n`, so a block a tracker returns with `\\r\\n`
-    compares equal to `render_block`'s output. A body with `BODY_START` but no `BODY_END` (the
+    compares equal to `render_body_block`'s output. A body with `BODY_START` but no `BODY_END` (the
     end was deleted by hand) has a block running to the end of the body, as `splice` treats it.
     """
     span = _block_span(body or "")
@@ -91,7 +91,7 @@ def splice(body: str | None, block: str) -> str:
         raise ValueError(
             "The text to put in the issue body is not one plansync block: it must start with "
             f"{BODY_START!r}, end with {BODY_END!r} and hold each marker once; build it with "
-            "render_block."
+            "render_body_block."
         )
     text = body or ""
     span = _block_span(text)

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from plansync.config.project import LabelRules
+from plansync.config.project import LabelRules, ProjectConfig
+from plansync.model.changeset import BodySpec
 from plansync.model.plan import Task
 from plansync.model.remote import RemoteIssue
-from plansync.model.sync import Fields, TaskState, remote_state
+from plansync.model.sync import (
+    Fields,
+    Link,
+    PlanInput,
+    TaskRef,
+    TaskState,
+    plan_state,
+    remote_state,
+)
 from plansync.planfile.inline import plain
+from plansync.sync.body import render_body_block
+from plansync.trackers.markers import marker_for
 
 
 def tracker_title(task: Task) -> str:
@@ -46,6 +57,59 @@ def task_assignees(task: Task, people: Mapping[str, str]) -> tuple[str, ...] | N
     names nobody the map knows (plansync then leaves the issue's assignees alone)."""
     mapped = {people[name] for name in task.assignees if name in people}
     return tuple(sorted(mapped)) if mapped else None
+
+
+def body_spec(plan: PlanInput, task: Task) -> BodySpec:
+    """What plansync's block of the task's issue body says about the task."""
+    ref = TaskRef(plan.planfile, task.key)
+    return BodySpec(
+        description=task.description,
+        estimate=task.estimate.text if task.estimate else None,
+        priority=task.priority.value if task.priority else None,
+        depends_on=task.depends_on,
+        plan_path=plan.planfile,
+        plan_url=plan.plan_url,
+        task_label=task.id or task.key,
+        marker=marker_for(ref),
+    )
+
+
+def dependencies_of(plan: PlanInput, task: Task) -> tuple[tuple[str, TaskRef], ...]:
+    """The task's dependencies found among its planfile's tasks (by ID, else key), as
+    (the dependency as written, the task it names)."""
+    found: list[tuple[str, TaskRef]] = []
+    for dep in task.depends_on:
+        for other in plan.document.tasks:
+            if dep in (other.id, other.key):
+                found.append((dep, TaskRef(plan.planfile, other.key)))
+                break
+    return tuple(found)
+
+
+def desired_fields(
+    plan: PlanInput,
+    task: Task,
+    remote: RemoteIssue | None,
+    project: ProjectConfig,
+    links: Mapping[TaskRef, Link],
+) -> Fields:
+    """The values the plan gives the task's issue. `remote`: the issue as it is (its
+    assignees stay when the plan names nobody the people map knows); `links`: the tasks'
+    issues, for the numbers of the dependencies."""
+    labels = task_labels(task, project.labels)
+    assignees = task_assignees(task, project.people)
+    if assignees is None:
+        assignees = tuple(sorted(remote.assignees)) if remote else ()
+    numbers = {dep: links[ref].number for dep, ref in dependencies_of(plan, task) if ref in links}
+    return Fields(
+        title=task.title,
+        state=plan_state(task, plan.struck(task)),
+        milestone=plan.milestone_of(task, project.milestone_template),
+        labels=labels,
+        estimate=(task.estimate.minutes or None) if task.estimate else None,
+        assignees=assignees,
+        body=render_body_block(body_spec(plan, task), numbers),
+    )
 
 
 def same_state(a: TaskState, b: TaskState, reasons: bool) -> bool:

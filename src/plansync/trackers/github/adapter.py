@@ -1,8 +1,8 @@
 """The GitHub adapter: one repository behind plansync's Tracker Protocol, through PyGithub.
 
 Requests run through `RepoRequests` (paced writes, retries, errors naming the repository);
-files, labels and comments have a module each. PyGithub objects are turned into plansync's
-frozen types before they leave the adapter.
+files, labels, milestones and comments have a module each. PyGithub objects are turned into
+plansync's frozen types before they leave the adapter.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 from github import Auth
 from github.Issue import Issue
-from github.Milestone import Milestone
 
 from plansync.clock import Clock, SystemClock
 from plansync.errors import ConfigError
@@ -36,10 +35,8 @@ from plansync.model.remote import (
 from plansync.trackers.base import Capabilities, RequestStats, Tracker
 from plansync.trackers.github.comments import RepoComments
 from plansync.trackers.github.convert import (
-    due_on_text,
     is_pull_request,
     issue_from_github,
-    milestone_from_github,
     permission_from_github,
 )
 from plansync.trackers.github.errors import APP_HINT, TOKEN_HINT
@@ -51,6 +48,7 @@ from plansync.trackers.github.http import (
     checked_base_url,
 )
 from plansync.trackers.github.labels import RepoLabels
+from plansync.trackers.github.milestones import RepoMilestones
 from plansync.trackers.github.observe import Item, Probe, read_incrementally
 from plansync.trackers.github.requests import CLOCK_SKEW, RepoRequests
 from plansync.trackers.pacing import PacingLimits, WritePacer, pacer_for
@@ -145,6 +143,7 @@ class GitHubTracker:
         self._files = RepoFiles(self._requests, self._repo)
         self._labels = RepoLabels(self._requests, self._repo)
         self._comments = RepoComments(self._requests, self._repo)
+        self._milestones = RepoMilestones(self._requests)
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -300,66 +299,16 @@ class GitHubTracker:
     # milestones -----------------------------------------------------------------------------
 
     def list_milestones(self) -> list[RemoteMilestone]:
-        return list(self.observe_milestones(None).items)
+        return self._milestones.list()
 
     def observe_milestones(self, cursor: Cursor | None = None) -> Observed[RemoteMilestone]:
-        parameters = {"state": "all", "per_page": PER_PAGE}
-        etag = cursor.etag if cursor is not None else None
-        answer = self._requests.fetch_all(
-            f"{self._requests.path}/milestones", parameters, etag, "read milestones"
-        )
-        if answer.not_modified:
-            return Observed((), cursor if cursor is not None else Cursor(), not_modified=True)
-        milestones = tuple(
-            milestone_from_github(Milestone(self._requester, {}, dict(item), completed=True))
-            for item in answer.items
-        )
-        return Observed(milestones, Cursor(etag=answer.etag))
+        return self._milestones.observe(cursor)
 
     def create_milestone(self, draft: MilestoneDraft) -> RemoteMilestone:
-        fields: dict[str, Any] = {"title": draft.title, "description": draft.description}
-        if draft.due_on is not None:
-            fields["due_on"] = due_on_text(draft.due_on)
-        doing = f"create milestone {draft.title!r}"
-
-        def find() -> RemoteMilestone | None:
-            # Milestone titles are unique in a repository: the title is the marker.
-            return next((m for m in self.list_milestones() if m.title == draft.title), None)
-
-        return self._requests.write_once(
-            partial(self._milestone_request, "POST", "", fields, doing, idempotent=False),
-            find,
-            doing,
-        )
+        return self._milestones.create(draft)
 
     def update_milestone(self, number: int, patch: MilestonePatch) -> RemoteMilestone:
-        fields: dict[str, Any] = {}
-        if patch.title is not None:
-            fields["title"] = patch.title
-        if patch.description is not None:
-            fields["description"] = patch.description
-        if patch.due_on is not None:
-            fields["due_on"] = due_on_text(patch.due_on)
-        if patch.state is not None:
-            fields["state"] = patch.state.value
-        return self._milestone_request(
-            "PATCH", f"/{number}", fields, f"update milestone {number}", idempotent=True
-        )
-
-    def _milestone_request(
-        self, verb: str, suffix: str, fields: Mapping[str, Any], doing: str, *, idempotent: bool
-    ) -> RemoteMilestone:
-        # PyGithub's Milestone.edit requires a title and sends a bare date; the REST call is
-        # made through its requester instead, with a full timestamp.
-        def send() -> Milestone:
-            headers, data = self._requester.requestJsonAndCheck(
-                verb, f"{self._requests.path}/milestones{suffix}", input=dict(fields)
-            )
-            return Milestone(self._requester, headers, data, completed=True)
-
-        subject = f"milestone {suffix.lstrip('/')}" if suffix else ""
-        milestone = self._requests.call(send, doing, subject, write=True, idempotent=idempotent)
-        return milestone_from_github(milestone)
+        return self._milestones.update(number, patch)
 
     # labels ---------------------------------------------------------------------------------
 

@@ -1,0 +1,68 @@
+"""Where the parts of a list item's line lie, for the editor: its prefix (indent, containers,
+marker, checkbox), its text, and the tail that must stay last.
+
+Checkboxes and item text are found where the reader finds them: after any nesting of block
+quotes and list markers (`> - [ ]`, `* - [ ]`, `1. - [ ]`).
+"""
+
+from __future__ import annotations
+
+import re
+
+# What opens a container at the start of a line: a block quote, or a list marker (which a
+# space or tab must follow). Items nest: `> - [ ] x`, `* - [ ] x`, `1. - [ ] x`.
+_OPENER = r"(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))"
+# The start of a list item: indent, the containers it sits in, and its own marker.
+_ITEM_START = rf"[ \t]*(?:{_OPENER}[ \t]*)*(?:[-*+]|\d{{1,9}}[.)])(?=[ \t]|$)"
+# A task checkbox after it: `[ ]` / `[x]` / `[X]`, then a space, a tab or the end of the line
+# (as GFM requires). Group 1 is the character between the brackets.
+CHECKBOX = re.compile(rf"^{_ITEM_START}[ \t]+\[([ xX])\](?=[ \t]|$)")
+# Everything before a list item's text.
+ITEM_PREFIX = re.compile(rf"^{_ITEM_START}(?:[ \t]+\[[ xX]\](?=[ \t]|$))?[ \t]*")
+# plansync's inline comment, which stays at the end of an item's text.
+_PLANSYNC_COMMENT = re.compile(r"<!--\s*/?plansync:.*?-->", re.DOTALL)
+
+
+def item_text(text: str) -> str:
+    prefix = ITEM_PREFIX.match(text)
+    return text[prefix.end() :] if prefix is not None else text
+
+
+def tail_start(text: str) -> int:
+    """Where the end of an item's line begins that must stay last: a plansync comment, then a
+    backslash hard break, then trailing spaces (two of them are a hard break too). Read from
+    the right in one pass."""
+    end = len(text.rstrip(" \t"))
+    body = text[:end]
+    backslashes = len(body) - len(body.rstrip("\\"))
+    if backslashes % 2:  # an odd run ends in a hard break; `\\\\` is a literal backslash
+        end = len(text[: end - 1].rstrip(" \t"))
+    if text.endswith("-->", 0, end):
+        last = next((span for span in reversed(comments(text)) if span[1] == end), None)
+        if last is not None and _PLANSYNC_COMMENT.fullmatch(text, *last):
+            end = len(text[: last[0]].rstrip(" \t"))
+    return end
+
+
+def insert_at_end(text: str, addition: str) -> str:
+    """`addition` put after the item's text, before a plansync comment and a hard break."""
+    at = tail_start(text)
+    return text[:at] + addition + text[at:]
+
+
+def comments(text: str) -> list[tuple[int, int]]:
+    """The HTML comments of a line as the reader pairs them (each `<!--` with the next `-->`),
+    found by plain searching so hostile lines stay linear."""
+    return _spans(text, "<!--", "-->")
+
+
+def _spans(text: str, opening: str, closing: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    at = text.find(opening)
+    while at >= 0:
+        end = text.find(closing, at + len(opening))
+        if end < 0:
+            break
+        spans.append((at, end + len(closing)))
+        at = text.find(opening, end + len(closing))
+    return spans
