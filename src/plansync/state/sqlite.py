@@ -62,12 +62,13 @@ class SqliteDatabase:
             ) from exc
         try:
             self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-            self._connection.execute("PRAGMA synchronous = NORMAL")
-            self._connection.execute("PRAGMA foreign_keys = ON")
             # Identify the file before anything is written to it: another program's database
             # is left exactly as it was. A file already at the latest schema was prepared
             # (WAL is kept in the file): opening it takes no write lock at all.
-            if schema.current_version(self._connection, self.where) != schema.LATEST_VERSION:
+            version = schema.current_version(self._connection, self.where)
+            self._connection.execute("PRAGMA synchronous = NORMAL")
+            self._connection.execute("PRAGMA foreign_keys = ON")
+            if version != schema.LATEST_VERSION:
                 with _PREPARING:  # the threads of one process prepare a new file one by one
                     self._connection.execute("PRAGMA journal_mode = WAL")
                     schema.migrate(self._connection, self.where)
