@@ -6,6 +6,7 @@
     config                       TOML + environment, each tracker's config model
     state                        the state store
     summary                      figures and rendering of the summaries
+    commands                     `/plan` commands in issue comments
     sync                         the engine: observe, reconcile, apply, summarise
     daemon                       the scheduler and its wiring
     cli                          the commands
@@ -32,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config",),
     ("state",),
     ("summary",),
+    ("commands",),
     ("sync",),
     ("daemon",),
     ("cli",),

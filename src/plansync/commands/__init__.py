@@ -1,0 +1,1 @@
+"""`/plan` commands typed in issue comments: parsing them out of a comment's markdown."""
