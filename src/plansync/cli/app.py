@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
-import os
-import sys
 import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from plansync import __version__
 from plansync.cli.check_report import document_to_json, print_document
+from plansync.cli.common import CONFIG_HELP, err, fail, out, plan_paths
+from plansync.cli.fix_encoding import fix_encodings
 from plansync.config.load import load_config, rules_for
 from plansync.config.project import ProjectConfig
 from plansync.errors import PlansyncError
-from plansync.fileio import atomic_write
 from plansync.model.changeset import Changeset
-from plansync.planfile.decode import decode_plan, repair_encoding
-from plansync.planfile.parse import read_plan, read_plan_bytes
-
-PLAN_SUFFIXES = (".md", ".markdown", ".txt")
+from plansync.planfile.parse import read_plan
 
 app = typer.Typer(
     name="plansync",
@@ -34,10 +28,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Piped output gets room for the task tables instead of Rich's 80-column default (COLUMNS wins).
-_PIPE_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-out = Console(highlight=False, width=_PIPE_WIDTH)
-err = Console(stderr=True, highlight=False)
 
 
 def _version(value: bool) -> None:
@@ -54,22 +44,6 @@ def _root(
     ] = False,
 ) -> None:
     """Keep markdown execution plans and GitHub / GitLab issues in step."""
-
-
-def _plan_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for its plan files (.md, .markdown, .txt), sorted."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in PLAN_SUFFIXES))
-        else:
-            found.append(path)
-    return found
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
-    return typer.Exit(code)
 
 
 @app.command()
@@ -109,16 +83,16 @@ def check(
     try:
         cfg = load_config(config)
     except PlansyncError as exc:
-        raise _fail(str(exc)) from exc
-    files = _plan_paths(paths)
+        raise fail(str(exc)) from exc
+    files = plan_paths(paths)
     if not files:
-        raise _fail("no plan files found in " + ", ".join(str(p) for p in paths))
+        raise fail("no plan files found in " + ", ".join(str(p) for p in paths))
     if fix_encoding:
         if as_json or strict:
-            raise _fail("--fix-encoding cannot be combined with --json or --strict.")
-        raise typer.Exit(_fix_encodings(files, yes))
+            raise fail("--fix-encoding cannot be combined with --json or --strict.")
+        raise typer.Exit(fix_encodings(files, yes))
     if yes:
-        raise _fail("--yes only goes with --fix-encoding.")
+        raise fail("--yes only goes with --fix-encoding.")
 
     documents = []
     unreadable = 0
@@ -140,38 +114,6 @@ def check(
         raise typer.Exit(1)
 
 
-def _fix_encodings(files: list[Path], yes: bool) -> int:
-    """Repair each mis-encoded file after showing its diff. Returns the exit code."""
-    code = 0
-    for path in files:
-        try:
-            raw = read_plan_bytes(path)
-            decoded = decode_plan(raw, path)
-        except PlansyncError as exc:
-            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-            code = 2
-            continue
-        if decoded.encoding.mojibake is None:
-            out.print(f"{path}: encoding is fine ({decoded.encoding.detected}), nothing to repair.")
-            continue
-        repaired = repair_encoding(raw)
-        diff = difflib.unified_diff(
-            raw.decode("utf-8").splitlines(keepends=True),
-            repaired.decode("utf-8").splitlines(keepends=True),
-            fromfile=f"{path} (as stored)",
-            tofile=f"{path} (repaired from {decoded.encoding.mojibake} double-encoding)",
-        )
-        sys.stdout.writelines(diff)
-        if not yes and not (sys.stdin.isatty() and typer.confirm(f"Write the repaired {path}?")):
-            out.print(f"{path}: left unchanged (pass --yes to write the repair).")
-            code = max(code, 1)  # a repair was needed and not made: scripts must see it
-            continue
-        atomic_write(path, repaired)
-        out.print(f"{path}: repaired.")
-    return code
-
-
-_CONFIG_HELP = "Config file (default: config/plansync.toml when it exists)."
 # Above this many tracker writes a progress bar shows how far the run is.
 _PROGRESS_FROM = 5
 
@@ -191,7 +133,7 @@ def sync(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     config: Annotated[
-        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=CONFIG_HELP)
     ] = None,
 ) -> None:
     """Sync plan files and tracker issues both ways, once.
@@ -210,7 +152,7 @@ def sync(
         cfg = load_config(config)
         projects = cfg.project(project)
     except PlansyncError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     code = 0
     reports = []
     for entry in projects:
@@ -277,7 +219,7 @@ def status(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     config: Annotated[
-        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=CONFIG_HELP)
     ] = None,
 ) -> None:
     """Show each plan's progress and coverage as the last sync left them.
@@ -293,7 +235,7 @@ def status(
         cfg = load_config(config)
         statuses = [project_status(cfg, entry, date.today()) for entry in cfg.project(project)]
     except PlansyncError as exc:
-        raise _fail(str(exc), exc.exit_code) from exc
+        raise fail(str(exc), exc.exit_code) from exc
     if as_json:
         print(json.dumps(status_to_json(statuses), indent=2, ensure_ascii=False))
     else:
@@ -306,7 +248,7 @@ def daemon(
         str | None, typer.Option("--project", "-p", help="Run only this project.")
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=_CONFIG_HELP)
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=CONFIG_HELP)
     ] = None,
 ) -> None:
     """Sync every project on its interval until SIGTERM or Ctrl-C.
@@ -324,7 +266,7 @@ def daemon(
         cfg = load_config(config)
         projects = cfg.project(project)
     except PlansyncError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     log = logging.getLogger("plansync.daemon")
 
@@ -362,7 +304,7 @@ def init(
         text = starter_config(root, plans, config_path=config, kind=kind, repo=repo)
         write_starter_config(config, text)
     except PlansyncError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if plans:
         out.print(f"wrote {config}: {len(plans)} plan file(s):")
         for plan in plans:
@@ -426,7 +368,7 @@ def sandbox(
     from plansync.sandbox.limits import LimitConfig
 
     if fail_with not in FAULT_KINDS:
-        raise _fail(f"--fail-with {fail_with!r}: expected one of {', '.join(FAULT_KINDS)}.")
+        raise fail(f"--fail-with {fail_with!r}: expected one of {', '.join(FAULT_KINDS)}.")
     try:
         server = SandboxServer(
             repos=tuple(repo or ("demo/plans",)),
@@ -443,11 +385,11 @@ def sandbox(
                 when="after" if fail_after_write else "before",
             )
     except ValueError as exc:  # the sandbox's own messages name the flag's value
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     try:
         server.start()
     except OSError as exc:
-        raise _fail(
+        raise fail(
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another --port."
         ) from exc
     out.print(f"sandbox listening on {server.url}")
