@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ import typer
 from plansync import __version__
 from plansync.cli.check import check
 from plansync.cli.common import CONFIG_HELP, fail, out
+from plansync.cli.status import status
 from plansync.cli.sync import sync
 from plansync.config.load import load_config
 from plansync.config.project import ProjectConfig
@@ -48,34 +48,7 @@ app.command()(check)
 app.command()(sync)
 
 
-@app.command()
-def status(
-    project: Annotated[
-        str | None, typer.Option("--project", "-p", help="Show only this project.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    config: Annotated[
-        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=CONFIG_HELP)
-    ] = None,
-) -> None:
-    """Show each plan's progress and coverage as the last sync left them.
-
-    Reads the plan files and the state store only: no call to the tracker. Exit codes: 0,
-    or 2 for a bad configuration or an unreadable plan file.
-    """
-    from datetime import date
-
-    from plansync.cli.status_report import print_status, project_status, status_to_json
-
-    try:
-        cfg = load_config(config)
-        statuses = [project_status(cfg, entry, date.today()) for entry in cfg.project(project)]
-    except PlansyncError as exc:
-        raise fail(str(exc), exc.exit_code) from exc
-    if as_json:
-        print(json.dumps(status_to_json(statuses), indent=2, ensure_ascii=False))
-    else:
-        print_status(out, statuses)
+app.command()(status)
 
 
 @app.command()

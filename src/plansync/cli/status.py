@@ -3,24 +3,28 @@ without a call to the tracker, as Rich tables or as JSON."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from plansync.config.load import LoadedConfig
+from plansync.cli.common import CONFIG_HELP, fail, out
+from plansync.config.load import LoadedConfig, load_config
 from plansync.config.project import ProjectConfig
+from plansync.errors import PlansyncError
 from plansync.model.sync import Findings, RemoteSnapshot
-from plansync.state import codec
-from plansync.state.sqlite import RunRecord, StateStore
 from plansync.summary.data import PlanFigures, Progress, Unlinked
 from plansync.summary.text import effort_text
-from plansync.sync.engine import scope_of
-from plansync.sync.plans import read_plans
-from plansync.sync.status import plan_figures
+
+if TYPE_CHECKING:
+    # The state store and the engine load only when the command runs.
+    from plansync.state.sqlite import RunRecord
 
 _WHY = {
     Unlinked.PULL: "the direction is pull",
@@ -29,6 +33,31 @@ _WHY = {
     Unlinked.GONE: "issue deleted or moved",
     Unlinked.PENDING: "not synced yet",
 }
+
+
+def status(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Show only this project.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=CONFIG_HELP)
+    ] = None,
+) -> None:
+    """Show each plan's progress and coverage as the last sync left them.
+
+    Reads the plan files and the state store only: no call to the tracker. Exit codes: 0,
+    or 2 for a bad configuration or an unreadable plan file.
+    """
+    try:
+        cfg = load_config(config)
+        statuses = [project_status(cfg, entry, date.today()) for entry in cfg.project(project)]
+    except PlansyncError as exc:
+        raise fail(str(exc), exc.exit_code) from exc
+    if as_json:
+        print(json.dumps(status_to_json(statuses), indent=2, ensure_ascii=False))
+    else:
+        print_status(out, statuses)
 
 
 @dataclass(frozen=True)
@@ -40,6 +69,11 @@ class ProjectStatus:
 
 def project_status(config: LoadedConfig, project: ProjectConfig, today: date) -> ProjectStatus:
     """The figures as the last sync left them. Reads the state store without creating it."""
+    from plansync.state.sqlite import StateStore
+    from plansync.sync.engine import scope_of
+    from plansync.sync.plans import read_plans
+    from plansync.sync.status import plan_figures
+
     plans = read_plans(config, project)
     empty = RemoteSnapshot({}, [])
     if not config.state_path.exists():
@@ -118,6 +152,8 @@ def _print_plan(console: Console, figures: PlanFigures) -> None:
 
 
 def status_to_json(statuses: list[ProjectStatus]) -> dict[str, Any]:
+    from plansync.state import codec
+
     projects = []
     for status in statuses:
         plans = []
