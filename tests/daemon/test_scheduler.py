@@ -1,4 +1,5 @@
-"""The daemon: one job per project, failures isolated, a clean stop on SIGTERM / SIGINT."""
+"""The daemon: one job per project, failures isolated, a clean stop on SIGTERM / SIGINT, and a
+project's run on request (trigger)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from plansync.config.project import ProjectConfig
-from plansync.daemon import STOP_SIGNALS, RunProject, run_daemon
+from plansync.daemon.scheduler import STOP_SIGNALS, Daemon, RunProject, run_daemon
 from plansync.errors import TrackerError
 
 LOGGER = "tests.daemon"
@@ -37,8 +38,9 @@ def project(name: str, interval_minutes: float = 60) -> ProjectConfig:
 
 @dataclass
 class Served:
-    """run_daemon running in a background thread (so signal handlers are not installed)."""
+    """A daemon running in a background thread (so signal handlers are not installed)."""
 
+    daemon: Daemon
     scheduler: BackgroundScheduler
     stop: threading.Event
     thread: threading.Thread
@@ -55,25 +57,26 @@ class Served:
 def serve() -> Iterator[Callable[..., Served]]:
     started: list[Served] = []
 
-    def start(projects: list[ProjectConfig], run: RunProject, **options: bool) -> Served:
+    def start(
+        projects: list[ProjectConfig], run: RunProject, *, first_run_now: bool = True
+    ) -> Served:
         scheduler = BackgroundScheduler()
         stop = threading.Event()
         result: list[int] = []
+        daemon = Daemon(
+            projects,
+            run,
+            first_run_now=first_run_now,
+            scheduler=scheduler,
+            stop=stop,
+            log=logging.getLogger(LOGGER),
+        )
 
         def target() -> None:
-            result.append(
-                run_daemon(
-                    projects,
-                    run,
-                    scheduler=scheduler,
-                    stop=stop,
-                    log=logging.getLogger(LOGGER),
-                    **options,
-                )
-            )
+            result.append(daemon.run_until_stopped())
 
         thread = threading.Thread(target=target)
-        served = Served(scheduler, stop, thread, result)
+        served = Served(daemon, scheduler, stop, thread, result)
         started.append(served)
         thread.start()
         return served
@@ -273,3 +276,70 @@ class TestStopping:
         assert served.finish() == 0
         assert ran == []
         assert "stopping (stop requested): no run in progress" in messages(caplog)
+
+
+class TestTrigger:
+    def test_a_triggered_project_runs_at_once_despite_a_long_interval(
+        self, serve: Callable[..., Served]
+    ) -> None:
+        ran: list[str] = []
+        served = serve(
+            [project("web", 60), project("api", 60)],
+            lambda p, s: ran.append(p.name),
+            first_run_now=False,
+        )
+        wait_until(lambda: served.scheduler.running)
+
+        assert served.daemon.trigger("web") is True
+        wait_until(lambda: ran == ["web"])
+
+        # Still one job with the same rules; its next run is one interval after the trigger.
+        job = served.scheduler.get_job("web")
+        assert (job.coalesce, job.max_instances) == (True, 1)
+        wait_until(lambda: job.next_run_time > datetime.now(UTC) + timedelta(minutes=59))
+        assert served.finish() == 0
+        assert ran == ["web"]
+
+    def test_triggers_during_a_run_make_one_more_run_after_it(
+        self, serve: Callable[..., Served], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        events: list[str] = []
+        started = threading.Event()
+        release = threading.Event()
+
+        def run(p: ProjectConfig, stop: threading.Event) -> None:
+            events.append("start")
+            started.set()
+            assert release.wait(WAIT)
+            events.append("end")
+
+        served = serve([project("web", 60)], run)
+        assert started.wait(WAIT)
+        assert served.daemon.trigger("web") is True
+        assert served.daemon.trigger("web") is True
+        assert events == ["start"]  # not a second run beside the first
+
+        release.set()
+        wait_until(lambda: len(events) == 4)
+        time.sleep(0.5)  # room for a third run, which must not come
+        assert served.finish() == 0
+        assert events == ["start", "end", "start", "end"]
+        assert not [r for r in caplog.records if "maximum number of running" in r.getMessage()]
+
+    def test_a_trigger_after_a_stop_request_runs_nothing(
+        self, serve: Callable[..., Served]
+    ) -> None:
+        ran: list[str] = []
+        served = serve([project("web")], lambda p, s: ran.append(p.name), first_run_now=False)
+        wait_until(lambda: served.scheduler.running)
+        served.daemon.request_stop("test")
+
+        assert served.daemon.trigger("web") is False
+        assert served.finish() == 0
+        assert ran == []
+
+    def test_an_unknown_project_is_refused(self, serve: Callable[..., Served]) -> None:
+        served = serve([project("web")], lambda p, s: None, first_run_now=False)
+        with pytest.raises(KeyError, match="nope"):
+            served.daemon.trigger("nope")
+        assert served.finish() == 0

@@ -1,5 +1,2 @@
-"""The scheduled daemon: every configured project synced on its own interval."""
-
-from plansync.daemon.scheduler import STOP_SIGNALS, RunProject, run_daemon
-
-__all__ = ["STOP_SIGNALS", "RunProject", "run_daemon"]
+"""The scheduled daemon: every configured project synced on its own interval (scheduler), and
+the wiring that runs the engine for it (app)."""

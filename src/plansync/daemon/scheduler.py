@@ -4,6 +4,10 @@ APScheduler runs one job per project. A stop request (a signal, Ctrl-C, or the c
 `stop`) sets the stop event every run watches (the engine stops after the action in progress),
 then shuts the scheduler down, waiting for the runs in progress to finish.
 
+`Daemon.trigger` runs a project's job now (a webhook's hint that something changed): at once when
+the project is idle, or once more right after the run in progress, however often it is triggered
+meanwhile.
+
 The scheduler's loop runs in a background thread and the calling thread waits in short slices.
 A BlockingScheduler would hold the main thread in one wait until the next run is due, and a
 signal that lands just before that wait (or on another thread) has its handler run only when
@@ -23,6 +27,12 @@ from types import FrameType
 from typing import Any
 
 # APScheduler 3 ships without type information (no py.typed marker, no stubs package).
+from apscheduler.events import (  # type: ignore[import-untyped]
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    JobExecutionEvent,
+)
+from apscheduler.jobstores.base import JobLookupError  # type: ignore[import-untyped]
 from apscheduler.schedulers import SchedulerNotRunningError  # type: ignore[import-untyped]
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
@@ -56,28 +66,10 @@ def run_daemon(
     setting `stop` end the daemon once the runs in progress have finished. `scheduler` must not
     be started yet.
     """
-    if not projects:
-        raise ValueError("run_daemon needs at least one project to run")
-    if scheduler is not None and not isinstance(scheduler, BackgroundScheduler):
-        raise TypeError(f"run_daemon needs a BackgroundScheduler, not {type(scheduler).__name__}")
-    daemon = _Daemon(
-        run,
-        scheduler if scheduler is not None else BackgroundScheduler(),
-        stop if stop is not None else threading.Event(),
-        log if log is not None else logging.getLogger(__name__),
+    daemon = Daemon(
+        projects, run, first_run_now=first_run_now, scheduler=scheduler, stop=stop, log=log
     )
-    for project in projects:
-        daemon.add(project, first_run_now)
-    daemon.log.info(
-        "daemon started: %d project%s (%s)",
-        len(projects),
-        "" if len(projects) == 1 else "s",
-        ", ".join(f"{p.name} every {p.interval_minutes:g}m" for p in projects),
-    )
-    with _stop_on_signals(daemon.request_stop, install_signal_handlers):
-        daemon.serve()
-    daemon.log.info("stopped")
-    return 0
+    return daemon.run_until_stopped(install_signal_handlers=install_signal_handlers)
 
 
 def _grace_seconds(project: ProjectConfig) -> int:
@@ -86,27 +78,81 @@ def _grace_seconds(project: ProjectConfig) -> int:
     return max(1, round(project.interval_minutes * 60))
 
 
-class _Daemon:
+class Daemon:
+    """One job per project on a BackgroundScheduler (a given `scheduler` must not be started
+    yet), with `coalesce=True, max_instances=1`: never two runs of a project at once. The
+    other arguments are run_daemon's."""
+
     def __init__(
         self,
+        projects: Sequence[ProjectConfig],
         run: RunProject,
-        scheduler: Any,
-        stop: threading.Event,
-        log: logging.Logger,
+        *,
+        first_run_now: bool = True,
+        scheduler: BackgroundScheduler | None = None,
+        stop: threading.Event | None = None,
+        log: logging.Logger | None = None,
     ) -> None:
-        self.log = log
+        if not projects:
+            raise ValueError("the daemon needs at least one project to run")
+        if scheduler is not None and not isinstance(scheduler, BackgroundScheduler):
+            raise TypeError(
+                f"the daemon needs a BackgroundScheduler, not {type(scheduler).__name__}"
+            )
+        self.log = log if log is not None else logging.getLogger(__name__)
+        self._projects = list(projects)
         self._run = run
-        self._scheduler = scheduler
-        self._stop = stop
-        self._running: set[str] = set()
-        self._running_lock = threading.Lock()
+        self._scheduler: Any = scheduler if scheduler is not None else BackgroundScheduler()
+        self._stop = stop if stop is not None else threading.Event()
+        self._lock = threading.Lock()
+        self._running: set[str] = set()  # inside `run`
+        # From the start of a run until APScheduler counts its job finished (EVENT_JOB_EXECUTED
+        # comes after that): a trigger meanwhile waits in _triggered instead of being skipped.
+        self._busy: set[str] = set()
+        self._triggered: set[str] = set()
         self._stop_announced = False
         self._shut_down = threading.Event()  # set by the stopper once no run is in progress
         self._stopper = threading.Thread(
             target=self._shut_down_when_stopped, name="plansync-daemon-stopper"
         )
+        self._scheduler.add_listener(self._job_done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        for project in self._projects:
+            self._add(project, first_run_now)
 
-    def add(self, project: ProjectConfig, first_run_now: bool) -> None:
+    def run_until_stopped(self, *, install_signal_handlers: bool = True) -> int:
+        """Run every project on its interval until stopped; return the exit code (0)."""
+        self.log.info(
+            "daemon started: %d project%s (%s)",
+            len(self._projects),
+            "" if len(self._projects) == 1 else "s",
+            ", ".join(f"{p.name} every {p.interval_minutes:g}m" for p in self._projects),
+        )
+        with _stop_on_signals(self.request_stop, install_signal_handlers):
+            self._serve()
+        self.log.info("stopped")
+        return 0
+
+    def trigger(self, project_name: str) -> bool:
+        """Run the project's job now. While a run of it is in progress, run it once more right
+        after that run, however often it is triggered meanwhile. The next scheduled run comes
+        one interval after the triggered one. False, and nothing runs, once the daemon is
+        stopping; KeyError for a project it does not run. Safe to call from any thread."""
+        if all(p.name != project_name for p in self._projects):
+            raise KeyError(project_name)
+        with self._lock:
+            if self._stop.is_set():
+                return False
+            if project_name in self._busy:
+                self._triggered.add(project_name)
+                return True
+        self._run_now(project_name)
+        return True
+
+    def request_stop(self, reason: str) -> None:
+        self._announce_stop(reason)
+        self._stop.set()
+
+    def _add(self, project: ProjectConfig, first_run_now: bool) -> None:
         options: dict[str, object] = {}
         if first_run_now:
             # Left out, APScheduler computes the first run from the trigger (one interval on).
@@ -123,7 +169,29 @@ class _Daemon:
             **options,
         )
 
-    def serve(self) -> None:
+    def _run_now(self, name: str) -> None:
+        # Never called holding self._lock: APScheduler takes its own locks here. Should a run
+        # start between the caller's look at _busy and this, the scheduler skips this one
+        # (max_instances=1), and the run that started covers the trigger.
+        with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+            self._scheduler.modify_job(name, next_run_time=datetime.now(UTC))
+
+    def _job_done(self, event: JobExecutionEvent) -> None:
+        """APScheduler counts the job finished: run it again when it was triggered meanwhile."""
+        name = event.job_id
+        with self._lock:
+            self._busy.discard(name)
+            again = name in self._triggered and not self._stop.is_set()
+            self._triggered.discard(name)
+        if again:
+            # Not from this thread: a run that ends before APScheduler has finished submitting
+            # it reports here from the scheduler's own loop, which then sets the job's next run
+            # one interval on, over ours. Another thread waits for that loop to let go.
+            threading.Thread(
+                target=self._run_now, args=(name,), name="plansync-daemon-trigger"
+            ).start()
+
+    def _serve(self) -> None:
         """Start the scheduler and return once it is shut down and no run is in progress."""
         try:
             self._scheduler.start()
@@ -139,12 +207,8 @@ class _Daemon:
             except KeyboardInterrupt:
                 self.request_stop("SIGINT")
 
-    def request_stop(self, reason: str) -> None:
-        self._announce_stop(reason)
-        self._stop.set()
-
     def _announce_stop(self, reason: str) -> None:
-        with self._running_lock:
+        with self._lock:
             if self._stop_announced:
                 return
             self._stop_announced = True
@@ -166,10 +230,12 @@ class _Daemon:
             self._shut_down.set()
 
     def _run_project(self, project: ProjectConfig) -> None:
+        name = project.name
+        with self._lock:
+            self._busy.add(name)  # before anything else: _job_done follows every call
         if self._stop.is_set():
             return
-        name = project.name
-        with self._running_lock:
+        with self._lock:
             self._running.add(name)
         self.log.info("run started: %s", name)
         started = time.monotonic()
@@ -181,7 +247,7 @@ class _Daemon:
         else:
             self.log.info("run finished: %s (%.1f s)", name, time.monotonic() - started)
         finally:
-            with self._running_lock:
+            with self._lock:
                 self._running.discard(name)
 
 

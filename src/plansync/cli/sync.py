@@ -1,18 +1,27 @@
-"""How `plansync sync` shows a run: a table of actions with their reasons, the diff each
-planfile gets, notices and conflicts, a one-line summary; or all of it as one JSON object."""
+"""`plansync sync`: one run of each project, shown as a table of actions with their reasons,
+the diff each planfile gets, notices and conflicts, a one-line summary; or all of it as one
+JSON object. A progress bar on stderr while a run makes many tracker writes."""
 
 from __future__ import annotations
 
 import difflib
-from typing import Any
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
+from plansync.cli.common import CONFIG_HELP, err, fail, out
+from plansync.config.load import load_config
+from plansync.errors import PlansyncError
 from plansync.model.changeset import (
     Action,
     ActionResult,
+    Changeset,
     CloseIssue,
     CreateIssue,
     CreateMilestone,
@@ -31,9 +40,104 @@ from plansync.model.changeset import (
 )
 from plansync.sync.result import RunResult
 
+# Above this many tracker writes a progress bar shows how far the run is.
+_PROGRESS_FROM = 5
+
 _SUMMARY_KEYS = ("created", "updated", "closed", "reopened", "ticked", "conflicts", "failed")
 # Shown only when not zero.
 _EXTRA_KEYS = ("unticked", "retitled", "linked", "summaries", "skipped")
+
+
+def sync(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Sync only this project.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show the actions and the diff of each plan file; write nothing (not to the "
+            "tracker, the files or the state store).",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=CONFIG_HELP)
+    ] = None,
+) -> None:
+    """Sync plan files and tracker issues both ways, once.
+
+    Then bring the summaries up to date: the block in each plan file, the progress line of
+    each milestone and, when configured, each plan's tracking issue ([projects.summary]).
+
+    Exit 0: everything applied. 1: an action failed (each is named with its reason), the
+    tracker stayed unreachable or asked to wait too long, or another run holds the project.
+    2: configuration, authentication, unknown repository or an unreadable plan file.
+    """
+    from plansync.sync.engine import run_once
+
+    try:
+        cfg = load_config(config)
+        projects = cfg.project(project)
+    except PlansyncError as exc:
+        raise fail(str(exc)) from exc
+    code = 0
+    reports = []
+    for entry in projects:
+        try:
+            with ProgressBar(enabled=not as_json) as progress:
+                # The engine opens the state store, and creates it only once the tracker
+                # answered: bad input leaves nothing behind.
+                result = run_once(
+                    cfg,
+                    entry,
+                    dry_run=dry_run,
+                    on_changeset=progress.changeset,
+                    progress=progress.advance,
+                )
+        except PlansyncError as exc:
+            err.print(f"[bold red]error:[/] {entry.name}: {exc}", soft_wrap=True)
+            code = max(code, exc.exit_code)
+            reports.append({"project": entry.name, "error": str(exc)})
+            continue
+        if not result.ok:
+            code = max(code, 1)
+        if as_json:
+            reports.append(result_to_json(result))
+        else:
+            print_run(out, result, show_diffs=dry_run)
+    if as_json:
+        print(json.dumps({"projects": reports}, indent=2, ensure_ascii=False))
+    raise typer.Exit(code)
+
+
+class ProgressBar:
+    """A progress bar on stderr for runs with more than a handful of tracker writes."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and err.is_terminal
+        self.bar = Progress(console=err, transient=True)
+        self.task: TaskID | None = None
+
+    def changeset(self, changeset: Changeset) -> None:
+        if not self.enabled:
+            return
+        total = len(changeset.tracker_actions)
+        if total > _PROGRESS_FROM:
+            if self.task is None:
+                self.bar.start()
+            self.task = self.bar.add_task("syncing", total=total)
+
+    def advance(self, action: object) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.task is not None:
+            self.bar.stop()
 
 
 def describe(action: Action) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from plansync.cli.app import app
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 runner = CliRunner()
 
 

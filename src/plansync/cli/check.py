@@ -1,14 +1,90 @@
-"""What `plansync check` shows: a PlanDocument as Rich tables, or as plain JSON data."""
+"""`plansync check`: the milestones and tasks plansync reads in plan files, as Rich tables or
+as plain JSON data."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from plansync.cli.common import err, fail, out, plan_paths
+from plansync.cli.fix_encoding import fix_encodings
+from plansync.config.load import load_config, rules_for
+from plansync.errors import PlansyncError
 from plansync.model.plan import Estimate, PlanDocument, Task
+from plansync.planfile.parse import read_plan
+
+
+def check(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Plan files, or folders of them (.md, .markdown, .txt).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when there are warnings.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="PLANSYNC_CONFIG",
+            help="Config file whose [reader] rules steer the reader "
+            "(default: config/plansync.toml when it exists).",
+        ),
+    ] = None,
+    fix_encoding: Annotated[
+        bool,
+        typer.Option(
+            "--fix-encoding",
+            help="Repair mis-encoded (double-encoded) files: show the diff, then ask before "
+            "writing. Exits 1 when a repair was needed but not written.",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --fix-encoding: write without asking.")
+    ] = False,
+) -> None:
+    """Show the milestones and tasks plansync reads in plan files.
+
+    Never changes a file, except with --fix-encoding, on request.
+    """
+    try:
+        cfg = load_config(config)
+    except PlansyncError as exc:
+        raise fail(str(exc)) from exc
+    files = plan_paths(paths)
+    if not files:
+        raise fail("no plan files found in " + ", ".join(str(p) for p in paths))
+    if fix_encoding:
+        if as_json or strict:
+            raise fail("--fix-encoding cannot be combined with --json or --strict.")
+        raise typer.Exit(fix_encodings(files, yes))
+    if yes:
+        raise fail("--yes only goes with --fix-encoding.")
+
+    documents = []
+    unreadable = 0
+    for path in files:
+        try:
+            documents.append(read_plan(path, rules_for(cfg, path)))
+        except PlansyncError as exc:
+            unreadable += 1
+            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    if as_json:
+        print(json.dumps({"files": [document_to_json(d) for d in documents]}, indent=2,
+                         ensure_ascii=False))
+    else:
+        for document in documents:
+            print_document(out, document)
+    if unreadable:
+        raise typer.Exit(2)
+    if strict and any(d.warnings for d in documents):
+        raise typer.Exit(1)
 
 
 def document_to_json(document: PlanDocument) -> dict[str, Any]:

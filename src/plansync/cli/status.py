@@ -3,16 +3,25 @@ without a call to the tracker, as Rich tables or as JSON."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from plansync.state import codec
+from plansync.cli.common import CONFIG_HELP, fail, out
+from plansync.config.load import load_config
+from plansync.errors import PlansyncError
 from plansync.summary.data import PlanFigures, Progress, Unlinked
 from plansync.summary.text import effort_text
-from plansync.sync.status import ProjectStatus
+
+if TYPE_CHECKING:
+    # The state store and the engine load only when the command runs.
+    from plansync.sync.status import ProjectStatus
 
 _WHY = {
     Unlinked.PULL: "the direction is pull",
@@ -21,6 +30,33 @@ _WHY = {
     Unlinked.GONE: "issue deleted or moved",
     Unlinked.PENDING: "not synced yet",
 }
+
+
+def status(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Show only this project.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=CONFIG_HELP)
+    ] = None,
+) -> None:
+    """Show each plan's progress and coverage as the last sync left them.
+
+    Reads the plan files and the state store only: no call to the tracker. Exit codes: 0,
+    or 2 for a bad configuration or an unreadable plan file.
+    """
+    from plansync.sync.status import project_status
+
+    try:
+        cfg = load_config(config)
+        statuses = [project_status(cfg, entry, date.today()) for entry in cfg.project(project)]
+    except PlansyncError as exc:
+        raise fail(str(exc), exc.exit_code) from exc
+    if as_json:
+        print(json.dumps(status_to_json(statuses), indent=2, ensure_ascii=False))
+    else:
+        print_status(out, statuses)
 
 
 def _progress(progress: Progress) -> str:
@@ -86,6 +122,8 @@ def _print_plan(console: Console, figures: PlanFigures) -> None:
 
 
 def status_to_json(statuses: list[ProjectStatus]) -> dict[str, Any]:
+    from plansync.state import codec
+
     projects = []
     for status in statuses:
         plans = []
