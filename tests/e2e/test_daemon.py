@@ -69,6 +69,12 @@ def test_the_daemon_syncs_at_once_and_stops_cleanly(
     assert "daemon started: 1 project (demo every 5m)" in output
     assert "stopped" in output
     assert "Traceback" not in output
+    # One line per run, with its result, and no other per-run lines.
+    finished = [line for line in output.splitlines() if "run finished: " in line]
+    assert len(finished) == len([r for r in runs if r.finished_at is not None]), output
+    assert "demo: done: 2 created" in finished[0]
+    assert "executed successfully" not in output
+    assert "Running job" not in output
     assert [issue.title for issue in harness.issues()] == ["Write the brief", "Book the room"]
     with harness.state() as store:
         links = store.links()

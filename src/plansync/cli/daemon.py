@@ -25,7 +25,6 @@ def daemon(
     Each project runs at once, then every `interval_minutes` (default 5). SIGTERM and Ctrl-C
     let the action in progress finish, keep the state and exit 0.
     """
-    from plansync.cli.sync import summary_line
     from plansync.daemon.app import serve
 
     try:
@@ -33,4 +32,4 @@ def daemon(
         projects = cfg.project(project)
     except PlansyncError as exc:
         raise fail(str(exc)) from exc
-    raise typer.Exit(serve(cfg, projects, summarise=summary_line))
+    raise typer.Exit(serve(cfg, projects))

@@ -43,9 +43,6 @@ from plansync.sync.result import RunResult
 # Above this many tracker writes a progress bar shows how far the run is.
 _PROGRESS_FROM = 5
 
-_SUMMARY_KEYS = ("created", "updated", "closed", "reopened", "ticked", "conflicts", "failed")
-# Shown only when not zero.
-_EXTRA_KEYS = ("unticked", "retitled", "linked", "summaries", "skipped")
 
 
 def sync(
@@ -236,7 +233,7 @@ def print_run(console: Console, result: RunResult, show_diffs: bool) -> None:
             f"[bold red]failed[/] {escape(what)} {escape(target)}: {escape(failure.detail)}",
             soft_wrap=True,
         )
-    console.print(summary_line(result), soft_wrap=True, highlight=False)
+    console.print(result.summary_line(), soft_wrap=True, highlight=False)
 
 
 def _result_text(result: ActionResult | None) -> str:
@@ -246,15 +243,6 @@ def _result_text(result: ActionResult | None) -> str:
     shown = result.detail if not isinstance(result.action, EditPlan) else ""
     detail = f" {escape(shown)}" if shown else ""
     return f"[{colour[result.status]}]{result.status}[/]{detail}"
-
-
-def summary_line(result: RunResult) -> str:
-    counts = result.counts()
-    parts = [f"{counts[key]} {key}" for key in _SUMMARY_KEYS]
-    parts += [f"{counts[key]} {key}" for key in _EXTRA_KEYS if counts[key]]
-    verb = "dry run, would do:" if result.dry_run else "done:"
-    stopped = " (stopped early)" if result.stopped else ""
-    return f"{result.project}: {verb} {', '.join(parts)}; {result.requests} requests{stopped}"
 
 
 def result_to_json(result: RunResult) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
@@ -40,7 +41,16 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from plansync.config.project import ProjectConfig
 from plansync.errors import PlansyncError
 
-RunProject = Callable[[ProjectConfig, threading.Event], object]
+
+@dataclass(frozen=True)
+class RunReport:
+    """How a run went, on one line; `ok` False when some of its actions failed."""
+
+    line: str
+    ok: bool = True
+
+
+RunProject = Callable[[ProjectConfig, threading.Event], RunReport | None]
 """Syncs one project once; checks the event between actions and stops when it is set."""
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -237,15 +247,19 @@ class Daemon:
             return
         with self._lock:
             self._running.add(name)
-        self.log.info("run started: %s", name)
+        # One line per run, with its result, once it is over.
         started = time.monotonic()
         try:
-            self._run(project, self._stop)
+            report = self._run(project, self._stop)
         except Exception as exc:
-            self.log.error("run failed: %s: %s", name, _describe(exc))
+            seconds = time.monotonic() - started
+            self.log.error("run failed: %s: %s (%.1f s)", name, _describe(exc), seconds)
             self.log.debug("run failed: %s", name, exc_info=True)
         else:
-            self.log.info("run finished: %s (%.1f s)", name, time.monotonic() - started)
+            seconds = time.monotonic() - started
+            line = report.line if report is not None else name
+            level = logging.INFO if report is None or report.ok else logging.WARNING
+            self.log.log(level, "run finished: %s (%.1f s)", line, seconds)
         finally:
             with self._lock:
                 self._running.discard(name)

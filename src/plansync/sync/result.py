@@ -24,6 +24,10 @@ from plansync.model.changeset import (
 )
 from plansync.model.sync import Conflict, Notice
 
+_SUMMARY_KEYS = ("created", "updated", "closed", "reopened", "ticked", "conflicts", "failed")
+# Shown only when not zero.
+_EXTRA_KEYS = ("unticked", "retitled", "linked", "summaries", "skipped")
+
 
 @dataclass
 class RunResult:
@@ -55,6 +59,15 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def summary_line(self) -> str:
+        """The run on one line: `web: done: 3 created, ...; 12 requests`."""
+        counts = self.counts()
+        parts = [f"{counts[key]} {key}" for key in _SUMMARY_KEYS]
+        parts += [f"{counts[key]} {key}" for key in _EXTRA_KEYS if counts[key]]
+        verb = "dry run, would do:" if self.dry_run else "done:"
+        stopped = " (stopped early)" if self.stopped else ""
+        return f"{self.project}: {verb} {', '.join(parts)}; {self.requests} requests{stopped}"
 
     def counts(self) -> dict[str, int]:
         """created / updated / closed / reopened / ticked / unticked / retitled / linked,
