@@ -20,6 +20,7 @@ from typing import Any
 from plansync.clock import FakeClock
 from plansync.config.load import LoadedConfig, load_config
 from plansync.sandbox import SandboxServer
+from plansync.sandbox.config import sandbox_tracker_toml
 from plansync.sandbox.records import Issue
 from plansync.sandbox.store import SandboxStore
 from plansync.state.base import StateStore
@@ -55,20 +56,6 @@ class SteppingClock(FakeClock):
         return super().now()
 TOKEN_ENV = "PLANSYNC_TEST_TOKEN"
 ENVIRON = {TOKEN_ENV: "test-token"}
-
-
-def tracker_toml(kind: str, sandbox: SandboxServer, repo: str | None = None) -> str:
-    repo = repo or REPOS[kind]
-    if kind == "github":
-        return (
-            f'kind = "github"\nrepo = "{repo}"\nbase_url = "{sandbox.github_api_url}"\n'
-            f'token_env = "{TOKEN_ENV}"\npacing = {{ enabled = false }}\n'
-        )
-    return (
-        f'kind = "gitlab"\nrepo = "{repo}"\nurl = "{sandbox.gitlab_url}"\n'
-        f'token_env = "{TOKEN_ENV}"\npacing = {{ enabled = false }}\n'
-        f"notes_pacing = {{ enabled = false }}\n"
-    )
 
 
 NO_SUMMARY = "[projects.summary]\nenabled = false\nmilestones = false\n"
@@ -126,7 +113,7 @@ class SyncHarness:
             f"{project_toml}\n"
             f"{summary_toml}\n"
             "[projects.tracker]\n"
-            f"{tracker_toml(self.kind, self.sandbox)}",
+            f"{sandbox_tracker_toml(self.kind, self.sandbox, self.repo, TOKEN_ENV)}",
             encoding="utf-8",
         )
 
