@@ -35,14 +35,6 @@ from plansync.trackers.registry import open_tracker
 REPOS = {"github": "demo/plans", "gitlab": "group/sub/project"}
 
 
-def changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
-    """The (old, new) pairs of lines, endings included, that differ between two versions of
-    a planfile with the same number of lines (plansync's edits never add or remove one)."""
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    assert len(old) == len(new), f"{len(old)} lines became {len(new)}"
-    return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
-
-
 class SteppingClock(FakeClock):
     """The sandbox's time for a fast run: each reading moves it 1 ms on. A whole sync then
     lands within one second, the worst case for GitHub's `since` (it counts whole seconds),
