@@ -1,13 +1,27 @@
-"""Builders the tests share: the lines an edit changed.
+"""Builders the tests share: project configs, and the lines an edit changed.
 
 Every test folder imports it as `builders` (pyproject.toml puts tests/ on pytest's pythonpath):
 
-    from builders import changed_line_numbers
+    from builders import changed_line_numbers, project
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from plansync.config.project import ProjectConfig
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
+
+
+def project(**changes: Any) -> ProjectConfig:
+    """Project `demo`: the GitHub repository demo/plans, plans under plans/; `changes` replace
+    top-level settings."""
+    settings: dict[str, Any] = {
+        "name": "demo",
+        "tracker": {"kind": "github", "repo": "demo/plans"},
+        "plans": ["plans/*.md"],
+    }
+    return ProjectConfig.model_validate({**settings, **changes})
 
 
 def changed_line_numbers(before: bytes, after: bytes, *, same_endings: bool = False) -> list[int]:

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plansync.config.project import ProjectConfig
+from builders import project
 from plansync.model.remote import CloseReason, IssueState, RemoteIssue, RemoteMilestone
 from plansync.model.sync import (
     Conflict,
@@ -54,15 +54,6 @@ PLAN = """\
 
 - [ ] Everything works
 """
-
-
-def project(**changes: Any) -> ProjectConfig:
-    settings: dict[str, Any] = {
-        "name": "demo",
-        "tracker": {"kind": "github", "repo": "demo/plans"},
-        "plans": ["plans/*.md"],
-    }
-    return ProjectConfig.model_validate({**settings, **changes})
 
 
 def plan_input(text: str = PLAN) -> PlanInput:

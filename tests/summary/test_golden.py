@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import project
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import EditPlan, PlanEditKind
 from plansync.model.plan import PlanDocument, Task
@@ -145,12 +146,6 @@ def planfile_of(number: str) -> str:
     return f"plans/{number}.md"
 
 
-def project() -> ProjectConfig:
-    return ProjectConfig.model_validate(
-        {"name": "plans", "tracker": {"kind": "github", "repo": "acme/plans"}, "plans": ["*.md"]}
-    )
-
-
 def roles_of(tasks: Sequence[Task]) -> Roles:
     """Issue numbers and fates, by position in plan order (see the module's docstring)."""
     referenced = {t.key: t.issue_refs[0].number for t in tasks if _reference(t)}
@@ -251,7 +246,9 @@ def read(number: str, variant: str = "") -> Read:
 
 
 def build(number: str, variant: str = "", today: date = TODAY) -> Synced:
-    config = project()
+    config = project(
+        name="plans", tracker={"kind": "github", "repo": "acme/plans"}, plans=["*.md"]
+    )
     found = read(number, variant)
     plan, roles, planfile = found.plan, found.roles, found.plan.planfile
     milestones = milestones_of(plan, config)

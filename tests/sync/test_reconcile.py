@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from builders import project
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import (
     Action,
@@ -51,15 +52,6 @@ from plansync.trackers.markers import marker_for
 
 PLANFILE = "plans/p.md"
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def project(**changes: Any) -> ProjectConfig:
-    settings: dict[str, Any] = {
-        "name": "demo",
-        "tracker": {"kind": "github", "repo": "demo/plans"},
-        "plans": ["plans/*.md"],
-    }
-    return ProjectConfig.model_validate({**settings, **changes})
 
 
 GITLAB = {"tracker": {"kind": "gitlab", "repo": "group/project"}}
