@@ -1,16 +1,63 @@
-"""Builders the tests share: project configs, and the lines an edit changed.
+"""Builders the tests share: tracker issues, project configs, and the lines an edit changed.
 
 Every test folder imports it as `builders` (pyproject.toml puts tests/ on pytest's pythonpath):
 
-    from builders import changed_line_numbers, project
+    from builders import project, remote_issue
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from plansync.config.project import ProjectConfig
+from plansync.model.remote import CloseReason, IssueState, RemoteIssue
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
+
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
+REPO_URL = "https://github.com/demo/plans"
+
+
+def remote_issue(
+    number: int,
+    title: str,
+    *,
+    repo_url: str = REPO_URL,
+    id_base: int = 1000,
+    body: str = "",
+    state: IssueState | None = None,
+    state_reason: CloseReason | None = None,
+    updated_at: datetime = WHEN,
+    created_at: datetime | None = None,
+    labels: tuple[str, ...] = (),
+    milestone_number: int | None = None,
+    milestone_title: str | None = None,
+    assignees: tuple[str, ...] = (),
+    estimate_minutes: int | None = None,
+) -> RemoteIssue:
+    """Issue `number` of the repository at `repo_url`, as a tracker returns it.
+
+    Its id is `id_base + number` and its URL `{repo_url}/issues/{number}`. `state` defaults to
+    closed when there is a `state_reason`, else open; `created_at` defaults to `updated_at`.
+    """
+    if state is None:
+        state = IssueState.CLOSED if state_reason else IssueState.OPEN
+    return RemoteIssue(
+        number=number,
+        id=id_base + number,
+        url=f"{repo_url}/issues/{number}",
+        title=title,
+        body=body,
+        state=state,
+        updated_at=updated_at,
+        created_at=updated_at if created_at is None else created_at,
+        state_reason=state_reason,
+        labels=labels,
+        milestone_number=milestone_number,
+        milestone_title=milestone_title,
+        assignees=assignees,
+        estimate_minutes=estimate_minutes,
+    )
 
 
 def project(**changes: Any) -> ProjectConfig:
