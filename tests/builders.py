@@ -1,4 +1,5 @@
-"""Builders the tests share: tracker issues, project configs, and the lines an edit changed.
+"""Builders the tests share: tracker issues, project configs, the lines an edit changed, and
+a PyGithub client of the sandbox.
 
 Every test folder imports it as `builders` (pyproject.toml puts tests/ on pytest's pythonpath):
 
@@ -10,9 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from github import Auth, Github
+
 from plansync.config.project import ProjectConfig
 from plansync.model.remote import CloseReason, IssueState, RemoteIssue
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
+from plansync.sandbox import SandboxServer
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 REPO_URL = "https://github.com/demo/plans"
@@ -91,3 +95,17 @@ def changed_line_pairs(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
     assert len(old) == len(new), f"{len(old)} lines became {len(new)}"
     return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+
+
+def sandbox_github(
+    sandbox: SandboxServer, token: str = "sandbox-token", per_page: int = 30
+) -> Github:
+    """A PyGithub client of the sandbox's GitHub API: no retries and no waits between calls."""
+    return Github(
+        base_url=sandbox.github_api_url,
+        auth=Auth.Token(token),
+        retry=None,
+        per_page=per_page,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
