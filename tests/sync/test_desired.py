@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from builders import remote_issue
-from plansync.config.project import LabelRules, ProjectConfig
+from builders import project, remote_issue
+from plansync.config.project import LabelRules
 from plansync.model.changeset import BodySpec
 from plansync.model.plan import Priority, Task, TaskKind
 from plansync.model.remote import CloseReason, IssueState
@@ -339,14 +339,8 @@ class TestIssueBody:
 
     def test_a_linked_dependency_is_written_as_its_issue(self) -> None:
         plan = body_plan()
-        project = ProjectConfig.model_validate(
-            {
-                "name": "demo",
-                "tracker": {"kind": "github", "repo": "demo/plans"},
-                "plans": ["plans/*.md"],
-            }
-        )
+        config = project()
         fix = TaskRef("plans/p.md", "FIX-1")
         links = {fix: Link(fix, 7, 1007, "https://github.com/demo/plans/issues/7")}
-        fields = desired_fields(plan, plan.document.task("phase-1/build-it"), None, project, links)
+        fields = desired_fields(plan, plan.document.task("phase-1/build-it"), None, config, links)
         assert "**Depends on:** #7, OPS-9 (no issue yet)\n" in fields.body
