@@ -23,6 +23,7 @@ from pathlib import Path
 
 from plansync.config.load import load_config
 from plansync.sandbox import SandboxServer
+from plansync.sandbox.config import sandbox_tracker_toml
 from plansync.state.open import open_state
 from plansync.sync.engine import run_once
 from plansync.trackers.registry import open_tracker
@@ -33,14 +34,9 @@ TOKEN_ENV = "PLANSYNC_BENCH_TOKEN"
 
 
 def config_text(kind: str, server: SandboxServer) -> str:
-    if kind == "github":
-        tracker = f'kind = "github"\nbase_url = "{server.github_api_url}"\n'
-    else:
-        tracker = f'kind = "gitlab"\nurl = "{server.gitlab_url}"\n'
     return (
         'root = "."\n[[projects]]\nname = "bench"\nplans = ["*.md"]\n[projects.tracker]\n'
-        f'{tracker}repo = "{REPOS[kind]}"\ntoken_env = "{TOKEN_ENV}"\n'
-        "pacing = { enabled = false }\n"
+        + sandbox_tracker_toml(kind, server, REPOS[kind], TOKEN_ENV)
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from plansync.clock import FakeClock
 from plansync.config.load import LoadedConfig, load_config
 from plansync.sandbox import SandboxServer
+from plansync.sandbox.config import sandbox_tracker_toml
 from plansync.sandbox.records import Issue
 from plansync.sandbox.store import SandboxStore
 from plansync.state.base import StateStore
@@ -32,14 +33,6 @@ from plansync.trackers.markers import find_marker
 from plansync.trackers.registry import open_tracker
 
 REPOS = {"github": "demo/plans", "gitlab": "group/sub/project"}
-
-
-def changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
-    """The (old, new) pairs of lines, endings included, that differ between two versions of
-    a planfile with the same number of lines (plansync's edits never add or remove one)."""
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    assert len(old) == len(new), f"{len(old)} lines became {len(new)}"
-    return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
 
 
 class SteppingClock(FakeClock):
@@ -55,20 +48,6 @@ class SteppingClock(FakeClock):
         return super().now()
 TOKEN_ENV = "PLANSYNC_TEST_TOKEN"
 ENVIRON = {TOKEN_ENV: "test-token"}
-
-
-def tracker_toml(kind: str, sandbox: SandboxServer, repo: str | None = None) -> str:
-    repo = repo or REPOS[kind]
-    if kind == "github":
-        return (
-            f'kind = "github"\nrepo = "{repo}"\nbase_url = "{sandbox.github_api_url}"\n'
-            f'token_env = "{TOKEN_ENV}"\npacing = {{ enabled = false }}\n'
-        )
-    return (
-        f'kind = "gitlab"\nrepo = "{repo}"\nurl = "{sandbox.gitlab_url}"\n'
-        f'token_env = "{TOKEN_ENV}"\npacing = {{ enabled = false }}\n'
-        f"notes_pacing = {{ enabled = false }}\n"
-    )
 
 
 NO_SUMMARY = "[projects.summary]\nenabled = false\nmilestones = false\n"
@@ -126,7 +105,7 @@ class SyncHarness:
             f"{project_toml}\n"
             f"{summary_toml}\n"
             "[projects.tracker]\n"
-            f"{tracker_toml(self.kind, self.sandbox)}",
+            f"{sandbox_tracker_toml(self.kind, self.sandbox, self.repo, TOKEN_ENV)}",
             encoding="utf-8",
         )
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from harness import ENVIRON, tracker_toml
+from harness import ENVIRON, REPOS, TOKEN_ENV
 
 from plansync.config.load import load_config
 from plansync.sandbox import SandboxServer
+from plansync.sandbox.config import sandbox_tracker_toml
 from plansync.sync.engine import run_once
 from plansync.sync.result import RunResult
 
@@ -30,7 +31,8 @@ def test_twenty_projects_sync_at_once_on_one_state_file(
         blocks.append(
             f'[[projects]]\nname = "p{n}"\nplans = ["p{n}.md"]\n'
             "[projects.summary]\nenabled = false\nmilestones = false\n"
-            f"[projects.tracker]\n{tracker_toml('github', sandbox)}"
+            "[projects.tracker]\n"
+            + sandbox_tracker_toml("github", sandbox, REPOS["github"], TOKEN_ENV)
         )
     (root / "plansync.toml").write_text('root = "."\n' + "\n".join(blocks), encoding="utf-8")
     config = load_config(root / "plansync.toml")

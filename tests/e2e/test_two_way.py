@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from harness import SyncHarness, changed_lines
+from harness import SyncHarness
 
+from builders import changed_line_pairs
 from plansync.model.changeset import EditPlan, PlanEditKind, Status
 from plansync.model.sync import Conflict, TaskRef
 
@@ -107,7 +108,7 @@ class TestStateFromTheTracker:
 
         sync(synced)
 
-        assert changed_lines(before, synced.plan(NAME)) == [
+        assert changed_line_pairs(before, synced.plan(NAME)) == [
             (
                 f"- [ ] Write the parser (#{parser})\n".encode(),
                 f"- [x] Write the parser (#{parser})\n".encode(),
@@ -131,7 +132,7 @@ class TestStateFromTheTracker:
 
         sync(synced)
 
-        assert changed_lines(before, synced.plan(NAME)) == [
+        assert changed_line_pairs(before, synced.plan(NAME)) == [
             (
                 f"- [ ] Write the parser (#{parser})\n".encode(),
                 f"- [x] Write the parser (#{parser})\n".encode(),
@@ -174,7 +175,7 @@ class TestStateFromTheTracker:
             now = f"- [ ] ~~Write the editor~~ (#{editor})\n".encode()
         else:  # GitLab keeps no close reason: the issue reads as plainly closed
             now = f"- [x] Write the editor (#{editor})\n".encode()
-        assert changed_lines(before, synced.plan(NAME)) == [(line, now)]
+        assert changed_line_pairs(before, synced.plan(NAME)) == [(line, now)]
         assert_quiet(synced)
 
     def test_a_title_struck_in_the_plan_closes_its_issue_as_not_planned(
@@ -202,7 +203,7 @@ class TestStateFromTheTracker:
 
         sync(synced)
 
-        assert changed_lines(ticked, synced.plan(NAME)) == [
+        assert changed_line_pairs(ticked, synced.plan(NAME)) == [
             (
                 f"- [x] Write the parser (#{parser})\n".encode(),
                 f"- [ ] Write the parser (#{parser})\n".encode(),
@@ -242,7 +243,10 @@ class TestStateFromTheTracker:
         data = synced.plan(NAME)
         assert theirs in data
         assert f"- [x] Write the parser (#{parser})".encode() in data
-        assert changed_lines(PLAN, data)[0] == (b"Intro text that is not a task.\n", theirs + b"\n")
+        assert changed_line_pairs(PLAN, data)[0] == (
+            b"Intro text that is not a task.\n",
+            theirs + b"\n",
+        )
         assert_quiet(synced)
 
 
@@ -257,7 +261,7 @@ class TestTitles:
 
         sync(synced)
 
-        assert changed_lines(before, synced.plan(NAME)) == [
+        assert changed_line_pairs(before, synced.plan(NAME)) == [
             (
                 f"- [x] Pick a name (#{pick})\n".encode(),
                 f"- [x] Choose a name (#{pick})\n".encode(),
@@ -352,7 +356,7 @@ class TestConflicts:
         assert conflicts == []
         assert synced.issue(t1).title == "[T1] Ship the command line"
         assert synced.issue(t1).state == "closed"
-        assert changed_lines(edited, synced.plan(NAME)) == [
+        assert changed_line_pairs(edited, synced.plan(NAME)) == [
             (
                 row("T1", "Ship the command line", "90min", "High", "Todo", t1),
                 row("T1", "Ship the command line", "90min", "High", "Done", t1),
@@ -383,7 +387,7 @@ class TestConflicts:
             Conflict(TaskRef(NAME, "T1"), "state", "open", "dropped", "the tracker's value wins")
         ]
         assert (synced.issue(t1).state, synced.issue(t1).state_reason) == ("closed", "not_planned")
-        assert changed_lines(unticked, synced.plan(NAME)) == [
+        assert changed_line_pairs(unticked, synced.plan(NAME)) == [
             (
                 row("T1", "Ship the CLI", "90min", "High", "Todo", t1),
                 row("T1", "~~Ship the CLI~~", "90min", "High", "Todo", t1),
@@ -428,7 +432,7 @@ class TestDirection:
         assert synced.writes() == writes
         assert [(i.number, i.title, i.state, i.body, i.labels) for i in synced.issues()] == issues
         # The close is pulled; the new task REL-2 is neither created nor linked.
-        assert changed_lines(edited, synced.plan(NAME)) == [
+        assert changed_line_pairs(edited, synced.plan(NAME)) == [
             (
                 f"- [ ] Write the parser (#{parser})\n".encode(),
                 f"- [x] Write the parser (#{parser})\n".encode(),
@@ -449,7 +453,7 @@ class TestLinksAndFields:
         assert harness.number(NAME, "T1") == existing
         assert len(harness.issues()) == len(KEYS)
         assert harness.issue(existing).title == "[T1] Ship the CLI"  # the plan wins a first sync
-        lines = changed_lines(plan, harness.plan(NAME))
+        lines = changed_line_pairs(plan, harness.plan(NAME))
         assert all(b"Ship the CLI" not in old for old, _ in lines)  # its line already linked it
         assert_quiet(harness)
 

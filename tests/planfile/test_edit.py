@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from builders import changed_line_numbers
 from plansync.model.plan import PlanDocument, TableRowLayout
 from plansync.planfile.decode import as_stored, decode_plan
 from plansync.planfile.edit import (
@@ -34,16 +35,6 @@ def shared_plan(name: str) -> bytes:
     if not path.is_file():
         pytest.skip(f"the shared plans folder {SHARED_PLANS} (or {name} in it) is absent")
     return path.read_bytes()
-
-
-def changed_lines(before: bytes, after: bytes) -> list[int]:
-    """1-based numbers of the lines that differ; the BOM and the line count must not change."""
-    bom_before, body_before = strip_bom(before)
-    bom_after, body_after = strip_bom(after)
-    assert bom_before == bom_after
-    old, new = split_lines(body_before), split_lines(body_after)
-    assert len(old) == len(new)
-    return [n for n, (a, b) in enumerate(zip(old, new, strict=True), start=1) if a != b]
 
 
 def line_of(raw: bytes, line: int) -> bytes:
@@ -117,7 +108,7 @@ class TestGeneratedDocuments:
         if (mark != " ") == done:
             assert after == doc.raw
             return
-        assert changed_lines(doc.raw, after) == [line]
+        assert changed_line_numbers(doc.raw, after) == [line]
         old, new = line_of(doc.raw, line), line_of(after, line)
         diffs = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
         assert len(diffs) == 1
@@ -140,7 +131,7 @@ class TestGeneratedDocuments:
         assume(doc.checkbox_lines)
         line = data.draw(st.sampled_from(doc.checkbox_lines))
         once = add_issue_link(doc.raw, line, f"#{number}", None)
-        assert changed_lines(doc.raw, once) == [line]
+        assert changed_line_numbers(doc.raw, once) == [line]
         assert add_issue_link(once, line, f"#{number}", None) == once
         old_body, old_ending = split_ending(line_of(doc.raw, line))
         new_body, new_ending = split_ending(line_of(once, line))
@@ -249,7 +240,7 @@ class TestAddIssueLinkToListItems:
         raw = shared_plan("004_94c9ab7eab5eb102.txt")
         url = "https://tracker.example/équipe/maze/issues/7"
         after = add_issue_link(raw, 39, url, None)
-        assert changed_lines(raw, after) == [39]
+        assert changed_line_numbers(raw, after) == [39]
         assert "Ã©quipe".encode() in line_of(after, 39)
         decoded = decode_plan(after, Path("004.txt"))
         assert decoded.encoding.mojibake == "cp1252"
@@ -274,7 +265,7 @@ TABLE = (
 class TestTables:
     def test_issue_cell_placeholder_is_replaced_keeping_the_width(self) -> None:
         after = add_issue_link(TABLE, 3, "#70", ROLES)
-        assert changed_lines(TABLE, after) == [3]
+        assert changed_line_numbers(TABLE, after) == [3]
         assert line_of(after, 3) == b"| T1 | Write the spec | 90min | todo   | #70      |\r\n"
         assert add_issue_link(after, 3, "#70", ROLES) == after
 
@@ -293,7 +284,7 @@ class TestTables:
 
     def test_status_cell(self) -> None:
         done = set_table_status(TABLE, 3, ROLES, True)
-        assert changed_lines(TABLE, done) == [3]
+        assert changed_line_numbers(TABLE, done) == [3]
         assert line_of(done, 3) == b"| T1 | Write the spec | 90min | Done   | Internal |\r\n"
         assert set_table_status(done, 3, ROLES, True) == done
         assert set_table_status(TABLE, 4, ROLES, False) == TABLE
@@ -316,7 +307,7 @@ class TestTables:
 
     def test_title_in_a_cell_is_replaced_and_escaped(self) -> None:
         after = set_task_title(TABLE, 4, "Ship it", "Ship | it\nnow", ROLES)
-        assert changed_lines(TABLE, after) == [4]
+        assert changed_line_numbers(TABLE, after) == [4]
         assert line_of(after, 4) == b"| T2 | Ship \\| it now | 2h    | Todo   | #61      |\r\n"
 
     def test_title_searched_with_its_pipe_escaped(self) -> None:
@@ -332,7 +323,7 @@ class TestTables:
         raw = shared_plan("000_bef5947b803c63a5.txt")
         layout = TableRowLayout(("id", "title", "estimate", "priority", "", "", "issue"))
         after = add_issue_link(raw, 20, "#70", layout)
-        assert changed_lines(raw, after) == [20]
+        assert changed_line_numbers(raw, after) == [20]
         assert line_of(after, 20).endswith(b"| HIGH | HIGH | #61, #66, #70 |\n")
         after = add_issue_link(raw, 19, "#70", layout)
         assert line_of(after, 19).endswith(b"| HIGH | HIGH | #70      |\n")
@@ -345,7 +336,7 @@ class TestTables:
             return [m.start() for m in re.finditer(rb"\|", line)]
 
         fits = add_issue_link(raw, 98, "#5", layout)
-        assert changed_lines(raw, fits) == [98]
+        assert changed_line_numbers(raw, fits) == [98]
         assert pipes(line_of(fits, 98)) == pipes(line_of(raw, 98))
         assert b"| Quick-Start CLI Command (#5)        |" in line_of(fits, 98)
         # `End-to-End Code Generation Demo (#5)` is one column too wide: the cell grows by one.
@@ -381,7 +372,7 @@ class TestSetTaskTitle:
         raw = shared_plan("004_94c9ab7eab5eb102.txt")
         old = "Implement config merging (global → project → CLI)"
         after = set_task_title(raw, 41, old, "Merge configs ✅ → done", None)
-        assert changed_lines(raw, after) == [41]
+        assert changed_line_numbers(raw, after) == [41]
         decoded = decode_plan(after, Path("004.txt"))
         assert decoded.encoding.mojibake == "cp1252"
         assert "- [ ] `maze-ph6.1.3` - Merge configs ✅ → done\n" in decoded.text
@@ -628,7 +619,7 @@ class TestPartlyMojibakePlans:
         plain = set_task_title(raw, 3, "Celebrate", "Celebrate → café", None)
         assert "Celebrate → café ✅".encode() in line_of(plain, 3)
         for after in (stored, plain):
-            assert changed_lines(raw, after) in ([2], [3])
+            assert changed_line_numbers(raw, after) in ([2], [3])
             titles = [t.title for t in read(after).tasks]
             assert titles in (["Ship → café", "Celebrate"], ["Ship → next", "Celebrate → café"])
         block = replace_between_markers(raw, BEGIN, END, "✅ 1/2", 1)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from builders import changed_line_numbers
 from plansync.model.plan import PlanDocument, Task, TaskKind
 from plansync.planfile.decode import as_stored, storage_of
 from plansync.planfile.edit import add_issue_link, set_checkbox, set_task_title
@@ -134,17 +135,6 @@ def read(raw: bytes) -> PlanDocument:
     return parse_plan(raw, Path("plan.md"))
 
 
-def changed_lines(before: bytes, after: bytes) -> list[int]:
-    bom_before, body_before = strip_bom(before)
-    bom_after, body_after = strip_bom(after)
-    assert bom_before == bom_after
-    old, new = split_lines(body_before), split_lines(body_after)
-    assert len(old) == len(new)
-    for a, b in zip(old, new, strict=True):
-        assert split_ending(a)[1] == split_ending(b)[1]
-    return [n for n, (a, b) in enumerate(zip(old, new, strict=True), start=1) if a != b]
-
-
 def line_text(raw: bytes, line: int) -> str:
     return split_ending(split_lines(strip_bom(raw)[1])[line - 1])[0].decode("utf-8")
 
@@ -243,7 +233,7 @@ class TestOneEditChangesOneLine:
             if task.kind is not TaskKind.CHECKBOX:
                 continue
             after = set_checkbox(plan.raw, task.line, not task.done)
-            assert changed_lines(plan.raw, after) == [task.line]
+            assert changed_line_numbers(plan.raw, after, same_endings=True) == [task.line]
             assert verdict(read(after)) == verdict(document)
             assert_only(document, read(after), task, replace(task, done=not task.done))
 
@@ -256,7 +246,7 @@ class TestOneEditChangesOneLine:
         document = read(plan.raw)
         for task in document.tasks:
             after = add_issue_link(plan.raw, task.line, f"#{LINK}", task.table)
-            assert changed_lines(plan.raw, after) == [task.line]
+            assert changed_line_numbers(plan.raw, after, same_endings=True) == [task.line]
             reread = read(after)
             assert verdict(reread) == verdict(document)
             (linked,) = [t for t in reread.tasks if t.line == task.line]
@@ -287,7 +277,7 @@ class TestOneEditChangesOneLine:
                 stored = as_stored(task.title, storage.of_line(task.line))
                 assert not written_in(after_markers(line_text(plan.raw, task.line)), stored)
                 continue
-            assert changed_lines(plan.raw, after) == [task.line]
+            assert changed_line_numbers(plan.raw, after, same_endings=True) == [task.line]
             reread = read(after)
             if verdict(reread) != verdict(document):
                 # Whether a file is mojibake is read from its non-ASCII text: a new title can

@@ -13,8 +13,9 @@ from typing import Any
 import gitlab
 import pytest
 import requests
-from github import Auth, Github, GithubException, RateLimitExceededException
+from github import GithubException, RateLimitExceededException
 
+from builders import sandbox_github
 from plansync.clock import FakeClock
 from plansync.sandbox import FaultRule, LimitConfig, SandboxServer
 from plansync.sandbox import control as control_module
@@ -42,16 +43,6 @@ def titles(sandbox: SandboxServer) -> list[str]:
     return [i.title for i in sandbox.store.issues(REPO)]
 
 
-def github(sandbox: SandboxServer) -> Github:
-    return Github(
-        base_url=sandbox.github_api_url,
-        auth=Auth.Token("sandbox-token"),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
-
-
 @pytest.fixture
 def clock(sandbox: SandboxServer) -> FakeClock:
     fake = FakeClock(datetime(2024, 3, 1, 9, 0, tzinfo=UTC))
@@ -64,7 +55,7 @@ class TestFaults:
     def test_server_errors_before_change_nothing(self, sandbox: SandboxServer, kind: str) -> None:
         sandbox.store.faults.fail(kind, nth=1, methods=["POST"])
         with pytest.raises(GithubException) as caught:
-            github(sandbox).get_repo(REPO).create_issue("Lost")
+            sandbox_github(sandbox).get_repo(REPO).create_issue("Lost")
         assert caught.value.status == int(kind)
         assert titles(sandbox) == []
 
@@ -180,7 +171,7 @@ class TestRateLimits:
         sandbox.store.limits.configure(
             LimitConfig(secondary=2, secondary_window=60, secondary_retry_after=30)
         )
-        repo = github(sandbox).get_repo(REPO)
+        repo = sandbox_github(sandbox).get_repo(REPO)
         repo.create_issue("one")
         repo.create_issue("two")
         with pytest.raises(RateLimitExceededException) as caught:
@@ -210,7 +201,7 @@ class TestRateLimits:
         assert reset == int(datetime(2024, 3, 1, 10, 0, tzinfo=UTC).timestamp())
         assert refused.json()["message"].startswith("API rate limit exceeded")
         with pytest.raises(RateLimitExceededException):
-            github(sandbox).get_repo(REPO)
+            sandbox_github(sandbox).get_repo(REPO)
         clock.advance(3600)
         again = requests.get(issues_url(sandbox), headers=GITHUB_TOKEN, timeout=10)
         assert (again.status_code, again.headers["x-ratelimit-remaining"]) == (200, "2")

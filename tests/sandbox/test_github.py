@@ -8,31 +8,21 @@ from typing import Any
 
 import pytest
 import requests
-from github import Auth, Github, GithubException
+from github import Github, GithubException
 from github.ContentFile import ContentFile
 from github.GithubException import BadCredentialsException, UnknownObjectException
 from github.Repository import Repository
 
+from builders import sandbox_github
 from plansync.clock import FakeClock
 from plansync.sandbox import SandboxServer
 
 REPO = "demo/plans"
 
 
-def client(sandbox: SandboxServer, token: str = "sandbox-token", per_page: int = 30) -> Github:
-    return Github(
-        base_url=sandbox.github_api_url,
-        auth=Auth.Token(token),
-        retry=None,
-        per_page=per_page,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
-
-
 @pytest.fixture
 def gh(sandbox: SandboxServer) -> Iterator[Github]:
-    github = client(sandbox)
+    github = sandbox_github(sandbox)
     yield github
     github.close()
 
@@ -78,7 +68,7 @@ class TestRepositoryAndAuth:
 
     def test_bad_token_is_401_bad_credentials(self, sandbox: SandboxServer) -> None:
         with pytest.raises(BadCredentialsException) as caught:
-            client(sandbox, token="bad-token").get_repo(REPO)
+            sandbox_github(sandbox, token="bad-token").get_repo(REPO)
         assert caught.value.status == 401
         assert caught.value.data["message"] == "Bad credentials"
         assert caught.value.headers is not None
@@ -90,11 +80,11 @@ class TestRepositoryAndAuth:
         assert answer.json()["message"] == "Requires authentication"
 
     def test_token_as_a_person_acts_as_that_person(self, sandbox: SandboxServer) -> None:
-        alice = client(sandbox, token="as:alice")
+        alice = sandbox_github(sandbox, token="as:alice")
         assert alice.get_user().login == "alice"
         issue = alice.get_repo(REPO).create_issue("From alice")
         assert issue.user.login == "alice"
-        assert client(sandbox).get_user().login == "plansync-bot"
+        assert sandbox_github(sandbox).get_user().login == "plansync-bot"
 
 
 class TestIssues:
@@ -253,7 +243,7 @@ class TestIssueListing:
         assert links["last"].endswith("page=3")
         third = raw_get(sandbox, f"/repositories/{repo_id}/issues?state=all&per_page=100&page=3")
         assert len(third.json()) == 50
-        listed = client(sandbox, per_page=100).get_repo(REPO).get_issues(state="all")
+        listed = sandbox_github(sandbox, per_page=100).get_repo(REPO).get_issues(state="all")
         numbers = [i.number for i in listed]
         assert sorted(numbers) == list(range(1, 251))
         assert sandbox.store.requests.count("GET", path_contains="/issues") == 2 + 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from builders import remote_issue
 from plansync.model.remote import CloseReason, Cursor, IssueState, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Fields, Link, MilestoneLink, TaskRef, TaskState
 
@@ -46,17 +47,17 @@ def milestone_link(
 
 
 def issue(number: int = 12, title: str = "[T1] Ship the importer") -> RemoteIssue:
-    return RemoteIssue(
-        number=number,
-        id=9_000_000_000 + number,
-        url=f"https://github.com/acme/web/issues/{number}",
-        title=title,
+    return remote_issue(
+        number,
+        title,
+        repo_url="https://github.com/acme/web",
+        id_base=9_000_000_000,
         body="body <!-- plansync:task=T1 -->",
         state=IssueState.CLOSED,
+        state_reason=CloseReason.NOT_PLANNED,
         updated_at=WHEN,
         # An offset other than UTC must come back as written.
         created_at=(WHEN - timedelta(days=3)).astimezone(timezone(timedelta(hours=5, minutes=30))),
-        state_reason=CloseReason.NOT_PLANNED,
         labels=("bug", "estimate: 2h"),
         milestone_number=3,
         milestone_title="Phase 1",
@@ -67,15 +68,12 @@ def issue(number: int = 12, title: str = "[T1] Ship the importer") -> RemoteIssu
 
 def bare_issue(number: int) -> RemoteIssue:
     """An issue with every optional field at its default."""
-    return RemoteIssue(
-        number=number,
-        id=number,
-        url=f"https://gitlab.example/g/p/-/issues/{number}",
-        title=f"Issue {number}",
-        body="",
-        state=IssueState.OPEN,
+    return remote_issue(
+        number,
+        f"Issue {number}",
+        repo_url="https://gitlab.example/g/p/-",
+        id_base=0,
         updated_at=WHEN,
-        created_at=WHEN,
     )
 
 

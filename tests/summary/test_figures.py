@@ -4,11 +4,12 @@ by hand, and the figures its summary must show."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from plansync.config.project import ProjectConfig
-from plansync.model.remote import CloseReason, IssueState, RemoteIssue, RemoteMilestone
+from builders import project, remote_issue
+from plansync.model.remote import CloseReason, IssueState, RemoteMilestone
 from plansync.model.sync import (
     Conflict,
     Failure,
@@ -56,29 +57,12 @@ PLAN = """\
 """
 
 
-def project(**changes: Any) -> ProjectConfig:
-    settings: dict[str, Any] = {
-        "name": "demo",
-        "tracker": {"kind": "github", "repo": "demo/plans"},
-        "plans": ["plans/*.md"],
-    }
-    return ProjectConfig.model_validate({**settings, **changes})
-
-
 def plan_input(text: str = PLAN) -> PlanInput:
     return samples.plan_input(text.encode(), PLANFILE)
 
 
-def issue(
-    number: int,
-    title: str,
-    *,
-    closed: CloseReason | None = None,
-    milestone: str | None = None,
-) -> RemoteIssue:
-    return samples.remote_issue(
-        number, title, repo_url=REPO_URL, closed=closed, milestone_title=milestone
-    )
+# The issues of these tests: issue n of demo/plans has the id 100_000 + n.
+issue = partial(remote_issue, repo_url=REPO_URL, id_base=100_000)
 
 
 def link(key: str, number: int) -> tuple[TaskRef, Link]:
@@ -100,16 +84,17 @@ PHASE_2 = "Phase 2: Ship"
 def synced(findings: Findings | None = None, **changes: Any) -> Any:
     """Every task linked to issue 10 + n, T3 dropped, two untracked issues in phase 1."""
     links = dict(link(f"T{n}", 10 + n) for n in range(1, 7))
+    done, dropped = CloseReason.COMPLETED, CloseReason.NOT_PLANNED
     issues = {
-        11: issue(11, "[T1] Write the API", closed=CloseReason.COMPLETED, milestone=PHASE_1),
-        12: issue(12, "[T2] Write the UI", milestone=PHASE_1),
-        13: issue(13, "[T3] Old idea", closed=CloseReason.NOT_PLANNED, milestone=PHASE_1),
-        14: issue(14, "[T4] Release notes", milestone=PHASE_2),
-        15: issue(15, "[T5] Announce", closed=CloseReason.COMPLETED, milestone=PHASE_2),
+        11: issue(11, "[T1] Write the API", state_reason=done, milestone_title=PHASE_1),
+        12: issue(12, "[T2] Write the UI", milestone_title=PHASE_1),
+        13: issue(13, "[T3] Old idea", state_reason=dropped, milestone_title=PHASE_1),
+        14: issue(14, "[T4] Release notes", milestone_title=PHASE_2),
+        15: issue(15, "[T5] Announce", state_reason=done, milestone_title=PHASE_2),
         16: issue(16, "[T6] Tidy up"),
-        40: issue(40, "Found | a bug -->", milestone=PHASE_1),
-        41: issue(41, "Done elsewhere", closed=CloseReason.COMPLETED, milestone=PHASE_2),
-        42: issue(42, "Another milestone", milestone="Elsewhere"),
+        40: issue(40, "Found | a bug -->", milestone_title=PHASE_1),
+        41: issue(41, "Done elsewhere", state_reason=done, milestone_title=PHASE_2),
+        42: issue(42, "Another milestone", milestone_title="Elsewhere"),
     }
     remote = RemoteSnapshot(issues, [milestone(1, PHASE_1), milestone(2, PHASE_2)])
     known = Known(links, remote, findings or Findings(), TODAY)
@@ -211,7 +196,7 @@ class TestUntrackedAndDrift:
     def test_claimed_issues_are_not_untracked(self) -> None:
         links = dict(link(f"T{n}", 10 + n) for n in range(1, 7))
         remote = RemoteSnapshot(
-            {40: issue(40, "Tracking", milestone=PHASE_1)}, [milestone(1, PHASE_1)]
+            {40: issue(40, "Tracking", milestone_title=PHASE_1)}, [milestone(1, PHASE_1)]
         )
         figures = compute(plan_input(), project(), Known(links, remote, Findings(), TODAY, {40}))
         assert figures.untracked == ()

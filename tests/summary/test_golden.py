@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import project, remote_issue
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import EditPlan, PlanEditKind
 from plansync.model.plan import PlanDocument, Task
@@ -57,7 +58,7 @@ from plansync.summary.render import render_summary_block
 from plansync.sync.desired import tracker_title
 from plansync.sync.planedit import apply_edits
 
-from .samples import plan_input, remote_issue
+from .samples import plan_input
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "plans"
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -145,12 +146,6 @@ def planfile_of(number: str) -> str:
     return f"plans/{number}.md"
 
 
-def project() -> ProjectConfig:
-    return ProjectConfig.model_validate(
-        {"name": "plans", "tracker": {"kind": "github", "repo": "acme/plans"}, "plans": ["*.md"]}
-    )
-
-
 def roles_of(tasks: Sequence[Task]) -> Roles:
     """Issue numbers and fates, by position in plan order (see the module's docstring)."""
     referenced = {t.key: t.issue_refs[0].number for t in tasks if _reference(t)}
@@ -196,19 +191,6 @@ def synced_bytes(raw: bytes, planfile: str, tasks: Sequence[Task], roles: Roles)
     return outcome.data
 
 
-def issue(
-    number: int, title: str, closed: CloseReason | None, milestone: int | None, where: str | None
-) -> RemoteIssue:
-    return remote_issue(
-        number,
-        title,
-        repo_url=REPO_URL,
-        closed=closed,
-        milestone_number=milestone,
-        milestone_title=where,
-    )
-
-
 def milestones_of(plan: PlanInput, config: ProjectConfig) -> list[RemoteMilestone]:
     """One tracker milestone per milestone row; the first due after TODAY, the second before."""
     plan_title = plan.document.title or plan.document.path.stem
@@ -251,7 +233,9 @@ def read(number: str, variant: str = "") -> Read:
 
 
 def build(number: str, variant: str = "", today: date = TODAY) -> Synced:
-    config = project()
+    config = project(
+        name="plans", tracker={"kind": "github", "repo": "acme/plans"}, plans=["*.md"]
+    )
     found = read(number, variant)
     plan, roles, planfile = found.plan, found.roles, found.plan.planfile
     milestones = milestones_of(plan, config)
@@ -271,14 +255,27 @@ def build(number: str, variant: str = "", today: date = TODAY) -> Synced:
             continue  # deleted on the tracker: linked, but not in the snapshot
         where = plan.milestone_of(task, config.milestone_template)
         number_of = numbered.get(where) if where is not None else None
-        issues[n] = issue(n, tracker_title(task), closed.get(task.key), number_of, where)
+        issues[n] = remote_issue(
+            n,
+            tracker_title(task),
+            repo_url=REPO_URL,
+            id_base=100_000,
+            state_reason=closed.get(task.key),
+            milestone_number=number_of,
+            milestone_title=where,
+        )
     first = milestones[0] if milestones else None
     for n, title in zip(UNTRACKED_NUMBERS, HOSTILE_TITLES, strict=True):
         state = CloseReason.COMPLETED if n == UNTRACKED_NUMBERS[-1] else None
-        if first is None:
-            issues[n] = issue(n, title, state, None, None)
-        else:
-            issues[n] = issue(n, title, state, first.number, first.title)
+        issues[n] = remote_issue(
+            n,
+            title,
+            repo_url=REPO_URL,
+            id_base=100_000,
+            state_reason=state,
+            milestone_number=None if first is None else first.number,
+            milestone_title=None if first is None else first.title,
+        )
 
     conflicted = plan.document.task(roles.conflict)
     findings = Findings(

@@ -4,15 +4,15 @@ inputs and the values plansync compares."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from plansync.config.project import LabelRules, ProjectConfig
+from builders import project, remote_issue
+from plansync.config.project import LabelRules
 from plansync.model.changeset import BodySpec
 from plansync.model.plan import Priority, Task, TaskKind
-from plansync.model.remote import CloseReason, IssueState, RemoteIssue
+from plansync.model.remote import CloseReason, IssueState
 from plansync.model.sync import (
     Link,
     PlanInput,
@@ -42,31 +42,6 @@ from plansync.trackers.markers import marker_for
 TASK = Task(
     key="FIX-1", title="Write the spec", done=False, kind=TaskKind.CHECKBOX, line=5, end_line=5
 )
-WHEN = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def issue(
-    title: str = "[FIX-1] Write the spec",
-    state: IssueState = IssueState.OPEN,
-    reason: CloseReason | None = None,
-    labels: tuple[str, ...] = (),
-    assignees: tuple[str, ...] = (),
-) -> RemoteIssue:
-    return RemoteIssue(
-        number=1,
-        id=1001,
-        url="https://github.com/demo/plans/issues/1",
-        title=title,
-        body="",
-        state=state,
-        state_reason=reason,
-        updated_at=WHEN,
-        created_at=WHEN,
-        labels=labels,
-        milestone_title="Phase 1",
-        assignees=assignees,
-        estimate_minutes=90,
-    )
 
 
 class TestTitles:
@@ -251,7 +226,15 @@ class TestState:
     def test_remote_state(
         self, state: IssueState, reason: CloseReason | None, expected: TaskState
     ) -> None:
-        assert remote_state(issue(state=state, reason=reason)) is expected
+        remote = remote_issue(
+            1,
+            "[FIX-1] Write the spec",
+            state=state,
+            state_reason=reason,
+            milestone_title="Phase 1",
+            estimate_minutes=90,
+        )
+        assert remote_state(remote) is expected
 
     OPEN, DONE, DROPPED = TaskState.OPEN, TaskState.DONE, TaskState.DROPPED
 
@@ -278,12 +261,15 @@ class TestState:
 
 class TestRemoteFields:
     def test_an_issue_read_on_the_plans_terms(self) -> None:
-        remote = issue(
-            title="[FIX-1] Write the spec",
+        remote = remote_issue(
+            1,
+            "[FIX-1] Write the spec",
             state=IssueState.CLOSED,
-            reason=CloseReason.NOT_PLANNED,
+            state_reason=CloseReason.NOT_PLANNED,
             labels=("priority: high", "bug", "plansync"),
+            milestone_title="Phase 1",
             assignees=("zed", "ann"),
+            estimate_minutes=90,
         )
         managed = ("plansync", "priority: high", "priority: low")
 
@@ -353,14 +339,8 @@ class TestIssueBody:
 
     def test_a_linked_dependency_is_written_as_its_issue(self) -> None:
         plan = body_plan()
-        project = ProjectConfig.model_validate(
-            {
-                "name": "demo",
-                "tracker": {"kind": "github", "repo": "demo/plans"},
-                "plans": ["plans/*.md"],
-            }
-        )
+        config = project()
         fix = TaskRef("plans/p.md", "FIX-1")
         links = {fix: Link(fix, 7, 1007, "https://github.com/demo/plans/issues/7")}
-        fields = desired_fields(plan, plan.document.task("phase-1/build-it"), None, project, links)
+        fields = desired_fields(plan, plan.document.task("phase-1/build-it"), None, config, links)
         assert "**Depends on:** #7, OPS-9 (no issue yet)\n" in fields.body

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import changed_line_numbers
 from plansync.model.changeset import EditPlan, PlanEditKind
 from plansync.model.plan import PlanDocument, Task
 from plansync.model.sync import TaskRef
@@ -59,16 +60,6 @@ def run(raw: bytes, *edits: EditPlan) -> EditOutcome:
     return apply_edits(raw, PATH, RULES, edits)
 
 
-def changed_lines(before: bytes, after: bytes) -> list[int]:
-    """1-based numbers of the lines that differ; the BOM and the line count must not change."""
-    bom_before, body_before = strip_bom(before)
-    bom_after, body_after = strip_bom(after)
-    assert bom_before == bom_after
-    old, new = split_lines(body_before), split_lines(body_after)
-    assert len(old) == len(new)
-    return [n for n, (a, b) in enumerate(zip(old, new, strict=True), start=1) if a != b]
-
-
 def line(raw: bytes, number: int) -> bytes:
     return split_lines(strip_bom(raw)[1])[number - 1]
 
@@ -85,7 +76,7 @@ def task_at(raw: bytes, number: int, path: Path = PATH) -> Task:
 class TestTickAndUntick:
     def test_checkbox_item(self) -> None:
         outcome = run(PLAN, edit(SPEC, PlanEditKind.TICK), edit("FIX-1", PlanEditKind.UNTICK))
-        assert changed_lines(PLAN, outcome.data) == [5, 6]
+        assert changed_line_numbers(PLAN, outcome.data) == [5, 6]
         assert line(outcome.data, 5) == b"- [x] Write the spec  \n"
         assert line(outcome.data, 6) == b"- [ ] FIX-1: Set up CI\n"
         assert len(outcome.applied) == 2
@@ -95,7 +86,7 @@ class TestTickAndUntick:
 
     def test_table_row_with_a_status_column(self) -> None:
         outcome = run(PLAN, edit("T1", PlanEditKind.TICK), edit("T2", PlanEditKind.UNTICK))
-        assert changed_lines(PLAN, outcome.data) == [13, 14]
+        assert changed_line_numbers(PLAN, outcome.data) == [13, 14]
         assert line(outcome.data, 13) == b"| T1 | Write the docs | Done   |       |\n"
         assert line(outcome.data, 14) == b"| T2 | Ship it        | Todo   | #61   |\n"
         assert outcome.failed == ()
@@ -147,7 +138,7 @@ class TestLink:
     ) -> None:
         outcome = run(PLAN, edit(key, PlanEditKind.LINK, "#12"))
         assert outcome.failed == ()
-        assert changed_lines(PLAN, outcome.data) == [number]
+        assert changed_line_numbers(PLAN, outcome.data) == [number]
         assert line(outcome.data, number) == linked
         assert [ref.number for ref in read(outcome.data).task(key).issue_refs][-1] == 12
 
@@ -173,7 +164,7 @@ class TestRetitle:
     ) -> None:
         outcome = run(PLAN, edit(key, PlanEditKind.RETITLE, "Draft the spec", old))
         assert outcome.failed == ()
-        assert changed_lines(PLAN, outcome.data) == [number]
+        assert changed_line_numbers(PLAN, outcome.data) == [number]
         assert line(outcome.data, number) == retitled
         assert task_at(outcome.data, number).title == "Draft the spec"
 
@@ -202,7 +193,7 @@ class TestStrikeAndUnstrike:
         self, key: str, title: str, number: int, struck: bytes
     ) -> None:
         outcome = run(PLAN, edit(key, PlanEditKind.STRIKE, title))
-        assert changed_lines(PLAN, outcome.data) == [number]
+        assert changed_line_numbers(PLAN, outcome.data) == [number]
         assert line(outcome.data, number) == struck
         assert read(outcome.data).task(key).title == title
         restored = run(outcome.data, edit(key, PlanEditKind.UNSTRIKE, title))
@@ -251,7 +242,7 @@ class TestOneParseIsEnough:
         for one in ALL_KINDS:
             stepwise = run(stepwise, one).data
         assert outcome.data == stepwise
-        assert changed_lines(PLAN, outcome.data) == EDITED_LINES
+        assert changed_line_numbers(PLAN, outcome.data) == EDITED_LINES
 
     def test_no_edit_moves_a_line(self) -> None:
         edited = run(PLAN, *ALL_KINDS).data
@@ -288,7 +279,7 @@ class TestEveryOtherByteIsKept:
         outcome = run(raw, *ALL_KINDS)
         assert outcome.failed == ()
         assert outcome.data.startswith(b"\xef\xbb\xbf# Plan\r\n")
-        assert changed_lines(raw, outcome.data) == EDITED_LINES
+        assert changed_line_numbers(raw, outcome.data) == EDITED_LINES
         lf = run(PLAN, *ALL_KINDS).data
         assert outcome.data == b"\xef\xbb\xbf" + lf.replace(b"\n", b"\r\n")
 
@@ -297,7 +288,7 @@ class TestEveryOtherByteIsKept:
         assert decode_plan(raw, PATH).encoding.mojibake == "cp1252"
         outcome = run(raw, *ALL_KINDS)
         assert outcome.failed == ()
-        assert changed_lines(raw, outcome.data) == EDITED_LINES
+        assert changed_line_numbers(raw, outcome.data) == EDITED_LINES
         assert decode_plan(outcome.data, PATH).encoding == decode_plan(raw, PATH).encoding
         assert "CI â†’ CD".encode() in line(outcome.data, 6)
         plain = run(PLAN, *ALL_KINDS).data
@@ -324,7 +315,7 @@ class TestEveryOtherByteIsKept:
         outcome = apply_edits(raw, path, RULES, edits)
         assert outcome.applied == (edits[0], edits[1], edits[3])
         assert "numbered-item without a checkbox" in outcome.failed[0][1]
-        assert changed_lines(raw, outcome.data) == [11, 21]
+        assert changed_line_numbers(raw, outcome.data) == [11, 21]
         assert line(outcome.data, 11) == (
             "  1. " + as_stored(new_title, "cp1252") + " (#4)\r\n"
         ).encode()

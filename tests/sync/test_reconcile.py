@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from builders import project, remote_issue
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import (
     Action,
@@ -50,18 +51,6 @@ from plansync.sync.reconcile import reconcile
 from plansync.trackers.markers import marker_for
 
 PLANFILE = "plans/p.md"
-WHEN = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def project(**changes: Any) -> ProjectConfig:
-    settings: dict[str, Any] = {
-        "name": "demo",
-        "tracker": {"kind": "github", "repo": "demo/plans"},
-        "plans": ["plans/*.md"],
-    }
-    return ProjectConfig.model_validate({**settings, **changes})
-
-
 GITLAB = {"tracker": {"kind": "gitlab", "repo": "group/project"}}
 
 
@@ -80,35 +69,6 @@ OPEN = (IssueState.OPEN, None)
 DONE = (IssueState.CLOSED, CloseReason.COMPLETED)
 DROPPED = (IssueState.CLOSED, CloseReason.NOT_PLANNED)
 CLOSED = (IssueState.CLOSED, None)
-
-
-def remote_issue(
-    number: int,
-    title: str,
-    *,
-    state: tuple[IssueState, CloseReason | None] = OPEN,
-    body: str = "",
-    labels: tuple[str, ...] = (),
-    milestone: str | None = None,
-    assignees: tuple[str, ...] = (),
-    estimate: int | None = None,
-) -> RemoteIssue:
-    return RemoteIssue(
-        number=number,
-        id=1000 + number,
-        url=f"https://github.com/demo/plans/issues/{number}",
-        title=title,
-        body=body,
-        state=state[0],
-        state_reason=state[1],
-        updated_at=WHEN,
-        created_at=WHEN,
-        labels=labels,
-        milestone_title=milestone,
-        milestone_number=None if milestone is None else 1,
-        assignees=assignees,
-        estimate_minutes=estimate,
-    )
 
 
 def remote_milestone(number: int, title: str, due_on: date | None = None) -> RemoteMilestone:
@@ -191,14 +151,17 @@ def in_step(text: str, numbers: Mapping[str, int], config: ProjectConfig | None 
             continue
         number = numbers[task.key]
         fields = synced_fields(plan, task, numbers, config)
+        state, reason = tracker_state(fields.state)
         issues[number] = remote_issue(
             number,
             tracker_title(task),
-            state=tracker_state(fields.state),
+            state=state,
+            state_reason=reason,
             body=fields.body,
             labels=fields.labels,
-            milestone=fields.milestone,
-            estimate=fields.estimate,
+            milestone_number=None if fields.milestone is None else 1,
+            milestone_title=fields.milestone,
+            estimate_minutes=fields.estimate,
         )
         links[ref(task.key)] = link(ref(task.key), number, fields)
     return World(text, plan, issues, links, milestones, labels)

@@ -16,7 +16,7 @@ Class attributes say where trackers legitimately differ.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,29 @@ from plansync.model.remote import (
 )
 from plansync.trackers.base import Tracker
 from plansync.trackers.markers import task_marker
+
+
+def failing_creates(sandbox: Any, *, api: str, path_contains: str) -> Iterator[Callable[[], None]]:
+    """The body of a `fail_next_create` fixture: each call of the callable it yields arms one
+    "after" fault on the next issue-create request (a POST to a path holding `path_contains`);
+    at teardown every armed fault must have fired."""
+    armed: list[Any] = []
+
+    def arm() -> None:
+        armed.append(
+            sandbox.store.faults.fail(
+                "502",
+                nth=1,
+                methods=["POST"],
+                when="after",
+                api=api,
+                path_contains=path_contains,
+            )
+        )
+
+    yield arm
+    # The fault must have hit the create, or the test proved nothing.
+    assert [rule["fired"] for rule in sandbox.store.faults.to_json()] == [1] * len(armed)
 
 
 def _observe_all(tracker: Tracker) -> list[RemoteIssue]:

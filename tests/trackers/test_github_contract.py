@@ -29,7 +29,7 @@ from plansync.trackers.github.observe import (
 from plansync.trackers.markers import find_marker, task_marker
 from plansync.trackers.pacing import PacingLimits
 
-from .contract import TrackerContract
+from .contract import TrackerContract, failing_creates
 
 
 @pytest.fixture
@@ -53,23 +53,7 @@ def other_side(sandbox: Any) -> Any:
 
 @pytest.fixture
 def fail_next_create(sandbox: Any) -> Iterator[Callable[[], None]]:
-    armed: list[Any] = []
-
-    def arm() -> None:
-        armed.append(
-            sandbox.store.faults.fail(
-                "502",
-                nth=1,
-                methods=["POST"],
-                when="after",
-                api="github",
-                path_contains="/repos/demo/plans/issues",
-            )
-        )
-
-    yield arm
-    # The fault must have hit the create, or the test proved nothing.
-    assert [rule["fired"] for rule in sandbox.store.faults.to_json()] == [1] * len(armed)
+    yield from failing_creates(sandbox, api="github", path_contains="/repos/demo/plans/issues")
 
 
 class TestGitHubContract(TrackerContract):

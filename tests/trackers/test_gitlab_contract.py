@@ -28,7 +28,7 @@ from plansync.trackers.gitlab.adapter import GitLabTracker
 from plansync.trackers.gitlab.cursor import fresh_since
 from plansync.trackers.pacing import PacingLimits, reset_pacers
 
-from .contract import TrackerContract
+from .contract import TrackerContract, failing_creates
 
 TOKEN = "sandbox-token"
 
@@ -69,23 +69,7 @@ def other_side(sandbox: Any) -> Any:
 
 @pytest.fixture
 def fail_next_create(sandbox: Any) -> Iterator[Callable[[], None]]:
-    armed: list[Any] = []
-
-    def arm() -> None:
-        armed.append(
-            sandbox.store.faults.fail(
-                "502",
-                nth=1,
-                methods=["POST"],
-                when="after",
-                api="gitlab",
-                path_contains="/issues",
-            )
-        )
-
-    yield arm
-    # The fault must have hit the create, or the test proved nothing.
-    assert [rule["fired"] for rule in sandbox.store.faults.to_json()] == [1] * len(armed)
+    yield from failing_creates(sandbox, api="gitlab", path_contains="/issues")
 
 
 def note_reads(sandbox: SandboxServer, number: int) -> int:
