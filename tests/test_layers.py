@@ -144,3 +144,22 @@ class TestTheCheckItself:
             "from plansync import __version__\n"
         )
         assert violations({"plansync.sync.engine": source}) == []
+
+
+class TestTheReadmeLayout:
+    """The README's Development section names every package, in the layers' order."""
+
+    def test_it_lists_each_package_once_in_layer_order(self) -> None:
+        readme = (SRC.parent / "README.md").read_text(encoding="utf-8")
+        section = readme.split("## Development", 1)[1].split("```", 2)[1]
+        listed = [
+            line.split()[0].rstrip("/")
+            for line in section.splitlines()
+            if line.startswith("  ") and not line.startswith("   ") and line.strip()
+        ]
+        packages = sorted(
+            p.name for p in (SRC / "plansync").iterdir() if (p / "__init__.py").is_file()
+        )
+        assert sorted(name for name in listed if not name.endswith(".py")) == packages
+        in_layers = [name for layer in LAYERS for name in layer if name in packages]
+        assert [name for name in listed if name in packages] == in_layers
