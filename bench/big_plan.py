@@ -19,7 +19,7 @@ from pathlib import Path
 
 from plansync.config.load import load_config
 from plansync.planfile.parse import parse_plan
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 from plansync.sync.engine import run_once
 
 REPO = "bench/plans"

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from plansync.clock import FakeClock
 from plansync.model.remote import Cursor
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 from plansync.trackers.base import RequestStats, Tracker
 from plansync.trackers.github.adapter import GitHubTracker
 from plansync.trackers.gitlab.adapter import GitLabTracker

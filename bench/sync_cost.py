@@ -22,8 +22,8 @@ import tracemalloc
 from pathlib import Path
 
 from plansync.config.load import load_config
-from plansync.sandbox import SandboxServer
 from plansync.sandbox.config import sandbox_tracker_toml
+from plansync.sandbox.server import SandboxServer
 from plansync.state.open import open_state
 from plansync.sync.engine import run_once
 from plansync.trackers.registry import open_tracker

@@ -16,7 +16,7 @@ from github import Auth, Github
 from plansync.config.project import ProjectConfig
 from plansync.model.remote import CloseReason, IssueState, RemoteIssue
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 REPO_URL = "https://github.com/demo/plans"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 
 SANDBOX_REPOS = ("demo/plans", "demo/other", "group/sub/project")
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from plansync.cli.app import app
 from plansync.config.load import load_config
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 from plansync.state.open import open_state, state_exists
 
 TOKEN_ENV = "PLANSYNC_CLI_TOKEN"

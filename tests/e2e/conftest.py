@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from harness import SteppingClock, SyncHarness
 
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 from plansync.trackers.base import Tracker
 
 WriteHook = Callable[[int, str], None]

@@ -19,9 +19,9 @@ from typing import Any
 
 from plansync.clock import FakeClock
 from plansync.config.load import LoadedConfig, load_config
-from plansync.sandbox import SandboxServer
 from plansync.sandbox.config import sandbox_tracker_toml
 from plansync.sandbox.records import Issue
+from plansync.sandbox.server import SandboxServer
 from plansync.sandbox.store import SandboxStore
 from plansync.state.base import StateStore
 from plansync.state.open import memory_state, open_state, sqlite_file, state_exists

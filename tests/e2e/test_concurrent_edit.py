@@ -16,7 +16,7 @@ import pytest
 from harness import SyncHarness
 
 from plansync.model.changeset import EditPlan, PlanEditKind, Status
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 from plansync.sync.result import RunResult
 
 NAME = "team.md"

@@ -9,8 +9,8 @@ from pathlib import Path
 from harness import ENVIRON, REPOS, TOKEN_ENV
 
 from plansync.config.load import load_config
-from plansync.sandbox import SandboxServer
 from plansync.sandbox.config import sandbox_tracker_toml
+from plansync.sandbox.server import SandboxServer
 from plansync.sync.engine import run_once
 from plansync.sync.result import RunResult
 

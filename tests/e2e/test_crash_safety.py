@@ -32,7 +32,7 @@ from harness import ALL_SUMMARIES, ENVIRON, SteppingClock, SyncHarness
 from plansync.clock import FakeClock
 from plansync.model.changeset import CreateIssue, Status
 from plansync.model.sync import Fields
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 from plansync.sync.result import RunResult
 from plansync.trackers.base import Tracker
 from plansync.trackers.markers import find_marker, find_tracking_marker

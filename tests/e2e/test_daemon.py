@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from harness import ENVIRON, SyncHarness
 
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 
 PLAN = b"""# Daemon plan
 

@@ -23,7 +23,7 @@ from plansync.model.plan import PlanDocument, Task
 from plansync.planfile.lines import split_lines
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END
 from plansync.sync.desired import tracker_title
 from plansync.trackers.markers import find_tracking_marker

@@ -26,7 +26,7 @@ import pytest
 from harness import ALL_SUMMARIES, SyncHarness
 from test_first_sync import PLAN_000_ISSUES, SHARED_PLANS, SharedPlan, plan_name, shared_bytes
 
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 
 PINNED = Path(__file__).parent / "pinned"
 # Each test session's sandbox listens on a port of its own.

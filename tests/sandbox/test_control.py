@@ -17,9 +17,11 @@ from github import GithubException, RateLimitExceededException
 
 from builders import sandbox_github
 from plansync.clock import FakeClock
-from plansync.sandbox import FaultRule, LimitConfig, SandboxServer
 from plansync.sandbox import control as control_module
 from plansync.sandbox.acts import ACTS
+from plansync.sandbox.faults import FaultRule
+from plansync.sandbox.limits import LimitConfig
+from plansync.sandbox.server import SandboxServer
 
 REPO = "demo/plans"
 GITHUB_TOKEN = {"Authorization": "token sandbox-token"}

@@ -15,7 +15,7 @@ from github.Repository import Repository
 
 from builders import sandbox_github
 from plansync.clock import FakeClock
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 
 REPO = "demo/plans"
 

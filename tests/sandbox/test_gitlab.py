@@ -14,7 +14,7 @@ from gitlab.exceptions import GitlabAuthenticationError, GitlabGetError, GitlabH
 from gitlab.v4.objects import Project
 
 from plansync.clock import FakeClock
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 from plansync.sandbox.store_errors import InvalidFieldError
 
 PROJECT = "group/sub/project"

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "github"
 TOKEN = {"Authorization": "token sandbox-token"}

@@ -22,7 +22,7 @@ from plansync.model.remote import (
     MilestoneDraft,
     MilestonePatch,
 )
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 from plansync.trackers.base import Tracker
 from plansync.trackers.gitlab.adapter import GitLabTracker
 from plansync.trackers.gitlab.cursor import fresh_since

@@ -13,7 +13,7 @@ from plansync.cli.common import fail, out
 
 if TYPE_CHECKING:
     # The sandbox loads only when the command runs.
-    from plansync.sandbox import SandboxServer
+    from plansync.sandbox.server import SandboxServer
 
 FAULT_KINDS = ("500", "502", "429", "drop", "timeout")
 
@@ -56,8 +56,8 @@ def sandbox(
     GitHub REST under /api/v3, GitLab v4 under /api/v4, in the foreground. Faults and limits
     can also be set later through POST /_sandbox/faults.
     """
-    from plansync.sandbox import SandboxServer
     from plansync.sandbox.limits import LimitConfig
+    from plansync.sandbox.server import SandboxServer
 
     if fail_with not in FAULT_KINDS:
         raise fail(f"--fail-with {fail_with!r}: expected one of {', '.join(FAULT_KINDS)}.")
