@@ -940,7 +940,7 @@ class TestRemovedTask:
         assert changeset.actions == []
         assert [n.number for n in changeset.notices] == [2]
 
-    def test_tasks_of_a_planfile_not_read_are_not_removed(self) -> None:
+    def test_the_issues_of_a_planfile_gone_are_closed_as_removed_tasks_are(self) -> None:
         world = in_step(self.ONE, {"FIX-1": 1})
         elsewhere = ref("FIX-9", "plans/other.md")
         world.links[elsewhere] = link(elsewhere, 9)
@@ -948,7 +948,15 @@ class TestRemovedTask:
 
         changeset = world.run(project(removed="close"))
 
-        assert changeset.actions == []
+        (close,) = changeset.actions
+        assert isinstance(close, CloseIssue)
+        assert (close.task, close.number, close.not_planned, close.removed) == (
+            elsewhere,
+            9,
+            True,
+            True,
+        )
+        assert "plans/other.md" in (close.comment or "")
         assert changeset.notices == []
 
 
