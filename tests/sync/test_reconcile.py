@@ -971,7 +971,30 @@ class TestDeletedIssue:
         assert changeset.bases == {}
         (notice,) = changeset.notices
         assert (notice.task, notice.number) == (FIX1, 1)
-        assert "#1" in notice.message
+        assert "issue #1 was deleted or moved" in notice.message
+        assert "remove its `#1` reference so plansync makes a new issue" in notice.message
+
+    def test_once_its_reference_is_removed_the_task_gets_a_new_issue(self) -> None:
+        world = in_step(one_task("- [ ] FIX-1: Write the spec (#1)"), {"FIX-1": 1})
+        del world.issues[1]
+
+        changeset = world.run(plans=(plan_input(one_task("- [ ] FIX-1: Write the spec")),))
+
+        assert briefs(changeset) == [("create", "FIX-1")]
+        assert changeset.notices == []
+
+    @pytest.mark.parametrize("direction", ["push", "pull"])
+    def test_without_references_to_remove_nothing_is_made_again(self, direction: str) -> None:
+        # push writes no `(#N)` into the plan, and pull makes no issue.
+        world = in_step(one_task("- [ ] FIX-1: Write the spec"), {"FIX-1": 1})
+        del world.issues[1]
+
+        changeset = world.run(project(direction=direction))
+
+        assert changeset.actions == []
+        (notice,) = changeset.notices
+        assert "remove the task from the plan" in notice.message
+        assert f"with direction {direction} plansync makes no new issue" in notice.message
 
 
 # ------------------------------------------------------------------------------------------

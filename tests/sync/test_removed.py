@@ -1,17 +1,19 @@
-"""What went away: tasks gone from their planfile, planfiles gone from the project. Pure
-functions, no tracker."""
+"""What went away: tasks gone from their planfile, planfiles gone from the project, issues gone
+from the tracker. Pure functions, no tracker."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from plansync.model.changeset import CloseIssue
 from plansync.model.remote import IssueState, RemoteIssue
 from plansync.model.sync import Known, Link, PlanInput, RemoteSnapshot, TaskRef
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.sync.removed import removed_task_actions
+from plansync.sync.removed import gone_issue_message, references, removed_task_actions
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 KEPT = "plans/kept.md"
@@ -86,3 +88,35 @@ class TestPlanfileGone:
 
         assert gone_files(close=False, issues=issues) == ([], [])
         assert gone_files(close=True, issues=issues) == ([], [])
+
+
+class TestGoneIssueMessage:
+    def test_with_both_directions_removing_the_reference_asks_for_a_new_issue(self) -> None:
+        assert gone_issue_message(7, "both") == (
+            "issue #7 was deleted or moved to another project: remove the task from the plan, "
+            "or remove its `#7` reference so plansync makes a new issue for it"
+        )
+
+    @pytest.mark.parametrize("direction", ["push", "pull"])
+    def test_otherwise_only_removing_the_task_is_offered(self, direction: str) -> None:
+        assert gone_issue_message(7, direction) == (
+            "issue #7 was deleted or moved to another project: remove the task from the plan "
+            f"(with direction {direction} plansync makes no new issue for it)"
+        )
+
+
+class TestReferences:
+    @pytest.mark.parametrize(
+        ("line", "expected"),
+        [
+            ("- [ ] Task (#7)", True),
+            ("- [ ] Task demo/plans#7", True),
+            ("- [ ] Task", False),
+            ("- [ ] Task (#70)", False),
+            ("- [ ] Task other/repo#7", False),
+        ],
+    )
+    def test_a_reference_to_the_issue_in_this_repository(self, line: str, expected: bool) -> None:
+        (task,) = plan(f"# P\n\n{line}\n").synced_tasks()
+
+        assert references(task, 7, "demo/plans") is expected

@@ -2,7 +2,9 @@
 
 A task gone from its planfile, or a planfile gone from the project (deleted, moved without its
 references, or no longer matched by `plans`): their open issues are closed as not planned with
-one comment, or kept open with a notice every run, as the project says (`removed`).
+one comment, or kept open with a notice every run, as the project says (`removed`). An issue
+gone from the tracker (deleted, or moved to another project): its task stays, with a notice of
+what the person can do.
 """
 
 from __future__ import annotations
@@ -88,3 +90,23 @@ def _planfile_gone(planfile: str, links: Sequence[Link]) -> Notice:
         f"no longer matched by `plans`); its {issues} open: put the file back, close them, "
         'or set `removed = "close"` to have plansync close them as not planned',
     )
+
+
+def gone_issue_message(number: int, direction: str) -> str:
+    """What a person can do about a task whose issue was deleted or moved to another project
+    (`direction` is the project's)."""
+    gone = f"issue #{number} was deleted or moved to another project"
+    if direction == "both":
+        return (
+            f"{gone}: remove the task from the plan, or remove its `#{number}` reference so "
+            "plansync makes a new issue for it"
+        )
+    return (
+        f"{gone}: remove the task from the plan (with direction {direction} plansync makes no "
+        "new issue for it)"
+    )
+
+
+def references(task: Task, number: int, repo: str) -> bool:
+    """Whether the task's text still refers to issue `number` of the project's repository."""
+    return any(r.number == number and r.repo in (None, repo) for r in task.issue_refs)
