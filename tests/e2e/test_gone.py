@@ -2,7 +2,7 @@
 GitLab 404) or moved to another project (GitLab's `moved_to_id`) shows as gone, with a notice
 of what the person can do, and nothing is created or closed for it; a plan file deleted is
 reported every run, or its issues closed once with `removed = "close"`; a read that failed
-(5xx, rate limit, dropped connection) takes nothing for deleted."""
+(5xx, dropped connection, rate limit) takes nothing for deleted."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from harness import ENVIRON, SyncHarness
 from test_crash_safety import InstantClock
 
 from conftest import MakeHarness
-from plansync.errors import PlanfileError, TrackerError
+from plansync.errors import PlanfileError, RateLimitedError, TrackerError
 from plansync.model.changeset import CloseIssue, CreateIssue, CreateTrackingIssue
 from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END
 from plansync.sync.observe import CHECKED_KEY
@@ -213,7 +213,7 @@ class TestDeletedPlanfile:
 
 
 class TestFailedRead:
-    @pytest.mark.parametrize("fault", ["500", "429", "drop"])
+    @pytest.mark.parametrize("fault", ["500", "drop"])
     def test_a_check_that_fails_takes_nothing_for_deleted(
         self, make_harness: MakeHarness, fault: str
     ) -> None:
@@ -241,6 +241,25 @@ class TestFailedRead:
         with harness.state() as state:
             assert state.runs(limit=1)[0].summary[CHECKED_KEY] is True
             assert sorted(state.cached_issues()) == [1, 2]
+
+    def test_a_check_met_by_a_rate_limit_stops_the_run_and_takes_nothing_for_deleted(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = make_harness({"plan.md": PLAN}, project_toml=CHECK_EVERY_RUN)
+        harness.sync()
+        harness.store.faults.fail("429", every=1, methods=["GET"], path_contains="/issues/2")
+
+        with pytest.raises(RateLimitedError):
+            sync_without_waits(harness)
+        harness.store.faults.clear()
+        result = harness.sync()
+
+        assert result.ok, result.failed
+        assert result.actions == []
+        assert result.notices == []
+        with harness.state() as state:
+            assert sorted(state.cached_issues()) == [1, 2]
+            assert state.runs(limit=1)[0].summary[CHECKED_KEY] is True
 
     def test_an_issue_list_that_fails_stops_the_run_and_takes_nothing_for_deleted(
         self, make_harness: MakeHarness

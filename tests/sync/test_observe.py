@@ -122,16 +122,10 @@ class TestCheckOfLinkedIssues:
         assert snapshot.checked
         assert snapshot.notices == []
 
-    @pytest.mark.parametrize(
-        "failure",
-        [
-            TrackerUnavailableError("GitHub demo/plans kept failing (HTTP 500)."),
-            RateLimitedError("GitHub demo/plans asked to wait 10 minutes."),
-        ],
-    )
     def test_a_read_that_fails_ends_the_check_and_takes_nothing_for_gone(
-        self, store: StateStore, failure: Exception
+        self, store: StateStore
     ) -> None:
+        failure = TrackerUnavailableError("GitHub demo/plans kept failing (HTTP 500).")
         stub = StubTracker(NOTHING_CHANGED, {1: None, 2: failure})
         snapshot = Snapshot(tracker(stub), store, check_deleted_every=1)
 
@@ -143,6 +137,18 @@ class TestCheckOfLinkedIssues:
         (notice,) = snapshot.notices
         assert notice.message.startswith("the look for deleted issues stopped at issue #2: ")
         assert "Nothing is taken for deleted because of it" in notice.message
+
+    def test_a_long_rate_limit_stops_the_run_with_nothing_taken_for_gone(
+        self, store: StateStore
+    ) -> None:
+        limit = RateLimitedError("GitHub demo/plans asked to wait 10 minutes.")
+        stub = StubTracker(NOTHING_CHANGED, {1: None, 2: limit})
+        snapshot = Snapshot(tracker(stub), store, check_deleted_every=1)
+
+        with pytest.raises(RateLimitedError):
+            snapshot.observe()
+
+        assert sorted(store.cached_issues()) == [1, 2, 3]  # nothing saved
 
     def test_no_check_when_it_is_not_due(self, store: StateStore) -> None:
         stub = StubTracker(NOTHING_CHANGED, {2: None})

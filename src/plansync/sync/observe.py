@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from plansync.errors import AuthenticationError, TrackerError
+from plansync.errors import AuthenticationError, RateLimitedError, TrackerError
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Notice, RemoteSnapshot
 from plansync.state.base import StateStore
@@ -90,13 +90,14 @@ class Snapshot:
 
     def _check(self, linked: Iterable[int]) -> None:
         """Read each linked issue still in the snapshot: one answered 404 / 410, or moved
-        away, is gone. A read that fails ends the check with a notice; what it had found by
-        then stands (each was an answer), and the next run checks again."""
+        away, is gone. A read that fails ends the check with a notice (a refused token or a
+        long rate limit stops the run); what it had found by then stands (each was an
+        answer), and the next run checks again."""
         for number in sorted(n for n in linked if n in self.issues):
             try:
                 issue = self.tracker.get_issue(number)
-            except AuthenticationError:
-                raise
+            except (AuthenticationError, RateLimitedError):
+                raise  # the whole run stops, as it would on any other read
             except TrackerError as exc:
                 self.notices.append(
                     Notice(
