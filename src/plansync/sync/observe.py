@@ -55,8 +55,10 @@ class Snapshot:
         self._unsaved: dict[int, RemoteIssue] = {}
         self._gone: set[int] = set()
         self._milestones_read = False
-        due = store is not None and deletion_check_due(store, check_deleted_every)
-        self._to_check = {link.number for link in store.links().values()} if due and store else None
+        # The linked issues this run reads one by one, when the check is due.
+        self._to_check: set[int] | None = None
+        if store is not None and deletion_check_due(store, check_deleted_every):
+            self._to_check = {link.number for link in store.links().values()}
         self.checked = False
         self.notices: list[Notice] = []
 
