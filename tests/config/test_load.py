@@ -121,6 +121,18 @@ class TestErrors:
         with pytest.raises(ConfigError, match=r"`reader\.task_sections`: .*list"):
             load_config(path)
 
+    def test_the_deletion_check_runs_every_twelve_runs_unless_set(self, tmp_path: Path) -> None:
+        project = "[[projects]]\nname = 'p'\nplans = ['*.md']\n{}\n[projects.tracker]\n"
+        tracker = "kind = 'github'\nrepo = 'a/b'\n"
+        (tmp_path / "config" / "a.md").parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "config" / "a.md").write_text("# A\n", encoding="utf-8")
+        default = load_config(write(tmp_path, project.format("") + tracker))
+        never = load_config(write(tmp_path, project.format("check_deleted_every = 0") + tracker))
+        assert [c.projects[0].check_deleted_every for c in (default, never)] == [12, 0]
+        negative = write(tmp_path, project.format("check_deleted_every = -1") + tracker)
+        with pytest.raises(ConfigError, match=r"`projects\[0\]\.check_deleted_every`: .*0"):
+            load_config(negative)
+
 
 class TestStateLocation:
     def test_a_relative_path_is_taken_from_the_config_files_folder(self, tmp_path: Path) -> None:

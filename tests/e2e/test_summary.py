@@ -213,11 +213,14 @@ class TestGoneIssues:
         (number,) = tracking(synced)
         synced.store.delete_issue(synced.repo, number)
         synced.store.close_issue(synced.repo, synced.number(NAME, "T1"))
-        first = synced.sync()  # its update finds it gone: the run says so
-        assert [type(r.action).__name__ for r in first.failed] == ["UpdateTrackingIssue"]
-        second = synced.sync()
-        assert second.ok, second.failed
-        assert [type(a).__name__ for a in second.actions] == ["CreateTrackingIssue"]
+        made = synced.sync()
+        if synced.kind == "gitlab":  # its update finds it gone: the run says so
+            assert [type(r.action).__name__ for r in made.failed] == ["UpdateTrackingIssue"]
+            made = synced.sync()
+        # (GitHub's few issues are read as a whole list, which shows it gone at once.)
+        assert made.ok, made.failed
+        assert "CreateTrackingIssue" in [type(a).__name__ for a in made.actions]
+        assert "UpdateTrackingIssue" not in [type(a).__name__ for a in made.actions]
         (again,) = tracking(synced)
         assert again != number
         quiet(synced)
@@ -228,7 +231,9 @@ class TestGoneIssues:
         number = synced.number(NAME, "T2")
         synced.store.delete_issue(synced.repo, number)
         synced.edit_plan(NAME, b"- [ ] T2: Write the docs", b"- [x] T2: Write the docs")
-        assert not synced.sync().ok  # closing it finds it gone
+        # GitHub's few issues are read as a whole list, which shows it gone before any write;
+        # on GitLab closing it finds it gone.
+        assert synced.sync().ok is (synced.kind == "github")
         assert synced.sync().ok
         text = block(synced.plan(NAME))
         assert f"its issue #{number} was deleted or moved" in text

@@ -903,7 +903,7 @@ class TestRemovedTask:
         assert changeset.actions == []
         assert [n.number for n in changeset.notices] == [2]
 
-    def test_tasks_of_a_planfile_not_read_are_not_removed(self) -> None:
+    def test_the_issues_of_a_planfile_gone_are_closed_as_removed_tasks_are(self) -> None:
         world = in_step(self.ONE, {"FIX-1": 1})
         elsewhere = ref("FIX-9", "plans/other.md")
         world.links[elsewhere] = link(elsewhere, 9)
@@ -911,7 +911,15 @@ class TestRemovedTask:
 
         changeset = world.run(project(removed="close"))
 
-        assert changeset.actions == []
+        (close,) = changeset.actions
+        assert isinstance(close, CloseIssue)
+        assert (close.task, close.number, close.not_planned, close.removed) == (
+            elsewhere,
+            9,
+            True,
+            True,
+        )
+        assert "plans/other.md" in (close.comment or "")
         assert changeset.notices == []
 
 
@@ -926,7 +934,30 @@ class TestDeletedIssue:
         assert changeset.bases == {}
         (notice,) = changeset.notices
         assert (notice.task, notice.number) == (FIX1, 1)
-        assert "#1" in notice.message
+        assert "issue #1 was deleted or moved" in notice.message
+        assert "remove its `#1` reference so plansync makes a new issue" in notice.message
+
+    def test_once_its_reference_is_removed_the_task_gets_a_new_issue(self) -> None:
+        world = in_step(one_task("- [ ] FIX-1: Write the spec (#1)"), {"FIX-1": 1})
+        del world.issues[1]
+
+        changeset = world.run(plans=(plan_input(one_task("- [ ] FIX-1: Write the spec")),))
+
+        assert briefs(changeset) == [("create", "FIX-1")]
+        assert changeset.notices == []
+
+    @pytest.mark.parametrize("direction", ["push", "pull"])
+    def test_without_references_to_remove_nothing_is_made_again(self, direction: str) -> None:
+        # push writes no `(#N)` into the plan, and pull makes no issue.
+        world = in_step(one_task("- [ ] FIX-1: Write the spec"), {"FIX-1": 1})
+        del world.issues[1]
+
+        changeset = world.run(project(direction=direction))
+
+        assert changeset.actions == []
+        (notice,) = changeset.notices
+        assert "remove the task from the plan" in notice.message
+        assert f"with direction {direction} plansync makes no new issue" in notice.message
 
 
 # ------------------------------------------------------------------------------------------

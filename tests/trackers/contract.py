@@ -17,6 +17,7 @@ Class attributes say where trackers legitimately differ.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -300,6 +301,35 @@ class TrackerContract:
             clock.advance(60)
         other_side.create_milestone(tracker.repo, "Phase 1")
         self._assert_unchanged_observe_is_cheap(tracker)
+
+    # issues gone ----------------------------------------------------------------------------
+
+    def test_a_read_without_a_cursor_lists_every_issue_so_a_deleted_one_is_missing(
+        self, tracker: Tracker, other_side: Any
+    ) -> None:
+        kept = tracker.create_issue(IssueDraft(title="Kept"))
+        doomed = tracker.create_issue(IssueDraft(title="Deleted soon"))
+        other_side.create_issue(tracker.repo, "A pull request", pull_request=True)
+        assert tracker.observe_issues(None).all_numbers == {kept.number, doomed.number}
+
+        other_side.delete_issue(tracker.repo, doomed.number)
+
+        assert tracker.observe_issues(None).all_numbers == {kept.number}
+        assert tracker.get_issue(doomed.number) is None
+
+    def test_a_read_of_what_changed_in_a_long_list_says_nothing_of_what_is_absent(
+        self, tracker: Tracker, other_side: Any
+    ) -> None:
+        for n in range(120):
+            other_side.create_issue(tracker.repo, f"Task {n:03d}")
+        first = tracker.observe_issues(None)
+        other_side.set_issue_title(tracker.repo, 7, "Task 006, renamed")
+
+        # As a run reads: issues at the cursor's second again (GitHub counts whole seconds).
+        later = tracker.observe_issues(replace(first.cursor, seen=()))
+
+        assert "Task 006, renamed" in [i.title for i in later.items]
+        assert later.all_numbers is None
 
     # markers and duplicates -----------------------------------------------------------------
 

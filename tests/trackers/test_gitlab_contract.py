@@ -266,6 +266,23 @@ class TestGitLabOnSandbox:
         assert sandbox.store.file("demo/plans", "docs/NEW.md").content == b"fresh\n"
         assert sandbox.store.requests.count("POST", api="gitlab") == 2
 
+    def test_an_issue_moved_to_another_project_reads_as_moved(
+        self, tracker: GitLabTracker, sandbox: Any
+    ) -> None:
+        stays = tracker.create_issue(IssueDraft(title="Stays"))
+        leaves = tracker.create_issue(IssueDraft(title="Leaves"))
+        first = tracker.observe_issues(None)
+        sandbox.store.add_repo("group/elsewhere")
+        sandbox.store.move_issue("demo/plans", leaves.number, "group/elsewhere")
+
+        changed = tracker.observe_issues(first.cursor)
+        fetched = tracker.get_issue(leaves.number)
+
+        assert [(i.number, i.moved) for i in changed.items] == [(leaves.number, True)]
+        assert fetched is not None
+        assert (fetched.moved, fetched.state) == (True, IssueState.CLOSED)
+        assert tracker.get_issue(stays.number) == dataclasses.replace(stays, moved=False)
+
 
 class TestCommentsGitLabDoesNotAnnounce:
     """GitLab's ThrottledTouch: a note added or edited less than a minute after its issue's

@@ -6,6 +6,7 @@ plans = ["plans/*.md"]               # globs relative to `root`
 direction = "both"                   # or "push" (plan -> tracker), "pull" (tracker -> plan)
 interval_minutes = 5                 # how often the daemon runs it
 removed = "report"                   # or "close": close as not planned, with a comment
+check_deleted_every = 12             # runs between looks at each linked issue (0: never)
 milestone_template = "{section}"     # `{plan}` is the plan's title
 
 [projects.tracker]
@@ -107,6 +108,9 @@ class ProjectConfig(BaseModel):
     direction: Direction = "both"
     interval_minutes: float = Field(default=5.0, gt=0)
     removed: RemovedPolicy = "report"
+    # Every how many runs each linked issue is read on its own, to notice one deleted or moved
+    # (one request per issue); a run that reads the whole issue list notices it anyway.
+    check_deleted_every: int = Field(default=12, ge=0)
     milestone_template: str = "{section}"
     labels: LabelRules = Field(default_factory=LabelRules)
     people: dict[str, str] = Field(default_factory=dict)

@@ -39,7 +39,11 @@ class Permission(IntEnum):
 
 @dataclass(frozen=True)
 class RemoteIssue:
-    """An issue as the tracker has it. `number` is GitHub's number / GitLab's iid."""
+    """An issue as the tracker has it. `number` is GitHub's number / GitLab's iid.
+
+    `moved`: GitLab moved the issue to another project (its `moved_to_id` is set); the issue
+    left behind is closed, and is no longer the task's.
+    """
 
     number: int
     id: int
@@ -55,6 +59,7 @@ class RemoteIssue:
     milestone_title: str | None = None
     assignees: tuple[str, ...] = ()
     estimate_minutes: int | None = None
+    moved: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,8 +153,12 @@ class Observed(Generic[T]):
 
     `items` are what changed since the cursor. `not_modified` is True when the tracker answered
     304 (nothing changed; the caller keeps what it had). `cursor` is where the next read starts.
+    `all_numbers`: when the read went through the whole list (a first read, or a list that
+    fits on one page), the numbers of everything in it, so what is not there is gone; None
+    when it read only what changed, which says nothing about what is absent.
     """
 
     items: tuple[T, ...]
     cursor: Cursor
     not_modified: bool = False
+    all_numbers: frozenset[int] | None = None

@@ -120,6 +120,13 @@ def _delete_issue(store: SandboxStore, f: JsonFields) -> Result:
     return {}
 
 
+def _move_issue(store: SandboxStore, f: JsonFields) -> Result:
+    number = store.move_issue(
+        f.text("repo"), f.integer("number"), f.text("to_repo"), user=_user(f)
+    )
+    return {"number": number}
+
+
 def _set_estimate(store: SandboxStore, f: JsonFields) -> Result:
     issue = store.set_time_estimate(
         f.text("repo"), f.integer("number"), f.integer("seconds", minimum=0), user=_user(f)
@@ -243,6 +250,7 @@ ACTS: dict[str, Act] = {
     "close_issue": Act(_close_issue, (*_ISSUE, "reason")),
     "reopen_issue": Act(_reopen_issue, _ISSUE),
     "delete_issue": Act(_delete_issue, ("repo", "number")),
+    "move_issue": Act(_move_issue, (*_ISSUE, "to_repo")),
     "set_estimate": Act(_set_estimate, (*_ISSUE, "seconds")),
     "comment": Act(_comment, (*_ISSUE, "body")),
     "edit_comment": Act(_edit_comment, ("repo", "comment_id", "body")),

@@ -11,8 +11,8 @@ as a person on "the other side".
 
 The acts (fields in sandbox/acts.py; `user` says who acts, the bot by default):
 create_issue, update_issue, set_title, set_body, close_issue, reopen_issue, delete_issue,
-set_estimate, comment, edit_comment, react, create_milestone, update_milestone, create_label,
-update_label, set_permission, put_file.
+move_issue, set_estimate, comment, edit_comment, react, create_milestone, update_milestone,
+create_label, update_label, set_permission, put_file.
 
 A malformed request is answered 400, a refused value 422, an unknown repository, issue or
 comment 404, a failure of the sandbox itself 500, each with {"error": "<what is wrong and what

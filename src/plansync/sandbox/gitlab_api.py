@@ -97,6 +97,7 @@ class GitLabApi:
             ("POST", "/issues", self.create_issue),
             ("GET", "/issues/{iid:int}", self.get_issue),
             ("PUT", "/issues/{iid:int}", self.edit_issue),
+            ("POST", "/issues/{iid:int}/move", self.move_issue),
             ("GET", "/issues/{iid:int}/time_stats", self.get_time_stats),
             ("POST", "/issues/{iid:int}/time_estimate", self.set_time_estimate),
             ("POST", "/issues/{iid:int}/reset_time_estimate", self.reset_time_estimate),
@@ -329,6 +330,24 @@ class GitLabApi:
             **changes,
         )
         return ApiResponse.json(200, self._render(request).issue(repo, updated))
+
+    def move_issue(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
+        """GitLab's move: the issue in the target project is the answer."""
+        repo = self._project(params)
+        issue = self._issue(repo, params)
+        to_project = _fields(request).get("to_project_id")
+        if to_project in (None, ""):
+            raise _missing("to_project_id")
+        try:
+            target = self.store.repo_by_id(int(to_project))
+        except (TypeError, ValueError):
+            raise _invalid("to_project_id") from None
+        if target is repo:
+            raise _Refused(_message(400, "Cannot move issue to project it originates from!"))
+        number = self.store.move_issue(
+            repo.full_name, issue.number, target.full_name, user=request.user
+        )
+        return ApiResponse.json(201, self._render(request).issue(target, target.issues[number]))
 
     def _milestone_number(self, repo: Repo, value: Any) -> int | None:
         if value in (None, "", 0, "0"):

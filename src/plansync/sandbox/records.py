@@ -204,6 +204,7 @@ class Issue:
     time_spent: int = 0
     pull_request: bool = False
     deleted: bool = False
+    moved_to: int | None = None  # GitLab: the id of the issue this one was moved to
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -225,6 +226,7 @@ class Issue:
             "time_spent": self.time_spent,
             "pull_request": self.pull_request,
             "deleted": self.deleted,
+            "moved_to": self.moved_to,
         }
 
     @classmethod
@@ -249,6 +251,7 @@ class Issue:
             time_spent=int(data.get("time_spent", 0)),
             pull_request=bool(data.get("pull_request", False)),
             deleted=bool(data.get("deleted", False)),
+            moved_to=int(data["moved_to"]) if data.get("moved_to") is not None else None,
         )
 
 

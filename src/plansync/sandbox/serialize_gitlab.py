@@ -242,7 +242,7 @@ class GitLabJson:
                 "full": f"{repo.full_name}#{issue.number}",
             },
             "severity": "UNKNOWN",
-            "moved_to_id": None,
+            "moved_to_id": issue.moved_to,
             "imported": False,
             "imported_from": "none",
             "service_desk_reply_to": None,

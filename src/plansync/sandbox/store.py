@@ -476,6 +476,38 @@ class SandboxStore:
         with self._mutation():
             self.issue(repo, number).deleted = True
 
+    def move_issue(self, repo: str, number: int, to_repo: str, *, user: str = BOT) -> int:
+        """Move an issue to another repository as GitLab does, returning its number there: the
+        new issue gets the title, description, assignees, and the labels and milestone the
+        target has by the same names; the one left behind is closed with `moved_to` set to
+        the new issue's id. Each gets a note naming the other."""
+        with self._mutation():
+            source, target = self.repo(repo), self.repo(to_repo)
+            issue = self.issue(repo, number)
+            if target is source:
+                raise InvalidFieldError("Issue", "to_project_id", "invalid", to_repo)
+            if issue.moved_to is not None or issue.pull_request:
+                raise InvalidFieldError("Issue", "iid", "invalid", str(number))
+            title = None if issue.milestone is None else source.milestones[issue.milestone].title
+            milestones = {m.title: m.number for m in target.milestones.values()}
+            kept = [name.lower() for name in issue.labels if name.lower() in target.labels]
+            people = [a for a in issue.assignees if target.permissions.get(a, "none") != "none"]
+            moved = self.create_issue(
+                to_repo,
+                issue.title,
+                issue.body,
+                labels=[target.labels[name].name for name in kept],
+                milestone=milestones.get(title) if title is not None else None,
+                assignees=people,
+                user=issue.author,
+            )
+            copy = target.issues[moved]
+            self._touch(target, copy, [f"moved from {source.full_name}#{number}"], user)
+            notes = self._set_state(issue, "closed", None, user)
+            issue.moved_to = copy.id
+            self._touch(source, issue, [*notes, f"moved to {target.full_name}#{moved}"], user)
+            return moved
+
     def set_time_estimate(self, repo: str, number: int, seconds: int, *, user: str = BOT) -> Issue:
         if seconds < 0:
             raise InvalidFieldError("Issue", "time_estimate", "invalid", seconds)

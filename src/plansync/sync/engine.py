@@ -34,7 +34,7 @@ from plansync.state.open import memory_state, open_state, state_exists
 from plansync.summary.changes import summary_changeset
 from plansync.sync.apply import ProgressListener
 from plansync.sync.effects import Effects, Preview, Writes
-from plansync.sync.observe import Snapshot
+from plansync.sync.observe import CHECKED_KEY, Snapshot
 from plansync.sync.plans import LocalPlans, PlanRead, PlanSource
 from plansync.sync.reconcile import reconcile
 from plansync.sync.result import RunResult
@@ -116,6 +116,9 @@ class _Run:
     def _store(self, database: StateDatabase) -> StateStore:
         return database.store(self.project.name, self.scope)
 
+    def _snapshot(self, store: StateStore | None) -> Snapshot:
+        return Snapshot(self.tracker, store, self.project.check_deleted_every)
+
     # -- the two ways to run ---------------------------------------------------------------
 
     def preview(self, database: StateDatabase | None) -> RunResult:
@@ -124,14 +127,14 @@ class _Run:
         result = RunResult(self.project.name, dry_run=True)
         with memory_state() if database is None else _unclosed(database) as known:
             store = self._store(known)
-            snapshot = Snapshot(self.tracker, store if database is not None else None)
+            snapshot = self._snapshot(store if database is not None else None)
             snapshot.observe()
             self._steps(store, snapshot, result, Preview(self.source, self.plans))
         result.requests = self.tracker.stats.total - self.requests_before
         return result
 
     def sync(self, database: StateDatabase | None) -> RunResult:
-        snapshot = Snapshot(self.tracker, self._store(database) if database else None)
+        snapshot = self._snapshot(self._store(database) if database else None)
         snapshot.observe()  # the tracker answered: from here on the run may write
         if database is not None:
             return self._locked(self._store(database), snapshot)
@@ -157,7 +160,11 @@ class _Run:
                         )
                 result.requests = self.tracker.stats.total - self.requests_before
             finally:
-                summary = {**result.counts(), "requests": result.requests}
+                summary = {
+                    **result.counts(),
+                    "requests": result.requests,
+                    CHECKED_KEY: snapshot.checked,
+                }
                 store.finish_run(run_id, result.ok, summary)
         return result
 
@@ -167,6 +174,7 @@ class _Run:
         self, store: StateStore, snapshot: Snapshot, result: RunResult, effects: Effects
     ) -> None:
         self._passes(store, snapshot, result, effects)
+        result.changesets[0].notices[:0] = snapshot.notices  # what kept a read from finishing
         findings = effects.findings(store, result, _findings(result))
         if not result.stopped:
             self._summarise(store, snapshot, result, findings, effects)

@@ -11,6 +11,7 @@ from plansync.model.changeset import LinkIssue
 from plansync.model.plan import Task
 from plansync.model.remote import IssueState
 from plansync.model.sync import Known, Link, Notice, PlanInput, RemoteSnapshot, TaskRef
+from plansync.sync.removed import gone_issue_message, references
 from plansync.trackers.markers import find_marker, find_tracking_marker, task_of_marker
 
 
@@ -85,15 +86,16 @@ class _Resolver:
             ref = TaskRef(plan.planfile, task.key)
             link = self.out.links.get(ref)
             if link is not None:
-                if link.number not in self.remote.issues:
-                    self._notice(
-                        ref,
-                        f"issue #{link.number} is not on the tracker any more (deleted or "
-                        "moved); plansync leaves the task unlinked to a new issue: remove the "
-                        "link with a fresh state or relink it in the plan",
-                        link.number,
-                    )
-                continue
+                if link.number in self.remote.issues:
+                    continue
+                if not (self.push and self.pull) or references(
+                    task, link.number, self.project.tracker.repo
+                ):
+                    message = gone_issue_message(link.number, self.project.direction)
+                    self._notice(ref, message, link.number)
+                    continue
+                # Its issue is gone and a person removed the reference: a new issue it is.
+                del self.out.links[ref]
             marked = by_marker.get(ref, [])
             if marked:
                 if len(marked) > 1:

@@ -70,11 +70,13 @@ class Tracker(Protocol):
 
     # issues -------------------------------------------------------------------------------
     def observe_issues(self, cursor: Cursor | None = None) -> Observed[RemoteIssue]:
-        """Issues (open and closed, pull requests excluded) changed since the cursor."""
+        """Issues (open and closed, pull requests excluded) changed since the cursor; a read
+        that went through the whole list gives every issue's number too (`all_numbers`)."""
         ...
 
     def get_issue(self, number: int) -> RemoteIssue | None:
-        """One issue by number, or None when it does not exist (404 / 410)."""
+        """One issue by number, or None when it does not exist (404 / 410); one moved to
+        another project reads back `moved`. Any other failure raises: it proves nothing."""
         ...
 
     def create_issue(self, draft: IssueDraft, marker: str | None = None) -> RemoteIssue:

@@ -186,7 +186,12 @@ class GitHubTracker:
             for item in read.items
             if not is_pull_request(item)
         )
-        return Observed(issues, read.cursor, read.not_modified)
+        listed = (
+            frozenset(int(item["number"]) for item in read.whole if not is_pull_request(item))
+            if read.whole is not None
+            else None
+        )
+        return Observed(issues, read.cursor, read.not_modified, all_numbers=listed)
 
     def get_issue(self, number: int) -> RemoteIssue | None:
         issue = self._requests.call_or_none(

@@ -57,9 +57,13 @@ ReadSince = Callable[[str | None], list[Item]]
 
 @dataclass(frozen=True)
 class IncrementalRead:
+    """`whole`: every item of the list, when the read went through all of it (a first read,
+    or a probe that held the whole list), else None."""
+
     items: tuple[Item, ...]
     cursor: Cursor
     not_modified: bool
+    whole: tuple[Item, ...] | None = None
 
 
 def _identity(item: Item) -> int:
@@ -129,10 +133,13 @@ def read_incrementally(
     if check.not_modified:
         return IncrementalRead((), cursor, not_modified=True)
 
+    whole: list[Item] | None
     if _reaches(check, since_moment):
         items = [i for i in check.items if since_moment is None or _updated(i) >= since_moment]
+        whole = check.items if check.complete else None
     else:
         items = read_whole_listing(lambda: read_since(since), _identity, what=what)
+        whole = items if since is None else None
 
     changed = [item for item in items if not _already_read(item, seen, since_moment)]
     if not changed and cursor.etag is not None:
@@ -145,7 +152,12 @@ def read_incrementally(
         since, since_moment = newest
     at_since = {int(item["id"]) for item in items if _updated(item) == since_moment}
     next_cursor = Cursor(since, probe_validator(check), tuple(sorted(at_since)))
-    return IncrementalRead(_latest_versions(changed), next_cursor, not_modified=False)
+    return IncrementalRead(
+        _latest_versions(changed),
+        next_cursor,
+        not_modified=False,
+        whole=tuple(whole) if whole is not None else None,
+    )
 
 
 def _latest_versions(items: list[Item]) -> tuple[Item, ...]:

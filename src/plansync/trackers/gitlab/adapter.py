@@ -103,9 +103,12 @@ class GitLabTracker:
     # issues -------------------------------------------------------------------------------
 
     def observe_issues(self, cursor: Cursor | None = None) -> Observed[RemoteIssue]:
-        issues = self._calls.changed_issue_dicts(cursor)
-        fresh, moved = fresh_since(cursor, [to_issue(data) for data in issues])
-        return Observed(items=fresh, cursor=moved)
+        issues = [to_issue(data) for data in self._calls.changed_issue_dicts(cursor)]
+        fresh, after = fresh_since(cursor, issues)
+        # Without a cursor the read listed every issue of the project.
+        whole = cursor is None or cursor.since is None
+        listed = frozenset(issue.number for issue in issues) if whole else None
+        return Observed(items=fresh, cursor=after, all_numbers=listed)
 
     def get_issue(self, number: int) -> RemoteIssue | None:
         data = self._calls.request_or_none(

@@ -92,7 +92,8 @@ def estimate_minutes(issue: Mapping[str, Any]) -> int | None:
 def to_issue(data: Mapping[str, Any]) -> RemoteIssue:
     """A GitLab issue (`iid` is the number people see) as a RemoteIssue.
 
-    GitLab has no close reason, so `state_reason` stays None for closed issues too.
+    GitLab has no close reason, so `state_reason` stays None for closed issues too. An issue
+    moved to another project stays behind closed, with `moved_to_id` naming its new self.
     """
     milestone = data.get("milestone")
     if not isinstance(milestone, Mapping):
@@ -112,6 +113,7 @@ def to_issue(data: Mapping[str, Any]) -> RemoteIssue:
         milestone_title=str(milestone["title"]) if milestone is not None else None,
         assignees=_usernames(data.get("assignees")),
         estimate_minutes=estimate_minutes(data),
+        moved=data.get("moved_to_id") is not None,
     )
 
 
