@@ -196,6 +196,28 @@ class TestDeletedPlanfile:
         kept = [i.number for i in harness.issues() if i.number not in numbers]
         assert [harness.issue(n).state for n in kept] == ["open", "open"]
 
+    def test_a_planfile_the_globs_no_longer_match_is_not_taken_for_deleted(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = make_harness(self.PLANS, project_toml='removed = "close"')
+        harness.sync()
+        numbers = [harness.number("other.md", key) for key in ("OTH-1", "OTH-2")]
+        config = harness.config_path.read_text(encoding="utf-8")
+        narrowed = config.replace('plans = ["*.md", "**/*.md"]', 'plans = ["plan.md"]')
+        assert narrowed != config
+        harness.config_path.write_text(narrowed, encoding="utf-8")
+
+        result = harness.sync()
+
+        assert result.ok, result.failed
+        assert [a for a in result.actions if isinstance(a, CloseIssue)] == []
+        (notice,) = result.notices
+        assert "other.md still exists but the project's `plans` no longer match it" in (
+            notice.message
+        )
+        assert f"#{numbers[0]}, #{numbers[1]} stay open" in notice.message
+        assert {i.state for i in harness.issues()} == {"open"}
+
     def test_a_planfile_that_fails_to_read_is_not_taken_for_deleted(
         self, make_harness: MakeHarness
     ) -> None:

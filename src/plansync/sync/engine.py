@@ -223,13 +223,21 @@ class _Run:
         effects.apply(changeset, self.plans, snapshot, result)
 
     def _reconcile(self, store: StateStore, snapshot: Snapshot) -> Changeset:
-        known = Known(store.links(), frozenset(store.known_labels()))
+        links = store.links()
+        known = Known(links, frozenset(store.known_labels()))
+        read = {plan.planfile for plan in self.plans}
+        unmatched = frozenset(
+            planfile
+            for planfile in {ref.planfile for ref in links}
+            if planfile not in read and self.source.exists(planfile)
+        )
         return reconcile(
             [p.input for p in self.plans],
             snapshot.remote(),
             known,
             self.project,
             reasons=self.tracker.capabilities.close_reason,
+            unmatched=unmatched,
         )
 
 

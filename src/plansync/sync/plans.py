@@ -37,6 +37,10 @@ class PlanSource(Protocol):
         """The same planfile holding `raw` instead (what a dry run would leave)."""
         ...
 
+    def exists(self, planfile: str) -> bool:
+        """Whether a planfile (relative path) is still there, matched by the globs or not."""
+        ...
+
 
 class LocalPlans:
     """The planfiles the project's globs match under the config's `root`."""
@@ -63,6 +67,9 @@ class LocalPlans:
 
     def parsed(self, plan: PlanRead, raw: bytes) -> PlanRead:
         return self._parse(plan.planfile, plan.path, raw)
+
+    def exists(self, planfile: str) -> bool:
+        return (self.config.root / planfile).is_file()
 
     def _parse(self, planfile: str, path: Path, raw: bytes) -> PlanRead:
         rules = rules_for(self.config, path)

@@ -28,9 +28,11 @@ def reconcile(
     project: ProjectConfig,
     *,
     reasons: bool = True,
+    unmatched: frozenset[str] = frozenset(),
 ) -> Changeset:
     """The changeset that brings `plans` and `remote` in step. `reasons`: whether the tracker
-    keeps a close reason (GitHub does, GitLab does not)."""
+    keeps a close reason (GitHub does, GitLab does not). `unmatched`: linked planfiles that
+    still exist but that the project's globs no longer match (not deleted: never closed)."""
     push = project.direction in ("both", "push")
     out = Changeset()
     tasks = [(plan, task) for plan in plans for task in plan.synced_tasks()]
@@ -71,7 +73,13 @@ def reconcile(
         for plan, task in resolution.to_create
     ]
     removed, notices = removed_task_actions(
-        tasks, plans, known, remote, resolution.renamed, project.removed == "close" and push
+        tasks,
+        plans,
+        known,
+        remote,
+        resolution.renamed,
+        project.removed == "close" and push,
+        unmatched,
     )
     out.notices.extend(notices)
     milestone_actions, found_milestones = needs.milestone_actions(remote.milestones)

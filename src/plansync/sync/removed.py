@@ -24,10 +24,13 @@ def removed_task_actions(
     remote: RemoteSnapshot,
     renamed: set[TaskRef],
     close: bool,
+    unmatched: frozenset[str] = frozenset(),
 ) -> tuple[list[Action], list[Notice]]:
     """For each linked task missing from `tasks` (and not renamed) whose issue is open: a close
     when `close` (in issue order), else a notice: one per task, and one per planfile gone from
-    `plans` naming its issues (in planfile order)."""
+    `plans` naming its issues (in planfile order). A planfile in `unmatched` still exists (the
+    globs no longer match it): a config change, not a deletion, so its issues are never
+    closed for it."""
     present = {TaskRef(plan.planfile, task.key) for plan, task in tasks}
     read = {plan.planfile for plan in plans}
     actions: list[Action] = []
@@ -39,7 +42,7 @@ def removed_task_actions(
         issue = remote.issues.get(link.number)
         if issue is None or issue.state is not IssueState.OPEN:
             continue
-        if ref.planfile not in read and close:
+        if ref.planfile not in read and close and ref.planfile not in unmatched:
             actions.append(
                 _close(
                     link,
@@ -66,7 +69,9 @@ def removed_task_actions(
                     link.number,
                 )
             )
-    notices.extend(_planfile_gone(planfile, links) for planfile, links in sorted(orphaned.items()))
+    for planfile, links in sorted(orphaned.items()):
+        gone = _planfile_unmatched if planfile in unmatched else _planfile_gone
+        notices.append(gone(planfile, links))
     return actions, notices
 
 
@@ -89,6 +94,17 @@ def _planfile_gone(planfile: str, links: Sequence[Link]) -> Notice:
         f"the plan file {planfile} is no longer among the project's plans (deleted, moved, or "
         f"no longer matched by `plans`); its {issues} open: put the file back, close them, "
         'or set `removed = "close"` to have plansync close them as not planned',
+    )
+
+
+def _planfile_unmatched(planfile: str, links: Sequence[Link]) -> Notice:
+    numbers = ", ".join(f"#{link.number}" for link in links)
+    issues = f"issue {numbers} stays" if len(links) == 1 else f"issues {numbers} stay"
+    return Notice(
+        None,
+        f"the plan file {planfile} still exists but the project's `plans` no longer match it; "
+        f"its {issues} open and plansync leaves them alone: add the file back to `plans`, or "
+        "delete the file to have `removed` apply",
     )
 
 
