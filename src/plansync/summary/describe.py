@@ -68,12 +68,17 @@ def with_progress(description: str, line: str) -> str:
             "was refused so the block in the milestone description cannot be closed early."
         )
     eol = _ending_of(description)
-    content = eol.join(_LINE_BREAKS.split(line.strip("\r\n")))
+    pieces = _LINE_BREAKS.split(line.strip("\r\n"))
+    content = eol.join(pieces)
     lines = split_text_lines(description)
     begins, ends = _markers(lines)
     if len(begins) == 1 and len(ends) == 1 and begins[0] < ends[0]:
         begin, end = begins[0], ends[0]
-        return "".join([*lines[: begin + 1], content + eol, *lines[end:]])
+        # The begin marker's own ending, which the block keeps: in a description of mixed
+        # endings the dominant one could change with the new lines, and the next run with it.
+        own = lines[begin][len(_body(lines[begin])) :]
+        inside = own.join(pieces) + own
+        return "".join([*lines[: begin + 1], inside, *lines[end:]])
     if begins or ends:
         lines = _without_blocks(lines, begins, ends)
     text = "".join(lines).rstrip()
