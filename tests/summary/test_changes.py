@@ -1,10 +1,13 @@
 """The summary's changeset keeps what plansync did not write: a block a person edited, a block
-holding plan text, a progress line or a tracking issue body edited on the tracker."""
+holding plan text, a progress line or a tracking issue body edited on the tracker; and it
+writes nothing into a plan without tasks."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
+import pytest
 
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import DescribeMilestone, UpdateTrackingIssue, WriteSummary
@@ -123,6 +126,28 @@ class TestPlanfileBlock:
             f"`{SUMMARY_BEGIN}` and `{SUMMARY_END}` was edited since plansync wrote it, so "
             "plansync leaves it as it is"
         )
+
+    @pytest.mark.parametrize("raw", [b"", b"# Notes\n\nNothing to do here.\n"])
+    def test_a_plan_without_tasks_gets_no_block(self, raw: bytes) -> None:
+        changeset = summary_changeset([target(raw)], RemoteSnapshot({}, []), project())
+        assert changeset.actions == []
+        assert changeset.notices == []
+
+    def test_markers_waiting_in_a_plan_without_tasks_stay_empty(self) -> None:
+        raw = f"# Notes\n\n{SUMMARY_BEGIN}\n{SUMMARY_END}\n".encode()
+        changeset = summary_changeset([target(raw)], RemoteSnapshot({}, []), project())
+        assert changeset.actions == []
+
+    def test_plansync_s_block_in_a_plan_whose_tasks_all_left_says_so(self) -> None:
+        raw = with_block(PLAN)
+        block = summary_block(raw)
+        assert block is not None
+        emptied = raw.replace(b"- [ ] Write\n- [x] Ship\n", b"")
+        written = {summary_ref(): frozenset({digest(block.text)})}
+        changeset = summary_changeset([target(emptied)], RemoteSnapshot({}, []), project(), written)
+        [action] = changeset.actions
+        assert isinstance(action, WriteSummary)
+        assert "No tasks found in this plan." in action.content
 
 
 REPO = "https://github.com/demo/plans"

@@ -31,6 +31,7 @@ from plansync.summary.describe import (
 from plansync.summary.figures import NO_MILESTONE
 from plansync.summary.guard import (
     Kept,
+    digest,
     kept_block,
     kept_summary_block,
     kept_tracking_body,
@@ -45,6 +46,7 @@ from plansync.summary.place import (
 from plansync.summary.render import (
     milestone_line,
     render_summary_block,
+    shows_nothing,
     tracking_body,
 )
 from plansync.trackers.markers import find_tracking_marker, tracking_marker
@@ -126,6 +128,9 @@ def _block(
     if data is None or data == target.raw:
         return
     recorded = written.get(BlockRef("summary", target.planfile), frozenset())
+    # A file without tasks gets no block; a block plansync wrote there is kept current.
+    if shows_nothing(target.figures) and (block is None or digest(block.text) not in recorded):
+        return
     if block is not None:
         kept = kept_summary_block(block.text, recorded, target.rules, block.begin + 1)
         if kept is not None:
