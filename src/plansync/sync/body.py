@@ -173,7 +173,7 @@ def keep_edited_blocks(
         changed = tuple(name for name in action.changed if name != "body")
         if changed:
             fields = replace(action.fields, body=body)
-            why = f"{action.why} (but the body: edited on the tracker)"
+            why = f"{action.why}; the body is kept: edited on the tracker"
             actions.append(replace(action, changed=changed, body=None, fields=fields, why=why))
     changeset.actions = actions
 
