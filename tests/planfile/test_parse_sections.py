@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from plansync.model.plan import PlanDocument
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
@@ -146,13 +148,45 @@ class TestSectionFilters:
 
 
 class TestOwnBlock:
-    def test_plansync_block_holds_no_tasks(self) -> None:
+    def test_what_plansync_writes_in_its_block_is_not_read(self) -> None:
         document = parse(
             "# Plan\n"
             "<!-- plansync:summary -->\n"
-            "| Task | Status |\n|---|---|\n| Progress | done |\n"
-            "- [ ] not a task\n"
+            "**Progress:** 0 / 1 tasks done (0%)\n\n"
+            "| Milestone | Done | Progress | % | Estimate done / left | Due |\n"
+            "|---|---:|---|---:|---|---|\n| Week 1 | 0 / 1 | `░░` | 0% | - | - |\n\n"
+            "- not linked, sync failed: `OPS-7` Deploy\n"
             "<!-- /plansync:summary -->\n"
             "- [ ] real\n"
         )
-        assert [(t.title, t.line) for t in document.tasks] == [("real", 8)]
+        assert [(t.title, t.line) for t in document.tasks] == [("real", 11)]
+
+    @pytest.mark.parametrize(
+        "inside",
+        [
+            "- [ ] inside\n",
+            "- OPS-7: inside\n",
+            "| Task | Status |\n|---|---|\n| inside | done |\n",
+            "## Phase 1: Real work\n\n- [ ] inside\n",
+        ],
+    )
+    def test_a_block_holding_tasks_or_headings_is_the_plan_s_and_read(self, inside: str) -> None:
+        document = parse(
+            "# Plan\n<!-- plansync:summary -->\n"
+            f"{inside}"
+            "<!-- /plansync:summary -->\n"
+            "- [ ] real\n"
+        )
+        assert [t.title for t in document.tasks] == ["inside", "real"]
+
+    def test_tasks_in_stray_markers_belong_to_the_heading_in_them(self) -> None:
+        document = parse(
+            "# Markers\n\n<!-- plansync:summary -->\n\n## Phase 1: Real work\n\n"
+            "- [ ] Task inside stray markers\n- [ ] Another one\n\n"
+            "<!-- /plansync:summary -->\n\n## Phase 2: More\n\n- [ ] Task outside\n"
+        )
+        assert [(t.title, t.line, t.milestone) for t in document.tasks] == [
+            ("Task inside stray markers", 7, "Phase 1: Real work"),
+            ("Another one", 8, "Phase 1: Real work"),
+            ("Task outside", 14, "Phase 2: More"),
+        ]

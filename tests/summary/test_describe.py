@@ -73,6 +73,14 @@ class TestWithProgress:
         assert replaced == f"Intro\r\n\r\n{crlf}"
         assert "\n" not in replaced.replace("\r\n", "")
 
+    def test_mixed_endings_keep_the_begin_marker_s_ending_so_a_second_run_changes_nothing(
+        self,
+    ) -> None:
+        description = f"{PROGRESS_BEGIN}\n\n\n{PROGRESS_END}\r\n\r\n"
+        once = with_progress(description, LINE)
+        assert once == f"{PROGRESS_BEGIN}\n{LINE}\n{PROGRESS_END}\r\n\r\n"
+        assert with_progress(once, LINE) == once
+
     def test_a_line_with_breaks_takes_the_description_s_ending(self) -> None:
         assert with_progress("A\r\n", "one\ntwo\n") == (
             f"A\r\n\r\n{PROGRESS_BEGIN}\r\none\r\ntwo\r\n{PROGRESS_END}"

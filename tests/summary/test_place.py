@@ -21,8 +21,15 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 SHARED_PLANS = REPOSITORY.parent / "shared" / "plans"
 EXAMPLES = REPOSITORY / "examples"
 BEGIN, END = SUMMARY_BEGIN.encode(), SUMMARY_END.encode()
-# Content that would read as tasks, a title and a table anywhere else in a planfile.
-TASKLIKE = "# Not the title\n- [ ] T99 Not a task\n\n| ID | Task |\n|---|---|\n| X1 | Nor this |\n"
+# Content of the kind plansync writes in its block (ID mentions, the milestone table) that
+# would read as tasks anywhere else in a planfile.
+TASKLIKE = (
+    "**Progress:** 1 / 2 tasks done (50%)\n\n"
+    "| Milestone | Done | Progress | % | Estimate done / left | Due |\n"
+    "|---|---:|---|---:|---|---|\n| Week 9 | 1 / 2 | `#####.....` | 50% | - | - |\n\n"
+    "- not linked, sync failed: `OPS-099` Not a task\n"
+    '- conflict on title of `WEB-12` Nor this: plan "a", tracker "b"\n'
+)
 
 
 def shared_plan(name: str) -> bytes:
@@ -357,6 +364,9 @@ class TestDamagedBlocks:
 
 
 class TestReadBack:
+    def test_the_content_would_read_as_tasks_outside_the_block(self) -> None:
+        assert {t.id for t in tasks(TASKLIKE.encode())} == {"OPS-099", "WEB-12"}
+
     @pytest.mark.parametrize("place", ["after-title", "top", "end"])
     def test_the_block_holds_no_tasks(self, place: SummaryPlace) -> None:
         raw = (

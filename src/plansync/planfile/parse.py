@@ -17,6 +17,7 @@ from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import clean_title
 from plansync.planfile.items import ItemReader, ItemTask
 from plansync.planfile.occurrences import OccurrenceCollector, defining
+from plansync.planfile.own_blocks import holds_plan_text
 from plansync.planfile.rules import ReaderRules, compile_rules
 from plansync.planfile.sections import read_sections
 from plansync.planfile.structure import Outline, build_outline
@@ -96,7 +97,8 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
     compiled = compile_rules(rules if rules is not None else ReaderRules())
     where = str(path)
     decoded = decode_plan(raw, path)
-    outline = build_outline(decoded.text)
+    # A block between plansync's markers that holds headings or tasks is the plan's text.
+    outline = build_outline(decoded.text, lambda inner: holds_plan_text(inner, rules))
     sections = read_sections(outline, compiled)
     matcher = IdMatcher(compiled)
     warnings = _encoding_warnings(decoded, outline, where)

@@ -5,6 +5,7 @@ tables and code, each with its 1-based source lines. Markdown is never rendered.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -15,7 +16,8 @@ from plansync.planfile.lines import split_text_lines
 # Block structure only: inline tokens keep their source text; nothing is rendered.
 _MARKDOWN = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 # plansync's own blocks (the summary) sit between whole-line markers `<!-- plansync:NAME -->`
-# and `<!-- /plansync:NAME -->`; what plansync writes there holds no tasks.
+# and `<!-- /plansync:NAME -->`; what plansync writes there holds no tasks, so the reader skips
+# it, unless the caller finds the plan's own text in it (see `own_blocks`).
 _BLOCK_BEGIN = re.compile(r"^\s*<!--\s*plansync:([\w-]+)\s*-->\s*$")
 _BLOCK_END = re.compile(r"^\s*<!--\s*/plansync:([\w-]+)\s*-->\s*$")
 
@@ -28,6 +30,11 @@ def without_hard_break(line: str) -> str:
     if backslashes % 2 == 0:
         return line
     return body[:-1].rstrip(" \t")
+
+
+# Given the text inside one of plansync's blocks: whether the reader reads it (it is not
+# plansync's text but the plan's).
+BlockFilter = Callable[[str], bool]
 
 
 @dataclass(eq=False)
@@ -120,8 +127,9 @@ class Outline:
         return end
 
 
-def _own_block_lines(lines: list[str]) -> set[int]:
-    """1-based lines inside plansync's own marker blocks (the markers included)."""
+def _own_block_lines(lines: list[str], read_block: BlockFilter | None) -> set[int]:
+    """1-based lines inside plansync's own marker blocks (the markers included), but for the
+    blocks whose inner text `read_block` says is to be read."""
     inside: set[int] = set()
     begin: tuple[int, str] | None = None
     for number, text in enumerate(lines, start=1):
@@ -130,7 +138,9 @@ def _own_block_lines(lines: list[str]) -> set[int]:
         if begin is None and opening is not None:
             begin = (number, opening.group(1))
         elif begin is not None and closing is not None and closing.group(1) == begin[1]:
-            inside.update(range(begin[0], number + 1))
+            inner = "\n".join(lines[begin[0] : number - 1])
+            if read_block is None or not read_block(inner):
+                inside.update(range(begin[0], number + 1))
             begin = None
     return inside
 
@@ -238,12 +248,13 @@ class _Builder:
             index += 1
 
 
-def build_outline(text: str) -> Outline:
-    """Read the block structure of decoded planfile text."""
+def build_outline(text: str, read_block: BlockFilter | None = None) -> Outline:
+    """Read the block structure of decoded planfile text. plansync's own blocks are skipped,
+    but for those whose inner text `read_block` says is the plan's own."""
     raw_lines = split_text_lines(text)
     lines = [line.rstrip("\r\n") for line in raw_lines]
     outline = Outline(lines)
-    skipped = _own_block_lines(lines)
+    skipped = _own_block_lines(lines, read_block)
     source = _blank_out(raw_lines, skipped) if skipped else text
     _Builder(outline).walk(_MARKDOWN.parse(source))
     return outline

@@ -21,6 +21,24 @@ from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
 
 # The incremental reads whose cursors a store keeps.
 STREAMS = ("issues", "milestones", "comments")
+# The blocks plansync writes and keeps digests of: a planfile's summary, an issue body's
+# block, a milestone's progress line, a tracking issue's body.
+BLOCK_KINDS = ("summary", "body", "progress", "tracking")
+
+
+@dataclass(frozen=True)
+class BlockRef:
+    """One block plansync writes: `kind` (one of BLOCK_KINDS) and `target`, the planfile
+    (summary) or the number of the issue or milestone, as text."""
+
+    kind: str
+    target: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in BLOCK_KINDS:
+            raise ValueError(
+                f"unknown block kind {self.kind!r}; the kinds are {', '.join(BLOCK_KINDS)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,20 @@ class StateStore(Protocol):
         milestones: Sequence[RemoteMilestone] | None,
         cursors: Mapping[str, Cursor | None],
     ) -> None: ...
+
+    # digests of the blocks plansync wrote
+    def written_blocks(self) -> dict[BlockRef, frozenset[str]]:
+        """Each block's digests: what plansync last wrote there (two while a write is under
+        way, or after one whose outcome is unknown)."""
+        ...
+
+    def expect_block(self, block: BlockRef, digest: str) -> None:
+        """Before a write: `digest` counts as plansync's too, beside what it had."""
+        ...
+
+    def settle_block(self, block: BlockRef, digests: Iterable[str]) -> None:
+        """After a write: the block's digests are `digests`, and no others."""
+        ...
 
     # comment commands
     def is_comment_processed(self, comment_id: int) -> bool: ...

@@ -97,6 +97,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "written blocks: the digest of each block plansync wrote (summary, body, progress, "
+        "tracking issue), so a block a person edited is not written over",
+        (
+            # Several rows per block while a write is under way: the digest it had and the
+            # one being written, so a run killed between the write and its record still
+            # knows both as plansync's.
+            """CREATE TABLE written_blocks (
+                scope TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                target TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                PRIMARY KEY (scope, kind, target, digest)
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -11,7 +11,7 @@ from plansync.errors import PlansyncError
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
 from plansync.state import codec
-from plansync.state.base import RunRecord, check_stream
+from plansync.state.base import BlockRef, RunRecord, check_stream
 
 if TYPE_CHECKING:
     from plansync.state.sqlite import SqliteDatabase
@@ -203,6 +203,43 @@ class SqliteStore:
                         (self.scope, stream, codec.dumps(cursor)),
                     )
 
+    # digests of the blocks plansync wrote ------------------------------------------------------
+
+    def written_blocks(self) -> dict[BlockRef, frozenset[str]]:
+        with self._db.reading() as connection:
+            rows = connection.execute(
+                "SELECT kind, target, digest FROM written_blocks WHERE scope = ? "
+                "ORDER BY kind, target, digest",
+                (self.scope,),
+            ).fetchall()
+        found: dict[BlockRef, set[str]] = {}
+        for kind, target, digest in rows:
+            with self._db.reading_row("written_blocks", self.scope, f"{kind} {target!r}"):
+                block = _block_ref(kind, target)
+            found.setdefault(block, set()).add(digest)
+        return {block: frozenset(digests) for block, digests in found.items()}
+
+    def expect_block(self, block: BlockRef, digest: str) -> None:
+        with self._db.writing() as connection:
+            connection.execute(
+                "INSERT OR IGNORE INTO written_blocks (scope, kind, target, digest) "
+                "VALUES (?, ?, ?, ?)",
+                (self.scope, block.kind, block.target, digest),
+            )
+
+    def settle_block(self, block: BlockRef, digests: Iterable[str]) -> None:
+        """In one transaction, so the block never reads as having no digest."""
+        with self._db.writing() as connection:
+            connection.execute(
+                "DELETE FROM written_blocks WHERE scope = ? AND kind = ? AND target = ?",
+                (self.scope, block.kind, block.target),
+            )
+            connection.executemany(
+                "INSERT OR IGNORE INTO written_blocks (scope, kind, target, digest) "
+                "VALUES (?, ?, ?, ?)",
+                ((self.scope, block.kind, block.target, digest) for digest in digests),
+            )
+
     # comment commands -------------------------------------------------------------------------
 
     def is_comment_processed(self, comment_id: int) -> bool:
@@ -275,6 +312,13 @@ class SqliteStore:
     def _run_summary(self, run_id: int, text: str) -> dict[str, object]:
         with self._db.reading_row("runs", self.scope, f"run {run_id}"):
             return codec.loads_object(text)
+
+
+def _block_ref(kind: str, target: str) -> BlockRef:
+    try:
+        return BlockRef(kind, target)
+    except ValueError as exc:
+        raise codec.CodecError(str(exc)) from exc
 
 
 def _now() -> str:

@@ -10,7 +10,13 @@ import re
 
 from plansync.planfile.lines import split_text_lines
 
-__all__ = ["PROGRESS_BEGIN", "PROGRESS_END", "same_description", "with_progress"]
+__all__ = [
+    "PROGRESS_BEGIN",
+    "PROGRESS_END",
+    "progress_texts",
+    "same_description",
+    "with_progress",
+]
 
 PROGRESS_BEGIN = "<!-- plansync:progress -->"
 PROGRESS_END = "<!-- /plansync:progress -->"
@@ -53,6 +59,24 @@ def _without_blocks(lines: list[str], begins: list[int], ends: list[int]) -> lis
     return [line for index, line in enumerate(lines) if index not in dropped]
 
 
+def progress_texts(description: str) -> list[str]:
+    """The text `with_progress` writes over: what lies between the one pair of markers, or,
+    for a damaged pair, what each begin marker encloses up to the next end (markers left
+    out); none without markers."""
+    lines = split_text_lines(description)
+    begins, ends = _markers(lines)
+    if len(begins) == 1 and len(ends) == 1 and begins[0] < ends[0]:
+        return ["".join(lines[begins[0] + 1 : ends[0]])]
+    markers = set(begins) | set(ends)
+    texts: list[str] = []
+    for begin in begins:
+        end = next((e for e in ends if e > begin), None)
+        if end is not None:
+            inside = range(begin + 1, end)
+            texts.append("".join(lines[i] for i in inside if i not in markers))
+    return texts
+
+
 def with_progress(description: str, line: str) -> str:
     """`description` with `line` between plansync's progress markers.
 
@@ -68,12 +92,17 @@ def with_progress(description: str, line: str) -> str:
             "was refused so the block in the milestone description cannot be closed early."
         )
     eol = _ending_of(description)
-    content = eol.join(_LINE_BREAKS.split(line.strip("\r\n")))
+    pieces = _LINE_BREAKS.split(line.strip("\r\n"))
+    content = eol.join(pieces)
     lines = split_text_lines(description)
     begins, ends = _markers(lines)
     if len(begins) == 1 and len(ends) == 1 and begins[0] < ends[0]:
         begin, end = begins[0], ends[0]
-        return "".join([*lines[: begin + 1], content + eol, *lines[end:]])
+        # The begin marker's own ending, which the block keeps: in a description of mixed
+        # endings the dominant one could change with the new lines, and the next run with it.
+        own = lines[begin][len(_body(lines[begin])) :]
+        inside = own.join(pieces) + own
+        return "".join([*lines[: begin + 1], inside, *lines[end:]])
     if begins or ends:
         lines = _without_blocks(lines, begins, ends)
     text = "".join(lines).rstrip()

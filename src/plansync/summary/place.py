@@ -17,10 +17,23 @@ from plansync.errors import PlanfileError
 from plansync.model.changeset import SummaryPlace
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.edit_block import marker_lines, replace_between_markers
-from plansync.planfile.lines import dominant_ending, split_ending, split_lines, strip_bom
+from plansync.planfile.lines import (
+    dominant_ending,
+    split_ending,
+    split_lines,
+    split_text_lines,
+    strip_bom,
+)
 from plansync.planfile.structure import Heading, Outline, Paragraph, build_outline, neighbour
 
-__all__ = ["SUMMARY_BEGIN", "SUMMARY_END", "insertion_line", "write_summary"]
+__all__ = [
+    "SUMMARY_BEGIN",
+    "SUMMARY_END",
+    "SummaryBlock",
+    "insertion_line",
+    "summary_block",
+    "write_summary",
+]
 
 SUMMARY_BEGIN = "<!-- plansync:summary -->"
 SUMMARY_END = "<!-- /plansync:summary -->"
@@ -187,6 +200,28 @@ def _blank_line_after_block(raw: bytes, end_marker: int) -> bytes:
         return raw
     eol = dominant_ending(body)
     return bom + b"".join([*lines[:end_marker], eol, *lines[end_marker:]])
+
+
+@dataclass(frozen=True)
+class SummaryBlock:
+    """The summary block a planfile holds: the lines of its markers (1-based) and the text
+    between them, decoded."""
+
+    begin: int
+    end: int
+    text: str
+
+
+def summary_block(raw: bytes) -> SummaryBlock | None:
+    """The planfile's summary block; None when it has no markers or they are damaged (one
+    without the other, or one twice: `write_summary` says so). Raises PlanfileError for bytes
+    that are not UTF-8."""
+    markers = _Markers.of(raw)
+    if markers.absent or markers.damaged:
+        return None
+    begin, end = markers.begins[0], markers.ends[0]
+    lines = split_text_lines(decode_plan(raw, _UNNAMED).text)
+    return SummaryBlock(begin, end, "".join(lines[begin : end - 1]))
 
 
 def write_summary(raw: bytes, content: str, place: SummaryPlace) -> bytes | None:

@@ -36,8 +36,10 @@ _TITLE_LIMIT = 100
 _DETAIL_LIMIT = 80
 _VALUE_LIMIT = 60
 
+# The header cells of the milestone table: a table with these is plansync's own.
+MILESTONE_TABLE_HEADER = ("Milestone", "Done", "Progress", "%", "Estimate done / left", "Due")
 _TABLE_HEADER = (
-    "| Milestone | Done | Progress | % | Estimate done / left | Due |",
+    "| " + " | ".join(MILESTONE_TABLE_HEADER) + " |",
     "|---|---:|---|---:|---|---|",
 )
 _PIE_SLICES = ((TaskState.DONE, "Done"), (TaskState.OPEN, "Open"), (TaskState.DROPPED, "Dropped"))
@@ -83,7 +85,7 @@ def render_summary_block(figures: PlanFigures, *, mermaid: bool = False) -> str:
 
 
 def _summary_lines(figures: PlanFigures, *, mermaid: bool) -> list[str]:
-    if _is_empty(figures):
+    if shows_nothing(figures):
         return ["No tasks found in this plan."]
     ascii_only = figures.ascii_only
     parts = [
@@ -102,7 +104,9 @@ def _summary_lines(figures: PlanFigures, *, mermaid: bool) -> list[str]:
     return lines
 
 
-def _is_empty(figures: PlanFigures) -> bool:
+def shows_nothing(figures: PlanFigures) -> bool:
+    """Whether the plan has nothing to show: no task, no milestone, no issue, nothing to do
+    (its block would say `No tasks found in this plan.`)."""
     overall, coverage = figures.overall, figures.coverage
     return not (
         overall.total

@@ -56,10 +56,17 @@ from plansync.model.sync import Fields, Link, MilestoneLink, TaskRef, TaskState
 from plansync.planfile.parse import read_plan_bytes
 from plansync.planfile.rules import ReaderRules
 from plansync.state.base import StateStore
-from plansync.summary.place import write_summary
 from plansync.sync.bases import BaseKeeper
-from plansync.sync.body import render_body_block
+from plansync.sync.body import block_text, render_body_block
 from plansync.sync.planedit import apply_edits, write_if_unchanged
+from plansync.sync.written import (
+    BlockRecords,
+    body_block,
+    progress_block,
+    progress_text,
+    tracking_block,
+    write_summary_file,
+)
 from plansync.trackers.base import Tracker
 from plansync.trackers.markers import marker_for
 
@@ -108,6 +115,7 @@ class _Applier:
         self.ctx = ctx
         self.results: list[ActionResult] = []
         self.bases = BaseKeeper(changeset, self._save_base)
+        self.blocks = BlockRecords(ctx.store)
 
     def run(self) -> list[ActionResult]:
         for found in self.changeset.found_milestones:
@@ -232,18 +240,30 @@ class _Applier:
             self._remember(tracker.reopen_issue(action.number))
             return f"#{action.number}"
         if isinstance(action, DescribeMilestone):
-            patch = MilestonePatch(description=action.description)
-            tracker.update_milestone(action.number, patch)
-            return f"milestone {action.number}"
+            return self._describe(action)
         if isinstance(action, CreateTrackingIssue):
             draft = IssueDraft(title=action.title, body=action.body)
             tracking = self._remember(tracker.create_issue(draft, marker=action.marker))
+            self.blocks.after(tracking_block(tracking.number), action.body, tracking.body)
             return f"#{tracking.number}"
         if isinstance(action, UpdateTrackingIssue):
             patch_issue = IssuePatch(title=action.title, body=action.body)
-            self._remember(tracker.update_issue(action.number, patch_issue))
+            self.blocks.before(tracking_block(action.number), action.body)
+            updated = self._remember(tracker.update_issue(action.number, patch_issue))
+            if action.body is not None:
+                self.blocks.after(tracking_block(action.number), action.body, updated.body)
             return f"#{action.number}"
         raise TypeError(f"not a tracker action: {action!r}")
+
+    def _describe(self, action: DescribeMilestone) -> str:
+        block = progress_block(action.number)
+        sent = progress_text(action.description)
+        self.blocks.before(block, sent)
+        patch = MilestonePatch(description=action.description)
+        made = self.ctx.tracker.update_milestone(action.number, patch)
+        if sent is not None:
+            self.blocks.after(block, sent, progress_text(made.description))
+        return f"milestone {action.number}"
 
     def _numbers(self, action: CreateIssue) -> dict[str, int]:
         return {
@@ -272,6 +292,7 @@ class _Applier:
         if milestone is None:
             base = replace(base, milestone=None)
         self._save_base(action.task, base)
+        self.blocks.after(body_block(issue.number), block_text(body), block_text(issue.body))
         if fields.estimate:
             tracker.set_estimate(issue.number, fields.estimate)
             base = replace(base, estimate=fields.estimate)
@@ -302,7 +323,11 @@ class _Applier:
             assignees=action.assignees,
         )
         if patch != IssuePatch():
-            self._remember(tracker.update_issue(action.number, patch))
+            sent = block_text(action.body) if action.body is not None else None
+            self.blocks.before(body_block(action.number), sent)
+            issue = self._remember(tracker.update_issue(action.number, patch))
+            if sent is not None:
+                self.blocks.after(body_block(action.number), sent, block_text(issue.body))
         if action.set_estimate:
             tracker.set_estimate(action.number, action.estimate)
         return f"#{action.number}"
@@ -332,27 +357,10 @@ class _Applier:
     def _write_summary(self, action: WriteSummary) -> None:
         target = self.ctx.plans[action.planfile]
         expected = self.ctx.written.get(action.planfile, target.raw)
-        for _ in range(_WRITE_ATTEMPTS):
-            try:
-                data = write_summary(expected, action.content, action.place)
-                if data is None or data == expected:
-                    self._skip(action, "the planfile already shows these figures")
-                    return
-                if write_if_unchanged(target.path, expected, data):
-                    self.ctx.written[action.planfile] = data
-                    self.results.append(ActionResult(action, Status.APPLIED, str(target.path)))
-                    return
-                expected = read_plan_bytes(target.path)  # edited meanwhile: write on its bytes
-            except PlansyncError as exc:
-                self._fail(action, f"{target.path}: {exc}")
-                return
-            except OSError as exc:
-                self._fail(action, f"{target.path}: cannot be written ({exc.strerror})")
-                return
-        self._fail(
-            action,
-            f"{target.path} kept changing while it was being written; the next run tries again",
-        )
+        outcome = write_summary_file(action, target.path, target.rules, expected, self.ctx.store)
+        if outcome.data is not None:
+            self.ctx.written[action.planfile] = outcome.data
+        self.results.append(ActionResult(action, outcome.status, outcome.detail))
 
     def _edit_plan(self, planfile: str, edits: list[EditPlan]) -> None:
         target = self.ctx.plans[planfile]

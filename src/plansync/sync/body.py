@@ -11,12 +11,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
-from plansync.model.changeset import BodySpec
+from plansync.model.changeset import Action, BodySpec, Changeset, UpdateIssue
+from plansync.model.remote import RemoteIssue
+from plansync.model.sync import Notice
 from plansync.planfile.edit import escape_inline
+from plansync.state.base import BlockRef
+from plansync.summary.guard import kept_block
 from plansync.trackers.markers import find_marker
 
-__all__ = ["BODY_END", "BODY_START", "BodySpec", "managed_block", "render_body_block", "splice"]
+__all__ = [
+    "BODY_END",
+    "BODY_START",
+    "BodySpec",
+    "block_text",
+    "keep_edited_blocks",
+    "managed_block",
+    "render_body_block",
+    "splice",
+]
 
 BODY_START = "<!-- plansync:body -->"
 BODY_END = "<!-- /plansync:body -->"
@@ -105,6 +119,63 @@ def splice(body: str | None, block: str) -> str:
     ending = text[len(text) - trailing :]
     breaks = ending.count("\n") + ending.replace("\r\n", "").count("\r")
     return text + newline * max(0, 2 - breaks) + block
+
+
+def block_text(body: str | None) -> str | None:
+    """What lies between the block's markers (to the end of the body when `BODY_END` was
+    cut), or None when the body has no block."""
+    text = body or ""
+    span = _block_span(text)
+    if span is None:
+        return None
+    start, end = span
+    inside = text[start + len(BODY_START) : end]
+    return inside.removesuffix(BODY_END) if text.endswith(BODY_END, start, end) else inside
+
+
+def keep_edited_blocks(
+    changeset: Changeset,
+    issues: Mapping[int, RemoteIssue],
+    written: Mapping[BlockRef, frozenset[str]],
+) -> None:
+    """Take the body out of each update that would write over a block a person edited on the
+    tracker (see `summary.guard`), and report it: the edit is kept, not reverted. The update's
+    other fields still go."""
+    actions: list[Action] = []
+    for action in changeset.actions:
+        issue = issues.get(action.number) if isinstance(action, UpdateIssue) else None
+        if not isinstance(action, UpdateIssue) or action.body is None or issue is None:
+            actions.append(action)
+            continue
+        inside = block_text(issue.body)
+        recorded = written.get(BlockRef("body", str(action.number)), frozenset())
+        kept = kept_block(inside, recorded) if inside is not None else None
+        if kept is None:
+            actions.append(action)
+            continue
+        changeset.notices.append(
+            Notice(
+                action.task,
+                f"#{action.number}: plansync's block in the issue body (between "
+                f"`{BODY_START}` and `{BODY_END}`) {kept.reason}, so plansync leaves it as it "
+                "is and does not update it. Move that text out of the block, or delete the "
+                "block (both markers and what lies between them) to let plansync write a "
+                "fresh one.",
+                action.number,
+            )
+        )
+        # The base keeps the body it had: nothing is written.
+        update = changeset.bases.get(action.task)
+        body = managed_block(issue.body) or ""
+        if update is not None:
+            body = update.before.body if update.before else body
+            changeset.bases[action.task] = replace(update, after=replace(update.after, body=body))
+        changed = tuple(name for name in action.changed if name != "body")
+        if changed:
+            fields = replace(action.fields, body=body)
+            why = f"{action.why}; the body is kept: edited on the tracker"
+            actions.append(replace(action, changed=changed, body=None, fields=fields, why=why))
+    changeset.actions = actions
 
 
 def _block_span(body: str) -> tuple[int, int] | None:

@@ -33,6 +33,7 @@ from plansync.state.base import StateDatabase, StateStore
 from plansync.state.open import memory_state, open_state, state_exists
 from plansync.summary.changes import summary_changeset
 from plansync.sync.apply import ProgressListener
+from plansync.sync.body import keep_edited_blocks
 from plansync.sync.effects import Effects, Preview, Writes
 from plansync.sync.observe import CHECKED_KEY, Snapshot
 from plansync.sync.plans import LocalPlans, PlanRead, PlanSource
@@ -214,7 +215,7 @@ class _Run:
         remote = snapshot.remote()
         links = store.links()
         targets = plan_figures(self.plans, self.project, links, remote, findings, self.today)
-        changeset = summary_changeset(targets, remote, self.project)
+        changeset = summary_changeset(targets, remote, self.project, store.written_blocks())
         result.changesets.append(changeset)
         if changeset.is_empty():
             return
@@ -231,14 +232,18 @@ class _Run:
             for planfile in {ref.planfile for ref in links}
             if planfile not in read and self.source.exists(planfile)
         )
-        return reconcile(
+        remote = snapshot.remote()
+        changeset = reconcile(
             [p.input for p in self.plans],
-            snapshot.remote(),
+            remote,
             known,
             self.project,
             reasons=self.tracker.capabilities.close_reason,
             unmatched=unmatched,
         )
+        # A block a person edited in an issue body is reported and kept, not reverted.
+        keep_edited_blocks(changeset, remote.issues, store.written_blocks())
+        return changeset
 
 
 @contextmanager

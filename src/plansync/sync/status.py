@@ -31,7 +31,9 @@ def plan_figures(
     tracking = {n for numbers in tracking_issues(remote).values() for n in numbers}
     known = figures.Known(links, remote, findings, today, tracking)
     return [
-        SummaryTarget(plan.planfile, plan.raw, figures.compute(plan.input, project, known))
+        SummaryTarget(
+            plan.planfile, plan.raw, figures.compute(plan.input, project, known), plan.rules
+        )
         for plan in plans
     ]
 
