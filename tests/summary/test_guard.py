@@ -51,6 +51,13 @@ class TestDigest:
         assert normalised(other) == "a\nb"
         assert digest(other) == digest("a\nb")
 
+    def test_a_ticked_box_of_a_task_list_does_not_count(self) -> None:
+        written = "**Tasks:**\n\n- [ ] #12 Ship it\n- [x] #13 Test it"
+        ticked = "**Tasks:**\n\n- [x] #12 Ship it\n- [X] #13 Test it"
+        assert digest(ticked) == digest(written)
+        assert digest("- [ ] #12 Ship it") != digest("- [ ] #12 Ship it now")
+        assert digest("text [x] inside") != digest("text [ ] inside")
+
     def test_any_other_change_does(self) -> None:
         assert digest("a\nb") != digest("a\nB")
         assert digest("a\nb") != digest("a\n\nb")
@@ -157,11 +164,15 @@ class TestTrackingBody:
         assert kept is not None
         assert "holds a heading (`Status`)" in kept.reason
 
-    def test_with_a_digest_any_edit_is_kept(self) -> None:
+    def test_with_a_digest_any_edit_but_a_ticked_box_is_kept(self) -> None:
         body = self.body()
         assert kept_tracking_body(body, MARKER, {digest(body)}) is None
+        # Anyone may tick a task list's boxes on GitHub; the next write sets them again.
         ticked = body.replace("- [ ]", "- [x]")
-        kept = kept_tracking_body(ticked, MARKER, {digest(body)})
+        assert ticked != body
+        assert kept_tracking_body(ticked, MARKER, {digest(body)}) is None
+        edited = body + "\nMy own note"
+        kept = kept_tracking_body(edited, MARKER, {digest(body)})
         assert kept is not None
         assert kept.reason == "was edited since plansync wrote it"
 

@@ -26,6 +26,7 @@ _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 _TRACKING_TASKS_LABEL = "**Tasks:**"
 _TRACKING_TASK_LINE = re.compile(r"- \[[ x]\] |- \.\.\. and \d+ more tasks")
 _QUOTE_LIMIT = 60
+_TICKED_BOX = re.compile(r"^(\s*[-*+] )\[[xX]\]", re.MULTILINE)
 
 
 def normalised(text: str) -> str:
@@ -36,8 +37,11 @@ def normalised(text: str) -> str:
 
 
 def digest(text: str) -> str:
-    """The digest kept of a block's text, the same whatever its line endings."""
-    return hashlib.sha256(normalised(text).encode("utf-8")).hexdigest()
+    """The digest kept of a block's text, the same whatever its line endings, and whether or
+    not someone ticked a box of a task list in it (GitHub lets anyone tick the boxes of an
+    issue's task list; the next write sets them from the plan again)."""
+    unticked = _TICKED_BOX.sub(r"\1[ ]", normalised(text))
+    return hashlib.sha256(unticked.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
