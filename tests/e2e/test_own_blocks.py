@@ -9,8 +9,9 @@ import sqlite3
 from collections.abc import Callable
 
 import pytest
-from harness import ALL_SUMMARIES, SyncHarness, changed_lines
+from harness import ALL_SUMMARIES, SyncHarness
 
+from builders import changed_line_pairs
 from plansync.model.changeset import (
     DescribeMilestone,
     UpdateIssue,
@@ -105,7 +106,7 @@ class TestStrayMarkers:
         assert not any(isinstance(a, WriteSummary) for a in result.actions)
         # Every line is still there; the three tasks only got their issue references.
         after = harness.plan(NAME)
-        changed = changed_lines(STRAY, after)
+        changed = changed_line_pairs(STRAY, after)
         assert [old for old, _ in changed] == [
             b"- [ ] Task inside stray markers\n",
             b"- [ ] Another one\n",
