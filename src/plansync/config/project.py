@@ -6,6 +6,7 @@ plans = ["plans/*.md"]               # globs relative to `root`
 direction = "both"                   # or "push" (plan -> tracker), "pull" (tracker -> plan)
 interval_minutes = 5                 # how often the daemon runs it
 removed = "report"                   # or "close": close as not planned, with a comment
+missing_reference = "report"         # or "create": a new issue replaces a dead `#N` on a line
 milestone_template = "{section}"     # `{plan}` is the plan's title
 
 [projects.tracker]
@@ -46,6 +47,8 @@ Direction = Literal["both", "push", "pull"]
 StatePolicy = Literal["close-wins", "plan", "tracker"]
 TextPolicy = Literal["plan", "tracker"]
 RemovedPolicy = Literal["report", "close"]
+# A task whose line references an issue the tracker cannot give it (missing, or another task's).
+MissingReferencePolicy = Literal["report", "create"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TEMPLATE_FIELDS = re.compile(r"\{([^{}]*)\}")
@@ -107,6 +110,7 @@ class ProjectConfig(BaseModel):
     direction: Direction = "both"
     interval_minutes: float = Field(default=5.0, gt=0)
     removed: RemovedPolicy = "report"
+    missing_reference: MissingReferencePolicy = "report"
     milestone_template: str = "{section}"
     labels: LabelRules = Field(default_factory=LabelRules)
     people: dict[str, str] = Field(default_factory=dict)

@@ -1,6 +1,8 @@
 """Which issue each task is: the state store's link, else the issue carrying the task's marker,
 else one the plan references, else a renamed task's old issue; only a task with none of these
-gets a new issue, so nothing is ever created twice."""
+gets a new issue, so nothing is ever created twice. A task whose references name issues the
+tracker cannot give it (missing, or other tasks') gets one only when the project says so.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from plansync.model.changeset import LinkIssue
 from plansync.model.plan import Task
 from plansync.model.remote import IssueState
 from plansync.model.sync import Known, Link, Notice, PlanInput, RemoteSnapshot, TaskRef
+from plansync.sync.references import LineReferences
 from plansync.trackers.markers import find_marker, find_tracking_marker, task_of_marker
 
 
@@ -18,7 +21,8 @@ from plansync.trackers.markers import find_marker, find_tracking_marker, task_of
 class Resolution:
     """`links`: every linked task's link (the store's and the new ones); `linked_now`: the new
     ones; `to_create`: tasks that get an issue; `renamed`: old task keys whose link moved;
-    `made_here`: tasks linked through plansync's marker (their issue is as plansync made it)."""
+    `made_here`: tasks linked through plansync's marker (their issue is as plansync made it);
+    `owners`: whose issue each issue is, by link or by plansync's marker."""
 
     links: dict[TaskRef, Link]
     linked_now: dict[TaskRef, LinkIssue] = field(default_factory=dict)
@@ -26,6 +30,10 @@ class Resolution:
     renamed: set[TaskRef] = field(default_factory=set)
     made_here: set[TaskRef] = field(default_factory=set)
     notices: list[Notice] = field(default_factory=list)
+    owners: dict[int, TaskRef] = field(default_factory=dict)
+
+    def references(self, remote: RemoteSnapshot, project: ProjectConfig) -> LineReferences:
+        return LineReferences(project, remote.issues, self.owners)
 
 
 def resolve_links(
@@ -63,6 +71,9 @@ class _Resolver:
             owner = task_of_marker(key) if key else None
             if owner is not None:
                 by_marker.setdefault(owner, []).append(number)
+        for owner, numbers in by_marker.items():
+            self.out.owners.update(dict.fromkeys(numbers, owner))
+        self.out.owners.update({link.number: ref for ref, link in self.out.links.items()})
         claimed = {link.number for link in self.out.links.values()}
         claimed.update(n for numbers in by_marker.values() for n in numbers)
         # A planfile's tracking issue is plansync's own: a task mentioning it is not its task.
@@ -112,17 +123,16 @@ class _Resolver:
                 claimed.add(referenced)
                 self._link(ref, referenced, f"the plan references #{referenced}")
                 continue
-            missing = [r.text for r in task.issue_refs if r.repo is None]
-            if self.push:
-                if missing:
-                    self._notice(
-                        ref,
-                        f"the plan references {', '.join(missing)}, which the tracker does not "
-                        "have; a new issue is created for the task",
-                    )
-                self.out.to_create.append((plan, task))
-            else:
+            if not self.push:
                 self._notice(ref, "not linked to an issue: the direction is pull")
+                continue
+            references = self.out.references(self.remote, self.project)
+            dead = references.unusable(ref, task)
+            if dead:
+                self.out.notices.append(references.unlinked_notice(ref, task, dead))
+                if self.project.missing_reference != "create":
+                    continue
+            self.out.to_create.append((plan, task))
         if not self.pull:
             self._renamed_unreferenced(orphans)
 
@@ -158,6 +168,7 @@ class _Resolver:
         why = f"renamed or moved in the plan (it was {was!r})"
         self.out.linked_now[ref] = LinkIssue(ref, old.number, old.issue_id, old.url, why, old.task)
         self.out.links[ref] = Link(ref, old.number, old.issue_id, old.url, old.base)
+        self.out.owners[old.number] = ref
         self.out.renamed.add(old.task)
 
     def _referenced(self, task: Task, claimed: set[int]) -> int | None:
@@ -172,3 +183,4 @@ class _Resolver:
         issue = self.remote.issues[number]
         self.out.linked_now[ref] = LinkIssue(ref, number, issue.id, issue.url, why)
         self.out.links[ref] = Link(ref, number, issue.id, issue.url, None)
+        self.out.owners[number] = ref

@@ -43,7 +43,8 @@ def reconcile(
         needs.note(task, fields)
         return fields
 
-    merger = TaskMerger(project, reasons, resolution.made_here, out)
+    references = resolution.references(remote, project)
+    merger = TaskMerger(project, reasons, resolution.made_here, references, out)
     updates: list[Action] = []
     edits: list[Action] = []
     for plan, task in tasks:
