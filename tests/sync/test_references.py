@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import PlanEditKind
 from plansync.model.plan import Task
@@ -145,6 +147,30 @@ class TestLinkEdit:
         (notice,) = notices
         assert "keeps #61" in notice.message
         assert "'Milestone 2: Later' lists it" in notice.message
+
+    def test_a_number_a_heading_lists_is_written_naming_the_repository(self) -> None:
+        plan = plan_input()
+        notes = task(plan, "Write the notes")
+
+        edit, notices = references().link_edit(plan, notes, 1)
+
+        assert edit is not None
+        assert edit.value == "demo/plans#1"
+        (notice,) = notices
+        assert notice.message.startswith("plans/p.md:5: the plan's 'Milestone 2: Later' lists #1")
+        assert notice.number == 1
+        assert "plansync made for this task ('Write the notes')" in notice.message
+
+    @pytest.mark.parametrize("title", ["Prepare the demo", "Demo it"])
+    def test_a_task_the_number_does_not_move_gets_the_plain_reference(self, title: str) -> None:
+        # One in a milestone section, one already in the listing milestone.
+        plan = plan_input()
+
+        edit, notices = references().link_edit(plan, task(plan, title), 1)
+
+        assert edit is not None
+        assert edit.value == "#1"
+        assert not [n for n in notices if "lists #1" in n.message]
 
 
 def test_heading_claims_name_the_first_heading_listing_each_number() -> None:

@@ -7,8 +7,9 @@ creates nothing and leaves the line alone, `"create"` gives the task a new issue
 reference takes the dead one's place.
 
 A milestone heading's issue list (`### Milestone 4 (Issues #1, #32)`) claims the tasks whose
-lines reference those numbers: a dead reference such a list names stays on the line (the task
-is in that milestone through it), beside the task's own.
+lines reference those numbers, as the people who wrote it meant them. The reference plansync
+writes for a task therefore never moves it into a milestone: where `#1` would (plansync's own
+#1 is not the list's #1), it writes `owner/repo#1`, which the list does not name, and says so.
 """
 
 from __future__ import annotations
@@ -40,6 +41,21 @@ def heading_claims(document: PlanDocument) -> dict[ClaimKey, Section]:
             for ref in section.issue_refs:
                 found.setdefault((ref.repo, ref.number), section)
     return found
+
+
+def _enclosing_milestone(document: PlanDocument, line: int) -> str | None:
+    """The milestone section around `line`, as the reader finds it (None inside criteria)."""
+    around = [s for s in document.sections if s.line <= line <= s.end_line]
+    for section in sorted(around, key=lambda s: s.line, reverse=True):
+        if section.is_criteria:
+            return None
+        if section.is_milestone:
+            return section.title
+    return None
+
+
+def _claimed_by(refs: list[ClaimKey], claims: Mapping[ClaimKey, Section]) -> str | None:
+    return next((claims[r].title for r in refs if r in claims), None)
 
 
 @dataclass(frozen=True)
@@ -122,12 +138,48 @@ class LineReferences:
         notices = self._kept(
             ref, where, [d for d in dead if d.ref is not replaced], claims, line, task
         )
-        text = f"#{number}"
+        text = self._reference(plan, task, number, replaced, claims, notices)
         why = f"link the task to {text}"
         if replaced is not None:
             why += f" in place of {replaced.text}"
         old = replaced.text if replaced is not None else ""
         return EditPlan(ref, PlanEditKind.LINK, why, value=text, old=old), notices
+
+    def _reference(
+        self,
+        plan: PlanInput,
+        task: Task,
+        number: int,
+        replaced: IssueRef | None,
+        claims: Mapping[ClaimKey, Section],
+        notices: list[Notice],
+    ) -> str:
+        """`#N`, or `owner/repo#N` where `#N` would move the task into the milestone whose
+        heading lists #N (the reader assigns a milestone by a heading's list only to a task
+        outside every milestone section, by its first reference the list names)."""
+        if task.criterion or _enclosing_milestone(plan.document, task.line) is not None:
+            return f"#{number}"
+        refs = [(r.repo, r.number) for r in task.issue_refs]
+        if replaced is not None:
+            at = task.issue_refs.index(replaced)
+            after = [*refs[:at], (None, number), *refs[at + 1 :]]
+        else:
+            after = [*refs, (None, number)]
+        moved_to = _claimed_by(after, claims)
+        if moved_to is None or moved_to == _claimed_by(refs, claims):
+            return f"#{number}"
+        repo = self.project.tracker.repo
+        notices.append(
+            Notice(
+                TaskRef(plan.planfile, task.key),
+                f"{plan.planfile}:{task.line}: the plan's {moved_to!r} lists #{number}, which "
+                f"is the issue plansync made for this task ({task.title!r}); the line gets "
+                f"{repo}#{number}, so the task does not move into that milestone. Fix the "
+                "heading's list if it meant this task",
+                number,
+            )
+        )
+        return f"{repo}#{number}"
 
     def _kept(
         self,
