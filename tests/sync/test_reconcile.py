@@ -142,6 +142,7 @@ def synced_fields(
         labels=task_labels(task, config.labels),
         estimate=task.estimate.minutes if task.estimate else None,
         body=render_body_block(body_spec(plan, task), deps),
+        from_mention=task.from_mention,
     )
 
 

@@ -2,11 +2,16 @@
 else one the plan references, else a renamed task's old issue; only a task with none of these
 gets a new issue, so nothing is ever created twice. A task whose references name issues the
 tracker cannot give it (missing, or other tasks') gets one only when the project says so.
+
+Which tasks there are at all takes the links' memory too: a task an item of its own defined
+when it was last synced, of which only a mention of its ID in prose is left, was removed (see
+`retired_tasks`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import LinkIssue
@@ -15,6 +20,28 @@ from plansync.model.remote import IssueState
 from plansync.model.sync import Known, Link, Notice, PlanInput, RemoteSnapshot, TaskRef
 from plansync.sync.references import LineReferences
 from plansync.trackers.markers import find_marker, find_tracking_marker, task_of_marker
+
+
+def retired_tasks(plan: PlanInput, links: Mapping[TaskRef, Link]) -> frozenset[str]:
+    """Keys of the planfile's tasks that are no longer tasks: an item or row of their own
+    defined them when they were last synced, and only a mention of their ID in prose is left.
+    The mention refers to a removed task; it never becomes the task. (The base remembers
+    how the task was defined; a task no item ever defined stays its mention's.)"""
+    found: set[str] = set()
+    for task in plan.document.tasks:
+        link = links.get(TaskRef(plan.planfile, task.key)) if task.from_mention else None
+        if link is not None and link.base is not None and link.base.from_mention is False:
+            found.add(task.key)
+    return frozenset(found)
+
+
+def without_retired(plan: PlanInput, links: Mapping[TaskRef, Link]) -> PlanInput:
+    """The planfile as a run syncs and summarises it: without its retired tasks."""
+    keys = retired_tasks(plan, links)
+    if not keys:
+        return plan
+    tasks = tuple(t for t in plan.document.tasks if t.key not in keys)
+    return replace(plan, document=replace(plan.document, tasks=tasks))
 
 
 @dataclass
@@ -41,15 +68,25 @@ def resolve_links(
     remote: RemoteSnapshot,
     known: Known,
     project: ProjectConfig,
+    retired: frozenset[TaskRef] = frozenset(),
 ) -> Resolution:
-    return _Resolver(remote, known, project).run(tasks)
+    """`retired`: linked tasks of the plans that are no longer tasks (see `retired_tasks`):
+    their issues are not free for a renamed task to take."""
+    return _Resolver(remote, known, project, retired).run(tasks)
 
 
 class _Resolver:
-    def __init__(self, remote: RemoteSnapshot, known: Known, project: ProjectConfig) -> None:
+    def __init__(
+        self,
+        remote: RemoteSnapshot,
+        known: Known,
+        project: ProjectConfig,
+        retired: frozenset[TaskRef],
+    ) -> None:
         self.remote = remote
         self.known = known
         self.project = project
+        self.retired = retired
         self.push = project.direction in ("both", "push")
         self.pull = project.direction in ("both", "pull")
         self.out = Resolution(dict(known.links))
@@ -80,7 +117,7 @@ class _Resolver:
         claimed.update(
             n for n, issue in self.remote.issues.items() if find_tracking_marker(issue.body)
         )
-        present = {TaskRef(plan.planfile, task.key) for plan, task in tasks}
+        present = {TaskRef(plan.planfile, task.key) for plan, task in tasks} | self.retired
         # Issues whose task is gone from the plans read (its key changed with its title, or its
         # planfile moved): a task keeps its issue through the reference plansync wrote on its
         # line, whether the link is in the state store or only in the issue's marker.
