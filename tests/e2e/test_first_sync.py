@@ -26,6 +26,7 @@ from plansync.planfile.rules import ReaderRules
 from plansync.sandbox.server import SandboxServer
 from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END
 from plansync.sync.desired import tracker_title
+from plansync.sync.result import RunResult
 from plansync.trackers.markers import find_tracking_marker
 
 MakeHarness = Callable[..., SyncHarness]
@@ -331,3 +332,95 @@ class TestFirstSync:
         if kind == "github":
             assert result.requests <= 3
             assert log.by_status() == {"304": result.requests}
+
+
+# -- plan 000 in an empty repository -----------------------------------------------------------
+# Its table and milestone headings name issues of the team's own repository (#1..#68), none of
+# which an empty repository has. With `missing_reference = "create"` every task gets an issue,
+# its dead reference replaced (or kept beside the new one where a milestone heading names it),
+# and no task moves: plansync's #1 is not the `#1` Milestone 4 lists.
+
+PLAN_000 = SHARED_PLANS[0]
+CREATE = 'missing_reference = "create"'
+
+
+def plan_000_unseeded(
+    make_harness: MakeHarness, shared_dir: Path
+) -> tuple[SyncHarness, bytes, RunResult]:
+    original = shared_bytes(shared_dir, PLAN_000)
+    harness = make_harness(
+        {plan_name(PLAN_000): original}, summary_toml=ALL_SUMMARIES, project_toml=CREATE
+    )
+    result = harness.sync()
+    assert result.ok, result.failed
+    assert all(r.status is Status.APPLIED for r in result.results), result.results
+    return harness, original, result
+
+
+def keys_and_milestones(data: bytes) -> list[tuple[str, str | None]]:
+    return [(t.key, t.milestone) for t in synced(read(data, plan_name(PLAN_000)))]
+
+
+class TestPlan000InAnEmptyRepository:
+    def test_every_task_gets_one_issue_in_the_milestone_the_plan_gives_it(
+        self, make_harness: MakeHarness, shared_dir: Path, sandbox: SandboxServer
+    ) -> None:
+        harness, original, result = plan_000_unseeded(make_harness, shared_dir)
+        name = plan_name(PLAN_000)
+        after = harness.plan(name)
+
+        assert keys_and_milestones(after) == keys_and_milestones(original)
+        tasks = synced(read(original, name))
+        issue_of = issues_of(harness, name)
+        assert sorted(issue_of.values()) == list(range(1, PLAN_000.synced + 1))
+        assert len(harness.issues()) == PLAN_000.synced + 1  # and the tracking issue
+        milestone_of = {m.number: m.title for m in sandbox.store.milestones(harness.repo)}
+        for task in tasks:
+            issue = harness.issue(issue_of[task.key])
+            assert milestone_of.get(issue.milestone) == task.milestone, task.key
+        (clash,) = [n.message for n in result.notices if "lists #1," in n.message]
+        assert "'Milestone 4: Future Enhancements'" in clash
+        (row_1,) = [line for line in split_lines(after) if line.startswith(b"| 1 |")]
+        assert row_1.endswith(f"| {harness.repo}#1 |\n".encode()), row_1
+
+    def test_a_second_sync_does_nothing(
+        self, make_harness: MakeHarness, shared_dir: Path
+    ) -> None:
+        harness, _, _ = plan_000_unseeded(make_harness, shared_dir)
+        data = harness.plan(plan_name(PLAN_000))
+
+        again = harness.sync()
+
+        assert again.ok, again.failed
+        assert again.actions == []
+        assert harness.plan(plan_name(PLAN_000)) == data
+
+    def test_the_summary_counts_every_task_linked(
+        self, make_harness: MakeHarness, shared_dir: Path
+    ) -> None:
+        harness, _, _ = plan_000_unseeded(make_harness, shared_dir)
+
+        text = harness.plan(plan_name(PLAN_000)).decode()
+
+        assert "**Coverage:** 30 / 30 tasks linked to an issue." in text
+
+    def test_a_row_added_later_does_not_move_into_the_milestone_listing_its_number(
+        self, make_harness: MakeHarness, shared_dir: Path
+    ) -> None:
+        harness, _, _ = plan_000_unseeded(make_harness, shared_dir)
+        name = plan_name(PLAN_000)
+        last = b"| 30 | **\xf0\x9f\x93\x8b Technical Architecture Decisions Doc** |"
+        row = b"| 31 | **Write the release notes** | 30min | LOW | LOW | LOW | Internal |\n"
+        data = harness.plan(name)
+        at = data.index(b"\n", data.index(last)) + 1
+        harness.write_plan(name, data[:at] + row + data[at:])
+
+        result = harness.sync()
+
+        assert result.ok, result.failed
+        number = harness.number(name, "write-the-release-notes")
+        assert number == 32  # Milestone 4 lists #32
+        assert harness.issue(number).milestone is None
+        assert f"| {harness.repo}#32 |".encode() in harness.plan(name)
+        assert ("write-the-release-notes", None) in keys_and_milestones(harness.plan(name))
+        assert harness.sync().actions == []

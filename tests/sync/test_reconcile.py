@@ -102,6 +102,7 @@ def synced_fields(
         labels=task_labels(task, config.labels),
         estimate=task.estimate.minutes if task.estimate else None,
         body=render_body_block(body_spec(plan, task), deps),
+        from_mention=task.from_mention,
     )
 
 
@@ -691,6 +692,9 @@ def linking_run(
     )
 
 
+CREATE = project(missing_reference="create")
+
+
 def linked(changeset: Changeset) -> list[tuple[str, int]]:
     return [(a.task.key, a.number) for a in changeset.actions if isinstance(a, LinkIssue)]
 
@@ -749,8 +753,19 @@ class TestLinkResolution:
         assert changeset.notices == []
         assert FIX1 not in changeset.bases  # a base comes with the link, after the create
 
-    def test_a_reference_to_a_missing_issue_creates_and_says_so(self) -> None:
+    def test_a_reference_to_a_missing_issue_is_reported_and_creates_nothing(self) -> None:
         changeset = linking_run([remote_issue(6, "Another")])
+
+        assert created(changeset) == []
+        assert changeset.actions == []
+        (notice,) = changeset.notices
+        assert notice.task == FIX1
+        assert notice.number == 5
+        assert notice.message.startswith("plans/p.md:5: the task references #5, which the ")
+        assert 'missing_reference = "create"' in notice.message
+
+    def test_with_create_a_reference_to_a_missing_issue_creates_and_says_so(self) -> None:
+        changeset = linking_run([remote_issue(6, "Another")], config=CREATE)
 
         assert created(changeset) == ["FIX-1"]
         (notice,) = changeset.notices
@@ -759,27 +774,40 @@ class TestLinkResolution:
         (create,) = [a for a in changeset.actions if isinstance(a, CreateIssue)]
         assert create.why == "the referenced issue is missing"
 
+    # A reference to another task's issue cannot be this task's: the person decides, as for a
+    # missing one (creating at once would leave both references on the line).
     def test_a_reference_carrying_another_tasks_marker_is_not_used(self) -> None:
         text = one_task("- [ ] FIX-1: Write the spec (#5)\n- [ ] FIX-2: Review it")
         changeset = linking_run([marked_issue(5, FIX2)], text=text)
+        creating = linking_run([marked_issue(5, FIX2)], text=text, config=CREATE)
 
         assert linked(changeset) == [("FIX-2", 5)]
-        assert created(changeset) == ["FIX-1"]
+        assert created(changeset) == []
+        (notice,) = changeset.notices
+        assert "#5, which is the issue of task 'FIX-2'" in notice.message
+        assert created(creating) == ["FIX-1"]
 
     def test_a_reference_linked_to_another_task_is_not_used(self) -> None:
         text = one_task("- [ ] FIX-1: Write the spec (#5)\n- [ ] FIX-2: Review it (#5)")
         links = {FIX2: link(FIX2, 5)}
         changeset = linking_run([remote_issue(5, "[FIX-2] Review it")], links, text)
+        creating = linking_run([remote_issue(5, "[FIX-2] Review it")], links, text, CREATE)
 
         assert linked(changeset) == []
-        assert created(changeset) == ["FIX-1"]
+        assert created(changeset) == []
+        assert [n.task for n in changeset.notices] == [FIX1]
+        assert created(creating) == ["FIX-1"]
 
     def test_two_tasks_referencing_one_issue_link_it_once(self) -> None:
         text = one_task("- [ ] FIX-1: Write the spec (#5)\n- [ ] FIX-2: Review it (#5)")
         changeset = linking_run([remote_issue(5, "Shared")], text=text)
+        creating = linking_run([remote_issue(5, "Shared")], text=text, config=CREATE)
 
         assert linked(changeset) == [("FIX-1", 5)]
-        assert created(changeset) == ["FIX-2"]
+        assert created(changeset) == []
+        reported = [n.task for n in changeset.notices if "references #5" in n.message]
+        assert reported == [FIX2]
+        assert created(creating) == ["FIX-2"]
 
     def test_a_reference_to_another_repository_is_not_used(self) -> None:
         text = one_task("- [ ] FIX-1: Write the spec (other/repo#5)")

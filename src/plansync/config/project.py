@@ -7,6 +7,7 @@ direction = "both"                   # or "push" (plan -> tracker), "pull" (trac
 interval_minutes = 5                 # how often the daemon runs it
 removed = "report"                   # or "close": close as not planned, with a comment
 check_deleted_every = 12             # runs between looks at each linked issue (0: never)
+missing_reference = "report"         # or "create": a new issue replaces a dead `#N` on a line
 milestone_template = "{section}"     # `{plan}` is the plan's title
 
 [projects.tracker]
@@ -47,6 +48,8 @@ Direction = Literal["both", "push", "pull"]
 StatePolicy = Literal["close-wins", "plan", "tracker"]
 TextPolicy = Literal["plan", "tracker"]
 RemovedPolicy = Literal["report", "close"]
+# A task whose line references an issue the tracker cannot give it (missing, or another task's).
+MissingReferencePolicy = Literal["report", "create"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TEMPLATE_FIELDS = re.compile(r"\{([^{}]*)\}")
@@ -111,6 +114,7 @@ class ProjectConfig(BaseModel):
     # Every how many runs each linked issue is read on its own, to notice one deleted or moved
     # (one request per issue); a run that reads the whole issue list notices it anyway.
     check_deleted_every: int = Field(default=12, ge=0)
+    missing_reference: MissingReferencePolicy = "report"
     milestone_template: str = "{section}"
     labels: LabelRules = Field(default_factory=LabelRules)
     people: dict[str, str] = Field(default_factory=dict)

@@ -128,8 +128,9 @@ class ReopenIssue:
 
 @dataclass(frozen=True)
 class EditPlan:
-    """One edit of a task's line. `value` is the issue reference for LINK, the new title for
-    RETITLE (and `old` the title it replaces), the title for STRIKE / UNSTRIKE."""
+    """One edit of a task's line. `value` is the issue reference for LINK (and `old` a dead
+    reference it replaces, if any), the new title for RETITLE (and `old` the title it
+    replaces), the title for STRIKE / UNSTRIKE."""
 
     task: TaskRef
     kind: PlanEditKind

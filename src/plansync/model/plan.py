@@ -66,6 +66,10 @@ class TableRowLayout:
 
 @dataclass(frozen=True)
 class Task:
+    """One task as read. `from_mention`: the task exists only because a mention of its ID in
+    prose defines it (a paragraph, a heading, an item that does not start with the ID), not
+    an item or table row of its own."""
+
     key: str
     title: str
     done: bool
@@ -84,6 +88,7 @@ class Task:
     description: str = ""
     criterion: bool = False
     table: TableRowLayout | None = None
+    from_mention: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,10 @@ class Fields:
 
     `title` is the plan's form (no `[ID]` prefix); `milestone` the tracker milestone's title;
     `labels` only the labels plansync manages for the task; `assignees` tracker usernames;
-    `estimate` minutes; `body` plansync's block of the issue body.
+    `estimate` minutes; `body` plansync's block of the issue body. `from_mention` is not
+    synced: it records, in the base, whether prose that mentions the task's ID defined it (see
+    `Task.from_mention`), so a later run knows whether an item ever did; None where the base
+    was written before plansync kept it.
     """
 
     title: str
@@ -40,6 +43,7 @@ class Fields:
     estimate: int | None = None
     assignees: tuple[str, ...] = ()
     body: str = ""
+    from_mention: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ class Draft:
     table: TableRowLayout | None = None
     item: Item | None = field(default=None, repr=False)
     inherited: ItemFields | None = field(default=None, repr=False)
+    from_mention: bool = False  # see Task.from_mention
 
 
 def _shape(occurrence: Occurrence) -> str | None:
@@ -192,6 +193,7 @@ class Assembler:
                 done=bool(lead and lead.done_mark),
                 id=task_id,
                 item=item,
+                from_mention=not occurrence.lead,
             )
             _titled(draft, occurrence.title)
             if not draft.title:
@@ -276,6 +278,7 @@ class Assembler:
                 description=d.description,
                 criterion=d.criterion,
                 table=d.table,
+                from_mention=d.from_mention,
             )
             for d, milestone, key in zip(drafts, milestones, keys, strict=True)
         )

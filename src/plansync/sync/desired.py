@@ -109,6 +109,7 @@ def desired_fields(
         estimate=(task.estimate.minutes or None) if task.estimate else None,
         assignees=assignees,
         body=render_body_block(body_spec(plan, task), numbers),
+        from_mention=task.from_mention,
     )
 
 

@@ -1,25 +1,56 @@
 """Which issue each task is: the state store's link, else the issue carrying the task's marker,
 else one the plan references, else a renamed task's old issue; only a task with none of these
-gets a new issue, so nothing is ever created twice."""
+gets a new issue, so nothing is ever created twice. A task whose references name issues the
+tracker cannot give it (missing, or other tasks') gets one only when the project says so.
+
+Which tasks there are at all takes the links' memory too: a task an item of its own defined
+when it was last synced, of which only a mention of its ID in prose is left, was removed (see
+`retired_tasks`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import LinkIssue
 from plansync.model.plan import Task
 from plansync.model.remote import IssueState
 from plansync.model.sync import Known, Link, Notice, PlanInput, RemoteSnapshot, TaskRef
+from plansync.sync.references import LineReferences
 from plansync.sync.removed import gone_issue_message, references
 from plansync.trackers.markers import find_marker, find_tracking_marker, task_of_marker
+
+
+def retired_tasks(plan: PlanInput, links: Mapping[TaskRef, Link]) -> frozenset[str]:
+    """Keys of the planfile's tasks that are no longer tasks: an item or row of their own
+    defined them when they were last synced, and only a mention of their ID in prose is left.
+    The mention refers to a removed task; it never becomes the task. (The base remembers
+    how the task was defined; a task no item ever defined stays its mention's.)"""
+    found: set[str] = set()
+    for task in plan.document.tasks:
+        link = links.get(TaskRef(plan.planfile, task.key)) if task.from_mention else None
+        if link is not None and link.base is not None and link.base.from_mention is False:
+            found.add(task.key)
+    return frozenset(found)
+
+
+def without_retired(plan: PlanInput, links: Mapping[TaskRef, Link]) -> PlanInput:
+    """The planfile as a run syncs and summarises it: without its retired tasks."""
+    keys = retired_tasks(plan, links)
+    if not keys:
+        return plan
+    tasks = tuple(t for t in plan.document.tasks if t.key not in keys)
+    return replace(plan, document=replace(plan.document, tasks=tasks))
 
 
 @dataclass
 class Resolution:
     """`links`: every linked task's link (the store's and the new ones); `linked_now`: the new
     ones; `to_create`: tasks that get an issue; `renamed`: old task keys whose link moved;
-    `made_here`: tasks linked through plansync's marker (their issue is as plansync made it)."""
+    `made_here`: tasks linked through plansync's marker (their issue is as plansync made it);
+    `owners`: whose issue each issue is, by link or by plansync's marker."""
 
     links: dict[TaskRef, Link]
     linked_now: dict[TaskRef, LinkIssue] = field(default_factory=dict)
@@ -27,6 +58,10 @@ class Resolution:
     renamed: set[TaskRef] = field(default_factory=set)
     made_here: set[TaskRef] = field(default_factory=set)
     notices: list[Notice] = field(default_factory=list)
+    owners: dict[int, TaskRef] = field(default_factory=dict)
+
+    def references(self, remote: RemoteSnapshot, project: ProjectConfig) -> LineReferences:
+        return LineReferences(project, remote.issues, self.owners)
 
 
 def resolve_links(
@@ -34,15 +69,25 @@ def resolve_links(
     remote: RemoteSnapshot,
     known: Known,
     project: ProjectConfig,
+    retired: frozenset[TaskRef] = frozenset(),
 ) -> Resolution:
-    return _Resolver(remote, known, project).run(tasks)
+    """`retired`: linked tasks of the plans that are no longer tasks (see `retired_tasks`):
+    their issues are not free for a renamed task to take."""
+    return _Resolver(remote, known, project, retired).run(tasks)
 
 
 class _Resolver:
-    def __init__(self, remote: RemoteSnapshot, known: Known, project: ProjectConfig) -> None:
+    def __init__(
+        self,
+        remote: RemoteSnapshot,
+        known: Known,
+        project: ProjectConfig,
+        retired: frozenset[TaskRef],
+    ) -> None:
         self.remote = remote
         self.known = known
         self.project = project
+        self.retired = retired
         self.push = project.direction in ("both", "push")
         self.pull = project.direction in ("both", "pull")
         self.out = Resolution(dict(known.links))
@@ -64,13 +109,16 @@ class _Resolver:
             owner = task_of_marker(key) if key else None
             if owner is not None:
                 by_marker.setdefault(owner, []).append(number)
+        for owner, numbers in by_marker.items():
+            self.out.owners.update(dict.fromkeys(numbers, owner))
+        self.out.owners.update({link.number: ref for ref, link in self.out.links.items()})
         claimed = {link.number for link in self.out.links.values()}
         claimed.update(n for numbers in by_marker.values() for n in numbers)
         # A planfile's tracking issue is plansync's own: a task mentioning it is not its task.
         claimed.update(
             n for n, issue in self.remote.issues.items() if find_tracking_marker(issue.body)
         )
-        present = {TaskRef(plan.planfile, task.key) for plan, task in tasks}
+        present = {TaskRef(plan.planfile, task.key) for plan, task in tasks} | self.retired
         # Issues whose task is gone from the plans read (its key changed with its title, or its
         # planfile moved): a task keeps its issue through the reference plansync wrote on its
         # line, whether the link is in the state store or only in the issue's marker.
@@ -114,17 +162,16 @@ class _Resolver:
                 claimed.add(referenced)
                 self._link(ref, referenced, f"the plan references #{referenced}")
                 continue
-            missing = [r.text for r in task.issue_refs if r.repo is None]
-            if self.push:
-                if missing:
-                    self._notice(
-                        ref,
-                        f"the plan references {', '.join(missing)}, which the tracker does not "
-                        "have; a new issue is created for the task",
-                    )
-                self.out.to_create.append((plan, task))
-            else:
+            if not self.push:
                 self._notice(ref, "not linked to an issue: the direction is pull")
+                continue
+            line_references = self.out.references(self.remote, self.project)
+            dead = line_references.unusable(ref, task)
+            if dead:
+                self.out.notices.append(line_references.unlinked_notice(ref, task, dead))
+                if self.project.missing_reference != "create":
+                    continue
+            self.out.to_create.append((plan, task))
         if not self.pull:
             self._renamed_unreferenced(orphans)
 
@@ -160,6 +207,7 @@ class _Resolver:
         why = f"renamed or moved in the plan (it was {was!r})"
         self.out.linked_now[ref] = LinkIssue(ref, old.number, old.issue_id, old.url, why, old.task)
         self.out.links[ref] = Link(ref, old.number, old.issue_id, old.url, old.base)
+        self.out.owners[old.number] = ref
         self.out.renamed.add(old.task)
 
     def _referenced(self, task: Task, claimed: set[int]) -> int | None:
@@ -174,3 +222,4 @@ class _Resolver:
         issue = self.remote.issues[number]
         self.out.linked_now[ref] = LinkIssue(ref, number, issue.id, issue.url, why)
         self.out.links[ref] = Link(ref, number, issue.id, issue.url, None)
+        self.out.owners[number] = ref

@@ -35,20 +35,28 @@ from plansync.model.sync import (
 )
 from plansync.sync.body import managed_block, splice
 from plansync.sync.desired import plan_title_of, remote_fields, same_state, tracker_title
+from plansync.sync.references import LineReferences, own_references
 
 _V = TypeVar("_V")
 
 
 class TaskMerger:
     """Merges the linked tasks of one run; their conflicts, notices and bases go to `out`.
-    `made_here`: tasks whose issue plansync made (linked through its marker)."""
+    `made_here`: tasks whose issue plansync made (linked through its marker); `references`:
+    what the references on the tasks' lines mean (for the reference a task's line gets)."""
 
     def __init__(
-        self, project: ProjectConfig, reasons: bool, made_here: set[TaskRef], out: Changeset
+        self,
+        project: ProjectConfig,
+        reasons: bool,
+        made_here: set[TaskRef],
+        references: LineReferences,
+        out: Changeset,
     ) -> None:
         self.project = project
         self.reasons = reasons
         self.made_here = made_here
+        self.references = references
         self.push = project.direction in ("both", "push")
         self.pull = project.direction in ("both", "pull")
         self.out = out
@@ -111,17 +119,12 @@ class TaskMerger:
             target = replace(target, labels=there.labels, body=there.body)
         if changed:
             updates.append(self._update(ref, task, issue, target, changed, base))
-        if self.pull and not any(
-            r.number == link.number and r.repo is None for r in task.issue_refs
-        ):
-            edits.append(
-                EditPlan(
-                    ref,
-                    PlanEditKind.LINK,
-                    f"link the task to #{link.number}",
-                    value=f"#{link.number}",
-                )
-            )
+        repo = self.project.tracker.repo
+        if self.pull and all(r.number != link.number for r in own_references(task, repo)):
+            link_edit, notices = self.references.link_edit(plan, task, link.number)
+            self.out.notices.extend(notices)
+            if link_edit is not None:
+                edits.append(link_edit)
         self.out.bases[ref] = BaseUpdate(base, target)
         return updates, edits
 

@@ -16,6 +16,7 @@ from plansync.fileio import atomic_write
 from plansync.model.changeset import EditPlan, PlanEditKind
 from plansync.model.plan import Task, TaskKind
 from plansync.planfile.edit import add_issue_link, set_checkbox, set_table_status, set_task_title
+from plansync.planfile.edit_reference import replace_issue_reference
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
 
@@ -75,6 +76,8 @@ def _edit_task(raw: bytes, task: Task, edit: EditPlan) -> bytes:
         case PlanEditKind.TICK | PlanEditKind.UNTICK:
             return _set_done(raw, task, edit.kind is PlanEditKind.TICK)
         case PlanEditKind.LINK:
+            if edit.old:  # a reference the tracker cannot give the task, replaced
+                return replace_issue_reference(raw, task.line, edit.old, edit.value, task.table)
             return add_issue_link(raw, task.line, edit.value, task.table)
         case PlanEditKind.RETITLE:
             return _retitle(raw, task, edit.old, edit.value)

@@ -2,20 +2,22 @@
 
 Each task is linked to its issue (`links`), each linked task merged three-way with it
 (`merge`); tasks without an issue get one, tasks gone from the plan close theirs (`removed`),
-and the labels and milestones the issues need come first (`needs`).
+and the labels and milestones the issues need come first (`needs`). A task of which only a
+mention of its ID in prose is left, where an item once defined it, is gone from the plan too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from plansync.config.project import ProjectConfig
-from plansync.model.changeset import Action, Changeset, CreateIssue
+from plansync.model.changeset import Action, Changeset, CloseIssue, CreateIssue
 from plansync.model.plan import Task
 from plansync.model.remote import RemoteIssue
 from plansync.model.sync import Fields, Known, PlanInput, RemoteSnapshot, TaskRef
 from plansync.sync.desired import body_spec, dependencies_of, desired_fields, tracker_title
-from plansync.sync.links import resolve_links
+from plansync.sync.links import resolve_links, retired_tasks, without_retired
 from plansync.sync.merge import TaskMerger
 from plansync.sync.needs import TrackerNeeds
 from plansync.sync.removed import removed_task_actions
@@ -35,8 +37,12 @@ def reconcile(
     still exist but that the project's globs no longer match (not deleted: never closed)."""
     push = project.direction in ("both", "push")
     out = Changeset()
+    retired = frozenset(
+        TaskRef(plan.planfile, key) for plan in plans for key in retired_tasks(plan, known.links)
+    )
+    plans = [without_retired(plan, known.links) for plan in plans]
     tasks = [(plan, task) for plan in plans for task in plan.synced_tasks()]
-    resolution = resolve_links(tasks, remote, known, project)
+    resolution = resolve_links(tasks, remote, known, project, retired)
     out.notices.extend(resolution.notices)
     needs = TrackerNeeds(push)
 
@@ -45,7 +51,8 @@ def reconcile(
         needs.note(task, fields)
         return fields
 
-    merger = TaskMerger(project, reasons, resolution.made_here, out)
+    references = resolution.references(remote, project)
+    merger = TaskMerger(project, reasons, resolution.made_here, references, out)
     updates: list[Action] = []
     edits: list[Action] = []
     for plan, task in tasks:
@@ -81,6 +88,12 @@ def reconcile(
         project.removed == "close" and push,
         unmatched,
     )
+    # A retired task's link stays when its issue is closed: it remembers that an item defined
+    # the task, so the mention left in the plan never becomes the task on a later run.
+    removed = [
+        replace(a, removed=False) if isinstance(a, CloseIssue) and a.task in retired else a
+        for a in removed
+    ]
     out.notices.extend(notices)
     milestone_actions, found_milestones = needs.milestone_actions(remote.milestones)
     out.found_milestones.extend(found_milestones)

@@ -16,6 +16,7 @@ from plansync.state.open import open_state, state_exists
 from plansync.summary import figures
 from plansync.summary.changes import SummaryTarget, tracking_issues
 from plansync.summary.data import PlanFigures
+from plansync.sync.links import without_retired
 from plansync.sync.plans import LocalPlans, PlanRead
 
 
@@ -27,12 +28,16 @@ def plan_figures(
     findings: Findings,
     today: date,
 ) -> list[SummaryTarget]:
-    """Each planfile's summary figures, from what the state store and the snapshot hold."""
+    """Each planfile's summary figures, from what the state store and the snapshot hold. A
+    retired task (see `links.retired_tasks`) is no task of the plan's any more."""
     tracking = {n for numbers in tracking_issues(remote).values() for n in numbers}
     known = figures.Known(links, remote, findings, today, tracking)
     return [
         SummaryTarget(
-            plan.planfile, plan.raw, figures.compute(plan.input, project, known), plan.rules
+            plan.planfile,
+            plan.raw,
+            figures.compute(without_retired(plan.input, links), project, known),
+            plan.rules,
         )
         for plan in plans
     ]

@@ -1,0 +1,236 @@
+"""What the issue references on a task's line mean, and the one plansync writes there.
+
+A reference (`#40`) is the person's word that the task is that issue. When the tracker cannot
+give it (the issue is missing: an empty repository, a deleted issue, a plan written for another
+repository; or it is another task's), the person decides: `missing_reference = "report"`
+creates nothing and leaves the line alone, `"create"` gives the task a new issue whose
+reference takes the dead one's place.
+
+A milestone heading's issue list (`### Milestone 4 (Issues #1, #32)`) claims the tasks whose
+lines reference those numbers, as the people who wrote it meant them. The reference plansync
+writes for a task therefore never moves it into a milestone: where `#1` would (plansync's own
+#1 is not the list's #1), it writes `owner/repo#1`, which the list does not name, and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from plansync.config.project import ProjectConfig
+from plansync.model.changeset import EditPlan, PlanEditKind
+from plansync.model.plan import IssueRef, PlanDocument, Section, Task
+from plansync.model.remote import RemoteIssue
+from plansync.model.sync import Notice, PlanInput, TaskRef
+from plansync.planfile.edit_reference import replaceable_reference
+
+ClaimKey = tuple[str | None, int]
+
+
+def own_references(task: Task, repo: str) -> list[IssueRef]:
+    """The task's references to issues of the project's repository."""
+    return [r for r in task.issue_refs if r.repo in (None, repo)]
+
+
+def heading_claims(document: PlanDocument) -> dict[ClaimKey, Section]:
+    """Each issue a milestone heading's list names -> the first such heading (as the reader
+    assigns milestones by them)."""
+    found: dict[ClaimKey, Section] = {}
+    for section in document.sections:
+        if section.is_milestone:
+            for ref in section.issue_refs:
+                found.setdefault((ref.repo, ref.number), section)
+    return found
+
+
+def _enclosing_milestone(document: PlanDocument, line: int) -> str | None:
+    """The milestone section around `line`, as the reader finds it (None inside criteria)."""
+    around = [s for s in document.sections if s.line <= line <= s.end_line]
+    for section in sorted(around, key=lambda s: s.line, reverse=True):
+        if section.is_criteria:
+            return None
+        if section.is_milestone:
+            return section.title
+    return None
+
+
+def _claimed_by(refs: list[ClaimKey], claims: Mapping[ClaimKey, Section]) -> str | None:
+    return next((claims[r].title for r in refs if r in claims), None)
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """A reference on a task's line that cannot be the task's issue, and why, in words."""
+
+    ref: IssueRef
+    why: str
+
+
+@dataclass(frozen=True)
+class LineReferences:
+    """The run's view of references: the tracker's issues and whose each is (by link or by
+    plansync's marker)."""
+
+    project: ProjectConfig
+    issues: Mapping[int, RemoteIssue]
+    owners: Mapping[int, TaskRef]
+
+    def unusable(self, ref: TaskRef, task: Task, number: int | None = None) -> list[Unusable]:
+        """The task's references the tracker cannot give it: missing issues, and other tasks'
+        issues. `number`: the task's own issue, if it has one."""
+        found: list[Unusable] = []
+        for issue_ref in own_references(task, self.project.tracker.repo):
+            if issue_ref.number == number:
+                continue
+            owner = self.owners.get(issue_ref.number)
+            if issue_ref.number not in self.issues:
+                found.append(Unusable(issue_ref, "which the tracker does not have"))
+            elif owner is not None and owner != ref:
+                found.append(Unusable(issue_ref, f"which is the issue of task {owner.key!r}"))
+        return found
+
+    def unlinked_notice(self, ref: TaskRef, task: Task, dead: list[Unusable]) -> Notice:
+        """What the run says of a task that gets no issue through its references."""
+        where = f"{ref.planfile}:{task.line}"
+        said = _listed(dead)
+        if self.project.missing_reference == "create":
+            then = (
+                "a new issue is created for it, and its reference takes the dead one's place "
+                '(missing_reference = "create")'
+            )
+        else:
+            then = (
+                "no issue is created for it and its line is left as it is: fix the reference, "
+                'or set missing_reference = "create" to give the task a new issue in its place'
+            )
+        return Notice(ref, f"{where}: the task references {said}; {then}", dead[0].ref.number)
+
+    def link_edit(
+        self, plan: PlanInput, task: Task, number: int
+    ) -> tuple[EditPlan | None, list[Notice]]:
+        """The edit that writes the task's issue `number` on its line (None: the line is left
+        alone), and what the run says about it."""
+        ref = TaskRef(plan.planfile, task.key)
+        where = f"{plan.planfile}:{task.line}"
+        dead = self.unusable(ref, task, number)
+        if dead and self.project.missing_reference == "report":
+            said = ", ".join(d.ref.text for d in dead)
+            return None, [
+                Notice(
+                    ref,
+                    f"{where}: the task's issue is #{number}, but its line references {said} "
+                    f"({dead[0].why}); the line is left as it is: fix the reference, or set "
+                    'missing_reference = "create" to have it replaced',
+                    number,
+                )
+            ]
+        claims = heading_claims(plan.document)
+        line = plan.lines[task.line - 1] if 0 < task.line <= len(plan.lines) else ""
+        replaced = next(
+            (
+                d.ref
+                for d in dead
+                if (d.ref.repo, d.ref.number) not in claims
+                and replaceable_reference(line, task.line, d.ref.text, task.table)
+            ),
+            None,
+        )
+        notices = self._kept(
+            ref, where, [d for d in dead if d.ref is not replaced], claims, line, task
+        )
+        text = self._reference(plan, task, number, replaced, claims, notices)
+        why = f"link the task to {text}"
+        if replaced is not None:
+            why += f" in place of {replaced.text}"
+        old = replaced.text if replaced is not None else ""
+        return EditPlan(ref, PlanEditKind.LINK, why, value=text, old=old), notices
+
+    def _reference(
+        self,
+        plan: PlanInput,
+        task: Task,
+        number: int,
+        replaced: IssueRef | None,
+        claims: Mapping[ClaimKey, Section],
+        notices: list[Notice],
+    ) -> str:
+        """`#N`, or `owner/repo#N` where `#N` would move the task into the milestone whose
+        heading lists #N (the reader assigns a milestone by a heading's list only to a task
+        outside every milestone section, by its first reference the list names)."""
+        if task.criterion or _enclosing_milestone(plan.document, task.line) is not None:
+            return f"#{number}"
+        refs = [(r.repo, r.number) for r in task.issue_refs]
+        if replaced is not None:
+            at = task.issue_refs.index(replaced)
+            after = [*refs[:at], (None, number), *refs[at + 1 :]]
+        else:
+            after = [*refs, (None, number)]
+        moved_to = _claimed_by(after, claims)
+        if moved_to is None or moved_to == _claimed_by(refs, claims):
+            return f"#{number}"
+        repo = self.project.tracker.repo
+        notices.append(
+            Notice(
+                TaskRef(plan.planfile, task.key),
+                f"{plan.planfile}:{task.line}: the plan's {moved_to!r} lists #{number}, which "
+                f"is the issue plansync made for this task ({task.title!r}); the line gets "
+                f"{repo}#{number}, so the task does not move into that milestone. Fix the "
+                "heading's list if it meant this task",
+                number,
+            )
+        )
+        return f"{repo}#{number}"
+
+    def _kept(
+        self,
+        ref: TaskRef,
+        where: str,
+        kept: list[Unusable],
+        claims: Mapping[ClaimKey, Section],
+        line: str,
+        task: Task,
+    ) -> list[Notice]:
+        """What the run says of the references the tracker cannot give the task that stay on
+        its line, grouped by why they stay."""
+        groups: dict[tuple[str, str | None], list[str]] = {}
+        for dead in kept:
+            claim = claims.get((dead.ref.repo, dead.ref.number))
+            if claim is not None:
+                because = "claimed"
+            elif replaceable_reference(line, task.line, dead.ref.text, task.table):
+                because = "one replaced"
+            else:
+                because = "in the text"
+            key = (because, claim.title if claim is not None else None)
+            groups.setdefault(key, []).append(dead.ref.text)
+        parts = []
+        for (because, claim_title), texts in groups.items():
+            it = "it" if len(texts) == 1 else "them"
+            words = {
+                "claimed": f"the plan's {claim_title!r} lists {it}, and without {it} the task "
+                "would leave that milestone",
+                "one replaced": "only one reference makes way for the task's own",
+                "in the text": f"{it} stand{'s' if it == 'it' else ''} in the task's text, not "
+                "where plansync writes references",
+            }[because]
+            parts.append(f"{' and '.join(texts)} ({words})")
+        if not parts:
+            return []
+        said = "; ".join(parts)
+        return [
+            Notice(
+                ref,
+                f"{where}: the line keeps {said}, which the tracker cannot give "
+                "the task, beside its own issue. Edit it by hand",
+                kept[0].ref.number,
+            )
+        ]
+
+
+def _listed(dead: list[Unusable]) -> str:
+    """`#61 and #66, which the tracker does not have, and #1, which is the issue of ...`."""
+    by_why: dict[str, list[str]] = {}
+    for item in dead:
+        by_why.setdefault(item.why, []).append(item.ref.text)
+    parts = [f"{' and '.join(texts)}, {why}" for why, texts in by_why.items()]
+    return ", and ".join(parts)
