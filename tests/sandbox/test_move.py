@@ -10,7 +10,7 @@ import pytest
 import requests
 from gitlab.exceptions import GitlabError
 
-from plansync.sandbox import SandboxServer
+from plansync.sandbox.server import SandboxServer
 
 PROJECT = "group/sub/project"
 ELSEWHERE = "group/elsewhere"

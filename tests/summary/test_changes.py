@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from builders import remote_issue
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import DescribeMilestone, UpdateTrackingIssue, WriteSummary
 from plansync.model.remote import IssueState, RemoteMilestone
@@ -23,7 +24,7 @@ from plansync.summary.place import SUMMARY_BEGIN, SUMMARY_END, summary_block, wr
 from plansync.summary.render import render_summary_block, tracking_body
 from plansync.trackers.markers import tracking_marker
 
-from .samples import plan_input, remote_issue
+from .samples import plan_input
 
 PLANFILE = "plan.md"
 TODAY = date(2026, 3, 1)
