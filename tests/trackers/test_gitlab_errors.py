@@ -382,6 +382,30 @@ class TestNoDuplicateOnUnclearCreate:
             tracker.create_issue(IssueDraft(title="x", body="plain"), marker=task_marker("T1"))
 
 
+class TestAssigneesOnCreate:
+    def test_an_assignee_gitlab_does_not_know_is_left_out_and_the_issue_made(
+        self, tracker: GitLabTracker, mock: responses.RequestsMock
+    ) -> None:
+        users = f"{HOST}/api/v4/users"
+        mock.get(users, json=[{"id": 31, "username": "alice", "state": "active"}])
+        mock.get(users, json=[])  # no user of that name: GitLab answers an empty list
+        alice = {"id": 31, "username": "alice", "name": "Alice"}
+        mock.post(f"{API}/issues", status=201, json=issue_json(3, assignees=[alice]))
+        issue = tracker.create_issue(IssueDraft(title="Pair", assignees=("alice", "ghost")))
+        assert issue.assignees == ("alice",)
+        assert [query_of(call)["username"] for call in mock.calls[:2]] == [["alice"], ["ghost"]]
+        assert sent_json(mock.calls[2])["assignee_ids"] == [31]
+
+    def test_nobody_known_to_assign_sends_no_assignees(
+        self, tracker: GitLabTracker, mock: responses.RequestsMock
+    ) -> None:
+        mock.get(f"{HOST}/api/v4/users", json=[])
+        mock.post(f"{API}/issues", status=201, json=issue_json(4))
+        issue = tracker.create_issue(IssueDraft(title="Alone", assignees=("ghost",)))
+        assert (issue.number, issue.assignees) == (4, ())
+        assert "assignee_ids" not in sent_json(mock.calls[1])
+
+
 class TestGitLabSpecificAnswers:
     def test_stale_file_update_names_path_and_project(
         self, tracker: GitLabTracker, mock: responses.RequestsMock
