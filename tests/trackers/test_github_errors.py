@@ -378,6 +378,63 @@ class TestRateLimits:
         assert len(api.calls) == 1
 
 
+class TestMaxWait:
+    """A wait of exactly `max_wait` is waited, then the request is made again; one a second
+    longer stops the run at once, before any sleep. GitLab keeps the same rule."""
+
+    @pytest.fixture
+    def patient(self, clock: FakeClock) -> GitHubTracker:
+        return GitHubTracker(
+            "demo/plans",
+            TOKEN,
+            base_url=API,
+            pacing=PacingLimits.DISABLED,
+            clock=clock,
+            max_wait=60.0,
+        )
+
+    def test_a_retry_after_of_exactly_max_wait_is_waited_then_retried(
+        self, api: responses.RequestsMock, patient: GitHubTracker, clock: FakeClock
+    ) -> None:
+        api.post(
+            f"{REPO_URL}/issues",
+            status=403,
+            json={"message": "You have exceeded a secondary rate limit."},
+            headers={"retry-after": "60"},
+        )
+        api.post(f"{REPO_URL}/issues", status=201, json=issue_json(2, "Ship it"))
+        assert patient.create_issue(IssueDraft(title="Ship it")).number == 2
+        assert clock.sleeps == [pytest.approx(61.0)]  # the wait, and a second of margin
+        assert len(calls(api, "POST", "/repos/demo/plans/issues")) == 2
+
+    def test_a_reset_exactly_max_wait_away_is_waited_then_retried(
+        self, api: responses.RequestsMock, patient: GitHubTracker, clock: FakeClock
+    ) -> None:
+        api.get(
+            f"{REPO_URL}/milestones",
+            status=403,
+            json={"message": "API rate limit exceeded for user ID 1."},
+            headers=rate_headers(0, START + timedelta(seconds=60)),
+        )
+        api.get(f"{REPO_URL}/milestones", json=[])
+        assert patient.list_milestones() == []
+        assert clock.sleeps == [pytest.approx(61.0)]
+
+    def test_a_wait_a_second_past_max_wait_stops_before_sleeping(
+        self, api: responses.RequestsMock, patient: GitHubTracker, clock: FakeClock
+    ) -> None:
+        api.post(
+            f"{REPO_URL}/issues",
+            status=429,
+            json={"message": "Too many requests"},
+            headers={"retry-after": "61"},
+        )
+        with pytest.raises(RateLimitedError, match="asked to wait 61 s"):
+            patient.create_issue(IssueDraft(title="Ship it"))
+        assert clock.sleeps == []
+        assert len(api.calls) == 1
+
+
 class TestValidation:
     def test_422_carries_githubs_details(
         self, api: responses.RequestsMock, tracker: GitHubTracker
