@@ -57,7 +57,7 @@ from plansync.trackers.github.labels import RepoLabels
 from plansync.trackers.github.milestones import RepoMilestones
 from plansync.trackers.github.observe import Item, Probe, read_incrementally
 from plansync.trackers.github.requests import CLOCK_SKEW, RepoRequests
-from plansync.trackers.pacing import PacingLimits, WritePacer, pacer_for
+from plansync.trackers.pacing import PacingLimits, tracker_pacer
 
 __all__ = ["DEFAULT_BASE_URL", "GitHubTracker"]
 
@@ -132,12 +132,7 @@ class GitHubTracker:
         self._requester = self._client.requester
         self._repo = self._client.get_repo(self.repo)  # lazy: no request yet
         self._clock: Clock = clock if clock is not None else SystemClock()
-        # Disabled pacing stays out of the per-host registry: nothing to share or agree on.
-        pacer = (
-            pacer_for(base_url, pacing, clock)
-            if pacing.enabled
-            else WritePacer(pacing, self._clock)
-        )
+        pacer = tracker_pacer(base_url, pacing, clock)
         self._requests = RepoRequests(
             self.repo,
             f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}",
