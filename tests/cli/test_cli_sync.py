@@ -308,8 +308,8 @@ class TestBadInput:
 
 class TestFailingAction:
     def test_exit_1_naming_the_action_and_the_others_applied(self, project: Project) -> None:
-        # TM-002's owner maps to a user with no role on the repository: both trackers refuse
-        # to assign them, so that one create fails and the five others go ahead.
+        # TM-002's owner maps to alice, then to a user with no role on the repository: both
+        # trackers refuse to assign them, so that one update fails and the close goes ahead.
         owned = PLAN.replace(
             b"| Status |\n|----|------|----------|--------|",
             b"| Status | Owner |\n|----|------|----------|--------|-------|",
@@ -318,18 +318,21 @@ class TestFailingAction:
             b"| TM-002 | Write the importer | 2h | | ghost |",
         )
         (project.root / "team.md").write_bytes(owned)
+        project.sandbox.store.set_permission(project.repo, "alice", "write")
+        project.write_config(project='people = { ghost = "alice" }\n')
+        assert project.sync().code == 0
         project.write_config(project='people = { ghost = "ghost" }\n')
+        ticked = project.plan().replace(b"- [ ] **TM-101**", b"- [x] **TM-101**")
+        (project.root / "team.md").write_bytes(ticked)
         run = project.sync()
 
         assert run.code == 1, run
         failed = [line for line in run.out.splitlines() if line.startswith("failed")]
         assert len(failed) == 1, run.out
-        assert "create issue [TM-002] Write the importer" in failed[0]
+        assert "update #2" in failed[0]
         assert "ghost" in failed[0] or "assignees" in failed[0]
-        assert re.search(r"5 created, .*1 failed", run.out)
-        titles = sorted(i.title for i in project.sandbox.store.issues(project.repo))
-        assert len(titles) == TASKS - 1
-        assert not any(t.startswith("[TM-002]") for t in titles)
+        assert re.search(r"1 closed, .*1 failed", run.out)
+        assert project.sandbox.store.issue(project.repo, 4).state == "closed"
 
 
 class TestStatus:

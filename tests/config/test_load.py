@@ -168,3 +168,68 @@ class TestStateLocation:
         message = str(caught.value)
         assert "state" in message
         assert "sqlite:///" in message
+
+
+def project_toml(name: str, tracker: str) -> str:
+    return f'[[projects]]\nname = "{name}"\nplans = ["{name}/*.md"]\n[projects.tracker]\n{tracker}'
+
+
+WEB = 'kind = "github"\nrepo = "acme/web"\n'
+DOCS = 'kind = "github"\nrepo = "acme/docs"\n'
+
+
+class TestPacingSharedByAHost:
+    """Projects on one tracker host share its paced queue of writes, so they must pace it
+    alike; a config where they do not is refused when it is read, not at every run."""
+
+    def test_two_projects_pacing_one_host_differently_are_refused_naming_both(
+        self, tmp_path: Path
+    ) -> None:
+        slower = DOCS + "pacing = { min_interval = 2.0, per_minute = 80, per_hour = 300 }\n"
+        path = write(tmp_path, project_toml("web", WEB) + project_toml("docs", slower))
+        with pytest.raises(ConfigError) as caught:
+            load_config(path)
+        message = str(caught.value)
+        assert message.startswith(f"{path}: projects 'web' and 'docs' both write to ")
+        assert "api.github.com" in message
+        assert "`pacing.min_interval` is 1.0 in 'web' and 2.0 in 'docs'" in message
+        assert "`pacing.per_hour` is 500 in 'web' and 300 in 'docs'" in message
+        assert "per_minute" not in message  # the same in both: not a difference
+        assert "[projects.tracker.pacing]" in message
+        assert "\n" not in message
+
+    def test_gitlab_notes_paced_differently_on_one_instance_are_refused(
+        self, tmp_path: Path
+    ) -> None:
+        one = 'kind = "gitlab"\nrepo = "team/one"\nurl = "https://git.example.org"\n'
+        two = (
+            'kind = "gitlab"\nrepo = "team/two"\nurl = "https://GIT.example.org/"\n'
+            "notes_pacing = { min_interval = 0, per_minute = 30 }\n"
+        )
+        path = write(tmp_path, project_toml("one", one) + project_toml("two", two))
+        with pytest.raises(ConfigError) as caught:
+            load_config(path)
+        message = str(caught.value)
+        assert "projects 'one' and 'two' both write to git.example.org" in message
+        assert "`notes_pacing.per_minute` is 60 in 'one' and 30 in 'two'" in message
+        assert "`notes_pacing.per_hour` is unset (no limit) in 'one' and 500 in 'two'" in message
+
+    def test_the_same_pacing_spelled_out_or_left_to_the_defaults_loads(
+        self, tmp_path: Path
+    ) -> None:
+        spelled = DOCS + "pacing = { min_interval = 1, per_minute = 80, per_hour = 500 }\n"
+        path = write(tmp_path, project_toml("web", WEB) + project_toml("docs", spelled))
+        assert [p.name for p in load_config(path).projects] == ["web", "docs"]
+
+    def test_other_hosts_pace_on_their_own(self, tmp_path: Path) -> None:
+        enterprise = (
+            'kind = "github"\nrepo = "acme/docs"\nbase_url = "https://ghe.example.org/api/v3"\n'
+            "pacing = { min_interval = 5 }\n"
+        )
+        path = write(tmp_path, project_toml("web", WEB) + project_toml("docs", enterprise))
+        assert len(load_config(path).projects) == 2
+
+    def test_a_project_with_pacing_off_takes_no_part_in_the_queue(self, tmp_path: Path) -> None:
+        off = DOCS + "pacing = { enabled = false }\n"
+        path = write(tmp_path, project_toml("web", WEB) + project_toml("docs", off))
+        assert len(load_config(path).projects) == 2

@@ -162,6 +162,21 @@ class TestIssues:
         assert answer.status_code == 422
         assert answer.json()["errors"][0]["field"] == "milestone"
 
+    def test_creating_with_an_assignee_without_access_is_refused_and_makes_nothing(
+        self, sandbox: SandboxServer, repo: Repository
+    ) -> None:
+        sandbox.store.set_permission(REPO, "alice", "write")
+        sandbox.store.add_user("stranger")  # a GitHub user, no collaborator of the repo
+        with pytest.raises(GithubException) as caught:
+            repo.create_issue("Pair on it", assignees=["alice", "stranger"])
+        # github.com's answer: one `errors` entry for `assignees`, echoing the refused login.
+        assert caught.value.status == 422
+        assert caught.value.data["message"] == "Validation Failed"
+        assert caught.value.data["errors"] == [
+            {"resource": "Issue", "code": "invalid", "field": "assignees", "value": "stranger"}
+        ]
+        assert sandbox.store.issues(REPO) == []
+
     def test_missing_title_is_refused(self, sandbox: SandboxServer) -> None:
         answer = requests.post(
             f"{sandbox.github_api_url}/repos/{REPO}/issues",

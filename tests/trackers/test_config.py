@@ -4,7 +4,7 @@ and a tracker that really works against the sandbox."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -16,7 +16,7 @@ from plansync.trackers.github.adapter import GitHubTracker
 from plansync.trackers.github.config import GitHubTrackerConfig
 from plansync.trackers.gitlab.adapter import GitLabTracker
 from plansync.trackers.gitlab.config import GitLabTrackerConfig
-from plansync.trackers.pacing import reset_pacers
+from plansync.trackers.pacing import PacingLimits, reset_pacers
 from plansync.trackers.registry import KINDS, TrackerConfig, open_tracker
 
 ADAPTER: TypeAdapter[GitHubTrackerConfig | GitLabTrackerConfig] = TypeAdapter(TrackerConfig)
@@ -106,6 +106,45 @@ class TestOpensWorkingTrackers:
         with pytest.raises(AuthenticationError, match="demo/plans") as caught:
             tracker.get_issue(1)
         assert "bad-token" not in str(caught.value)
+
+
+class TestSharedWriteQueues:
+    """What a config says of its host's paced queues is what opening its trackers does."""
+
+    PACED: ClassVar[dict[str, Any]] = {
+        "kind": "gitlab",
+        "repo": "team/one",
+        "url": "https://git.example.org",
+    }
+    UNPACED: ClassVar[dict[str, Any]] = {
+        "kind": "gitlab",
+        "repo": "team/two",
+        "url": "https://git.example.org",
+        "pacing": {"enabled": False},
+        "notes_pacing": {"enabled": False},
+    }
+
+    def test_a_gitlab_tracker_with_pacing_off_opens_beside_a_paced_one(self) -> None:
+        environ = {"GITLAB_TOKEN": "t"}
+        paced = ADAPTER.validate_python(self.PACED)
+        unpaced = ADAPTER.validate_python(self.UNPACED)
+        assert unpaced.write_queues() == []  # nothing the config check compares
+        open_tracker(paced, environ=environ)
+        open_tracker(unpaced, environ=environ)  # GitHub's rule: it stays out of the queue
+
+    def test_each_kind_names_its_queues_by_host_and_setting(self) -> None:
+        github = ADAPTER.validate_python(
+            {"kind": "github", "repo": "a/b", "base_url": "https://GHE.example.org/api/v3/"}
+        )
+        gitlab = ADAPTER.validate_python(self.PACED)
+        assert [(q.host, q.kind, q.setting) for q in github.write_queues()] == [
+            ("ghe.example.org", "writes", "pacing")
+        ]
+        assert [(q.host, q.kind, q.setting) for q in gitlab.write_queues()] == [
+            ("git.example.org", "writes", "pacing"),
+            ("git.example.org", "notes", "notes_pacing"),
+        ]
+        assert gitlab.write_queues()[1].limits == PacingLimits.GITLAB_NOTES
 
 
 class TestWhatEachKindSays:

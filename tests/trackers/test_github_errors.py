@@ -125,6 +125,19 @@ def rate_headers(remaining: int, reset: datetime) -> dict[str, str]:
     }
 
 
+def assignees_refused(login: str | None) -> dict[str, Any]:
+    """GitHub's 422 for an assignee who cannot be assigned (`login` None: no value given)."""
+    error: dict[str, Any] = {"resource": "Issue", "field": "assignees", "code": "invalid"}
+    if login is not None:
+        error["value"] = login
+    return {
+        "message": "Validation Failed",
+        "errors": [error],
+        "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
+        "status": "422",
+    }
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
@@ -365,6 +378,63 @@ class TestRateLimits:
         assert len(api.calls) == 1
 
 
+class TestMaxWait:
+    """A wait of exactly `max_wait` is waited, then the request is made again; one a second
+    longer stops the run at once, before any sleep. GitLab keeps the same rule."""
+
+    @pytest.fixture
+    def patient(self, clock: FakeClock) -> GitHubTracker:
+        return GitHubTracker(
+            "demo/plans",
+            TOKEN,
+            base_url=API,
+            pacing=PacingLimits.DISABLED,
+            clock=clock,
+            max_wait=60.0,
+        )
+
+    def test_a_retry_after_of_exactly_max_wait_is_waited_then_retried(
+        self, api: responses.RequestsMock, patient: GitHubTracker, clock: FakeClock
+    ) -> None:
+        api.post(
+            f"{REPO_URL}/issues",
+            status=403,
+            json={"message": "You have exceeded a secondary rate limit."},
+            headers={"retry-after": "60"},
+        )
+        api.post(f"{REPO_URL}/issues", status=201, json=issue_json(2, "Ship it"))
+        assert patient.create_issue(IssueDraft(title="Ship it")).number == 2
+        assert clock.sleeps == [pytest.approx(61.0)]  # the wait, and a second of margin
+        assert len(calls(api, "POST", "/repos/demo/plans/issues")) == 2
+
+    def test_a_reset_exactly_max_wait_away_is_waited_then_retried(
+        self, api: responses.RequestsMock, patient: GitHubTracker, clock: FakeClock
+    ) -> None:
+        api.get(
+            f"{REPO_URL}/milestones",
+            status=403,
+            json={"message": "API rate limit exceeded for user ID 1."},
+            headers=rate_headers(0, START + timedelta(seconds=60)),
+        )
+        api.get(f"{REPO_URL}/milestones", json=[])
+        assert patient.list_milestones() == []
+        assert clock.sleeps == [pytest.approx(61.0)]
+
+    def test_a_wait_a_second_past_max_wait_stops_before_sleeping(
+        self, api: responses.RequestsMock, patient: GitHubTracker, clock: FakeClock
+    ) -> None:
+        api.post(
+            f"{REPO_URL}/issues",
+            status=429,
+            json={"message": "Too many requests"},
+            headers={"retry-after": "61"},
+        )
+        with pytest.raises(RateLimitedError, match="asked to wait 61 s"):
+            patient.create_issue(IssueDraft(title="Ship it"))
+        assert clock.sleeps == []
+        assert len(api.calls) == 1
+
+
 class TestValidation:
     def test_422_carries_githubs_details(
         self, api: responses.RequestsMock, tracker: GitHubTracker
@@ -384,6 +454,65 @@ class TestValidation:
         message = str(raised.value)
         assert "create label 'phase: 1' in demo/plans" in message
         assert "(422 Validation Failed: Label.color is invalid)" in message
+
+    def test_an_assignee_github_refuses_is_left_out_and_the_issue_made(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        # What github.com answers when one assignee has no access to the repository.
+        api.post(
+            f"{REPO_URL}/issues",
+            status=422,
+            json=assignees_refused("Stranger"),
+        )
+        made = issue_json(4, "Pair on it")
+        made["assignees"] = [{"login": "alice", "id": 2}]
+        api.post(f"{REPO_URL}/issues", status=201, json=made)
+        issue = tracker.create_issue(
+            IssueDraft(title="Pair on it", assignees=("alice", "stranger"))
+        )
+        assert (issue.number, issue.assignees) == (4, ("alice",))
+        posts = calls(api, "POST", "/repos/demo/plans/issues")
+        sent = [json.loads(p.request.body).get("assignees") for p in posts]
+        # GitHub spells the login in its own case: the one refused is still the one asked.
+        assert sent == [["alice", "stranger"], ["alice"]]
+
+    def test_a_refusal_naming_no_one_asked_leaves_every_assignee_out(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        api.post(f"{REPO_URL}/issues", status=422, json=assignees_refused(None))
+        api.post(f"{REPO_URL}/issues", status=201, json=issue_json(5, "Solo"))
+        issue = tracker.create_issue(IssueDraft(title="Solo", assignees=("ann", "bob")))
+        assert issue.assignees == ()
+        posts = calls(api, "POST", "/repos/demo/plans/issues")
+        assert len(posts) == 2
+        assert "assignees" not in json.loads(posts[1].request.body)
+
+    def test_every_refused_assignee_is_left_out_one_answer_at_a_time(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        api.post(f"{REPO_URL}/issues", status=422, json=assignees_refused("ann"))
+        api.post(f"{REPO_URL}/issues", status=422, json=assignees_refused("bob"))
+        api.post(f"{REPO_URL}/issues", status=201, json=issue_json(6, "Nobody here"))
+        issue = tracker.create_issue(IssueDraft(title="Nobody here", assignees=("ann", "bob")))
+        assert issue.number == 6
+        posts = calls(api, "POST", "/repos/demo/plans/issues")
+        sent = [json.loads(p.request.body).get("assignees") for p in posts]
+        assert sent == [["ann", "bob"], ["bob"], None]
+
+    def test_another_422_on_a_create_is_still_an_error(
+        self, api: responses.RequestsMock, tracker: GitHubTracker
+    ) -> None:
+        api.post(
+            f"{REPO_URL}/issues",
+            status=422,
+            json={
+                "message": "Validation Failed",
+                "errors": [{"resource": "Issue", "code": "invalid", "field": "milestone"}],
+            },
+        )
+        with pytest.raises(ValidationFailedError, match=r"Issue\.milestone is invalid"):
+            tracker.create_issue(IssueDraft(title="Late", assignees=("alice",)))
+        assert len(calls(api, "POST", "/repos/demo/plans/issues")) == 1
 
     def test_stale_file_sha_is_a_stale_file_error(
         self, api: responses.RequestsMock, tracker: GitHubTracker

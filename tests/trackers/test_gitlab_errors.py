@@ -263,6 +263,74 @@ class TestRateLimits:
         assert clock.sleeps == [3.0]
 
 
+class TestMaxWait:
+    """A wait of exactly `max_wait` is waited, then the request is made again; one a second
+    longer stops the run at once, before any sleep. GitHub keeps the same rule."""
+
+    @staticmethod
+    def throttled(seconds: int) -> dict[str, str]:
+        """The headers of GitLab's 429 (Rack::Attack) asking for `seconds`."""
+        reset = START + timedelta(seconds=seconds)
+        return {
+            "Retry-After": str(seconds),
+            "RateLimit-Name": "throttle_authenticated_api",
+            "RateLimit-Limit": "2000",
+            "RateLimit-Observed": "2001",
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": str(int(reset.timestamp())),
+            "RateLimit-ResetTime": reset.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        }
+
+    def test_a_429_asking_exactly_max_wait_is_waited_then_retried(
+        self, clock: FakeClock, mock: responses.RequestsMock
+    ) -> None:
+        tracker = make_tracker(clock, max_wait=60.0)
+        mock.post(
+            f"{API}/issues",
+            status=429,
+            body="Retry later\n",
+            content_type="text/plain",
+            headers=self.throttled(60),
+        )
+        mock.post(f"{API}/issues", status=201, json=issue_json(5))
+        assert tracker.create_issue(IssueDraft(title="Issue 5")).number == 5
+        assert clock.sleeps == [61.0]  # the wait, and a second of margin
+        assert [call.request.method for call in mock.calls] == ["POST", "POST"]
+
+    def test_a_reset_exactly_max_wait_away_is_waited_then_retried(
+        self, clock: FakeClock, mock: responses.RequestsMock
+    ) -> None:
+        tracker = make_tracker(clock, max_wait=60.0)
+        headers = self.throttled(60)
+        del headers["Retry-After"]  # only the reset time says how long
+        mock.get(
+            f"{API}/milestones",
+            status=429,
+            body="Retry later\n",
+            content_type="text/plain",
+            headers=headers,
+        )
+        mock.get(f"{API}/milestones", json=[])
+        assert tracker.list_milestones() == []
+        assert clock.sleeps == [61.0]
+
+    def test_a_429_asking_a_second_past_max_wait_stops_before_sleeping(
+        self, clock: FakeClock, mock: responses.RequestsMock
+    ) -> None:
+        tracker = make_tracker(clock, max_wait=60.0)
+        mock.get(
+            f"{API}/issues",
+            status=429,
+            body="Retry later\n",
+            content_type="text/plain",
+            headers=self.throttled(61),
+        )
+        with pytest.raises(RateLimitedError, match="asked to wait 61 s"):
+            tracker.observe_issues(None)
+        assert clock.sleeps == []
+        assert len(mock.calls) == 1
+
+
 class TestServerFailures:
     def test_5xx_on_a_read_is_retried_then_succeeds(
         self, tracker: GitLabTracker, clock: FakeClock, mock: responses.RequestsMock
@@ -380,6 +448,30 @@ class TestNoDuplicateOnUnclearCreate:
     def test_marker_must_be_in_the_body(self, tracker: GitLabTracker) -> None:
         with pytest.raises(ValueError, match="not in the body"):
             tracker.create_issue(IssueDraft(title="x", body="plain"), marker=task_marker("T1"))
+
+
+class TestAssigneesOnCreate:
+    def test_an_assignee_gitlab_does_not_know_is_left_out_and_the_issue_made(
+        self, tracker: GitLabTracker, mock: responses.RequestsMock
+    ) -> None:
+        users = f"{HOST}/api/v4/users"
+        mock.get(users, json=[{"id": 31, "username": "alice", "state": "active"}])
+        mock.get(users, json=[])  # no user of that name: GitLab answers an empty list
+        alice = {"id": 31, "username": "alice", "name": "Alice"}
+        mock.post(f"{API}/issues", status=201, json=issue_json(3, assignees=[alice]))
+        issue = tracker.create_issue(IssueDraft(title="Pair", assignees=("alice", "ghost")))
+        assert issue.assignees == ("alice",)
+        assert [query_of(call)["username"] for call in mock.calls[:2]] == [["alice"], ["ghost"]]
+        assert sent_json(mock.calls[2])["assignee_ids"] == [31]
+
+    def test_nobody_known_to_assign_sends_no_assignees(
+        self, tracker: GitLabTracker, mock: responses.RequestsMock
+    ) -> None:
+        mock.get(f"{HOST}/api/v4/users", json=[])
+        mock.post(f"{API}/issues", status=201, json=issue_json(4))
+        issue = tracker.create_issue(IssueDraft(title="Alone", assignees=("ghost",)))
+        assert (issue.number, issue.assignees) == (4, ())
+        assert "assignee_ids" not in sent_json(mock.calls[1])
 
 
 class TestGitLabSpecificAnswers:

@@ -29,6 +29,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from plansync.config.project import ProjectConfig
 from plansync.errors import ConfigError
 from plansync.planfile.rules import ReaderRules
+from plansync.trackers.config import WriteQueue
 
 DEFAULT_CONFIG = Path("config/plansync.toml")
 SQLITE_URL = "sqlite:///"
@@ -204,9 +205,41 @@ def load_config(path: Path | None) -> LoadedConfig:
 
 def _validated(path: Path, data: dict[str, Any]) -> PlansyncConfig:
     try:
-        return PlansyncConfig(**data)
+        config = PlansyncConfig(**data)
     except ValidationError as exc:
         raise ConfigError(_explain(path, exc)) from exc
+    _check_shared_queues(path, config.projects)
+    return config
+
+
+def _check_shared_queues(path: Path, projects: list[ProjectConfig]) -> None:
+    """Trackers on one host write through one paced queue (trackers/pacing.py), so projects
+    that pace it differently could never run: refuse them here, once, naming both."""
+    first: dict[tuple[str, str], tuple[str, WriteQueue]] = {}
+    for project in projects:
+        for queue in project.tracker.write_queues():
+            seen = first.setdefault((queue.host, queue.kind), (project.name, queue))
+            if seen[1].limits != queue.limits:
+                raise ConfigError(_pacing_conflict(path, seen[0], project.name, seen[1], queue))
+
+
+def _pacing_conflict(path: Path, one: str, two: str, a: WriteQueue, b: WriteQueue) -> str:
+    differences = [
+        f"`{b.setting}.{name}` is {_limit(getattr(a.limits, name))} in {one!r} and "
+        f"{_limit(getattr(b.limits, name))} in {two!r}"
+        for name in ("min_interval", "per_minute", "per_hour")
+        if getattr(a.limits, name) != getattr(b.limits, name)
+    ]
+    return (
+        f"{path}: projects {one!r} and {two!r} both write to {a.host} but pace those writes "
+        f"differently: {'; '.join(differences)}. Writes to one host go through one queue, so "
+        f"give every project on {a.host} the same [projects.tracker.{b.setting}] settings "
+        "(or leave them out everywhere for the defaults)."
+    )
+
+
+def _limit(value: float | None) -> str:
+    return "unset (no limit)" if value is None else str(value)
 
 
 def _explain(path: Path, exc: ValidationError) -> str:

@@ -52,12 +52,13 @@ from plansync.model.remote import (
     RemoteIssue,
     RemoteMilestone,
 )
-from plansync.model.sync import Fields, Link, MilestoneLink, TaskRef, TaskState
+from plansync.model.sync import Fields, Link, MilestoneLink, TaskRef
 from plansync.planfile.parse import read_plan_bytes
 from plansync.planfile.rules import ReaderRules
 from plansync.state.base import StateStore
 from plansync.sync.bases import BaseKeeper
-from plansync.sync.body import block_text, render_body_block
+from plansync.sync.body import block_text
+from plansync.sync.create import create_issue
 from plansync.sync.planedit import apply_edits, write_if_unchanged
 from plansync.sync.written import (
     BlockRecords,
@@ -68,7 +69,6 @@ from plansync.sync.written import (
     write_summary_file,
 )
 from plansync.trackers.base import Tracker
-from plansync.trackers.markers import marker_for
 
 # Errors that say the tracker (or the token) is unusable for now, not this one action.
 _FATAL = (AuthenticationError, PermissionDeniedError, RateLimitedError, TrackerUnavailableError)
@@ -114,6 +114,7 @@ class _Applier:
         self.changeset = changeset
         self.ctx = ctx
         self.results: list[ActionResult] = []
+        self._follow_ups: list[ActionResult] = []
         self.bases = BaseKeeper(changeset, self._save_base)
         self.blocks = BlockRecords(ctx.store)
 
@@ -146,21 +147,45 @@ class _Applier:
         return self.ctx.stop is not None and self.ctx.stop.is_set()
 
     def _record(self, action: Action, run: Callable[[], str]) -> None:
+        result = self._attempt(action, run)
+        self.results.append(result)
+        if result.status is Status.APPLIED:
+            self.bases.applied(action)
+        else:
+            self.bases.failed(action)
+        # Steps that completed the action and did not apply come right after it.
+        self.results.extend(self._follow_ups)
+        self._follow_ups.clear()
+
+    def _attempt(self, action: Action, run: Callable[[], str]) -> ActionResult:
         try:
             detail = run()
         except _FATAL as exc:
             self.ctx.halted = f"not tried: {exc}"
-            self._fail(action, str(exc))
+            return ActionResult(action, Status.FAILED, str(exc))
         except NotFoundError as exc:
             self._gone(action)
-            self._fail(action, str(exc))
+            return ActionResult(action, Status.FAILED, str(exc))
         except PlansyncError as exc:
-            self._fail(action, str(exc))
+            return ActionResult(action, Status.FAILED, str(exc))
         except Exception as exc:  # one action's surprise must not cost the others
-            self._fail(action, f"{type(exc).__name__}: {exc}")
-        else:
-            self.results.append(ActionResult(action, Status.APPLIED, detail))
-            self.bases.applied(action)
+            return ActionResult(action, Status.FAILED, f"{type(exc).__name__}: {exc}")
+        return ActionResult(action, Status.APPLIED, detail)
+
+    def _follow_up(self, step: Action, run: Callable[[], object]) -> bool:
+        """Run a step completing an applied action (a new issue's estimate, its close); say
+        whether it applied. One that did not is reported after the action, which stays
+        applied."""
+
+        def done() -> str:
+            run()
+            return ""
+
+        halted = self.ctx.halted
+        result = ActionResult(step, Status.SKIPPED, halted) if halted else self._attempt(step, done)
+        if result.status is not Status.APPLIED:
+            self._follow_ups.append(result)
+        return result.status is Status.APPLIED
 
     def _gone(self, action: Action) -> None:
         """The tracker says the action's issue is gone (deleted or moved): it leaves the
@@ -213,16 +238,19 @@ class _Applier:
             made = tracker.create_milestone(MilestoneDraft(action.title, due_on=action.due_on))
             self.ctx.milestones[made.title] = made.number
             self.ctx.milestone_list.append(made)
-            self.ctx.store.save_milestone_link(MilestoneLink(
+            self.ctx.store.save_milestone_link(
+                MilestoneLink(
                     made.title, made.number, made.id, made.url, made.due_on, made.description
-                ),
+                )
             )
             return f"milestone {made.number}"
         if isinstance(action, UpdateMilestone):
             tracker.update_milestone(action.number, MilestonePatch(due_on=action.due_on))
             return f"milestone {action.number}"
         if isinstance(action, CreateIssue):
-            return self._create(action)
+            return create_issue(
+                action, self.ctx, self._save_base, self._follow_up, self._record_body
+            )
         if isinstance(action, UpdateIssue):
             return self._update(action)
         if isinstance(action, CloseIssue):
@@ -265,47 +293,9 @@ class _Applier:
             self.blocks.after(block, sent, progress_text(made.description))
         return f"milestone {action.number}"
 
-    def _numbers(self, action: CreateIssue) -> dict[str, int]:
-        return {
-            dep: self.ctx.links[ref].number
-            for dep, ref in action.dependencies
-            if ref in self.ctx.links
-        }
-
-    def _create(self, action: CreateIssue) -> str:
-        tracker = self.ctx.tracker
-        fields = action.fields
-        body = render_body_block(action.spec, self._numbers(action))
-        milestone = self.ctx.milestones.get(fields.milestone) if fields.milestone else None
-        draft = IssueDraft(
-            title=action.tracker_title,
-            body=body,
-            labels=fields.labels,
-            milestone_number=milestone,
-            assignees=fields.assignees,
-        )
-        issue = self._remember(tracker.create_issue(draft, marker=marker_for(action.task)))
-        # Recorded at once: a crash from here on finds the link, not a reason to create again.
-        link = Link(action.task, issue.number, issue.id, issue.url, None)
-        self.ctx.links[action.task] = link
-        base = replace(fields, body=body, state=TaskState.OPEN, estimate=None)
-        if milestone is None:
-            base = replace(base, milestone=None)
-        self._save_base(action.task, base)
+    def _record_body(self, issue: RemoteIssue, body: str) -> None:
+        """A new issue's body block, as plansync wrote it: its own from now on."""
         self.blocks.after(body_block(issue.number), block_text(body), block_text(issue.body))
-        if fields.estimate:
-            tracker.set_estimate(issue.number, fields.estimate)
-            base = replace(base, estimate=fields.estimate)
-            self._save_base(action.task, base)
-        if fields.state is not TaskState.OPEN:
-            reason = (
-                CloseReason.NOT_PLANNED
-                if fields.state is TaskState.DROPPED
-                else CloseReason.COMPLETED
-            )
-            self._remember(tracker.close_issue(issue.number, reason))
-            self._save_base(action.task, replace(base, state=fields.state))
-        return f"#{issue.number}"
 
     def _update(self, action: UpdateIssue) -> str:
         tracker = self.ctx.tracker

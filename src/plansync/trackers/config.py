@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from plansync.errors import ConfigError
-from plansync.trackers.pacing import PacingLimits
+from plansync.trackers.pacing import PacingLimits, host_key
 from plansync.trackers.urls import is_http_url, normalised
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -38,6 +39,25 @@ class PacingConfig(BaseModel):
             per_hour=self.per_hour,
             enabled=self.enabled,
         )
+
+
+@dataclass(frozen=True)
+class WriteQueue:
+    """One paced queue of writes a tracker joins (see pacing.pacer_for): every tracker on
+    `host` writing this `kind` shares it, so all must agree on its limits. `setting` is the
+    tracker config's key for them ("pacing", "notes_pacing")."""
+
+    host: str
+    kind: str
+    setting: str
+    limits: PacingLimits
+
+
+def write_queue(endpoint: str, kind: str, setting: str, pacing: PacingConfig) -> list[WriteQueue]:
+    """The queue `pacing` puts a tracker in, or none when pacing is off (nothing to share)."""
+    if not pacing.enabled:
+        return []
+    return [WriteQueue(host_key(endpoint), kind, setting, pacing.limits())]
 
 
 def http_url(value: str, expected: str) -> str:
@@ -81,6 +101,10 @@ class TrackerConfigBase(BaseModel):
     @property
     def endpoint(self) -> str:
         """The API (GitHub) or instance (GitLab) URL this config points at."""
+        raise NotImplementedError
+
+    def write_queues(self) -> list[WriteQueue]:
+        """The paced queues of writes the tracker shares with the others on its host."""
         raise NotImplementedError
 
     def scope_key(self, project: str) -> str:

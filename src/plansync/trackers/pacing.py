@@ -200,6 +200,17 @@ def pacer_for(
     return pacer
 
 
+def tracker_pacer(
+    host: str, limits: PacingLimits, clock: Clock | None = None, *, kind: str = "writes"
+) -> WritePacer:
+    """The pacer a tracker writes through: its host's shared one (see `pacer_for`), or with
+    pacing off one of its own that never waits: it takes no part in the host's queue, so it
+    has nothing to agree on with the trackers that do (config.write_queues says the same)."""
+    if not limits.enabled:
+        return WritePacer(limits, clock if clock is not None else _system_clock)
+    return pacer_for(host, limits, clock, kind=kind)
+
+
 def reset_pacers() -> None:
     """Forget every pacer (tests start from an empty registry)."""
     with _registry_lock:

@@ -5,7 +5,9 @@ turns its library's exceptions into a `Verdict`; `verdict_for_status` and `wait_
 do the HTTP part of that for both trackers. The rules:
 
 - a rate-limit answer means the request was refused, so any request is retried after the
-  advised wait; a wait longer than the caller allows stops the run cleanly (RateLimitedError);
+  advised wait; a wait of up to `max_wait` (exactly `max_wait` included) is waited, one longer
+  stops the run cleanly at once, without sleeping first (RateLimitedError). The rule is the
+  same for every tracker and every answer of a call: each advised wait is judged on its own;
 - a 5xx, a timeout or a dropped connection leaves unknown whether a write happened: idempotent
   requests are retried with backoff, non-idempotent ones raise UnclearWriteError at once so the
   adapter can look for its marker instead of creating a duplicate;

@@ -7,13 +7,14 @@ plansync's frozen types before they leave the adapter.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from github import Auth
+from github import Auth, GithubException
 from github.Issue import Issue
 
 from plansync.clock import Clock, SystemClock
@@ -39,7 +40,12 @@ from plansync.trackers.github.convert import (
     issue_from_github,
     permission_from_github,
 )
-from plansync.trackers.github.errors import APP_HINT, TOKEN_HINT
+from plansync.trackers.github.errors import (
+    APP_HINT,
+    TOKEN_HINT,
+    AssigneesRefused,
+    refused_assignees,
+)
 from plansync.trackers.github.files import RepoFiles
 from plansync.trackers.github.http import (
     DEFAULT_BASE_URL,
@@ -51,9 +57,11 @@ from plansync.trackers.github.labels import RepoLabels
 from plansync.trackers.github.milestones import RepoMilestones
 from plansync.trackers.github.observe import Item, Probe, read_incrementally
 from plansync.trackers.github.requests import CLOCK_SKEW, RepoRequests
-from plansync.trackers.pacing import PacingLimits, WritePacer, pacer_for
+from plansync.trackers.pacing import PacingLimits, tracker_pacer
 
 __all__ = ["DEFAULT_BASE_URL", "GitHubTracker"]
+
+log = logging.getLogger(__name__)
 
 
 class GitHubTracker:
@@ -124,12 +132,7 @@ class GitHubTracker:
         self._requester = self._client.requester
         self._repo = self._client.get_repo(self.repo)  # lazy: no request yet
         self._clock: Clock = clock if clock is not None else SystemClock()
-        # Disabled pacing stays out of the per-host registry: nothing to share or agree on.
-        pacer = (
-            pacer_for(base_url, pacing, clock)
-            if pacing.enabled
-            else WritePacer(pacing, self._clock)
-        )
+        pacer = tracker_pacer(base_url, pacing, clock)
         self._requests = RepoRequests(
             self.repo,
             f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}",
@@ -220,18 +223,41 @@ class GitHubTracker:
         )
 
     def _create_issue_once(self, draft: IssueDraft) -> RemoteIssue:
+        # A person GitHub will not assign costs the issue that person, not the issue itself:
+        # the 422 made nothing, so posting again without them cannot make a duplicate.
+        assignees = draft.assignees
+        while True:
+            try:
+                return self._post_issue(draft, assignees)
+            except AssigneesRefused as refused:
+                assignees = tuple(a for a in assignees if a not in refused.logins)
+                log.warning(
+                    "%s cannot assign %s; creating issue %r without them",
+                    self._requests.what,
+                    ", ".join(refused.logins),
+                    draft.title,
+                )
+
+    def _post_issue(self, draft: IssueDraft, assignees: tuple[str, ...]) -> RemoteIssue:
         fields: dict[str, Any] = {"body": draft.body}
         if draft.labels:
             fields["labels"] = list(draft.labels)
-        if draft.assignees:
-            fields["assignees"] = list(draft.assignees)
+        if assignees:
+            fields["assignees"] = list(assignees)
         if draft.milestone_number is not None:
             fields["milestone"] = self._repo.get_milestone(draft.milestone_number)  # lazy
+
+        def post() -> Issue:
+            try:
+                return self._repo.create_issue(draft.title, **fields)
+            except GithubException as exc:
+                refused = refused_assignees(exc, assignees)
+                if refused:
+                    raise AssigneesRefused(refused) from exc
+                raise
+
         issue = self._requests.call(
-            lambda: self._repo.create_issue(draft.title, **fields),
-            f"create issue {draft.title!r}",
-            write=True,
-            idempotent=False,
+            post, f"create issue {draft.title!r}", write=True, idempotent=False
         )
         return issue_from_github(issue)
 

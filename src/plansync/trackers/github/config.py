@@ -10,7 +10,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from plansync.trackers.config import PacingConfig, TrackerConfigBase, http_url
+from plansync.trackers.config import (
+    PacingConfig,
+    TrackerConfigBase,
+    WriteQueue,
+    http_url,
+    write_queue,
+)
 
 DEFAULT_API = "https://api.github.com"
 _GITHUB_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+$")
@@ -56,6 +62,9 @@ class GitHubTrackerConfig(TrackerConfigBase):
     @property
     def endpoint(self) -> str:
         return self.base_url
+
+    def write_queues(self) -> list[WriteQueue]:
+        return write_queue(self.base_url, "writes", "pacing", self.pacing)
 
     def web_url(self, path: str) -> str:
         api = self.base_url

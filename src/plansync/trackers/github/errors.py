@@ -7,7 +7,7 @@ exception's text: that text carries request details, and tokens must never reach
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +81,41 @@ def validation_details(data: Any) -> str:
         code = str(error.get("code") or "invalid").replace("_", " ")
         details.append(f"{where} is {code}" if where else code)
     return "; ".join(details)
+
+
+class AssigneesRefused(Exception):
+    """GitHub refused to create an issue because of these assignees (422); nothing was made.
+    Raised inside a request so that the adapter can post again without them."""
+
+    def __init__(self, logins: tuple[str, ...]) -> None:
+        super().__init__(", ".join(logins))
+        self.logins = logins
+
+
+def refused_assignees(exc: GithubException, asked: Sequence[str]) -> tuple[str, ...]:
+    """The logins of `asked` that a 422 refused as assignees (empty when it is another 422).
+
+    GitHub answers `{"resource": "Issue", "field": "assignees", "code": "invalid", "value":
+    "login"}` for a person who cannot be assigned (no access to the repository, or no such
+    user). An entry that names nobody among `asked` refuses them all: which one it meant
+    cannot be told, and an issue without assignees is better than no issue.
+    """
+    if exc.status != 422 or not asked or not isinstance(exc.data, Mapping):
+        return ()
+    entries = [
+        error
+        for error in exc.data.get("errors") or ()
+        if isinstance(error, Mapping) and error.get("field") in ("assignees", "assignee")
+    ]
+    if not entries:
+        return ()
+    named: set[str] = set()
+    for error in entries:
+        value = error.get("value")
+        values = value if isinstance(value, list) else [value]
+        named.update(str(v).lower() for v in values if isinstance(v, str))
+    refused = tuple(login for login in asked if login.lower() in named)
+    return refused or tuple(asked)
 
 
 class GitHubErrors:

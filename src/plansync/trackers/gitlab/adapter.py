@@ -127,8 +127,12 @@ class GitLabTracker:
             fields["labels"] = ",".join(draft.labels)
         if draft.milestone_number is not None:
             fields["milestone_id"] = self._milestone_id(draft.milestone_number)
-        if draft.assignees:
-            fields["assignee_ids"] = [self._user_id(name) for name in draft.assignees]
+        # GitLab quietly leaves out assignees who cannot be assigned (not members of a private
+        # project); a username it does not know is left out here the same way, so the issue
+        # is made either way and the caller sees who is missing from its assignees.
+        found = [self._find_user_id(name) for name in draft.assignees]
+        if any(user_id is not None for user_id in found):
+            fields["assignee_ids"] = [user_id for user_id in found if user_id is not None]
 
         return self._calls.write_once(
             f"create issue {draft.title!r}",

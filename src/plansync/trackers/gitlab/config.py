@@ -8,7 +8,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from plansync.trackers.config import PacingConfig, TrackerConfigBase, http_url
+from plansync.trackers.config import (
+    PacingConfig,
+    TrackerConfigBase,
+    WriteQueue,
+    http_url,
+    write_queue,
+)
 
 _GITLAB_PATH = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+$")
 
@@ -41,6 +47,11 @@ class GitLabTrackerConfig(TrackerConfigBase):
     @property
     def endpoint(self) -> str:
         return self.url
+
+    def write_queues(self) -> list[WriteQueue]:
+        return write_queue(self.url, "writes", "pacing", self.pacing) + write_queue(
+            self.url, "notes", "notes_pacing", self.notes_pacing
+        )
 
     def web_url(self, path: str) -> str:
         return f"{self.url}/{self.repo}/-/blob/HEAD/{path}"

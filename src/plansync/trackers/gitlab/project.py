@@ -23,7 +23,7 @@ from plansync.trackers.base import RequestStats
 from plansync.trackers.gitlab.client import ResponseLog, build_client
 from plansync.trackers.gitlab.errors import classify, is_absent, translate
 from plansync.trackers.listing import read_whole_listing
-from plansync.trackers.pacing import PacingLimits, pacer_for
+from plansync.trackers.pacing import PacingLimits, tracker_pacer
 from plansync.trackers.retry import (
     Verdict,
     call_with_retries,
@@ -82,8 +82,8 @@ class ProjectCalls:
         self.gl = build_client(self.url, token, timeout=timeout, log=self._log)
         # A lazy project makes no request: its managers build the paths.
         self.project = self.gl.projects.get(self.repo, lazy=True)
-        self._pacer = pacer_for(self.url, pacing, clock)
-        self._notes_pacer = pacer_for(self.url, notes_pacing, clock, kind="notes")
+        self._pacer = tracker_pacer(self.url, pacing, clock)
+        self._notes_pacer = tracker_pacer(self.url, notes_pacing, clock, kind="notes")
 
     def request(
         self,
