@@ -142,6 +142,30 @@ class TestWithoutADigest:
         assert "holds a table (`| Milestone | Done |" in kept.reason
 
 
+class TestTablesWithoutADigest:
+    """Found by the slow sweep of test_nothing_lost: a person's table next to plansync's."""
+
+    MILESTONES = (
+        "| Milestone | Done | Progress | % | Estimate done / left | Due |\n"
+        "|---|---:|---|---:|---|---|\n"
+        "| [Phase 1](u) | 1 / 2 | `[#####.....]` | 50% | - | - |\n"
+    )
+
+    def test_plansyncs_milestone_table_alone_may_be_written_over(self) -> None:
+        assert kept_summary_block(self.MILESTONES, ()) is None
+
+    def test_a_table_written_right_under_it_is_kept(self) -> None:
+        text = self.MILESTONES + "| Risk | Odds |\n|---|---|\n| rain | low |\n"
+        kept = kept_summary_block(text, ())
+        assert kept is not None
+
+    def test_a_table_markdown_reads_as_a_paragraph_is_kept(self) -> None:
+        text = "- a plain note\n| Risk | Odds |\n|---|---|\n| rain | low |\n"
+        kept = kept_summary_block(text, ())
+        assert kept is not None
+        assert "a table row (`| Risk | Odds |`)" in kept.reason
+
+
 class TestTrackingBody:
     def body(self) -> str:
         return f"{MARKER}\n\n{tracking_body(figures())}"

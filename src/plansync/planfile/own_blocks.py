@@ -10,6 +10,7 @@ not depend on where the block sits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -25,6 +26,9 @@ __all__ = ["PlanText", "holds_plan_text", "plan_text_in"]
 
 PlanTextKind = Literal["heading", "task", "table"]
 
+_PIPE = re.compile(r"(?<!\\)\|")
+_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+
 
 @dataclass(frozen=True)
 class PlanText:
@@ -37,6 +41,10 @@ class PlanText:
     line: int
     text: str
     header: tuple[str, ...] = ()
+    # A table whose every line has the header's number of cells and one delimiter row: what
+    # plansync writes. Another table written right under it (no blank line between) is read
+    # as more rows of the same table, and makes it ragged.
+    uniform: bool = True
 
 
 def plan_text_in(text: str, rules: ReaderRules | None = None) -> tuple[PlanText, ...]:
@@ -56,7 +64,8 @@ def plan_text_in(text: str, rules: ReaderRules | None = None) -> tuple[PlanText,
         header = "| " + " | ".join(table.header) + " |"
         rows, _ = read_table(table, matcher, "block")
         kind: PlanTextKind = "task" if rows else "table"
-        found.append(PlanText(kind, table.line, header, tuple(table.header)))
+        lines = [outline.line(n) for n in range(table.line, table.end_line + 1)]
+        found.append(PlanText(kind, table.line, header, tuple(table.header), _uniform(lines)))
     reader = ItemReader(outline, read_sections(outline, compiled), compiled, matcher)
     for item in outline.items:
         # An item that starts with an ID is a task of its own (`- OPS-1: ...`), even where
@@ -69,3 +78,12 @@ def plan_text_in(text: str, rules: ReaderRules | None = None) -> tuple[PlanText,
 def holds_plan_text(text: str, rules: ReaderRules | None = None) -> bool:
     """Whether `text` holds a heading or a task: then it is the plan's, not plansync's."""
     return any(piece.kind != "table" for piece in plan_text_in(text, rules))
+
+
+def _uniform(lines: list[str]) -> bool:
+    """Whether a table's lines all have as many cells as its header, with one delimiter row."""
+    if not lines:
+        return True
+    pipes = {len(_PIPE.findall(line.strip())) for line in lines}
+    delimiters = sum(1 for line in lines if _DELIMITER_ROW.match(line))
+    return len(pipes) == 1 and delimiters == 1

@@ -26,6 +26,7 @@ _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 _TRACKING_TASKS_LABEL = "**Tasks:**"
 _TRACKING_TASK_LINE = re.compile(r"- \[[ x]\] |- \.\.\. and \d+ more tasks")
 _QUOTE_LIMIT = 60
+_PIPE = re.compile(r"(?<!\\)\|")
 _TICKED_BOX = re.compile(r"^(\s*[-*+] )\[[xX]\]", re.MULTILINE)
 
 
@@ -73,11 +74,24 @@ def kept_block(
         return None if digest(text) in recorded else Kept("was edited since plansync wrote it")
     headers = {tuple(header) for header in own_tables}
     for piece in plan_text_in(text, rules):
-        if piece.kind == "table" and piece.header in headers:
+        if piece.kind == "table" and piece.header in headers and piece.uniform:
             continue
         at = f" on line {first_line + piece.line - 1}" if first_line is not None else ""
         return Kept(f"holds {_described(piece)}{at}, which plansync never writes there")
+    # A table row markdown reads as part of a paragraph (written right under a list item, with
+    # no blank line) is still a person's table: plansync's own rows are those of its tables.
+    own_cells = {len(header) for header in headers}
+    for number, line in enumerate(_LINE_BREAKS.split(text), start=1):
+        if line.lstrip().startswith("|") and _cells(line) not in own_cells:
+            at = f" on line {first_line + number - 1}" if first_line is not None else ""
+            row = f"a table row (`{_quoted(line)}`)"
+            return Kept(f"holds {row}{at}, which plansync never writes there")
     return None
+
+
+def _cells(line: str) -> int:
+    """How many cells a table row has (`| a | b |` has two; an escaped `\\|` is text)."""
+    return max(len(_PIPE.findall(line.strip())) - 1, 0)
 
 
 def kept_summary_block(
