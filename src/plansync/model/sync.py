@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 
 from plansync.model.plan import PlanDocument, Task, TaskKind
 from plansync.model.remote import CloseReason, IssueState, RemoteIssue, RemoteMilestone
@@ -124,6 +125,20 @@ class PlanInput:
     lines: tuple[str, ...]
     plan_url: str | None = None
     sync_criteria: bool = False
+
+    @cached_property
+    def _by_name(self) -> dict[str, Task]:
+        named: dict[str, Task] = {}
+        for task in self.document.tasks:
+            if task.id:
+                named.setdefault(task.id, task)
+            named.setdefault(task.key, task)
+        return named
+
+    def task_named(self, name: str) -> Task | None:
+        """The first task, in the file's order, whose ID or key is `name` (a dependency as
+        written): one lookup, so linking every dependency costs linear time."""
+        return self._by_name.get(name)
 
     def synced_tasks(self) -> list[Task]:
         return [t for t in self.document.tasks if self.sync_criteria or not t.criterion]

@@ -79,10 +79,9 @@ def dependencies_of(plan: PlanInput, task: Task) -> tuple[tuple[str, TaskRef], .
     (the dependency as written, the task it names)."""
     found: list[tuple[str, TaskRef]] = []
     for dep in task.depends_on:
-        for other in plan.document.tasks:
-            if dep in (other.id, other.key):
-                found.append((dep, TaskRef(plan.planfile, other.key)))
-                break
+        other = plan.task_named(dep)
+        if other is not None:
+            found.append((dep, TaskRef(plan.planfile, other.key)))
     return tuple(found)
 
 
