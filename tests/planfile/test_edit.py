@@ -228,6 +228,15 @@ class TestAddIssueLinkToListItems:
                 "- [ ] Task <!-- plansync:task=t1 -->",
                 "- [ ] Task (#12) <!-- plansync:task=t1 -->",
             ),
+            ("- [ ] Task <!-- note -->", "- [ ] Task (#12) <!-- note -->"),
+            (
+                "- [ ] Task <!-- a --><!-- b -->  ",
+                "- [ ] Task (#12) <!-- a --><!-- b -->  ",
+            ),
+            ("- [ ] Task <!-- note -->\\", "- [ ] Task (#12) <!-- note -->\\"),
+            ("- [ ] Task <!-- note --> more", "- [ ] Task <!-- note --> more (#12)"),
+            # An opening left unclosed on the line is text as far as the line goes.
+            ("- [ ] Task <!-- open", "- [ ] Task <!-- open (#12)"),
             ("- [ ] Task, see #123", "- [ ] Task, see #123 (#12)"),
             ("- [ ] Task other/repo#12", "- [ ] Task other/repo#12 (#12)"),
         ],
@@ -514,12 +523,12 @@ class TestReferencesReadAsTheReaderReadsThem:
 
     def test_a_reference_inside_a_comment_is_none(self) -> None:
         raw = b"- [ ] a <!-- #12 -->\n"
-        assert add_issue_link(raw, 1, "#12", None) == b"- [ ] a <!-- #12 --> (#12)\n"
+        assert add_issue_link(raw, 1, "#12", None) == b"- [ ] a (#12) <!-- #12 -->\n"
 
     def test_the_link_never_lands_inside_a_comment(self) -> None:
         raw = b"- [ ] Ship <!-- <!-- plansync:task=k1 -->\n"
         after = add_issue_link(raw, 1, "#5", None)
-        assert after == b"- [ ] Ship <!-- <!-- plansync:task=k1 --> (#5)\n"
+        assert after == b"- [ ] Ship (#5) <!-- <!-- plansync:task=k1 -->\n"
         assert [r.number for r in read(after).tasks[0].issue_refs] == [5]
 
 
