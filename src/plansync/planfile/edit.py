@@ -1,10 +1,12 @@
 """Byte-exact edits of a task's line: pure functions from a file's bytes to its new bytes.
 
-Markdown is never re-rendered. Each function rewrites one line, or one table cell of it; every
-other byte stays as it was: line endings, BOM, trailing spaces, tabs, and mojibake elsewhere.
+Markdown is never re-rendered. Each function rewrites one line, or one table cell of it (a
+ragged row first gets the empty cells it lacks up to that one); every other byte stays as it was:
+line endings, BOM, trailing spaces, tabs, and mojibake elsewhere.
 Line numbers are 1-based and count lines of the raw bytes split on `\\r\\n`, `\\n` and a lone
 `\\r` (the BOM belongs to no line). What a line becomes is worked out in `edit_table`,
-`edit_link` and `edit_title`; plansync's own block is edited by `edit_block`.
+`edit_link`, `edit_row` and `edit_title`; plansync's own block is edited by `edit_block`. An
+edit of a table row stays inside one of its cells.
 
 Text written on a line stored as mojibake (see `decode`: the whole file, or some of its lines)
 is stored the way that line stores text, so no line mixes two encodings; lines in plain UTF-8
@@ -21,8 +23,9 @@ from dataclasses import dataclass
 
 from plansync.model.plan import TableRowLayout
 from plansync.planfile.decode import as_stored, storage_of
-from plansync.planfile.edit_link import linked_item, linked_row
-from plansync.planfile.edit_table import unescaped_pipe_free, with_status
+from plansync.planfile.edit_link import linked_item, linked_other_row, linked_row
+from plansync.planfile.edit_row import table_row_roles
+from plansync.planfile.edit_table import cells_of, unescaped_pipe_free, with_status
 from plansync.planfile.edit_title import retitled
 from plansync.planfile.item_line import CHECKBOX
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
@@ -39,6 +42,8 @@ __all__ = [
 _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 _SPACE_RUN = re.compile(r"[ \t]+")
+# A line shaped like a table's delimiter row: `|---|:--:|`, `--- | ---`.
+_DELIMITER_ROW = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -148,27 +153,64 @@ def set_checkbox(raw: bytes, line: int, done: bool) -> bytes:
 # Issue links
 
 
-def add_issue_link(raw: bytes, line: int, link_text: str, layout: TableRowLayout | None) -> bytes:
+def add_issue_link(
+    raw: bytes,
+    line: int,
+    link_text: str,
+    layout: TableRowLayout | None,
+    task_id: str | None = None,
+) -> bytes:
     """Write a reference to the task's issue (`#123`, `group/proj#12` or a URL) on `line`.
 
-    A list item gets ` (#123)` after its text (before any plansync comment and trailing hard
-    break). A table row gets it in its `issue` cell, replacing a placeholder (empty, `-`, `TBD`,
-    `Internal`, ...) or after the references already there (`, #123`); a table without an issue
-    column gets ` (#123)` at the end of the title cell. A line that already references the
-    issue (as the reader reads references: `#2-4` holds `#3`) is returned unchanged.
+    A list item gets ` (#123)` after its text, before its trailing HTML comments and hard
+    break. A table row gets it inside a cell: its `issue` cell (alone in an empty one, after
+    the references there, `#61, #123`, or beside other text, `Internal (#123)`), else at the
+    end of its title cell; a ragged row gets the empty cells up to its issue cell first. A
+    task the reader reads from a table row that is no task row (`layout` None; an ID in a row
+    without a title) is linked in the table's issue column, else in the cell holding its ID
+    (`task_id`). A line that already references the issue (as the reader reads references:
+    `#2-4` holds `#3`) is returned unchanged.
     """
     inline = _SPACE_RUN.sub(" ", escape_inline(link_text)).strip()
     if not inline:
         raise ValueError(f"The issue link for line {line} is empty; expected e.g. `#123`.")
-    reference = inline if layout is None else unescaped_pipe_free(inline)
+    roles = _other_row_roles(raw, line, layout)
+    in_cell = layout is not None or roles is not None
+    delimiter_cells = _delimiter_cells_after(raw, line)
+    reference = unescaped_pipe_free(inline) if in_cell else inline
 
     def edit(text: str, mojibake: str | None) -> str:
         stored = as_stored(reference, mojibake)
-        if layout is None:
-            return linked_item(text, stored, mojibake)
-        return linked_row(text, line, layout, stored, mojibake)
+        if layout is not None:
+            return linked_row(text, line, layout, stored, mojibake)
+        if roles is not None:
+            return linked_other_row(text, line, roles, stored, mojibake, task_id)
+        return linked_item(text, line, stored, mojibake, delimiter_cells=delimiter_cells)
 
     return _edit_line(raw, line, edit)
+
+
+def _delimiter_cells_after(raw: bytes, line: int) -> int | None:
+    """How many cells the line after `line` has when it is shaped like a table's delimiter
+    row; else None."""
+    lines = _Lines.of(raw).lines
+    if not 0 <= line < len(lines):
+        return None
+    following = split_ending(lines[line])[0].decode("utf-8", "replace")
+    return len(cells_of(following)) if _DELIMITER_ROW.match(following) else None
+
+
+def _other_row_roles(
+    raw: bytes, line: int, layout: TableRowLayout | None
+) -> TableRowLayout | None:
+    """For a task that is no table row (`layout` None) on a line of a table, the roles the
+    table's header gives its columns; else None. Only a line with a pipe is looked at."""
+    if layout is not None:
+        return None
+    lines = _Lines.of(raw)
+    if not 1 <= line <= len(lines.lines) or b"|" not in lines.lines[line - 1]:
+        return None
+    return table_row_roles(raw, line)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def _edit_task(raw: bytes, task: Task, edit: EditPlan) -> bytes:
         case PlanEditKind.TICK | PlanEditKind.UNTICK:
             return _set_done(raw, task, edit.kind is PlanEditKind.TICK)
         case PlanEditKind.LINK:
-            return add_issue_link(raw, task.line, edit.value, task.table)
+            return add_issue_link(raw, task.line, edit.value, task.table, task.id)
         case PlanEditKind.RETITLE:
             return _retitle(raw, task, edit.old, edit.value)
         case PlanEditKind.STRIKE:
