@@ -1,6 +1,7 @@
 """What a sync writes into a plan stays where it belongs, against the sandbox's GitHub and GitLab
-APIs: an issue link lands inside a table cell even on a ragged row, and text in an issue column
-stays beside the link; the next sync has nothing to do.
+APIs: an issue link lands inside a table cell even on a ragged row, text in an issue column stays
+beside the link, and a title retitled on the tracker (hostile or looking like a task ID) is
+written as text: the task keeps its identity and the next sync has nothing to do.
 """
 
 from __future__ import annotations
@@ -159,4 +160,72 @@ class TestIssueColumnText:
         for key in keys:
             assert [r.number for r in task(harness, key).issue_refs] == [n[key]]
         assert len(harness.issues()) == len(keys)
+        assert_quiet(harness)
+
+
+HOSTILE = b"""# Plan
+
+## Phase 1: Build
+
+- [ ] Ship the build
+
+**Tasks**:
+
+- Write the notes
+
+| ID | Task | Status |
+|----|------|--------|
+| T1 | Review the code | Todo |
+"""
+SHIP, NOTES = "phase-1-build/ship-the-build", "phase-1-build/write-the-notes"
+
+
+class TestTitlesPulledFromTheTracker:
+    def test_hostile_titles_are_written_as_text_and_give_no_task_an_id(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = make_harness({NAME: HOSTILE})
+        n = first_sync(harness, (SHIP, NOTES, "T1"))
+        count = len(read(harness).tasks)
+        titles = {
+            SHIP: "ZZ-999 ship <script>alert(1)</script>",
+            NOTES: "# Week 4: ZZ-998 (notes) </td></tr>",
+            "T1": "[T1] Review | </td></tr><script>x</script>",
+        }
+        for key, title in titles.items():
+            harness.store.set_issue_title(harness.repo, n[key], title, user="alice")
+        before = harness.plan(NAME)
+
+        result = harness.sync()
+
+        assert result.ok, result.failed
+        assert changed_lines(before, harness.plan(NAME)) == [
+            (
+                f"- [ ] Ship the build (#{n[SHIP]})\n".encode(),
+                f"- [ ] &#90;Z-999 ship &lt;script>alert(1)&lt;/script> (#{n[SHIP]})\n".encode(),
+            ),
+            (
+                f"- Write the notes (#{n[NOTES]})\n".encode(),
+                f"- \\# Week 4: &#90;Z-998 (notes) &lt;/td>&lt;/tr> (#{n[NOTES]})\n".encode(),
+            ),
+            (
+                f"| T1 | Review the code (#{n['T1']}) | Todo |\n".encode(),
+                f"| T1 | Review \\| &lt;/td>&lt;/tr>&lt;script>x&lt;/script> (#{n['T1']}) "
+                "| Todo |\n".encode(),
+            ),
+        ]
+        document = read(harness)
+        assert len(document.tasks) == count
+        by_title = {t.title: t for t in document.tasks}
+        ship = by_title["ZZ-999 ship <script>alert(1)</script>"]
+        notes = by_title["# Week 4: ZZ-998 (notes) </td></tr>"]
+        review = by_title["Review | </td></tr><script>x</script>"]
+        assert (ship.id, notes.id, review.id) == (None, None, "T1")
+        assert [r.number for r in ship.issue_refs] == [n[SHIP]]
+        # The ID-less tasks' keys follow their new titles; their issues follow the keys.
+        assert harness.number(NAME, ship.key) == n[SHIP]
+        assert harness.number(NAME, notes.key) == n[NOTES]
+        assert len(harness.issues()) == 3
+        for key, title in titles.items():
+            assert harness.issue(n[key]).title == title
         assert_quiet(harness)

@@ -11,8 +11,8 @@ edit of a table row stays inside one of its cells.
 Text written on a line stored as mojibake (see `decode`: the whole file, or some of its lines)
 is stored the way that line stores text, so no line mixes two encodings; lines in plain UTF-8
 (and new lines of a partly mojibake file) get plain UTF-8. Text from trackers is escaped before
-it is written (`escape_inline` on a list item, `escape_cell` in a table) so it cannot break a
-table row, a list item or the markers, and the reader reads back what was written.
+it is written (see `edit_escape`) so it cannot break a table row, a list item or the markers,
+nor give a task an ID, and the reader reads back the text the tracker holds.
 """
 
 from __future__ import annotations
@@ -23,12 +23,17 @@ from dataclasses import dataclass
 
 from plansync.model.plan import TableRowLayout
 from plansync.planfile.decode import as_stored, storage_of
+from plansync.planfile.edit_escape import escape_cell, escape_inline, pulled_title_text
 from plansync.planfile.edit_link import linked_item, linked_other_row, linked_row
-from plansync.planfile.edit_row import table_row_roles
-from plansync.planfile.edit_table import cells_of, unescaped_pipe_free, with_status
-from plansync.planfile.edit_title import retitled
+from plansync.planfile.edit_row import id_cell, table_row_roles
+from plansync.planfile.edit_table import cell_of, cells_of, unescaped_pipe_free, with_status
+from plansync.planfile.edit_title import TitlePlace, cell_place, item_place, retitled
+from plansync.planfile.ids import IdMatcher
+from plansync.planfile.inline import strip_decoration
 from plansync.planfile.item_line import CHECKBOX
+from plansync.planfile.items import split_metadata
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
+from plansync.planfile.rules import ReaderRules, compile_rules
 
 __all__ = [
     "add_issue_link",
@@ -39,31 +44,9 @@ __all__ = [
     "set_task_title",
 ]
 
-_NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 _SPACE_RUN = re.compile(r"[ \t]+")
 # A line shaped like a table's delimiter row: `|---|:--:|`, `--- | ---`.
 _DELIMITER_ROW = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
-
-
-# ----------------------------------------------------------------------------------------------
-# Escaping of untrusted text
-
-
-def escape_inline(text: str) -> str:
-    """Text made safe for one markdown line: no line breaks, controls or HTML comment marks.
-
-    Line breaks and control characters become spaces; `<!--` and `-->` become `&lt;!--` and
-    `--&gt;`, which render the same but cannot open or close a comment (plansync's markers are
-    comments).
-    """
-    flat = _CONTROLS.sub(" ", _NEWLINES.sub(" ", text))
-    return flat.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
-
-
-def escape_cell(text: str) -> str:
-    """Text made safe for one table cell: `escape_inline`, and `|` written as `\\|`."""
-    return unescaped_pipe_free(escape_inline(text))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,35 +207,56 @@ def set_task_title(
     new_title: str,
     layout: TableRowLayout | None,
     task_id: str | None = None,
+    rules: ReaderRules | None = None,
 ) -> bytes:
     """Replace the first occurrence of `old_title` in the task's text on `line` by `new_title`.
 
     The search is limited to the item's text after its marker, checkbox and leading ID or label
     (`**Days 1-2**:`), outside comments and link targets, or to the title cell of a table row
-    (where the cell keeps its width when the new title fits). Pass the task's ID as `task_id`
-    when it has one: the ID is then never written over, and a task whose title is its ID alone
+    (where the cell keeps its width when the new title fits), or for a task read from a table
+    row that is no task row, to the cell holding its ID. Pass the task's ID as `task_id` when
+    it has one: the ID is then never written over, and a task whose title is its ID alone
     (`- T1`: it has no title of its own) gets the new title after the ID (`- T1: New title`).
-    The new title is escaped (`escape_inline`, or `escape_cell` in a table). Raises ValueError
-    when `old_title` is not on the line verbatim; a new title equal to the old one changes
-    nothing.
+    The new title is text from a tracker: it is escaped for the place it lands in (see
+    `edit_escape.escape_title`), so it never gives the task an ID nor breaks the row or the
+    item (`rules`: the reader's, whose ID shapes are the ones escaped). Raises ValueError when
+    `old_title` is not on the line verbatim (nor as that escaping writes it); a new title equal
+    to the old one changes nothing.
     """
     if not old_title.strip():
         raise ValueError(f"The old title of the task on line {line} is empty; nothing to replace.")
-    escape = escape_inline if layout is None else escape_cell
-    replacement = _SPACE_RUN.sub(" ", escape(new_title)).strip()
-    if not replacement:
-        raise ValueError(f"The new title for the task on line {line} is empty after escaping.")
+    if not strip_decoration(split_metadata(pulled_title_text(new_title))[0]):
+        # The reader would find no title there (`(2h)` is an estimate): the task would vanish.
+        raise ValueError(
+            f"The new title {new_title!r} for the task on line {line} reads as no title once "
+            "written (it is empty, or only an estimate, a priority or a reference); the task "
+            "keeps its title."
+        )
+    roles = _other_row_roles(raw, line, layout)
+    ids = IdMatcher(compile_rules(rules if rules is not None else ReaderRules()))
+    pipes = _delimiter_cells_after(raw, line) is not None
 
     def edit(text: str, mojibake: str | None) -> str:
         return retitled(
             text,
             mojibake,
             line=line,
-            layout=layout,
+            place=_title_place(text, line, layout, roles is not None, task_id),
             old_title=old_title,
             new_title=new_title,
-            replacement=replacement,
             task_id=task_id,
+            ids=ids,
+            pipes=pipes,
         )
 
     return _edit_line(raw, line, edit)
+
+
+def _title_place(
+    text: str, line: int, layout: TableRowLayout | None, other_row: bool, task_id: str | None
+) -> TitlePlace:
+    if layout is not None:
+        return cell_place(text, cell_of(text, line, layout, "title"), item_like=False)
+    if other_row:
+        return cell_place(text, id_cell(text, task_id), item_like=True)
+    return item_place(text)
