@@ -231,3 +231,13 @@ class TestRowsThatAreNoTaskRows:
         assert line_of(after, 5) == "| AB-1: New \\| &lt;b>x&lt;/b> | bob |  |"
         (task,) = read(after).tasks
         assert (task.key, task.title) == ("AB-1", "New | <b>x</b>")
+
+
+class TestALineNeverReadsAsAnotherTask:
+    def test_a_title_that_would_move_the_lines_id_is_refused(self) -> None:
+        # A plain item whose ID is its second token: `OPS-9 OPS-9` names it, then defines it.
+        raw = b"## Week 1\n\n1. OPS-9 OPS-9\n"
+        (task,) = read(raw).tasks
+        assert (task.id, task.title) == ("OPS-9", "OPS-9")
+        with pytest.raises(ValueError, match="would read ZZ-7 there instead of the task with"):
+            set_task_title(raw, 3, "OPS-9", "Qz ZZ-7", None, "OPS-9")

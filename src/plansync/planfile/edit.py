@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from plansync.model.plan import TableRowLayout
 from plansync.planfile.decode import as_stored, storage_of
@@ -33,6 +34,7 @@ from plansync.planfile.inline import strip_decoration
 from plansync.planfile.item_line import CHECKBOX
 from plansync.planfile.items import split_metadata
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
+from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules, compile_rules
 
 __all__ = [
@@ -220,8 +222,8 @@ def set_task_title(
     The new title is text from a tracker: it is escaped for the place it lands in (see
     `edit_escape.escape_title`), so it never gives the task an ID nor breaks the row or the
     item (`rules`: the reader's, whose ID shapes are the ones escaped). Raises ValueError when
-    `old_title` is not on the line verbatim (nor as that escaping writes it); a new title equal
-    to the old one changes nothing.
+    `old_title` is not on the line verbatim (nor as that escaping writes it), or when the line
+    would then read as another task; a new title equal to the old one changes nothing.
     """
     if not old_title.strip():
         raise ValueError(f"The old title of the task on line {line} is empty; nothing to replace.")
@@ -249,7 +251,33 @@ def set_task_title(
             pipes=pipes,
         )
 
-    return _edit_line(raw, line, edit)
+    edited = _edit_line(raw, line, edit)
+    if edited != raw:
+        _check_same_task(raw, edited, line, rules)
+    return edited
+
+
+def _check_same_task(raw: bytes, edited: bytes, line: int, rules: ReaderRules | None) -> None:
+    """ValueError unless the reader reads the task on `line` after the edit with the ID (or
+    none) it had before. The title's own escaping sees to that; this catches the rest, such
+    as a line whose ID is not its first token (`1. OPS-9 OPS-9`: the second one counts)."""
+    before = _task_id_at(raw, line, rules)
+    if before is None:
+        return
+    after = _task_id_at(edited, line, rules)
+    if after != before:
+        held = f"the ID {before[0]}" if before[0] else "no ID"
+        now = "no task" if after is None else after[0] or "no ID"
+        raise ValueError(
+            f"Line {line}: with the new title the reader would read {now} there instead of "
+            f"the task with {held}, so plansync leaves the title as it is; change it by hand."
+        )
+
+
+def _task_id_at(raw: bytes, line: int, rules: ReaderRules | None) -> tuple[str | None] | None:
+    """The ID (or None) of the task the reader reads on `line`, in a 1-tuple; None for none."""
+    tasks = parse_plan(raw, Path("planfile"), rules).tasks
+    return next(((task.id,) for task in tasks if task.line == line), None)
 
 
 def _title_place(

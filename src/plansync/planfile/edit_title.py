@@ -16,7 +16,7 @@ from plansync.planfile.decode import as_stored
 from plansync.planfile.edit_escape import escape_title
 from plansync.planfile.edit_table import Cell, refit, unescaped_pipe_free
 from plansync.planfile.ids import IdMatcher
-from plansync.planfile.inline import strip_decoration
+from plansync.planfile.inline import plain, strip_decoration
 from plansync.planfile.inline_scan import link_targets
 from plansync.planfile.item_line import ITEM_PREFIX, comments, tail_start
 
@@ -162,12 +162,12 @@ def retitled(
 
     # A title read from a cell may have had its `\|` unescaped by the reader; one pulled
     # from a tracker before is on the line as it was escaped then (wherever it landed).
-    searched = (
-        old_title,
-        unescaped_pipe_free(old_title),
-        escaped(old_title, line_start=True, pipes=True).rstrip(" "),
-        escaped(old_title, line_start=False, pipes=False).rstrip(" "),
-    )
+    searched = [old_title, unescaped_pipe_free(old_title)] + [
+        form
+        for line_start in (True, False)
+        if plain(form := escaped(old_title, line_start=line_start, pipes=line_start).rstrip(" "))
+        == plain(old_title)  # (escaping turns controls into spaces: that is another text)
+    ]
     start, end = place.start, place.end
     new_stored = as_stored(escaped(new_title, line_start=False, pipes=pipes), mojibake)
     stored_id = as_stored(task_id, mojibake) if task_id is not None else None
