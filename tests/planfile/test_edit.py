@@ -15,13 +15,12 @@ from plansync.model.plan import PlanDocument, TableRowLayout
 from plansync.planfile.decode import as_stored, decode_plan
 from plansync.planfile.edit import (
     add_issue_link,
-    escape_cell,
-    escape_inline,
     set_checkbox,
     set_table_status,
     set_task_title,
 )
 from plansync.planfile.edit_block import replace_between_markers
+from plansync.planfile.edit_escape import escape_cell, escape_inline
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
 from plansync.planfile.parse import parse_plan
 
@@ -219,6 +218,15 @@ class TestAddIssueLinkToListItems:
                 "- [ ] Task <!-- plansync:task=t1 -->",
                 "- [ ] Task (#12) <!-- plansync:task=t1 -->",
             ),
+            ("- [ ] Task <!-- note -->", "- [ ] Task (#12) <!-- note -->"),
+            (
+                "- [ ] Task <!-- a --><!-- b -->  ",
+                "- [ ] Task (#12) <!-- a --><!-- b -->  ",
+            ),
+            ("- [ ] Task <!-- note -->\\", "- [ ] Task (#12) <!-- note -->\\"),
+            ("- [ ] Task <!-- note --> more", "- [ ] Task <!-- note --> more (#12)"),
+            # An opening left unclosed on the line is text as far as the line goes.
+            ("- [ ] Task <!-- open", "- [ ] Task <!-- open (#12)"),
             ("- [ ] Task, see #123", "- [ ] Task, see #123 (#12)"),
             ("- [ ] Task other/repo#12", "- [ ] Task other/repo#12 (#12)"),
         ],
@@ -263,11 +271,28 @@ TABLE = (
 
 
 class TestTables:
-    def test_issue_cell_placeholder_is_replaced_keeping_the_width(self) -> None:
+    def test_issue_cell_text_stays_beside_the_reference(self) -> None:
         after = add_issue_link(TABLE, 3, "#70", ROLES)
         assert changed_line_numbers(TABLE, after) == [3]
-        assert line_of(after, 3) == b"| T1 | Write the spec | 90min | todo   | #70      |\r\n"
+        assert line_of(after, 3) == b"| T1 | Write the spec | 90min | todo   | Internal (#70) |\r\n"
         assert add_issue_link(after, 3, "#70", ROLES) == after
+        (task,) = [t for t in read(after).tasks if t.line == 3]
+        assert [r.number for r in task.issue_refs] == [70]
+
+    @pytest.mark.parametrize(
+        ("cell", "linked"),
+        [
+            ("|          |", "| #70      |"),
+            ("| TBD      |", "| TBD (#70) |"),
+            ("| -        |", "| - (#70)  |"),
+            ("| n/a      |", "| n/a (#70) |"),
+            ("| #61      |", "| #61, #70 |"),
+        ],
+    )
+    def test_issue_cell_keeps_what_it_says(self, cell: str, linked: str) -> None:
+        raw = f"| T1 | Write the spec | 90min | todo   {cell}\n".encode()
+        after = add_issue_link(raw, 1, "#70", ROLES)
+        assert after == f"| T1 | Write the spec | 90min | todo   {linked}\n".encode()
 
     def test_issue_cell_with_references_gets_one_more(self) -> None:
         after = add_issue_link(TABLE, 4, "#62", ROLES)
@@ -279,8 +304,8 @@ class TestTables:
         assert line_of(after, 4) == b"| T2 | Ship it (#9)   | 2h    | Todo   | #61      |\r\n"
 
     def test_pipes_in_references_are_escaped(self) -> None:
-        after = add_issue_link(TABLE, 3, "a|b#3", ROLES)
-        assert line_of(after, 3) == b"| T1 | Write the spec | 90min | todo   | a\\|b#3   |\r\n"
+        after = add_issue_link(TABLE, 4, "a|b#3", ROLES)
+        assert line_of(after, 4) == b"| T2 | Ship it        | 2h    | Todo   | #61, a\\|b#3 |\r\n"
 
     def test_status_cell(self) -> None:
         done = set_table_status(TABLE, 3, ROLES, True)
@@ -299,11 +324,36 @@ class TestTables:
         layout = TableRowLayout(("title", "status"))
         assert set_table_status(raw, 1, layout, True) == b"|a|Done|\n"
 
-    def test_missing_column_or_short_row_is_an_error(self) -> None:
+    def test_missing_column_is_an_error(self) -> None:
         with pytest.raises(ValueError, match="no `status` column"):
             set_table_status(TABLE, 3, TableRowLayout(("id", "title")), True)
-        with pytest.raises(ValueError, match="shorter than its header"):
-            add_issue_link(TABLE, 5, "#1", ROLES)
+        with pytest.raises(ValueError, match="no `title` column"):
+            add_issue_link(TABLE, 3, "#1", TableRowLayout(("id", "", "issue")))
+
+    def test_a_ragged_row_gets_the_cells_its_edit_needs_and_no_more(self) -> None:
+        linked = add_issue_link(TABLE, 5, "#1", ROLES)
+        assert line_of(linked, 5) == b"| T3 | Short row      |  |  | #1 |\r\n"
+        done = set_table_status(TABLE, 5, ROLES, True)
+        assert line_of(done, 5) == b"| T3 | Short row      |  | Done |\r\n"
+        for after in (linked, done):
+            assert changed_line_numbers(TABLE, after) == [5]
+            (task,) = [t for t in read(after).tasks if t.line == 5]
+            (before,) = [t for t in read(TABLE).tasks if t.line == 5]
+            assert (task.key, task.title) == (before.key, before.title)
+        # An open task's row reads as open without a status cell: nothing to add.
+        assert set_table_status(TABLE, 5, ROLES, False) == TABLE
+
+    @pytest.mark.parametrize(
+        ("row", "padded"),
+        [
+            ("| T3 | Short row", "| T3 | Short row |  |  | #1 |"),
+            ("T3 | Short row", "T3 | Short row |  |  | #1 |"),
+            ("| T3 | Short row |  ", "| T3 | Short row |  |  | #1 |  "),
+            ("|T3|Short row|", "|T3|Short row|  |  | #1 |"),
+        ],
+    )
+    def test_padding_keeps_the_rest_of_the_row(self, row: str, padded: str) -> None:
+        assert add_issue_link(f"{row}\n".encode(), 1, "#1", ROLES) == f"{padded}\n".encode()
 
     def test_title_in_a_cell_is_replaced_and_escaped(self) -> None:
         after = set_task_title(TABLE, 4, "Ship it", "Ship | it\nnow", ROLES)
@@ -326,7 +376,7 @@ class TestTables:
         assert changed_line_numbers(raw, after) == [20]
         assert line_of(after, 20).endswith(b"| HIGH | HIGH | #61, #66, #70 |\n")
         after = add_issue_link(raw, 19, "#70", layout)
-        assert line_of(after, 19).endswith(b"| HIGH | HIGH | #70      |\n")
+        assert line_of(after, 19).endswith(b"| HIGH | HIGH | Internal (#70) |\n")
 
     def test_aligned_mojibake_table_keeps_its_columns_where_the_text_fits(self) -> None:
         raw = shared_plan("001_3cc556623f022b87.txt")
@@ -505,12 +555,12 @@ class TestReferencesReadAsTheReaderReadsThem:
 
     def test_a_reference_inside_a_comment_is_none(self) -> None:
         raw = b"- [ ] a <!-- #12 -->\n"
-        assert add_issue_link(raw, 1, "#12", None) == b"- [ ] a <!-- #12 --> (#12)\n"
+        assert add_issue_link(raw, 1, "#12", None) == b"- [ ] a (#12) <!-- #12 -->\n"
 
     def test_the_link_never_lands_inside_a_comment(self) -> None:
         raw = b"- [ ] Ship <!-- <!-- plansync:task=k1 -->\n"
         after = add_issue_link(raw, 1, "#5", None)
-        assert after == b"- [ ] Ship <!-- <!-- plansync:task=k1 --> (#5)\n"
+        assert after == b"- [ ] Ship (#5) <!-- <!-- plansync:task=k1 -->\n"
         assert [r.number for r in read(after).tasks[0].issue_refs] == [5]
 
 

@@ -98,9 +98,9 @@ class Plan:
 
 
 @st.composite
-def plans(draw: st.DrawFn) -> Plan:
-    """Plans with any line endings, a BOM or not, and stored as UTF-8, as mojibake (every line
-    once read as cp1252 or MacRoman and saved again), or partly so (some lines only)."""
+def plans(draw: st.DrawFn, pieces: list[str] = PIECES) -> Plan:
+    """Plans of `pieces` with any line endings, a BOM or not, and stored as UTF-8, as mojibake
+    (every line once read as cp1252 or MacRoman and saved again), or partly so (some lines)."""
     style = draw(st.sampled_from(["\n", "\r\n", "\r", "mixed"]))
     count = draw(st.integers(min_value=1, max_value=14))
     code_page = draw(st.sampled_from([None, None, "cp1252", "mac_roman"]))
@@ -108,7 +108,7 @@ def plans(draw: st.DrawFn) -> Plan:
     lines: list[str] = []
     for number in range(count):
         if draw(st.integers(0, 5)):
-            text = draw(st.sampled_from(PIECES)).format(
+            text = draw(st.sampled_from(pieces)).format(
                 t=draw(TITLE),
                 id=draw(IDS),
                 id2=draw(IDS),

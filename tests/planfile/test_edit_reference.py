@@ -121,7 +121,8 @@ class TestTableRows:
         raw = b"| 1 | Fix #40 | - |\n"
 
         assert not replaceable_reference("| 1 | Fix #40 | - |", 1, "#40", ROWS)
-        assert replace_issue_reference(raw, 1, "#40", "#2", ROWS) == b"| 1 | Fix #40 | #2 |\n"
+        # The cell's own text stays, the link beside it (as add_issue_link writes it).
+        assert replace_issue_reference(raw, 1, "#40", "#2", ROWS) == b"| 1 | Fix #40 | - (#2) |\n"
 
     def test_without_an_issue_column_the_title_cells_trailing_group(self) -> None:
         raw = b"| 1 | Ship it (#40) | 2h |\n"

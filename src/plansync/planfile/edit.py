@@ -1,16 +1,18 @@
 """Byte-exact edits of a task's line: pure functions from a file's bytes to its new bytes.
 
-Markdown is never re-rendered. Each function rewrites one line, or one table cell of it; every
-other byte stays as it was: line endings, BOM, trailing spaces, tabs, and mojibake elsewhere.
+Markdown is never re-rendered. Each function rewrites one line, or one table cell of it (a
+ragged row first gets the empty cells it lacks up to that one); every other byte stays as it was:
+line endings, BOM, trailing spaces, tabs, and mojibake elsewhere.
 Line numbers are 1-based and count lines of the raw bytes split on `\\r\\n`, `\\n` and a lone
 `\\r` (the BOM belongs to no line). What a line becomes is worked out in `edit_table`,
-`edit_link` and `edit_title`; plansync's own block is edited by `edit_block`.
+`edit_link`, `edit_row` and `edit_title`; plansync's own block is edited by `edit_block`. An
+edit of a table row stays inside one of its cells.
 
 Text written on a line stored as mojibake (see `decode`: the whole file, or some of its lines)
 is stored the way that line stores text, so no line mixes two encodings; lines in plain UTF-8
 (and new lines of a partly mojibake file) get plain UTF-8. Text from trackers is escaped before
-it is written (`escape_inline` on a list item, `escape_cell` in a table) so it cannot break a
-table row, a list item or the markers, and the reader reads back what was written.
+it is written (see `edit_escape`) so it cannot break a table row, a list item or the markers,
+nor give a task an ID, and the reader reads back the text the tracker holds.
 """
 
 from __future__ import annotations
@@ -18,47 +20,33 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from plansync.model.plan import TableRowLayout
 from plansync.planfile.decode import as_stored, storage_of
-from plansync.planfile.edit_link import linked_item, linked_row
-from plansync.planfile.edit_table import unescaped_pipe_free, with_status
-from plansync.planfile.edit_title import retitled
+from plansync.planfile.edit_escape import escape_inline, pulled_title_text
+from plansync.planfile.edit_link import linked_item, linked_other_row, linked_row
+from plansync.planfile.edit_row import id_cell, table_row_roles
+from plansync.planfile.edit_table import cell_of, cells_of, unescaped_pipe_free, with_status
+from plansync.planfile.edit_title import TitlePlace, cell_place, item_place, retitled
+from plansync.planfile.ids import IdMatcher
+from plansync.planfile.inline import strip_decoration
 from plansync.planfile.item_line import CHECKBOX
+from plansync.planfile.items import split_metadata
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
+from plansync.planfile.parse import parse_plan
+from plansync.planfile.rules import ReaderRules, compile_rules
 
 __all__ = [
     "add_issue_link",
-    "escape_cell",
-    "escape_inline",
     "set_checkbox",
     "set_table_status",
     "set_task_title",
 ]
 
-_NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 _SPACE_RUN = re.compile(r"[ \t]+")
-
-
-# ----------------------------------------------------------------------------------------------
-# Escaping of untrusted text
-
-
-def escape_inline(text: str) -> str:
-    """Text made safe for one markdown line: no line breaks, controls or HTML comment marks.
-
-    Line breaks and control characters become spaces; `<!--` and `-->` become `&lt;!--` and
-    `--&gt;`, which render the same but cannot open or close a comment (plansync's markers are
-    comments).
-    """
-    flat = _CONTROLS.sub(" ", _NEWLINES.sub(" ", text))
-    return flat.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
-
-
-def escape_cell(text: str) -> str:
-    """Text made safe for one table cell: `escape_inline`, and `|` written as `\\|`."""
-    return unescaped_pipe_free(escape_inline(text))
+# A line shaped like a table's delimiter row: `|---|:--:|`, `--- | ---`.
+_DELIMITER_ROW = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -148,27 +136,64 @@ def set_checkbox(raw: bytes, line: int, done: bool) -> bytes:
 # Issue links
 
 
-def add_issue_link(raw: bytes, line: int, link_text: str, layout: TableRowLayout | None) -> bytes:
+def add_issue_link(
+    raw: bytes,
+    line: int,
+    link_text: str,
+    layout: TableRowLayout | None,
+    task_id: str | None = None,
+) -> bytes:
     """Write a reference to the task's issue (`#123`, `group/proj#12` or a URL) on `line`.
 
-    A list item gets ` (#123)` after its text (before any plansync comment and trailing hard
-    break). A table row gets it in its `issue` cell, replacing a placeholder (empty, `-`, `TBD`,
-    `Internal`, ...) or after the references already there (`, #123`); a table without an issue
-    column gets ` (#123)` at the end of the title cell. A line that already references the
-    issue (as the reader reads references: `#2-4` holds `#3`) is returned unchanged.
+    A list item gets ` (#123)` after its text, before its trailing HTML comments and hard
+    break. A table row gets it inside a cell: its `issue` cell (alone in an empty one, after
+    the references there, `#61, #123`, or beside other text, `Internal (#123)`), else at the
+    end of its title cell; a ragged row gets the empty cells up to its issue cell first. A
+    task the reader reads from a table row that is no task row (`layout` None; an ID in a row
+    without a title) is linked in the table's issue column, else in the cell holding its ID
+    (`task_id`). A line that already references the issue (as the reader reads references:
+    `#2-4` holds `#3`) is returned unchanged.
     """
     inline = _SPACE_RUN.sub(" ", escape_inline(link_text)).strip()
     if not inline:
         raise ValueError(f"The issue link for line {line} is empty; expected e.g. `#123`.")
-    reference = inline if layout is None else unescaped_pipe_free(inline)
+    roles = _other_row_roles(raw, line, layout)
+    in_cell = layout is not None or roles is not None
+    delimiter_cells = _delimiter_cells_after(raw, line)
+    reference = unescaped_pipe_free(inline) if in_cell else inline
 
     def edit(text: str, mojibake: str | None) -> str:
         stored = as_stored(reference, mojibake)
-        if layout is None:
-            return linked_item(text, stored, mojibake)
-        return linked_row(text, line, layout, stored, mojibake)
+        if layout is not None:
+            return linked_row(text, line, layout, stored, mojibake)
+        if roles is not None:
+            return linked_other_row(text, line, roles, stored, mojibake, task_id)
+        return linked_item(text, line, stored, mojibake, delimiter_cells=delimiter_cells)
 
     return _edit_line(raw, line, edit)
+
+
+def _delimiter_cells_after(raw: bytes, line: int) -> int | None:
+    """How many cells the line after `line` has when it is shaped like a table's delimiter
+    row; else None."""
+    lines = _Lines.of(raw).lines
+    if not 0 <= line < len(lines):
+        return None
+    following = split_ending(lines[line])[0].decode("utf-8", "replace")
+    return len(cells_of(following)) if _DELIMITER_ROW.match(following) else None
+
+
+def _other_row_roles(
+    raw: bytes, line: int, layout: TableRowLayout | None
+) -> TableRowLayout | None:
+    """For a task that is no table row (`layout` None) on a line of a table, the roles the
+    table's header gives its columns; else None. Only a line with a pipe is looked at."""
+    if layout is not None:
+        return None
+    lines = _Lines.of(raw)
+    if not 1 <= line <= len(lines.lines) or b"|" not in lines.lines[line - 1]:
+        return None
+    return table_row_roles(raw, line)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -182,35 +207,82 @@ def set_task_title(
     new_title: str,
     layout: TableRowLayout | None,
     task_id: str | None = None,
+    rules: ReaderRules | None = None,
 ) -> bytes:
     """Replace the first occurrence of `old_title` in the task's text on `line` by `new_title`.
 
     The search is limited to the item's text after its marker, checkbox and leading ID or label
     (`**Days 1-2**:`), outside comments and link targets, or to the title cell of a table row
-    (where the cell keeps its width when the new title fits). Pass the task's ID as `task_id`
-    when it has one: the ID is then never written over, and a task whose title is its ID alone
+    (where the cell keeps its width when the new title fits), or for a task read from a table
+    row that is no task row, to the cell holding its ID. Pass the task's ID as `task_id` when
+    it has one: the ID is then never written over, and a task whose title is its ID alone
     (`- T1`: it has no title of its own) gets the new title after the ID (`- T1: New title`).
-    The new title is escaped (`escape_inline`, or `escape_cell` in a table). Raises ValueError
-    when `old_title` is not on the line verbatim; a new title equal to the old one changes
-    nothing.
+    The new title is text from a tracker: it is escaped for the place it lands in (see
+    `edit_escape.escape_title`), so it never gives the task an ID nor breaks the row or the
+    item (`rules`: the reader's, whose ID shapes are the ones escaped). Raises ValueError when
+    `old_title` is not on the line verbatim (nor as that escaping writes it), or when the line
+    would then read as another task; a new title equal to the old one changes nothing.
     """
     if not old_title.strip():
         raise ValueError(f"The old title of the task on line {line} is empty; nothing to replace.")
-    escape = escape_inline if layout is None else escape_cell
-    replacement = _SPACE_RUN.sub(" ", escape(new_title)).strip()
-    if not replacement:
-        raise ValueError(f"The new title for the task on line {line} is empty after escaping.")
+    if not strip_decoration(split_metadata(pulled_title_text(new_title))[0]):
+        # The reader would find no title there (`(2h)` is an estimate): the task would vanish.
+        raise ValueError(
+            f"The new title {new_title!r} for the task on line {line} reads as no title once "
+            "written (it is empty, or only an estimate, a priority or a reference); the task "
+            "keeps its title."
+        )
+    roles = _other_row_roles(raw, line, layout)
+    ids = IdMatcher(compile_rules(rules if rules is not None else ReaderRules()))
+    pipes = _delimiter_cells_after(raw, line) is not None
 
     def edit(text: str, mojibake: str | None) -> str:
         return retitled(
             text,
             mojibake,
             line=line,
-            layout=layout,
+            place=_title_place(text, line, layout, roles is not None, task_id),
             old_title=old_title,
             new_title=new_title,
-            replacement=replacement,
             task_id=task_id,
+            ids=ids,
+            pipes=pipes,
         )
 
-    return _edit_line(raw, line, edit)
+    edited = _edit_line(raw, line, edit)
+    if edited != raw:
+        _check_same_task(raw, edited, line, rules)
+    return edited
+
+
+def _check_same_task(raw: bytes, edited: bytes, line: int, rules: ReaderRules | None) -> None:
+    """ValueError unless the reader reads the task on `line` after the edit with the ID (or
+    none) it had before. The title's own escaping sees to that; this catches the rest, such
+    as a line whose ID is not its first token (`1. OPS-9 OPS-9`: the second one counts)."""
+    before = _task_id_at(raw, line, rules)
+    if before is None:
+        return
+    after = _task_id_at(edited, line, rules)
+    if after != before:
+        held = f"the ID {before[0]}" if before[0] else "no ID"
+        now = "no task" if after is None else after[0] or "no ID"
+        raise ValueError(
+            f"Line {line}: with the new title the reader would read {now} there instead of "
+            f"the task with {held}, so plansync leaves the title as it is; change it by hand."
+        )
+
+
+def _task_id_at(raw: bytes, line: int, rules: ReaderRules | None) -> tuple[str | None] | None:
+    """The ID (or None) of the task the reader reads on `line`, in a 1-tuple; None for none."""
+    tasks = parse_plan(raw, Path("planfile"), rules).tasks
+    return next(((task.id,) for task in tasks if task.line == line), None)
+
+
+def _title_place(
+    text: str, line: int, layout: TableRowLayout | None, other_row: bool, task_id: str | None
+) -> TitlePlace:
+    if layout is not None:
+        return cell_place(text, cell_of(text, line, layout, "title"), item_like=False)
+    if other_row:
+        return cell_place(text, id_cell(text, task_id), item_like=True)
+    return item_place(text)

@@ -1,8 +1,11 @@
 """A reference to a task's issue (`#123`, `group/proj#12` or a URL) written on its line: after a
-list item's text, or in a table row's issue cell (else its title cell).
+list item's text (before its trailing comments and hard break), or inside a table row's cell:
+the issue column's, else the task's title cell. A ragged row gets the empty cells the issue
+cell needs; nothing is ever written past a row's last pipe.
 
-A line that already references the issue, as the reader reads references (`#2-4` holds `#3`),
-is left as it is.
+An issue cell's text that is no reference (`Internal`, `TBD`, `-`) stays, with the reference
+beside it: `Internal (#12)`. A line that already references the issue, as the reader reads
+references (`#2-4` holds `#3`), is left as it is.
 """
 
 from __future__ import annotations
@@ -11,13 +14,18 @@ import re
 
 from plansync.model.plan import TableRowLayout
 from plansync.planfile.decode import as_read
-from plansync.planfile.edit_table import cell_of, fill_cell, with_cell
+from plansync.planfile.edit_row import id_cell
+from plansync.planfile.edit_table import (
+    Cell,
+    cell_of,
+    cells_of,
+    fill_cell,
+    reach_cell,
+    with_cell,
+)
 from plansync.planfile.fields import parse_issue_refs
 from plansync.planfile.inline import plain
-from plansync.planfile.item_line import insert_at_end, item_text
-
-# Issue cells that hold no reference yet and are replaced rather than appended to.
-_PLACEHOLDERS = frozenset({"", "-", "--", "—", "–", "tbd", "tba", "n/a", "na", "none", "internal"})
+from plansync.planfile.item_line import insert_at_end, item_text, tail_start
 
 
 def _has_reference(text: str, reference: str) -> bool:
@@ -36,35 +44,82 @@ def _linked(text: str, reference: str, read_text: str) -> bool:
     return all((ref.repo, ref.number) in present for ref in wanted)
 
 
-def linked_item(text: str, stored: str, mojibake: str | None) -> str:
-    """The list item `text` with ` (stored)` after its text (before any plansync comment and
-    trailing hard break). `stored`: the reference as the line stores text."""
+def linked_item(
+    text: str, line: int, stored: str, mojibake: str | None, *, delimiter_cells: int | None
+) -> str:
+    """The list item (or line of prose) `text` on `line` with ` (stored)` after its text
+    (before its trailing comments and hard break). `stored`: the reference as the line stores
+    text. `delimiter_cells`: the cells of the next line when it is shaped like a table's
+    delimiter row (`|---|---|`): a text ending in `|` with one cell fewer would become a
+    table's header with the link as its last cell."""
     if _linked(text, stored, as_read(item_text(text), mojibake)):
         return text
+    body = text[: tail_start(text)]
+    if (
+        delimiter_cells is not None
+        and re.search(r"(?<!\\)\|$", body)
+        and len(cells_of(body)) + 1 == delimiter_cells
+    ):
+        raise ValueError(
+            f"Line {line} ends with `|` like a table's header row, and the line after it is "
+            "shaped like a delimiter row (`|---|`), but the two make no table (their cells do "
+            "not match): an issue link after the `|` would make them one. Give both rows as "
+            "many cells, or end the line without `|`; plansync leaves it alone until then."
+        )
     return insert_at_end(text, f" ({stored})")
 
 
 def linked_row(
     text: str, line: int, layout: TableRowLayout, stored: str, mojibake: str | None
 ) -> str:
-    """The table row `text` (on `line`) with `stored` in its issue cell, replacing a
-    placeholder (empty, `-`, `TBD`, `Internal`, ...) or after the references already there
-    (`, #123`); without an issue column, ` (stored)` at the end of its title cell."""
-    read = [
-        as_read(text[cell.start : cell.end], mojibake)
-        for role in ("issue", "title")
-        if layout.index_of(role) is not None
-        for cell in (cell_of(text, line, layout, role),)
-    ]
-    if _linked(text, stored, " ".join(read)):
-        return text
+    """The task row `text` (on `line`) with `stored` in its issue cell, else at the end of its
+    title cell: ` (stored)`."""
+    cells = [cell_of(text, line, layout, "title")]
     if layout.index_of("issue") is not None:
-        cell = cell_of(text, line, layout, "issue")
-        old = text[cell.start : cell.end]
-        content = old.strip(" \t")
-        placeholder = content.strip("*_` ").lower() in _PLACEHOLDERS
-        inner = stored if placeholder else f"{content}, {stored}"
-        return with_cell(text, cell, fill_cell(old, inner))
-    cell = cell_of(text, line, layout, "title")
-    old = text[cell.start : cell.end]
-    return with_cell(text, cell, fill_cell(old, f"{old.strip()} ({stored})"))
+        padded, issue = reach_cell(text, line, layout, "issue")
+        if padded == text:
+            cells.append(issue)
+    if _linked(text, stored, _read(text, cells, mojibake)):
+        return text
+    return _with_reference(text, line, layout, cells[0], stored)
+
+
+def linked_other_row(
+    text: str,
+    line: int,
+    roles: TableRowLayout,
+    stored: str,
+    mojibake: str | None,
+    task_id: str | None,
+) -> str:
+    """A row the reader reads a task from without reading it as a task row (see `edit_row`):
+    `stored` in the issue column's cell when its header names one, else after the text of
+    the cell holding the task's ID. `roles`: the columns' roles from the header words."""
+    if _linked(text, stored, as_read(text, mojibake)):
+        return text  # the reader takes such a task's references from its whole line
+    return _with_reference(text, line, roles, id_cell(text, task_id), stored)
+
+
+def _read(text: str, cells: list[Cell], mojibake: str | None) -> str:
+    return " ".join(as_read(text[cell.start : cell.end], mojibake) for cell in cells)
+
+
+def _with_reference(
+    text: str, line: int, layout: TableRowLayout, title: Cell, stored: str
+) -> str:
+    """`stored` added to the issue cell (padding a ragged row up to it): alone in an empty
+    one, after the references already there (`#61, #70`), or beside other text
+    (`Internal (#70)`); without an issue column, at the end of the `title` cell."""
+    if layout.index_of("issue") is None:
+        old = text[title.start : title.end]
+        return with_cell(text, title, fill_cell(old, f"{old.strip()} ({stored})"))
+    padded, cell = reach_cell(text, line, layout, "issue")
+    old = padded[cell.start : cell.end]
+    content = old.strip(" \t")
+    if not content:
+        inner = stored
+    elif parse_issue_refs(plain(content)):
+        inner = f"{content}, {stored}"
+    else:
+        inner = f"{content} ({stored})"
+    return with_cell(padded, cell, fill_cell(old, inner))

@@ -25,7 +25,7 @@ class Cell:
     end: int  # index of the closing pipe, or the end of the line
 
 
-def _cells(text: str) -> list[Cell]:
+def cells_of(text: str) -> list[Cell]:
     """The cells of a table row as markdown-it reads them: `\\|` does not split, and a
     leading or trailing pipe does not make an empty cell."""
     pipes = [m.start() for m in re.finditer(r"(?<!\\)\|", text)]
@@ -42,16 +42,47 @@ def _cells(text: str) -> list[Cell]:
 
 
 def cell_of(text: str, line: int, layout: TableRowLayout, role: str) -> Cell:
-    index = layout.index_of(role)
-    if index is None:
-        raise ValueError(f"The table of line {line} has no `{role}` column to edit.")
-    cells = _cells(text)
+    """The cell of the `role` column; ValueError when the table has none or the row is
+    shorter than that."""
+    index = _index_of(line, layout, role)
+    cells = cells_of(text)
     if index >= len(cells):
         raise ValueError(
             f"Line {line} has {len(cells)} cells but its table's `{role}` column is cell "
             f"{index + 1}; the row is shorter than its header, so plansync leaves it alone."
         )
     return cells[index]
+
+
+def reach_cell(text: str, line: int, layout: TableRowLayout, role: str) -> tuple[str, Cell]:
+    """The row and its `role` column's cell; a row shorter than that (a ragged row) first gets
+    empty cells after its last one, as many as that cell needs and no more."""
+    return padded_to(text, line, _index_of(line, layout, role))
+
+
+def padded_to(text: str, line: int, index: int) -> tuple[str, Cell]:
+    """The row with empty cells added up to cell `index` (when it has fewer), and that cell.
+    Cells added to a row without a closing pipe close it."""
+    cells = cells_of(text)
+    if index < len(cells):
+        return text, cells[index]
+    if not cells:
+        raise ValueError(f"Line {line} is no table row: it has no cells to edit.")
+    last = cells[-1]
+    missing = index + 1 - len(cells)
+    if last.end < len(text):  # the last cell ends at a pipe: add cells after it
+        at, added = last.end + 1, "  |" * missing
+    else:
+        at, added = len(text.rstrip(" \t")), " |" + "  |" * missing
+    padded = text[:at] + added + text[at:]
+    return padded, cells_of(padded)[index]
+
+
+def _index_of(line: int, layout: TableRowLayout, role: str) -> int:
+    index = layout.index_of(role)
+    if index is None:
+        raise ValueError(f"The table of line {line} has no `{role}` column to edit.")
+    return index
 
 
 def _width(text: str) -> int:
@@ -101,9 +132,12 @@ def _status_word(done: bool, old: str) -> str:
 
 
 def with_status(text: str, line: int, layout: TableRowLayout, done: bool) -> str:
-    """The row `text` (on `line`) with `Done` / `Todo` in its `status` cell."""
-    cell = cell_of(text, line, layout, "status")
-    old = text[cell.start : cell.end]
+    """The row `text` (on `line`) with `Done` / `Todo` in its `status` cell. A ragged row
+    without that cell reads as open: it gets the cell only to be marked done."""
+    padded, cell = reach_cell(text, line, layout, "status")
+    if padded != text and not done:
+        return text
+    old = padded[cell.start : cell.end]
     if old.strip(" \t").lower() == ("done" if done else "todo"):
         return text
-    return with_cell(text, cell, fill_cell(old, _status_word(done, old)))
+    return with_cell(padded, cell, fill_cell(old, _status_word(done, old)))

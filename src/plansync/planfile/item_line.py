@@ -19,8 +19,6 @@ _ITEM_START = rf"[ \t]*(?:{_OPENER}[ \t]*)*(?:[-*+]|\d{{1,9}}[.)])(?=[ \t]|$)"
 CHECKBOX = re.compile(rf"^{_ITEM_START}[ \t]+\[([ xX])\](?=[ \t]|$)")
 # Everything before a list item's text.
 ITEM_PREFIX = re.compile(rf"^{_ITEM_START}(?:[ \t]+\[[ xX]\](?=[ \t]|$))?[ \t]*")
-# plansync's inline comment, which stays at the end of an item's text.
-_PLANSYNC_COMMENT = re.compile(r"<!--\s*/?plansync:.*?-->", re.DOTALL)
 
 
 def item_text(text: str) -> str:
@@ -29,23 +27,24 @@ def item_text(text: str) -> str:
 
 
 def tail_start(text: str) -> int:
-    """Where the end of an item's line begins that must stay last: a plansync comment, then a
-    backslash hard break, then trailing spaces (two of them are a hard break too). Read from
-    the right in one pass."""
+    """Where the end of an item's line begins that must stay last: its trailing HTML comments
+    (plansync's among them), then a backslash hard break, then trailing spaces (two of them
+    are a hard break too). Read from the right; comments are paired as the reader pairs them,
+    and an opening `<!--` left unclosed on the line is text, not a comment."""
     end = len(text.rstrip(" \t"))
     body = text[:end]
     backslashes = len(body) - len(body.rstrip("\\"))
     if backslashes % 2:  # an odd run ends in a hard break; `\\\\` is a literal backslash
         end = len(text[: end - 1].rstrip(" \t"))
     if text.endswith("-->", 0, end):
-        last = next((span for span in reversed(comments(text)) if span[1] == end), None)
-        if last is not None and _PLANSYNC_COMMENT.fullmatch(text, *last):
-            end = len(text[: last[0]].rstrip(" \t"))
+        spans = comments(text)
+        while spans and spans[-1][1] == end:
+            end = len(text[: spans.pop()[0]].rstrip(" \t"))
     return end
 
 
 def insert_at_end(text: str, addition: str) -> str:
-    """`addition` put after the item's text, before a plansync comment and a hard break."""
+    """`addition` put after the item's text, before its trailing comments and hard break."""
     at = tail_start(text)
     return text[:at] + addition + text[at:]
 

@@ -8,6 +8,7 @@ with the IDs (see `occurrences`). Plain bullets (`✅ ...` statements, schedules
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -180,6 +181,28 @@ _PARENTHESISED_TITLE = re.compile(r"^\(([^()]+)\)\s*(?:[-–—:]\s*.*)?$")
 _MARKED_LEAD = re.compile(r"^(?P<mark>\*\*|__|`+)\s*(?P<token>[^\s*`]+?)\s*:?\s*(?P=mark)")
 
 
+# A letter or digit written as a character reference (`&#90;`): plansync writes the first
+# character of a title from a tracker that starts like a task ID this way, so it stays text.
+_REFERENCE = re.compile(r"&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6});")
+# What such a character is when IDs are looked for: a letter no ID shape holds.
+_REFERENCE_MASK = "\u02b9"
+
+
+def id_text(raw: str) -> str:
+    """`plain(raw)` for finding IDs in: letters and digits written as character references
+    are a letter no ID holds (`&#90;Z-999` is no ID), at the same offsets as in `plain(raw)`
+    (when masking would move them, as in a code span, the text is `plain(raw)`)."""
+    text = plain(raw)
+    if "&#" not in raw:
+        return text
+
+    def mask(found: re.Match[str]) -> str:
+        return _REFERENCE_MASK if html.unescape(found.group()).isalnum() else found.group()
+
+    masked = plain(_REFERENCE.sub(mask, raw))
+    return masked if len(masked) == len(text) else text
+
+
 def _without_leading_symbols(text: str) -> str:
     """Raw text without the spaces and emoji before it (backticks and asterisks are kept)."""
     start = 0
@@ -207,10 +230,14 @@ def read_lead(first_line: str, matcher: IdMatcher) -> Lead:
     # Whether an ID ends the text is judged without trailing metadata and decoration, so
     # `T1` and `T1 ✅ (#5)` (the same item, linked) both start with their ID.
     core = strip_decoration(split_metadata(stripped)[0])
-    found = _leading_id(raw, core, matcher, bullet=checkbox is None)
+    # IDs are looked for in the same text with escaped letters masked (see `id_text`).
+    masked = strip_decoration(id_text(raw))
+    found = _leading_id(raw, masked[: len(core)], matcher, bullet=checkbox is None)
     if found is None:
         shapes = matcher.find(stripped)
-        rejected = shapes[0] if shapes and shapes[0].start == 0 and checkbox is None else None
+        first = shapes[0] if shapes and shapes[0].start == 0 else None
+        escaped = first is not None and masked[: first.end] != stripped[: first.end]
+        rejected = first if checkbox is None or escaped else None
         return Lead(checkbox, done_mark, None, False, stripped, rejected)
     after = stripped[found.end :]
     titled = bool(re.match(r"^\s*(?:[:–—-]|\()", after))

@@ -29,7 +29,13 @@ from dataclasses import dataclass
 
 from plansync.planfile.ids import IdMatch, IdMatcher, IdStrength
 from plansync.planfile.inline import IGNORE_MARK, plain, split_checkbox, strip_decoration
-from plansync.planfile.items import ItemTask, is_dependency_line, read_lead, split_metadata
+from plansync.planfile.items import (
+    ItemTask,
+    id_text,
+    is_dependency_line,
+    read_lead,
+    split_metadata,
+)
 from plansync.planfile.sections import Sections
 from plansync.planfile.structure import Item, Outline, without_hard_break
 from plansync.planfile.tables import TableTask
@@ -105,11 +111,14 @@ class OccurrenceCollector:
         item: Item | None = None,
         in_task: bool = False,
         after_lead: bool = False,
+        masked: str | None = None,
     ) -> None:
+        """Record the ID mentions of `text`; `masked`: the same text, at the same offsets,
+        with letters written as character references masked (see `items.id_text`)."""
         if is_dependency_line(text) or self.sections.in_criteria(line):
             return
         in_milestone = self.sections.milestone(line) is not None
-        for match in self.matcher.find(text):
+        for match in self.matcher.find(masked if masked is not None else text):
             title = None if plain_mentions_only else _titled(text, match)
             self.found.append(
                 Occurrence(
@@ -129,15 +138,18 @@ class OccurrenceCollector:
 
     def _item_first_line(self, item: Item) -> None:
         line = item.line
-        text = strip_decoration(plain(split_checkbox(item.first_line)[1]))
+        raw = split_checkbox(item.first_line)[1]
+        text = strip_decoration(plain(raw))
+        masked = strip_decoration(id_text(raw))
         if self.sections.in_criteria(line):
             return
         lead = read_lead(item.first_line, self.matcher)
         task = self.item_tasks.get(id(item))
         if lead.id is None:
             if lead.rejected is not None:
-                text = text[lead.rejected.end :]  # `- PDF-2 export`: a name, not an ID
-            self._text(text, line, item=item, in_task=task is not None)
+                # `- PDF-2 export`: a name, not an ID; `&#90;Z-999`: text from a tracker
+                text, masked = text[lead.rejected.end :], masked[lead.rejected.end :]
+            self._text(text, line, item=item, in_task=task is not None, masked=masked)
             return
         self.found.append(
             Occurrence(

@@ -46,7 +46,9 @@ _ID_LOOKALIKE = re.compile(r"^[A-Za-z][A-Za-z._-]*-?\d+[\w.-]*$|^\d+[A-Za-z][\w.
 _TRAILING_GROUP = re.compile(r"\s*\([^()]*\)\s*$")
 
 
-def _header_role(header: str) -> str:
+def header_role(header: str) -> str:
+    """The role a column's header word gives it (`id`, `issue`, `title`, ...; `""` for none),
+    before the cells have their say (see `_Columns.decide`)."""
     text = plain(header).lower()
     if text.strip() == "#":
         return "id"
@@ -81,7 +83,7 @@ class _Columns:
         self.cells = [[plain(row.cells[i]) if i < len(row.cells) else "" for i in range(width)]
                       for row in table.rows]
         self.matcher = matcher
-        self.roles = [_header_role(h) for h in table.header]
+        self.roles = [header_role(h) for h in table.header]
         self.marked = [
             [self.roles[i] == "id" or (i < len(row.cells) and _marked(row.cells[i]))
              for i in range(width)]

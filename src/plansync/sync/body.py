@@ -16,7 +16,7 @@ from dataclasses import replace
 from plansync.model.changeset import Action, BodySpec, Changeset, UpdateIssue
 from plansync.model.remote import RemoteIssue
 from plansync.model.sync import Notice
-from plansync.planfile.edit import escape_inline
+from plansync.planfile.edit_escape import escape_inline
 from plansync.state.base import BlockRef
 from plansync.summary.guard import kept_block
 from plansync.trackers.markers import find_marker

@@ -21,7 +21,7 @@ from plansync.model.sync import (
     plan_state,
     remote_state,
 )
-from plansync.planfile.inline import plain
+from plansync.planfile.edit_escape import pulled_title_text
 from plansync.sync.body import render_body_block
 from plansync.trackers.markers import marker_for
 
@@ -126,7 +126,7 @@ def remote_fields(
     """The issue's values on the plan's terms. `managed` are the labels plansync manages for the
     task (desired and base): only those are compared. `body` is plansync's block of its body."""
     return Fields(
-        title=plain(plan_title_of(issue.title, task_id)),
+        title=pulled_title_text(plan_title_of(issue.title, task_id)),
         state=remote_state(issue),
         milestone=issue.milestone_title,
         labels=tuple(sorted(set(issue.labels) & set(managed))),

@@ -63,7 +63,7 @@ def apply_edits(
             )
             continue
         try:
-            data = _edit_task(data, task, edit)
+            data = _edit_task(data, task, edit, rules)
         except (_EditFailed, ValueError) as exc:
             failed.append((edit, f"{path}:{task.line}: {exc}"))
             continue
@@ -71,26 +71,28 @@ def apply_edits(
     return EditOutcome(data, tuple(applied), tuple(failed))
 
 
-def _edit_task(raw: bytes, task: Task, edit: EditPlan) -> bytes:
+def _edit_task(raw: bytes, task: Task, edit: EditPlan, rules: ReaderRules) -> bytes:
     match edit.kind:
         case PlanEditKind.TICK | PlanEditKind.UNTICK:
             return _set_done(raw, task, edit.kind is PlanEditKind.TICK)
         case PlanEditKind.LINK:
             if edit.old:  # a reference the tracker cannot give the task, replaced
                 return replace_issue_reference(raw, task.line, edit.old, edit.value, task.table)
-            return add_issue_link(raw, task.line, edit.value, task.table)
+            return add_issue_link(raw, task.line, edit.value, task.table, task.id)
         case PlanEditKind.RETITLE:
-            return _retitle(raw, task, edit.old, edit.value)
+            return _retitle(raw, task, edit.old, edit.value, rules)
         case PlanEditKind.STRIKE:
             struck = f"~~{edit.value}~~"
-            if _holds_title(raw, task, struck):
+            if _holds_title(raw, task, struck, rules):
                 return raw  # already struck: wrapping again would give `~~~~title~~~~`
-            return _retitle(raw, task, edit.value, struck)
+            return _retitle(raw, task, edit.value, struck, rules)
         case PlanEditKind.UNSTRIKE:
             struck = f"~~{edit.value}~~"
-            if not _holds_title(raw, task, struck) and _holds_title(raw, task, edit.value):
+            if not _holds_title(raw, task, struck, rules) and _holds_title(
+                raw, task, edit.value, rules
+            ):
                 return raw  # not struck any more
-            return _retitle(raw, task, struck, edit.value)
+            return _retitle(raw, task, struck, edit.value, rules)
 
 
 def _set_done(raw: bytes, task: Task, done: bool) -> bytes:
@@ -109,15 +111,15 @@ def _set_done(raw: bytes, task: Task, done: bool) -> bytes:
     )
 
 
-def _retitle(raw: bytes, task: Task, old: str, new: str) -> bytes:
-    return set_task_title(raw, task.line, old, new, task.table, task.id)
+def _retitle(raw: bytes, task: Task, old: str, new: str, rules: ReaderRules) -> bytes:
+    return set_task_title(raw, task.line, old, new, task.table, task.id, rules)
 
 
-def _holds_title(raw: bytes, task: Task, title: str) -> bool:
+def _holds_title(raw: bytes, task: Task, title: str, rules: ReaderRules) -> bool:
     """Whether `title` stands on the task's line where the editor looks for titles (an equal
     old and new title is the editor's way of asking without changing anything)."""
     try:
-        _retitle(raw, task, title, title)
+        _retitle(raw, task, title, title, rules)
     except ValueError:
         return False
     return True
