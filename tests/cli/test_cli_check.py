@@ -71,6 +71,15 @@ class TestCheckExitCodes:
         assert code == 2
         assert "missing.md" in err
 
+    def test_a_symlink_loop_exits_2_naming_it(self, no_config: Path) -> None:
+        (no_config / "a.md").symlink_to(no_config / "b.md")
+        (no_config / "b.md").symlink_to(no_config / "a.md")
+        code, out, err = run("check", str(no_config / "a.md"))
+        assert code == 2
+        assert "a.md: the planfile cannot be read" in err
+        assert "symbolic links" in err
+        assert "Traceback" not in out + err
+
     def test_invalid_utf8_exits_2_with_the_offset(self, no_config: Path) -> None:
         bad = no_config / "bad.md"
         bad.write_bytes(b"# Plan\n- [ ] caf\xe9 \xff\n")

@@ -288,7 +288,11 @@ def rules_for(config: LoadedConfig, plan_path: Path) -> ReaderRules:
 
 
 def _relative_to_root(config: LoadedConfig, plan_path: Path) -> str:
-    absolute = plan_path.resolve()
+    try:
+        absolute = plan_path.resolve()
+    except (OSError, RuntimeError):
+        # A symlink loop: reading the file says so, naming it; the rules fall back to its path.
+        return plan_path.as_posix()
     try:
         return absolute.relative_to(config.root.resolve()).as_posix()
     except ValueError:
