@@ -381,7 +381,7 @@ class TestPlan000InAnEmptyRepository:
         (clash,) = [n.message for n in result.notices if "lists #1," in n.message]
         assert "'Milestone 4: Future Enhancements'" in clash
         (row_1,) = [line for line in split_lines(after) if line.startswith(b"| 1 |")]
-        assert row_1.endswith(f"| {harness.repo}#1 |\n".encode()), row_1
+        assert row_1.endswith(f"| Internal ({harness.repo}#1) |\n".encode()), row_1
 
     def test_a_second_sync_does_nothing(
         self, make_harness: MakeHarness, shared_dir: Path
@@ -421,6 +421,6 @@ class TestPlan000InAnEmptyRepository:
         number = harness.number(name, "write-the-release-notes")
         assert number == 32  # Milestone 4 lists #32
         assert harness.issue(number).milestone is None
-        assert f"| {harness.repo}#32 |".encode() in harness.plan(name)
+        assert f"| Internal ({harness.repo}#32) |".encode() in harness.plan(name)
         assert ("write-the-release-notes", None) in keys_and_milestones(harness.plan(name))
         assert harness.sync().actions == []

@@ -48,7 +48,8 @@ def test_a_number_plansync_made_is_not_read_as_the_headings_claim(
     assert notes == 1
     assert harness.issue(notes).milestone is None
     row = harness.plan("plan.md").splitlines()[4]
-    assert row == f"| 1 | Write the notes | {harness.repo}#1 |".encode()
+    # The cell's own word stays, the qualified reference beside it.
+    assert row == f"| 1 | Write the notes | Internal ({harness.repo}#1) |".encode()
     assert milestones(harness.plan("plan.md")) == before  # no task moved, no key changed
     (clash,) = [n.message for n in result.notices if "lists #1" in n.message]
     assert clash.startswith("plan.md:5: ")
