@@ -93,10 +93,11 @@ def _pinned_once(sources: Sequence[KeySource]) -> list[KeySource]:
     pinned: set[str] = set()
     kept: list[KeySource] = []
     for source in sources:
-        if source.pinned and not source.id:
-            if source.pinned in ids or source.pinned in pinned:
+        key = source.pinned
+        if key and not source.id:
+            if key in ids or key in pinned:
                 source = replace(source, pinned=None)
             else:
-                pinned.add(source.pinned)
+                pinned.add(key)
         kept.append(source)
     return kept
