@@ -63,6 +63,16 @@ class TestKeys:
         assert [r.number for r in pinned.issue_refs] == [12]
         assert other.key == "week-2/old-title"
 
+    def test_a_line_copied_with_its_key_marker_gets_a_key_of_its_own(self) -> None:
+        document = parse(
+            "## Week 2\n"
+            "- [ ] A <!-- plansync:task=week-1/a -->\n"
+            "- [ ] B <!-- plansync:task=week-1/a -->\n"
+            "- [ ] C <!-- plansync:task=T1 -->\n"
+            "- [ ] T1: D\n"
+        )
+        assert [t.key for t in document.tasks] == ["week-1/a", "week-2/b", "week-2/c", "T1"]
+
     def test_a_derived_key_never_takes_an_explicit_id(self) -> None:
         keys = assign_keys([KeySource("T1", None, "x"), KeySource(None, None, "T1")])
         assert keys == ["T1", "t1"]  # slugs are lowercase, IDs as written

@@ -190,3 +190,16 @@ class TestOwnBlock:
             ("Another one", 8, "Phase 1: Real work"),
             ("Task outside", 14, "Phase 2: More"),
         ]
+
+    @pytest.mark.parametrize("gap", ["", "\n"])
+    def test_the_task_before_the_block_does_not_take_it_in(self, gap: str) -> None:
+        # A summary written at the end of a plan follows its last task: the item's span ends
+        # in the block's (blanked) lines, which are no part of its description or fields.
+        document = parse(
+            f"- [ ] One\n- [ ] Two\n{gap}<!-- plansync:summary -->\n\n"
+            "**Progress:** 1 / 2 tasks done (50%)\n\n- Owner: @alice, due 2026-04-01, 3h\n\n"
+            "<!-- /plansync:summary -->\n"
+        )
+        two = document.tasks[1]
+        assert (two.line, two.end_line, two.description) == (2, 2, "")
+        assert (two.assignees, two.estimate) == ((), None)

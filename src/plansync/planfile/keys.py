@@ -10,7 +10,8 @@ by `-`, emoji and punctuation dropped, cut at a word boundary.
 Adding, removing or moving *other* tasks does not change a task's key, with one exception:
 tasks sharing a base key (the same title slug in the same milestone) get `~2`, `~3`, ... in
 document order, so adding, removing or moving one of *those* renumbers the ones after it. A
-`<!-- plansync:task=KEY -->` marker on the task's line pins its key whatever happens.
+`<!-- plansync:task=KEY -->` marker on the task's line pins its key whatever happens (the
+first line carrying it does: a line copied with its marker gets a key of its own).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 SCOPE_LENGTH = 40
 TITLE_LENGTH = 60
@@ -68,8 +69,11 @@ def base_key(source: KeySource) -> str:
 def assign_keys(sources: Sequence[KeySource]) -> list[str]:
     """One key per source, in order; repeated base keys get `~2`, `~3`, ...
 
-    Explicit IDs and pinned keys are reserved first, so a derived key never takes them.
+    Explicit IDs and pinned keys are reserved first, so a derived key never takes them. A key
+    is pinned once: a marker naming an ID or a key pinned on an earlier line (a task line
+    copied with its marker) pins nothing, and that task's key is derived like any other.
     """
+    sources = _pinned_once(sources)
     taken = {s.id or s.pinned for s in sources if s.id or s.pinned}
     seen: dict[str, int] = {}
     keys: list[str] = []
@@ -82,3 +86,18 @@ def assign_keys(sources: Sequence[KeySource]) -> list[str]:
         seen[base] = count
         keys.append(base if count == 1 else f"{base}~{count}")
     return keys
+
+
+def _pinned_once(sources: Sequence[KeySource]) -> list[KeySource]:
+    ids = {s.id for s in sources if s.id}
+    pinned: set[str] = set()
+    kept: list[KeySource] = []
+    for source in sources:
+        key = source.pinned
+        if key and not source.id:
+            if key in ids or key in pinned:
+                source = replace(source, pinned=None)
+            else:
+                pinned.add(key)
+        kept.append(source)
+    return kept

@@ -253,9 +253,12 @@ def build_outline(text: str, read_block: BlockFilter | None = None) -> Outline:
     but for those whose inner text `read_block` says is the plan's own."""
     raw_lines = split_text_lines(text)
     lines = [line.rstrip("\r\n") for line in raw_lines]
-    outline = Outline(lines)
     skipped = _own_block_lines(lines, read_block)
     source = _blank_out(raw_lines, skipped) if skipped else text
+    # The outline holds the lines markdown-it read, a skipped block's blank: no span that ends
+    # in blank lines (a list item, a section) takes in plansync's text, nor does what is read
+    # from the lines under an item (its description, its fields).
+    outline = Outline(["" if n in skipped else line for n, line in enumerate(lines, start=1)])
     _Builder(outline).walk(_MARKDOWN.parse(source))
     return outline
 

@@ -1,0 +1,966 @@
+"""Nothing lost, nothing malformed: fuzzed plans synced against the sandbox's GitHub and GitLab.
+
+Plans are built from the grammar people write them in: headings of many shapes (`#`..`####`,
+`**Phase 1**`, `Week 2:`, `Milestone 3 (Issues #4, #5)`), checkbox lists (nested, any marker),
+ID items, tables with task columns (ID / Task / Status / Estimate / Owner / Issue) and ragged
+rows, code fences holding task-looking lines, HTML comments, plansync's summary markers around
+real content, LF / CRLF / mixed line endings, a BOM, and cp1252 mojibake (UTF-8 text with emoji
+and arrows once read as cp1252 and saved again as UTF-8), for the whole file or some lines.
+
+Each plan gets a first sync, then a change on each side (a person ticks a task in the plan; on
+the tracker someone closes one task's issue and retitles another's), a second sync, and a third
+that must be quiet. After each sync:
+
+- every line the person wrote is still there, byte for byte, except the lines of tasks plansync
+  edits (a `#N` reference added, a tick or status, a title) and the inside of plansync's own
+  block, which it may write only where the reader found no heading or task in it;
+- the run is `ok` (a problem plansync cannot act on is a Notice, never an exception);
+- the reader reads the same tasks, by key, as before the sync (the changes aside);
+- there is exactly one issue per synced task, and the plan references it;
+- the third sync does nothing: no action, the file's bytes and mtime unchanged, only GETs.
+
+A bounded, derandomised run by default (CI is deterministic); `-m slow` explores more.
+Failures the fuzz found are pinned as small explicit regression tests at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+from harness import ALL_SUMMARIES, NO_SUMMARY, SteppingClock, SyncHarness
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from plansync.model.changeset import CreateIssue
+from plansync.model.plan import PlanDocument, Task, TaskKind
+from plansync.planfile.decode import decode_plan
+from plansync.planfile.lines import split_ending, split_lines, split_text_lines, strip_bom
+from plansync.planfile.parse import parse_plan
+from plansync.planfile.rules import ReaderRules
+from plansync.sandbox.server import SandboxServer
+from plansync.sync.result import RunResult
+from plansync.trackers.markers import find_tracking_marker
+
+NAME = "plan.md"
+TODAY = date(2026, 3, 2)
+BOM = b"\xef\xbb\xbf"
+BEGIN = "<!-- plansync:summary -->"
+END = "<!-- /plansync:summary -->"
+
+# Known failures (TestKnownFailures, at the end), each kept out of the fuzz until it is fixed:
+# set its flag to False then, and the generator makes those cases again.
+#
+# A table row shorter than its header, without the issue or status cell plansync writes in:
+# while it fails, ragged rows keep those cells, and a table is never followed right away by a
+# line that would be a (short) row of it.
+SHORT_ROWS_FAIL = True
+# Retitling on the tracker one of several tasks sharing a title (keys `same`, `same~2`): while
+# it fails, the fuzz retitles only tasks whose title is their own.
+RETITLING_TWINS_FAILS = True
+# A heading listing issues (`Milestone 3 (Issues #4, #5)`) whose numbers the first sync gives
+# to other tasks: while it fails, each plan is synced in a repository that already has the
+# issues it references, as real plans are.
+NEW_REFERENCES_MOVE_TASKS = True
+# A task read from an ID in a table cell (a table without a title column, a row without its
+# title) gets its reference after the row's last pipe: while it fails, such tables have no ID
+# column and ragged rows keep their title cell.
+IDS_IN_CELLS_FAIL = True
+# plansync's markers inside a code block (an example of them) taken for its block: while it
+# fails, code blocks hold no markers.
+FENCED_MARKERS_FAIL = True
+
+# ------------------------------------------------------------------------------------------------
+# The grammar
+
+VOCAB = (
+    "Write", "the", "parser", "editor", "Deploy", "cache", "layer", "Review", "API", "docs",
+    "Fix", "login", "bug", "Ship", "CLI", "tests", "Set", "up", "CI", "metrics", "and", "for",
+)  # fmt: skip
+FANCY = ("✅", "→", "🚀", "—", "é", "“done”", "🔥", "⚠️")
+IDS = ("T1", "T2", "T12", "FIX-006", "OPS-1", "SEC-002", "maze-ph6.1.1", "REL-3")
+ESTIMATES = ("2h", "90min", "1d", "30 min", "4-6h")
+DECORATIONS = (
+    "[docs](https://example.com/a#3)",
+    "<b>bold</b>",
+    "in C# and F#",
+    "50% done",
+    "by 2026-04-01",
+    "ending in a backslash\\",
+    "@alice",
+    "~~dropped~~",
+    "(see #4)",
+)
+
+words = st.lists(st.sampled_from(VOCAB), min_size=1, max_size=4).map(" ".join)
+
+
+@st.composite
+def titles(draw: st.DrawFn) -> str:
+    text = draw(words)
+    shape = draw(st.integers(0, 9))
+    if shape == 1:
+        return f"{draw(st.sampled_from(FANCY))} {text}"
+    if shape == 2:
+        return f"{text} {draw(st.sampled_from(FANCY))} {draw(words)}"
+    if shape == 3:
+        return f"{text} ({draw(st.sampled_from(ESTIMATES))})"
+    if shape == 4:
+        return f"**{text}**"
+    if shape == 5:
+        return f"{text} `code`"
+    if shape == 6:
+        return f"{text} {draw(st.sampled_from(DECORATIONS))}"
+    return text
+
+
+HEADING_NAMES = (
+    "Phase {n}: {t}",
+    "Phase {n}",
+    "Week {n}: {t}",
+    "Milestone {n} (Issues #{a}, #{b})",
+    "Milestone {n}: {t}",
+    "Sprint {n}",
+    "Stage {n} — {t}",
+    "{t}",
+    "Notes",
+    "Definition of Done",
+    "Acceptance Criteria",
+)
+
+
+@st.composite
+def headings(draw: st.DrawFn) -> list[str]:
+    n = draw(st.integers(1, 9))
+    a = draw(st.integers(1, 9))
+    name = draw(st.sampled_from(HEADING_NAMES)).format(n=n, t=draw(titles()), a=a, b=a + 1)
+    shape = draw(st.integers(0, 7))
+    if shape == 4:  # `**Phase 1**`: a bold paragraph standing for a heading
+        return [f"**{name}**"]
+    if shape == 5:  # `Week 2:`
+        return [f"Week {n}:"]
+    if shape == 6:  # setext
+        return [name, draw(st.sampled_from(["===", "-------"]))]
+    if shape == 7:  # a heading naming a task by its ID
+        return ["#" * draw(st.integers(2, 4)) + f" {draw(st.sampled_from(IDS))}: {name}"]
+    return ["#" * draw(st.integers(1, 4)) + " " + name]
+
+
+@st.composite
+def list_items(draw: st.DrawFn) -> list[str]:
+    """A list: checkbox items (nested), plain bullets, ID items, numbered items."""
+    unit = draw(st.sampled_from(["  ", "    ", "\t"]))
+    lines: list[str] = []
+    depth = 0
+    for index in range(draw(st.integers(1, 5))):
+        depth = draw(st.integers(0, min(depth + 1, 2))) if index else 0
+        marker = draw(st.sampled_from(["-", "-", "*", "+", "1."]))
+        box = draw(st.sampled_from(["[ ] ", "[ ] ", "[ ] ", "[x] ", "[X] ", ""]))
+        lead = draw(st.sampled_from(["", "", "", "{id}: ", "**{id}**: ", "**Days 1-2**: "]))
+        lead = lead.format(id=draw(st.sampled_from(IDS)))
+        ref = draw(st.sampled_from(["", "", "", "", " (#2)", " (#4)"]))
+        trail = draw(
+            st.sampled_from(["", "", "", "  ", " \t", " <!-- plansync:task=pinned-{n} -->"])
+        )
+        trail = trail.format(n=index)
+        lines.append(f"{unit * depth}{marker} {box}{lead}{draw(titles())}{ref}{trail}")
+    return lines
+
+
+COLUMNS = ("ID", "Task", "Status", "Estimate", "Owner", "Issue")
+WRITTEN_CELLS = ("Status", "Issue", "Task") if SHORT_ROWS_FAIL or IDS_IN_CELLS_FAIL else ()
+CELLS: dict[str, st.SearchStrategy[str]] = {
+    "ID": st.sampled_from(IDS),
+    "Task": titles() | st.just("a \\| b"),
+    "Status": st.sampled_from(["Todo", "Done", "✅ Done", "In progress", "", "-", "TODO"]),
+    "Estimate": st.sampled_from([*ESTIMATES, ""]),
+    "Owner": st.sampled_from(["@alice", "bob", "", "Team A"]),
+    "Issue": st.sampled_from(["", "", "-", "TBD", "n/a", "#2"]),
+}
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> list[str]:
+    columns = draw(st.lists(st.sampled_from(COLUMNS), min_size=2, max_size=6, unique=True))
+    if "Task" not in columns and draw(st.integers(0, 3)):
+        columns.insert(draw(st.integers(0, len(columns))), "Task")
+    if "Task" not in columns and IDS_IN_CELLS_FAIL and "ID" in columns:
+        columns.remove("ID")
+    align = st.sampled_from(["---", "----", ":---", "---:", ":-:"])
+    lines = [
+        "| " + " | ".join(columns) + " |",
+        "|" + "|".join(draw(align) for _ in columns) + "|",
+    ]
+    # A ragged row: fewer cells than the header (see SHORT_ROWS_FAIL).
+    shortest = max([1, *(columns.index(c) + 1 for c in WRITTEN_CELLS if c in columns)])
+    for _ in range(draw(st.integers(1, 4))):
+        cells = [draw(CELLS[column]) for column in columns]
+        if shortest < len(cells) and draw(st.integers(0, 3)) == 0:
+            cells = cells[: draw(st.integers(shortest, len(cells) - 1))]
+        lines.append("| " + " | ".join(cells) + " |")
+    if draw(st.integers(0, 4)) == 0:  # no outer pipes (but around an empty first or last cell)
+        lines = [
+            re.sub(r"^\| (?! \|)|(?<!\| ) \|$|^\|(?=[-:])|(?<=[-:])\|$", "", line) for line in lines
+        ]
+    return lines
+
+
+FENCED = (
+    *(() if FENCED_MARKERS_FAIL else (BEGIN, END)),
+    "- [ ] not a task",
+    "- [x] looks done",
+    "| ID | Task | Status |",
+    "# not a heading",
+    "T9: not a task either",
+    "1. [ ] numbered, fenced",
+)
+
+
+@st.composite
+def code_fences(draw: st.DrawFn) -> list[str]:
+    fence, info = draw(
+        st.sampled_from([("```", ""), ("```", "markdown"), ("~~~", ""), ("````", "md")])
+    )
+    inner = draw(st.lists(st.sampled_from(FENCED), min_size=1, max_size=3))
+    return [fence + info, *inner, fence]
+
+
+COMMENTS = (
+    ["<!-- a note: keep this -->"],
+    ["<!--", "- [ ] a task someone commented out", "-->"],
+    ["Text with <!-- an inline comment --> in it."],
+)
+
+PROSE = (
+    ["Some words about the plan."],
+    ["<details>", "<summary>More</summary>", "", "- [ ] a task in details", "", "</details>"],
+    ["    - [ ] indented code, or a nested item"],
+    ["- [ ]", "- [x] "],
+    ["   "],
+    ["**Tasks:**", "1. Numbered task one", "2. Numbered task two"],
+    ["**Owner:** web team", "**Status:** draft"],
+    ["A paragraph", "on two lines → with an arrow."],
+    ["---"],
+    ["> - [ ] a quoted task", "> and a quoted note"],
+    ["Due: 2026-04-01"],
+)
+
+
+def pieces() -> st.SearchStrategy[list[str]]:
+    """One block of a plan, as its lines."""
+    return st.one_of(
+        headings(),
+        list_items(),
+        list_items(),
+        tables(),
+        code_fences(),
+        st.sampled_from(COMMENTS),
+        st.sampled_from(PROSE),
+    )
+
+
+@st.composite
+def marked(draw: st.DrawFn) -> list[str]:
+    """plansync's summary markers around real content (or prose), or one marker astray."""
+    shape = draw(st.integers(0, 5))
+    if shape == 0:
+        return [BEGIN]
+    if shape == 1:
+        return [END]
+    inner = draw(st.lists(pieces(), min_size=1, max_size=2))
+    lines = [line for piece in inner for line in [*piece, ""]]
+    return [BEGIN, *lines[:-1], END]
+
+
+def tasks() -> st.SearchStrategy[list[str]]:
+    return st.one_of(list_items(), list_items(), tables())
+
+
+@st.composite
+def sections(draw: st.DrawFn) -> list[list[str]]:
+    """A heading and the blocks under it, tasks first."""
+    return [draw(headings()), draw(tasks()), *draw(st.lists(pieces(), max_size=2))]
+
+
+@st.composite
+def plan_texts(draw: st.DrawFn) -> str:
+    blocks: list[list[str]] = []
+    if draw(st.integers(0, 9)) == 0:
+        blocks.append(["---", "title: A plan", "owner: web", "---"])
+    if draw(st.integers(0, 3)):
+        blocks.append([f"# {draw(titles())}"])
+    parts = st.one_of(
+        sections(),
+        sections(),
+        st.lists(pieces(), min_size=1, max_size=2),
+        marked().map(lambda block: [block]),
+    )
+    blocks += [block for part in draw(st.lists(parts, min_size=1, max_size=4)) for block in part]
+    text = ""
+    for index, block in enumerate(blocks):
+        if index:
+            above = blocks[index - 1]
+            table_above = len(above) > 1 and re.fullmatch(r"\|?(?: *:?-+:? *\|?)+", above[1])
+            if SHORT_ROWS_FAIL and table_above:
+                text += "\n\n"  # a line right under a table is a row of it, likely short
+            else:
+                text += draw(st.sampled_from(["\n\n", "\n\n", "\n\n", "\n"]))
+        text += "\n".join(block)
+    return text + draw(st.sampled_from(["\n", "\n", "\n", ""]))
+
+
+# ------------------------------------------------------------------------------------------------
+# Bytes: line endings, BOM, mojibake
+
+_CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def mojibake(text: str) -> str:
+    """UTF-8 text as it reads after being decoded as cp1252 (undefined bytes as C1 controls)."""
+    return "".join(
+        chr(byte) if byte in _CP1252_HOLES else bytes([byte]).decode("cp1252")
+        for byte in text.encode("utf-8")
+    )
+
+
+@dataclass(frozen=True)
+class Encoding:
+    ending: str = "lf"  # lf, crlf, mixed
+    bom: bool = False
+    mojibake: str = "none"  # none, whole, lines
+    choices: tuple[bool, ...] = ()  # per line: CRLF in a mixed file, mojibake in `lines`
+
+
+def encode(text: str, encoding: Encoding) -> bytes:
+    lines = split_text_lines(text)
+    choice = itertools.cycle(encoding.choices or (True,))
+    out: list[str] = []
+    for line in lines:
+        body = line.rstrip("\n")
+        ending = line[len(body) :]
+        pick = next(choice)
+        if encoding.mojibake == "whole" or (encoding.mojibake == "lines" and pick):
+            body = mojibake(body)
+        if ending and (encoding.ending == "crlf" or (encoding.ending == "mixed" and pick)):
+            ending = "\r\n"
+        out.append(body + ending)
+    data = "".join(out).encode("utf-8")
+    return BOM + data if encoding.bom else data
+
+
+encodings = st.builds(
+    Encoding,
+    ending=st.sampled_from(["lf", "lf", "crlf", "mixed"]),
+    bom=st.booleans(),
+    mojibake=st.sampled_from(["none", "none", "whole", "lines"]),
+    choices=st.lists(st.booleans(), min_size=1, max_size=5).map(tuple),
+)
+
+SUMMARIES = (
+    NO_SUMMARY,
+    ALL_SUMMARIES,
+    '[projects.summary]\nplace = "end"\n',
+    '[projects.summary]\nplace = "top"\n',
+    '[projects.summary]\nplace = "markers"\n',
+)
+RETITLES = (
+    "Renamed on the tracker",
+    "Ship it → now ✅",
+    "a | b | c",
+    "<!-- /plansync:summary --> escaped?",
+    "two\nlines",
+    "**bold** and `code`",
+    "[x] looks done",
+    "Fix #1 and #2",
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fuzzed scenario: the plan's bytes, the summary settings, and the changes made
+    between the first and second sync (each an index into the candidate tasks, taken modulo
+    their number; None: no such change)."""
+
+    data: bytes
+    summary: str = NO_SUMMARY
+    tick: int | None = None
+    close: int | None = None
+    close_reason: str = "completed"
+    retitle: int | None = None
+    new_title: str = RETITLES[0]
+    seed_references: bool = False  # the repository has the issues the plan references
+    retitle_twins: bool = True  # the retitled task may share its title with another
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> Case:
+    maybe_index = st.none() | st.integers(0, 50)
+    return Case(
+        data=encode(draw(plan_texts()), draw(encodings)),
+        summary=draw(st.sampled_from(SUMMARIES)),
+        tick=draw(maybe_index),
+        close=draw(maybe_index),
+        close_reason=draw(st.sampled_from(["completed", "completed", "not_planned"])),
+        retitle=draw(maybe_index),
+        new_title=draw(st.sampled_from(RETITLES)),
+        seed_references=NEW_REFERENCES_MOVE_TASKS or draw(st.booleans()),
+        retitle_twins=not RETITLING_TWINS_FAILS,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading and checking
+
+
+def read(data: bytes) -> PlanDocument:
+    return parse_plan(data, Path(NAME), ReaderRules())
+
+
+def synced(document: PlanDocument) -> list[Task]:
+    return [t for t in document.tasks if not t.criterion]
+
+
+def is_marker(line: bytes) -> str | None:
+    text = split_ending(line)[0].decode("utf-8", "replace").strip()
+    found = re.fullmatch(r"<!--\s*(/?)plansync:summary\s*-->", text)
+    if found is None:
+        return None
+    return "end" if found.group(1) else "begin"
+
+
+def block_of(lines: list[bytes]) -> tuple[int, int] | None:
+    """The 0-based indexes of the begin and end markers when the file holds one sound pair."""
+    begins = [i for i, line in enumerate(lines) if is_marker(line) == "begin"]
+    ends = [i for i, line in enumerate(lines) if is_marker(line) == "end"]
+    if len(begins) == 1 and len(ends) == 1 and begins[0] < ends[0]:
+        return begins[0], ends[0]
+    return None
+
+
+_BOX = re.compile(r"^((?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])))+[ \t]+)\[[ xX]\]")
+_PIPE = re.compile(r"(?<!\\)\|")
+PLACEHOLDERS = {"", "-", "--", "—", "–", "tbd", "tba", "n/a", "na", "none", "internal"}
+
+
+@dataclass
+class Allowed:
+    """What a sync may change on task lines: references to the tasks' issues, done-ness where
+    it changed on the tracker, and the title of the task retitled there (by task key, as the
+    reader reads the bytes after the sync)."""
+
+    numbers: dict[str, int]
+    may_tick: set[str] = field(default_factory=set)
+    retitled: dict[str, str] = field(default_factory=dict)  # key after -> old title
+
+
+def _unticked(text: str) -> str:
+    return _BOX.sub(r"\1[ ]", text, count=1)
+
+
+def _item_explained(old: str, new: str, task: Task, allowed: Allowed) -> bool:
+    number = allowed.numbers.get(task.key)
+    if task.key in allowed.may_tick:  # ticked or cleared, or struck (closed as not planned)
+        old, new = _unticked(old).replace("~~", ""), _unticked(new).replace("~~", "")
+    candidates = {new}
+    if number is not None:
+        suffix = f" (#{number})"
+        at = new.find(suffix)
+        while at >= 0:
+            candidates.add(new[:at] + new[at + len(suffix) :])
+            at = new.find(suffix, at + 1)
+    old_title = allowed.retitled.get(task.key)
+    for candidate in candidates:
+        if candidate == old:
+            return True
+        if old_title is None:
+            continue
+        at = old.find(old_title)
+        while at >= 0:
+            head, tail = old[:at], old[at + len(old_title) :]
+            if (
+                candidate.startswith(head)
+                and candidate.endswith(tail)
+                and len(candidate) > len(head) + len(tail)
+            ):
+                return True
+            at = old.find(old_title, at + 1)
+    return False
+
+
+def _row_explained(old: str, new: str, task: Task, allowed: Allowed) -> bool:
+    assert task.table is not None
+    before, after = _PIPE.split(old), _PIPE.split(new)
+    if len(before) != len(after):
+        return False
+    offset = 1 if old.lstrip().startswith("|") else 0
+    roles = task.table.roles
+    number = allowed.numbers.get(task.key)
+    reference = f"#{number}"
+    for index, (was, now) in enumerate(zip(before, after, strict=True)):
+        if was == now:
+            continue
+        role = roles[index - offset] if 0 <= index - offset < len(roles) else None
+        was, now = was.strip(), now.strip()
+        if role == "issue" and number is not None:
+            if was.strip("*_` ").lower() in PLACEHOLDERS and now == reference:
+                continue
+            if now == f"{was}, {reference}":
+                continue
+        if role == "status" and task.key in allowed.may_tick and now in {"Done", "Todo", "DONE"}:
+            continue
+        if role == "title":
+            if task.key in allowed.may_tick:
+                was, now = was.replace("~~", ""), now.replace("~~", "")
+            if now == was or (number is not None and now == f"{was} ({reference})"):
+                continue
+            if task.key in allowed.retitled and now:
+                continue
+        return False
+    return True
+
+
+def _cells(row: str) -> int:
+    """The cells of a table row, as GFM counts them (outer pipes make none)."""
+    text = row.strip()
+    return len(_PIPE.split(text)) - text.startswith("|") - (text.endswith("|") and len(text) > 1)
+
+
+def _texts(data: bytes) -> list[str]:
+    """The file's lines as the reader reads them (mojibake repaired), without endings."""
+    return [line.rstrip("\r\n") for line in split_text_lines(decode_plan(data, Path(NAME)).text)]
+
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+
+def shapes(data: bytes) -> tuple[set[int], set[int]]:
+    """The 0-based lines of the file that are table rows, and those inside code blocks."""
+    rows: set[int] = set()
+    code: set[int] = set()
+    for token in _MARKDOWN.parse(decode_plan(data, Path(NAME)).text):
+        if token.map is None:
+            continue
+        if token.type == "tr_open":
+            rows.update(range(*token.map))
+        elif token.type in ("fence", "code_block"):
+            code.update(range(*token.map))
+    return rows, code
+
+
+def lost_lines(before: bytes, after: bytes, allowed: Allowed) -> list[str]:
+    """Every way `after` differs from `before` other than the edits plansync may make: on the
+    lines of tasks (see `Allowed`) and inside its own block, which it may fill, or insert, or
+    write over where the reader found no heading or task in it. Empty when nothing was lost."""
+    problems: list[str] = []
+    bom_before, body_before = strip_bom(before)
+    bom_after, body_after = strip_bom(after)
+    if bom_before != bom_after:
+        problems.append(f"the BOM {bom_before!r} became {bom_after!r}")
+    old_lines, new_lines = split_lines(body_before), split_lines(body_after)
+    old_block, new_block = block_of(old_lines), block_of(new_lines)
+    # Line i of the new file, for each line kept of the old one (None: plansync's own block).
+    old_keep = list(range(len(old_lines)))
+    new_keep = list(range(len(new_lines)))
+    grown_last = False
+    if old_block is not None:
+        if new_block is None or new_block[0] != old_block[0]:
+            return [f"the summary block on lines {old_block} became {new_block}"]
+        begin, end = old_block
+        inside = set(range(begin + 1, end))
+        document = read(before)
+        held = [t.line for t in document.tasks] + [s.line for s in document.sections]
+        if not any(n - 1 in inside for n in held):
+            # plansync's own block: what lies between the markers is its to write, unless
+            # they stand in a code block, where they are the person's text (an example).
+            written = old_lines[begin + 1 : end] != new_lines[begin + 1 : new_block[1]]
+            if written and begin in shapes(before)[1]:
+                problems.append(f"plansync wrote between markers in a code block, line {begin}")
+            old_keep = [i for i in old_keep if i not in inside]
+            new_keep = [i for i in new_keep if not new_block[0] < i < new_block[1]]
+        # else the plan's text between markers, kept line for line like the rest
+    elif new_block is not None and not any(is_marker(line) for line in old_lines):
+        begin, end = new_block
+        added = end - begin + 1
+        new_keep = [i for i in new_keep if not begin <= i <= end]
+        # The blank line the block gets after it when the next line is not blank.
+        blank_after = end + 1 < len(new_lines) and not new_lines[end + 1].strip()
+        if len(new_lines) - added == len(old_lines) + 1 and blank_after:
+            new_keep.remove(end + 1)
+        grown_last = begin == len(old_lines) and not split_ending(old_lines[-1])[1]
+    if len(old_keep) != len(new_keep):
+        return [*problems, f"{len(old_keep)} lines of the person's became {len(new_keep)}"]
+    document = read(after)
+    tasks_at = {t.line: t for t in document.tasks}
+    old_texts, new_texts = _texts(before), _texts(after)
+    rows = shapes(before)[0]
+    for i, j in zip(old_keep, new_keep, strict=True):
+        old, new = old_lines[i], new_lines[j]
+        if grown_last and i == len(old_lines) - 1:
+            new = split_ending(new)[0]  # the last line got an ending so the block can follow
+        if old == new:
+            continue
+        task = tasks_at.get(j + 1)
+        where = f"line {i + 1} (now {j + 1})"
+        if task is None or task.criterion:
+            problems.append(f"{where} holds no synced task, yet {old!r} became {new!r}")
+        elif split_ending(old)[1] != split_ending(new)[1]:
+            problems.append(f"{where}: its ending changed: {old!r} became {new!r}")
+        elif i in rows and _cells(old_texts[i]) != _cells(new_texts[j]):
+            problems.append(f"{where}: a table row got other cells: {old!r} became {new!r}")
+        else:
+            explain = _item_explained if task.table is None else _row_explained
+            if not explain(old_texts[i], new_texts[j], task, allowed):
+                problems.append(f"{where}, task {task.key!r}: {old!r} became {new!r}")
+    return problems
+
+
+def same_tasks(before: PlanDocument, after: PlanDocument, retitled: str | None) -> list[str]:
+    """The tasks read after a sync are those read before, by key and in order; only the
+    task retitled on the tracker may have a new key (it follows its title)."""
+    old = [t.key for t in before.tasks]
+    new = [t.key for t in after.tasks]
+    if len(old) != len(new):
+        return [f"the reader read {old}, now {new}"]
+    differ = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+    if retitled is not None:
+        differ = [(a, b) for a, b in differ if a != retitled]
+    if differ:
+        return [f"keys changed: {differ} (read before: {old})"]
+    problems = []
+    for a, b in zip(before.tasks, after.tasks, strict=True):
+        if a.key == retitled:
+            continue
+        if (a.milestone, a.kind, a.id, a.criterion) != (b.milestone, b.kind, b.id, b.criterion):
+            problems.append(f"{a.key}: {a} now reads {b}")
+    return problems
+
+
+# ------------------------------------------------------------------------------------------------
+# The scenario
+
+
+def none_of(problems: list[str]) -> None:
+    assert not problems, "\n".join(problems)
+
+
+def run_ok(harness: SyncHarness) -> RunResult:
+    result = harness.sync(today=TODAY)
+    assert result.ok, [(r.action, r.detail) for r in result.failed]
+    return result
+
+
+def issue_numbers(harness: SyncHarness, document: PlanDocument, seeded: int) -> dict[str, int]:
+    """Each synced task's issue: exactly one issue carries its marker, and no other task's;
+    every other issue is the tracking issue or one of the `seeded` the repository had."""
+    found = harness.issues_by_task()
+    numbers: dict[str, int] = {}
+    for task in synced(document):
+        carrying = found.pop(f"{NAME}#{task.key}", [])
+        assert len(carrying) == 1, f"task {task.key!r} has the issues {carrying}"
+        numbers[task.key] = carrying[0]
+    assert not found, f"issues whose task the plan no longer has: {found}"
+    tracking = [i.number for i in harness.issues() if find_tracking_marker(i.body or "")]
+    assert len(tracking) <= 1, f"tracking issues {tracking}"
+    others = {i.number for i in harness.issues()} - set(numbers.values()) - set(tracking)
+    assert all(n <= seeded for n in others), f"issues of no task: {sorted(others)}"
+    return numbers
+
+
+def referenced(data: bytes) -> int:
+    """The highest issue number the plan's text references."""
+    return max((int(n) for n in re.findall(rb"#(\d+)", data)), default=0)
+
+
+def references_its_issue(document: PlanDocument, numbers: dict[str, int]) -> list[str]:
+    return [
+        f"{t.key} (line {t.line}) does not reference its issue #{numbers[t.key]}"
+        for t in synced(document)
+        if numbers[t.key] not in {r.number for r in t.issue_refs if r.repo is None}
+    ]
+
+
+def pick(candidates: list[Task], index: int | None, taken: set[str]) -> Task | None:
+    """The candidate at `index` (modulo their number) of those not taken yet, now taken."""
+    free = [t for t in candidates if t.key not in taken]
+    if index is None or not free:
+        return None
+    chosen = free[index % len(free)]
+    taken.add(chosen.key)
+    return chosen
+
+
+def tick_in_plan(data: bytes, task: Task) -> bytes | None:
+    """`data` with the open task ticked as a person would (its checkbox, or its status cell),
+    or None when the task's line has neither (a row shorter than its header, say)."""
+    if task.done:
+        return None
+    bom, body = strip_bom(data)
+    lines = split_lines(body)
+    line, ending = split_ending(lines[task.line - 1])
+    if task.table is None:
+        if task.kind is not TaskKind.CHECKBOX:
+            return None
+        text = re.sub(rb"\[ \]", b"[x]", line, count=1)
+    else:
+        if "status" not in task.table.roles:
+            return None
+        parts = re.split(rb"(?<!\\)\|", line)
+        index = task.table.roles.index("status") + (1 if line.lstrip().startswith(b"|") else 0)
+        if index >= len(parts) - 1:
+            return None
+        parts[index] = b" Done "
+        text = b"|".join(parts)
+    if text == line:
+        return None
+    lines[task.line - 1] = text + ending
+    return bom + b"".join(lines)
+
+
+def twins(task: Task, document: PlanDocument) -> bool:
+    """Whether another task shares the task's base key (its title, in its milestone)."""
+    base = task.key.split("~")[0]
+    return not task.id and sum(1 for t in document.tasks if t.key.split("~")[0] == base) > 1
+
+
+def check_case(sandbox: SandboxServer, folder: Path, kind: str, case: Case) -> None:
+    sandbox.reset()
+    sandbox.store.set_clock(SteppingClock())
+    harness = SyncHarness.create(
+        folder, sandbox, kind, {NAME: case.data}, summary_toml=case.summary
+    )
+    path = harness.root / NAME
+    seeded = referenced(case.data) if case.seed_references else 0
+    for number in range(1, seeded + 1):
+        harness.store.create_issue(harness.repo, f"Issue {number}", user="alice")
+
+    # -- first sync -----------------------------------------------------------------------------
+    original = case.data
+    before = read(original)
+    run_ok(harness)
+    first = harness.plan(NAME)
+    after = read(first)
+    none_of(same_tasks(before, after, None))
+    numbers = issue_numbers(harness, after, seeded)
+    none_of(references_its_issue(after, numbers))
+    none_of(lost_lines(original, first, Allowed(numbers)))
+
+    # -- a change on each side ------------------------------------------------------------------
+    taken: set[str] = set()
+    tickable = [t for t in synced(after) if tick_in_plan(first, t) is not None]
+    ticked = pick(tickable, case.tick, taken)
+    edited = first
+    if ticked is not None:
+        edited = tick_in_plan(first, ticked) or first
+        harness.write_plan(NAME, edited)
+        assert read(edited).task(ticked.key).done, "the person's tick reads as done"
+    closed = pick([t for t in synced(after) if not t.done], case.close, taken)
+    if closed is not None:
+        harness.store.close_issue(
+            harness.repo, numbers[closed.key], case.close_reason, user="alice"
+        )
+    may_retitle = [t for t in synced(after) if case.retitle_twins or not twins(t, after)]
+    retitled = pick(may_retitle, case.retitle, taken)
+    if retitled is not None:
+        prefix = f"[{retitled.id}] " if retitled.id else ""
+        new_title = prefix + case.new_title
+        harness.store.set_issue_title(harness.repo, numbers[retitled.key], new_title, user="alice")
+    # The issues changed, by number: the keys of their tasks may follow a new title.
+    changed = {t.key: numbers[t.key] for t in (ticked, closed, retitled) if t is not None}
+
+    # -- second sync ----------------------------------------------------------------------------
+    result = run_ok(harness)
+    assert not [a for a in result.actions if isinstance(a, CreateIssue)], "a second issue"
+    second = harness.plan(NAME)
+    after_second = read(second)
+    before_second = read(edited)
+    # A task whose line is a heading is retitled in that heading: the section is renamed, and
+    # its tasks follow its new name (a milestone's no more, say), keys and all.
+    heading_task = retitled is not None and retitled.line in {s.line for s in after.sections}
+    if heading_task:
+        assert len(after_second.tasks) == len(before_second.tasks)
+    else:
+        none_of(same_tasks(before_second, after_second, retitled.key if retitled else None))
+    numbers = issue_numbers(harness, after_second, seeded)
+    none_of(references_its_issue(after_second, numbers))
+    key_of = {number: key for key, number in numbers.items()}
+    now = {old: after_second.task(key_of[number]) for old, number in changed.items()}
+    allowed = Allowed(
+        numbers,
+        may_tick={now[closed.key].key} if closed is not None else set(),
+        retitled={now[retitled.key].key: retitled.title} if retitled is not None else {},
+    )
+    none_of(lost_lines(edited, second, allowed))
+    if ticked is not None:
+        assert harness.issue(changed[ticked.key]).state == "closed", "the tick was not carried"
+    if closed is not None and closed in tickable:
+        line = split_lines(strip_bom(second)[1])[now[closed.key].line - 1]
+        if kind == "github" and case.close_reason == "not_planned":
+            # Struck through; or, where the title is not on the line as written, a notice.
+            said = any("not struck through" in n.message for n in result.notices)
+            assert b"~~" in line or said, f"the close as not planned was not carried: {line!r}"
+        else:
+            assert now[closed.key].done, f"the close was not carried: {line!r}"
+
+    # -- a quiet third sync ---------------------------------------------------------------------
+    mtime = path.stat().st_mtime_ns
+    sandbox.store.requests.clear()
+    result = run_ok(harness)
+    assert result.actions == [], result.actions
+    assert harness.plan(NAME) == second
+    assert path.stat().st_mtime_ns == mtime
+    assert set(sandbox.store.requests.by_method()) <= {"GET"}, sandbox.store.requests.by_method()
+
+
+# ------------------------------------------------------------------------------------------------
+# The tests
+
+_EXAMPLE = itertools.count()
+SUPPRESSED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+def example_folder(tmp_path: Path) -> Path:
+    """A fresh folder per example: the sandbox is reset for each, so is everything else."""
+    folder = tmp_path / f"example-{next(_EXAMPLE)}"
+    folder.mkdir()
+    return folder
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=SUPPRESSED,
+)
+@given(case=cases())
+def test_fuzzed_plans_lose_nothing(
+    sandbox: SandboxServer, tmp_path: Path, kind: str, case: Case
+) -> None:
+    check_case(sandbox, example_folder(tmp_path), kind, case)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=SUPPRESSED)
+@given(case=cases())
+def test_fuzzed_plans_lose_nothing_sweep(
+    sandbox: SandboxServer, tmp_path: Path, kind: str, case: Case
+) -> None:
+    check_case(sandbox, example_folder(tmp_path), kind, case)
+
+
+# -- what the fuzz found, pinned ------------------------------------------------------------------
+
+PLACE_END = '[projects.summary]\nplace = "end"\n'
+
+
+@pytest.fixture
+def check(sandbox: SandboxServer, tmp_path: Path, kind: str) -> Callable[[Case], None]:
+    """`check(case)`: the fuzz's scenario and checks, for one explicit case."""
+    return lambda case: check_case(sandbox, example_folder(tmp_path), kind, case)
+
+
+class TestFound:
+    def test_the_last_task_above_a_summary_at_the_end_does_not_take_it_in(
+        self, check: Callable[[Case], None]
+    ) -> None:
+        # The summary block followed the last task's item, whose description took in the
+        # summary: that issue's body carried the plan's progress and changed with it, so the
+        # sync after a close was not quiet. Fixed in the reader (planfile/structure.py).
+        check(Case(b"- [ ] One\n- [ ] Two\n", summary=PLACE_END, close=0))
+
+    def test_a_task_line_copied_with_its_key_marker(self, check: Callable[[Case], None]) -> None:
+        # Both lines had the pinned key: one issue for two tasks, each line's title written
+        # over the other's, a link retried every run. Fixed in the reader (planfile/keys.py):
+        # a key is pinned once, the copy gets a key of its own.
+        marker = b"<!-- plansync:task=week-1/a -->"
+        check(Case(b"- [ ] A " + marker + b"\n- [ ] B " + marker + b"\n"))
+
+
+class TestKnownFailures:
+    """Failures the fuzz found whose fix belongs to code being changed elsewhere, or needs a
+    decision: each is kept out of the generator by a flag above until it is fixed."""
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="A table row shorter than its header has no issue cell: the edit that writes the "
+        "task's reference (planfile/edit_link.py, edit_table.cell_of) raises, so every run fails "
+        "with it. Either write the reference where the row can take it, or do not plan the edit "
+        "(sync/reconcile.py) and report it once as a notice. SHORT_ROWS_FAIL.",
+    )
+    def test_a_short_row_without_an_issue_cell(self, check: Callable[[Case], None]) -> None:
+        check(Case(b"| Task | Issue |\n|---|---|\n| Write |\n"))
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="A table row shorter than its header has no status cell: when its issue is "
+        "closed on the tracker the tick edit (planfile/edit_table.with_status) raises, and "
+        "every later run fails with it; a task that cannot show done-ness should only have "
+        "its base follow (as can_show_state does for rows of tables without a status column). "
+        "SHORT_ROWS_FAIL.",
+    )
+    def test_a_short_row_without_a_status_cell(self, check: Callable[[Case], None]) -> None:
+        check(Case(b"| Task | Status |\n|---|---|\n| Write |\n", close=0))
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="Two tasks of the same title are keyed `same` and `same~2`. Retitling the first "
+        "on the tracker renames it in the plan, so the second becomes `same`: the link by key "
+        "(sync/links.py) hands it the first's issue, whose title it reverts, and the renamed "
+        "task gets a second issue although its line references its own. The `(#N)` on a "
+        "task's line should win over a key renumbered in the same run. RETITLING_TWINS_FAILS.",
+    )
+    def test_retitling_one_of_two_tasks_of_the_same_title(
+        self, check: Callable[[Case], None]
+    ) -> None:
+        check(Case(b"- [ ] Same\n- [ ] Same\n", retitle=0))
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="A heading listing issues (`Milestone 1 (Issues #1)`) claims the tasks that "
+        "reference them. In a repository without #1, the first sync creates #1 for another "
+        "task and writes `(#1)` on its line: read again, that task moved to the milestone and "
+        "got a new key (planfile/sections.py, assemble.py). Not small: the reader cannot tell "
+        "a reference plansync wrote from one the person did. NEW_REFERENCES_MOVE_TASKS.",
+    )
+    def test_a_reference_written_by_the_first_sync_moves_its_task(
+        self, check: Callable[[Case], None]
+    ) -> None:
+        check(Case(b"- [ ] One\n\n## Milestone 1 (Issues #1)\n"))
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="A row with an ID but no title cell is no task row, so the reader takes the ID "
+        "in its cell for a task of its own (an id-item). The editor links it like a list item "
+        "(planfile/edit_link.linked_item): `(#1)` goes after the row's last pipe, where it "
+        "fills the missing title cell, and the task is gone on the next read, its issue left "
+        "open. IDS_IN_CELLS_FAIL.",
+    )
+    def test_an_id_in_a_row_without_its_title(self, check: Callable[[Case], None]) -> None:
+        check(Case(b"| ID | Task |\n|---|---|\n| FIX-006 |\n"))
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="An ID in a cell of a table that is no task table defines a task; its reference "
+        "is written after the row's last pipe (planfile/edit_link.linked_item), in a cell "
+        "beyond the header's that no renderer shows. It belongs in the cell holding the ID. "
+        "IDS_IN_CELLS_FAIL.",
+    )
+    def test_an_id_in_a_table_of_no_tasks(self, check: Callable[[Case], None]) -> None:
+        check(Case(b"| ID | Risk |\n|---|---|\n| FIX-006 | high |\n"))
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="plansync's markers inside a code block (a plan showing an example of them) are "
+        "taken for its block: the summary is written inside the fence, over the example "
+        "(planfile/edit_block.marker_lines, summary/place, and the reader's own-block "
+        "skipping in planfile/structure match marker lines anywhere). FENCED_MARKERS_FAIL.",
+    )
+    def test_markers_inside_a_code_block(self, check: Callable[[Case], None]) -> None:
+        example = b"```\n<!-- plansync:summary -->\nan example\n<!-- /plansync:summary -->\n```\n"
+        check(Case(b"- [ ] One\n\n" + example, summary=ALL_SUMMARIES))
