@@ -933,24 +933,9 @@ class TestKnownFailures:
     ) -> None:
         check(Case(b"- [ ] One\n\n## Milestone 1 (Issues #1)\n"))
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="A row with an ID but no title cell is no task row, so the reader takes the ID "
-        "in its cell for a task of its own (an id-item). The editor links it like a list item "
-        "(planfile/edit_link.linked_item): `(#1)` goes after the row's last pipe, where it "
-        "fills the missing title cell, and the task is gone on the next read, its issue left "
-        "open. IDS_IN_CELLS_FAIL.",
-    )
     def test_an_id_in_a_row_without_its_title(self, check: Callable[[Case], None]) -> None:
         check(Case(b"| ID | Task |\n|---|---|\n| FIX-006 |\n"))
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="An ID in a cell of a table that is no task table defines a task; its reference "
-        "is written after the row's last pipe (planfile/edit_link.linked_item), in a cell "
-        "beyond the header's that no renderer shows. It belongs in the cell holding the ID. "
-        "IDS_IN_CELLS_FAIL.",
-    )
     def test_an_id_in_a_table_of_no_tasks(self, check: Callable[[Case], None]) -> None:
         check(Case(b"| ID | Risk |\n|---|---|\n| FIX-006 | high |\n"))
 
