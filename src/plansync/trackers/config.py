@@ -6,6 +6,7 @@ it names the environment variable that holds the token, read as SecretStr.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -66,7 +67,7 @@ def http_url(value: str, expected: str) -> str:
     return normalised(value)
 
 
-class TrackerConfigBase(BaseModel):
+class TrackerConfigBase(BaseModel, ABC):
     """What each kind's model has; each kind says where its API is and how its web pages
     name a file."""
 
@@ -99,22 +100,22 @@ class TrackerConfigBase(BaseModel):
         return SecretStr(value)
 
     @property
+    @abstractmethod
     def endpoint(self) -> str:
         """The API (GitHub) or instance (GitLab) URL this config points at."""
-        raise NotImplementedError
 
+    @abstractmethod
     def write_queues(self) -> list[WriteQueue]:
         """The paced queues of writes the tracker shares with the others on its host."""
-        raise NotImplementedError
 
     def scope_key(self, project: str) -> str:
         """The state store's key for `project` synced with this repository: pointed at another
         repository, a project starts from what that repository holds."""
         return f"{project}@{self.kind}:{self.endpoint}/{self.repo}"
 
+    @abstractmethod
     def web_url(self, path: str) -> str:
         """The file `path` (relative to the repository's top) on the tracker's web pages."""
-        raise NotImplementedError
 
     def auth_hint(self) -> str | None:
         """What to add to a refused-authentication message: where the token comes from."""
