@@ -76,8 +76,8 @@ class TestCheckExitCodes:
         (no_config / "b.md").symlink_to(no_config / "a.md")
         code, out, err = run("check", str(no_config / "a.md"))
         assert code == 2
-        assert "a.md: the planfile cannot be read" in err
-        assert "symbolic links" in err
+        assert "a.md: the planfile is a symbolic link that leads back to itself" in err
+        assert "Point the link at a plan file" in err
         assert "Traceback" not in out + err
 
     def test_invalid_utf8_exits_2_with_the_offset(self, no_config: Path) -> None:

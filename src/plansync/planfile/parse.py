@@ -7,6 +7,7 @@ task per ID or task-shaped row / item (see `assemble`, `occurrences`, `keys`).
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from plansync.errors import PlanfileError
@@ -145,6 +146,11 @@ def read_plan_bytes(path: Path) -> bytes:
     except IsADirectoryError as exc:
         raise PlanfileError(f"{path}: is a folder; expected a planfile (.md).") from exc
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PlanfileError(
+                f"{path}: the planfile is a symbolic link that leads back to itself "
+                f"({exc.strerror}). Point the link at a plan file, or remove it."
+            ) from exc
         raise PlanfileError(
             f"{path}: the planfile cannot be read ({exc.strerror}). Check its permissions."
         ) from exc
