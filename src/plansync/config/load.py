@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from plansync.config.daemon import DaemonConfig
 from plansync.config.project import ProjectConfig
 from plansync.errors import ConfigError
 from plansync.planfile.rules import ReaderRules
@@ -96,6 +97,7 @@ class PlansyncConfig(BaseSettings):
     state: str = ".plansync/state.db"
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
     projects: list[ProjectConfig] = Field(default_factory=list)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
 
     @field_validator("state")
     @classmethod
@@ -152,6 +154,10 @@ class LoadedConfig:
     @property
     def projects(self) -> list[ProjectConfig]:
         return self.settings.projects
+
+    @property
+    def daemon(self) -> DaemonConfig:
+        return self.settings.daemon
 
     @property
     def state_url(self) -> str:

@@ -1,22 +1,31 @@
-"""The daemon's wiring: one sync run of a project per job, logged, on the scheduler.
+"""The daemon's wiring: one sync run of a project per job, logged, on the scheduler; with
+`listen`, the HTTP service (webhooks, health, metrics) beside it in the same process.
 
-Each run goes through the engine's `run_once`, which opens the project's tracker; the state
-database is opened once and shared by the projects' runs (in parallel worker threads).
+Each run goes through the engine's `run_once`; the state database is opened once and shared by
+the projects' runs (in parallel worker threads).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from plansync.config.load import LoadedConfig
 from plansync.config.project import ProjectConfig
+from plansync.daemon.deliveries import PendingHints
+from plansync.daemon.health import Health, tracker_label
+from plansync.daemon.logs import LogFormat, configure_logging
+from plansync.daemon.metrics import Metrics, action_name
 from plansync.daemon.scheduler import RunProject, RunReport, run_daemon
+from plansync.errors import AuthenticationError
 from plansync.state.base import StateDatabase
 from plansync.state.open import open_state
 from plansync.sync.engine import run_once
 from plansync.sync.result import RunResult
+from plansync.trackers.registry import open_tracker
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 LOGGER = "plansync.daemon"
@@ -25,24 +34,95 @@ LOGGER = "plansync.daemon"
 _FAILURES_SHOWN = 3
 
 
-def serve(config: LoadedConfig, projects: Sequence[ProjectConfig]) -> int:
+def serve(
+    config: LoadedConfig,
+    projects: Sequence[ProjectConfig],
+    *,
+    listen: tuple[str, int] | None = None,
+    log_format: LogFormat = "text",
+) -> int:
     """Log to stderr and sync `projects` on their intervals until SIGTERM or SIGINT; return the
-    exit code. The state database is opened once and shared by the projects' runs."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    # The scheduler's own per-job lines would repeat, and contradict, the one line per run.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    exit code. With `listen` (host, port), serve webhooks, health and metrics there too."""
+    configure_logging(log_format)
     log = logging.getLogger(LOGGER)
     with open_state(config.state_url) as state:
-        return run_daemon(projects, project_runner(config, state), log=log)
+        if listen is None:
+            return run_daemon(projects, project_runner(config, state), log=log)
+        from plansync.daemon.service import run_service
+
+        return run_service(config, projects, state, listen, log)
 
 
-def project_runner(config: LoadedConfig, state: StateDatabase | None = None) -> RunProject:
+@dataclass
+class RunWatch:
+    """What the service keeps of each run: metrics, health, and the deliveries it answers."""
+
+    metrics: Metrics
+    health: Health
+    pending: PendingHints
+
+
+def project_runner(
+    config: LoadedConfig, state: StateDatabase | None = None, watch: RunWatch | None = None
+) -> RunProject:
     """What a project's job does: one run, reported on one line."""
 
     def run(project: ProjectConfig, stop: threading.Event) -> RunReport:
-        return report(run_once(config, project, store=state, stop=stop))
+        if watch is None:
+            return report(run_once(config, project, store=state, stop=stop))
+        return _watched_run(config, project, state, stop, watch)
 
     return run
+
+
+def _watched_run(
+    config: LoadedConfig,
+    project: ProjectConfig,
+    state: StateDatabase | None,
+    stop: threading.Event,
+    watch: RunWatch,
+) -> RunReport:
+    log = logging.getLogger(LOGGER)
+    name = project.name
+    deliveries = watch.pending.take(name)
+    if deliveries:
+        log.info(
+            "run started: %s (webhook deliveries: %s)",
+            name,
+            ", ".join(deliveries),
+            extra={"project": name, "delivery_ids": deliveries},
+        )
+    started = time.monotonic()
+    tracker = None
+    try:
+        tracker = open_tracker(project.tracker)
+        result = run_once(config, project, store=state, tracker=tracker, stop=stop)
+    except AuthenticationError:
+        watch.health.token_refused(project)
+        watch.metrics.run_finished(name, "error", time.monotonic() - started)
+        raise
+    except Exception:
+        watch.metrics.run_finished(name, "error", time.monotonic() - started)
+        raise
+    finally:
+        if tracker is not None:
+            watch.metrics.tracker_requests(tracker_label(project), tracker.stats)
+    watch.health.run_finished(project)
+    watch.metrics.action_results(name, result.results)
+    seconds = time.monotonic() - started
+    watch.metrics.run_finished(
+        name, "ok" if result.ok else "failed", seconds, time.time() if result.ok else None
+    )
+    for done in result.results:
+        log.info(
+            "action: %s: %s %s%s",
+            name,
+            action_name(done),
+            done.status.value,
+            f": {' '.join(done.detail.split())}" if done.detail else "",
+            extra={"project": name, "action": action_name(done), "result": done.status.value},
+        )
+    return report(result)
 
 
 def report(result: RunResult) -> RunReport:

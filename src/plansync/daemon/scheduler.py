@@ -6,7 +6,7 @@ then shuts the scheduler down, waiting for the runs in progress to finish.
 
 `Daemon.trigger` runs a project's job now (a webhook's hint that something changed): at once when
 the project is idle, or once more right after the run in progress, however often it is triggered
-meanwhile.
+meanwhile; with a `trigger_gap`, no sooner than that after the project's last run started.
 
 The scheduler's loop runs in a background thread and the calling thread waits in short slices.
 A BlockingScheduler would hold the main thread in one wait until the next run is due, and a
@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -102,6 +102,7 @@ class Daemon:
         scheduler: BackgroundScheduler | None = None,
         stop: threading.Event | None = None,
         log: logging.Logger | None = None,
+        trigger_gap: float = 0.0,
     ) -> None:
         if not projects:
             raise ValueError("the daemon needs at least one project to run")
@@ -120,6 +121,10 @@ class Daemon:
         # comes after that): a trigger meanwhile waits in _triggered instead of being skipped.
         self._busy: set[str] = set()
         self._triggered: set[str] = set()
+        # A triggered run starts no sooner than this many seconds after the project's last
+        # run started: a burst of triggers becomes one run now and at most one more.
+        self._trigger_gap = timedelta(seconds=trigger_gap)
+        self._last_start: dict[str, datetime] = {}
         self._stop_announced = False
         self._shut_down = threading.Event()  # set by the stopper once no run is in progress
         self._stopper = threading.Thread(
@@ -158,6 +163,16 @@ class Daemon:
         self._run_now(project_name)
         return True
 
+    @property
+    def alive(self) -> bool:
+        """The scheduler runs and no stop was requested."""
+        return bool(self._scheduler.running) and not self._stop.is_set()
+
+    @property
+    def stopping(self) -> threading.Event:
+        """Set once a stop was requested (by a signal, Ctrl-C or the caller)."""
+        return self._stop
+
     def request_stop(self, reason: str) -> None:
         self._announce_stop(reason)
         self._stop.set()
@@ -184,7 +199,11 @@ class Daemon:
         # start between the caller's look at _busy and this, the scheduler skips this one
         # (max_instances=1), and the run that started covers the trigger.
         with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
-            self._scheduler.modify_job(name, next_run_time=datetime.now(UTC))
+            now = datetime.now(UTC)
+            with self._lock:
+                last = self._last_start.get(name)
+            due = now if last is None else max(now, last + self._trigger_gap)
+            self._scheduler.modify_job(name, next_run_time=due)
 
     def _job_done(self, event: JobExecutionEvent) -> None:
         """APScheduler counts the job finished: run it again when it was triggered meanwhile."""
@@ -243,6 +262,7 @@ class Daemon:
         name = project.name
         with self._lock:
             self._busy.add(name)  # before anything else: _job_done follows every call
+            self._last_start[name] = datetime.now(UTC)
         if self._stop.is_set():
             return
         with self._lock:
@@ -253,13 +273,26 @@ class Daemon:
             report = self._run(project, self._stop)
         except Exception as exc:
             seconds = time.monotonic() - started
-            self.log.error("run failed: %s: %s (%.1f s)", name, _describe(exc), seconds)
+            self.log.error(
+                "run failed: %s: %s (%.1f s)",
+                name,
+                _describe(exc),
+                seconds,
+                extra={"project": name, "result": "error"},
+            )
             self.log.debug("run failed: %s", name, exc_info=True)
         else:
             seconds = time.monotonic() - started
             line = report.line if report is not None else name
             level = logging.INFO if report is None or report.ok else logging.WARNING
-            self.log.log(level, "run finished: %s (%.1f s)", line, seconds)
+            result = "ok" if level == logging.INFO else "failed"
+            self.log.log(
+                level,
+                "run finished: %s (%.1f s)",
+                line,
+                seconds,
+                extra={"project": name, "result": result},
+            )
         finally:
             with self._lock:
                 self._running.discard(name)

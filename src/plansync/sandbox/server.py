@@ -126,6 +126,12 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
+    def refuse_tokens(self, tokens: Iterable[str]) -> None:
+        """From now on refuse these tokens (401), as a tracker does once a token is revoked;
+        an empty list accepts every token again."""
+        self.bad_tokens = frozenset(tokens)
+        self._dispatcher.bad_tokens = self.bad_tokens
+
     # addresses ---------------------------------------------------------------------------
 
     @property

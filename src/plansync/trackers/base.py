@@ -33,6 +33,10 @@ class RequestStats:
 
     by_method: dict[str, int] = field(default_factory=dict)
     not_modified: int = 0
+    # (method, status) -> requests; status 0: sent, but no answer came back.
+    by_status: dict[tuple[str, int], int] = field(default_factory=dict)
+    # What the last answer carrying a rate-limit header said was left; None: none seen.
+    rate_limit_remaining: int | None = None
 
     @property
     def total(self) -> int:
@@ -46,6 +50,13 @@ class RequestStats:
         self.by_method[method] = self.by_method.get(method, 0) + 1
         if status == 304:
             self.not_modified += 1
+        key = (method, status)
+        self.by_status[key] = self.by_status.get(key, 0) + 1
+
+    def note_remaining(self, header: str | None) -> None:
+        """Keep a rate-limit header's count of requests left (ignored when not a number)."""
+        if header is not None and header.strip().isdigit():
+            self.rate_limit_remaining = int(header.strip())
 
     def as_dict(self) -> Mapping[str, int]:
         return {**self.by_method, "304": self.not_modified, "total": self.total}

@@ -75,6 +75,7 @@ class CountingAdapter(HTTPAdapter):
             self._stats.count(method, 0)  # sent, but no status came back
             raise
         self._stats.count(method, response.status_code)
+        self._stats.note_remaining(response.headers.get("x-ratelimit-remaining"))
         return response
 
 

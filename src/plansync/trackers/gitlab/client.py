@@ -67,6 +67,7 @@ class ResponseLog:
     def __call__(self, response: requests.Response, *args: object, **kwargs: object) -> None:
         method = response.request.method or "GET"
         self.stats.count(method.upper(), response.status_code)
+        self.stats.note_remaining(response.headers.get("ratelimit-remaining"))
         if response.status_code >= 400:
             self._local.failure = (response.status_code, dict(response.headers))
 
