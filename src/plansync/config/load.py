@@ -36,6 +36,9 @@ DEFAULT_CONFIG = Path("config/plansync.toml")
 SQLITE_URL = "sqlite:///"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
+# Keys holding the NAME of a variable with a secret: a value refused there may be the secret.
+_SECRET_NAME_KEYS = ("token_env", "github_secret_env", "gitlab_secret_env")
+
 _PATTERN_KEYS = (
     "extra_id_patterns",
     "milestone_patterns",
@@ -264,7 +267,7 @@ def _explain(path: Path, exc: ValidationError) -> str:
             )
         elif error["type"] == "union_tag_not_found":
             problems.append(f"`{key}.kind` is missing; expected 'github' or 'gitlab'")
-        elif error["loc"] and error["loc"][-1] == "token_env":
+        elif error["loc"] and error["loc"][-1] in _SECRET_NAME_KEYS:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"`{key}`: {message}")  # the value may be a secret: not shown
         else:
