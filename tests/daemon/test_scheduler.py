@@ -347,3 +347,34 @@ class TestTrigger:
         with pytest.raises(KeyError, match="nope"):
             served.daemon.trigger("nope")
         assert served.finish() == 0
+
+
+class TestTriggerGap:
+    def test_a_burst_of_triggers_makes_one_run_now_and_one_after_the_gap(self) -> None:
+        starts: list[float] = []
+        scheduler = BackgroundScheduler()
+        stop = threading.Event()
+        daemon = Daemon(
+            [project("web")],
+            lambda p, s: starts.append(time.monotonic()),
+            first_run_now=False,
+            scheduler=scheduler,
+            stop=stop,
+            trigger_gap=1.0,
+        )
+        thread = threading.Thread(target=daemon.run_until_stopped)
+        thread.start()
+        try:
+            wait_until(lambda: scheduler.running)
+            begun = time.monotonic()
+            for _ in range(20):
+                assert daemon.trigger("web")
+                time.sleep(0.01)
+            wait_until(lambda: len(starts) == 2)
+            time.sleep(0.3)
+            assert len(starts) == 2
+            assert starts[0] - begun < 0.5  # the first at once
+            assert starts[1] - starts[0] >= 0.9  # the second one gap later
+        finally:
+            stop.set()
+            thread.join(WAIT)

@@ -5,6 +5,7 @@ when webhooks tell the daemon about changes.
 github_secret_env = ["PLANSYNC_GITHUB_WEBHOOK_SECRET", "PLANSYNC_GITHUB_WEBHOOK_SECRET_PREVIOUS"]
 gitlab_secret_env = ["PLANSYNC_GITLAB_WEBHOOK_SECRET", "PLANSYNC_GITLAB_WEBHOOK_SECRET_PREVIOUS"]
 safety_net_minutes = 60              # polling interval of every project while webhooks are on
+trigger_gap_seconds = 2              # triggered runs of a project start at least this far apart
 
 Several variables per provider let a secret be rotated: set the new one beside the old, change
 it on the tracker, then remove the old. A variable that is unset or empty is left out.
@@ -37,6 +38,9 @@ class DaemonConfig(BaseModel):
     )
     # Webhooks are hints that can be lost: polling stays, at this longer interval.
     safety_net_minutes: float = Field(default=60.0, gt=0)
+    # Webhook-triggered runs of a project start at least this far apart: a burst of deliveries
+    # (one click can send a label, a milestone and a comment event) makes one run now, one later.
+    trigger_gap_seconds: float = Field(default=2.0, ge=0, le=3600)
 
     @field_validator("github_secret_env", "gitlab_secret_env")
     @classmethod

@@ -6,7 +6,7 @@ then shuts the scheduler down, waiting for the runs in progress to finish.
 
 `Daemon.trigger` runs a project's job now (a webhook's hint that something changed): at once when
 the project is idle, or once more right after the run in progress, however often it is triggered
-meanwhile; with a `trigger_gap`, no sooner than that after the project's last run started.
+meanwhile; with a `trigger_gap`, triggered runs of a project start at least that far apart.
 
 The scheduler's loop runs in a background thread and the calling thread waits in short slices.
 A BlockingScheduler would hold the main thread in one wait until the next run is due, and a
@@ -121,10 +121,11 @@ class Daemon:
         # comes after that): a trigger meanwhile waits in _triggered instead of being skipped.
         self._busy: set[str] = set()
         self._triggered: set[str] = set()
-        # A triggered run starts no sooner than this many seconds after the project's last
-        # run started: a burst of triggers becomes one run now and at most one more.
+        # Triggered runs of a project start at least this many seconds apart: a burst of
+        # triggers shorter than that becomes one run now and at most one more. `_slot` is when
+        # the project's last triggered run was set to start.
         self._trigger_gap = timedelta(seconds=trigger_gap)
-        self._last_start: dict[str, datetime] = {}
+        self._slot: dict[str, datetime] = {}
         self._stop_announced = False
         self._shut_down = threading.Event()  # set by the stopper once no run is in progress
         self._stopper = threading.Thread(
@@ -201,9 +202,12 @@ class Daemon:
         with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
             now = datetime.now(UTC)
             with self._lock:
-                last = self._last_start.get(name)
-            due = now if last is None else max(now, last + self._trigger_gap)
-            self._scheduler.modify_job(name, next_run_time=due)
+                slot = self._slot.get(name)
+                if slot is None or slot <= now:
+                    # The next slot: now, or one gap after the last one.
+                    slot = now if slot is None else max(now, slot + self._trigger_gap)
+                    self._slot[name] = slot
+            self._scheduler.modify_job(name, next_run_time=slot)
 
     def _job_done(self, event: JobExecutionEvent) -> None:
         """APScheduler counts the job finished: run it again when it was triggered meanwhile."""
@@ -262,7 +266,6 @@ class Daemon:
         name = project.name
         with self._lock:
             self._busy.add(name)  # before anything else: _job_done follows every call
-            self._last_start[name] = datetime.now(UTC)
         if self._stop.is_set():
             return
         with self._lock:

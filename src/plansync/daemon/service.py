@@ -30,9 +30,6 @@ from plansync.errors import PlansyncError
 from plansync.state.base import StateDatabase
 
 PROVIDERS = ("github", "gitlab")
-# Seconds between the starts of two webhook-triggered runs of a project: a burst of deliveries
-# (GitHub sends one per label, comment, milestone...) makes one run at once and one more.
-TRIGGER_GAP = 1.0
 # How long the HTTP server may take to finish its answers once told to stop.
 _HTTP_GRACE = 5.0
 
@@ -56,7 +53,8 @@ def run_service(
     health = Health(scheduled)
     pending = PendingHints()
     runner = project_runner(config, state, RunWatch(metrics, health, pending))
-    daemon = Daemon(scheduled, runner, log=log, trigger_gap=TRIGGER_GAP)
+    gap = config.daemon.trigger_gap_seconds
+    daemon = Daemon(scheduled, runner, log=log, trigger_gap=gap)
     app = build_app(
         Service(
             projects=scheduled,
