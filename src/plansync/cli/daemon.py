@@ -48,11 +48,12 @@ def daemon(
     """Sync every project on its interval until SIGTERM or Ctrl-C.
 
     Each project runs at once, then every `interval_minutes` (default 5). With --listen, a
-    signed webhook delivery from GitHub or GitLab runs its repository's projects at once, and
-    polling goes on every `[daemon] safety_net_minutes` (default 60) as a safety net. Webhook
-    secrets come from PLANSYNC_GITHUB_WEBHOOK_SECRET and PLANSYNC_GITLAB_WEBHOOK_SECRET (and
-    their _PREVIOUS variants while rotating). SIGTERM and Ctrl-C let the action in progress
-    finish, close the HTTP service, keep the state and exit 0.
+    signed webhook delivery from GitHub or GitLab runs its repository's projects at once,
+    and polling goes on as a safety net every `safety_net_minutes` of the config's daemon
+    table (default 60). Webhook secrets come from PLANSYNC_GITHUB_WEBHOOK_SECRET and
+    PLANSYNC_GITLAB_WEBHOOK_SECRET (and their _PREVIOUS variants while rotating). SIGTERM and
+    Ctrl-C let the action in progress finish, close the HTTP service, keep the state and
+    exit 0.
     """
     from plansync.daemon.app import serve
 
