@@ -270,9 +270,11 @@ class TestLogsAndStopping:
             daemon.process.wait(WAIT)
         records = [json.loads(line) for line in daemon.lines]
         assert {"time", "level", "message"} <= set(records[0])
-        assert any(
-            r.get("project") == "demo" and r.get("action") == "create_issue" for r in records
-        )
+        created = [r for r in records if r.get("action") == "create_issue"]
+        assert [(r["project"], r["task"], r["issue"]) for r in created] == [
+            ("demo", "plan.md#phase-1-start/write-the-brief", 1),
+            ("demo", "plan.md#phase-1-start/book-the-room", 2),
+        ]
         assert any(r.get("delivery_id") == "json-1" for r in records)
         assert GITHUB_SECRET not in daemon.output
         assert "test-token" not in daemon.output

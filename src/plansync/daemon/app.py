@@ -8,6 +8,7 @@ the projects' runs (in parallel worker threads).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -21,6 +22,18 @@ from plansync.daemon.logs import LogFormat, configure_logging
 from plansync.daemon.metrics import Metrics, action_name
 from plansync.daemon.scheduler import RunProject, RunReport, run_daemon
 from plansync.errors import AuthenticationError
+from plansync.model.changeset import (
+    ActionResult,
+    CloseIssue,
+    CreateIssue,
+    CreateTrackingIssue,
+    LinkIssue,
+    ReopenIssue,
+    Status,
+    UpdateIssue,
+    UpdateTrackingIssue,
+)
+from plansync.model.sync import TaskRef
 from plansync.state.base import StateDatabase
 from plansync.state.open import open_state
 from plansync.sync.engine import run_once
@@ -32,6 +45,9 @@ LOGGER = "plansync.daemon"
 
 # Failed actions named in a run's log line; more are counted.
 _FAILURES_SHOWN = 3
+# Actions about an existing issue (its number); a created one's number starts its detail.
+_ISSUE_ACTIONS = (LinkIssue, UpdateIssue, CloseIssue, ReopenIssue, UpdateTrackingIssue)
+_MADE = re.compile(r"^#(\d+)\b")
 
 
 def serve(
@@ -120,9 +136,30 @@ def _watched_run(
             action_name(done),
             done.status.value,
             f": {' '.join(done.detail.split())}" if done.detail else "",
-            extra={"project": name, "action": action_name(done), "result": done.status.value},
+            extra={
+                "project": name,
+                "action": action_name(done),
+                "result": done.status.value,
+                **action_fields(done),
+            },
         )
     return report(result)
+
+
+def action_fields(done: ActionResult) -> dict[str, object]:
+    """The task and issue an action is about, for a JSON log line."""
+    action = done.action
+    fields: dict[str, object] = {}
+    task = getattr(action, "task", None)
+    if isinstance(task, TaskRef):
+        fields["task"] = str(task)
+    if isinstance(action, _ISSUE_ACTIONS):
+        fields["issue"] = action.number
+    elif isinstance(action, CreateIssue | CreateTrackingIssue) and done.status is Status.APPLIED:
+        made = _MADE.match(done.detail)
+        if made is not None:
+            fields["issue"] = int(made[1])
+    return fields
 
 
 def report(result: RunResult) -> RunReport:

@@ -1,12 +1,16 @@
-"""The daemon's log lines on stderr: `text` for people, `json` (one object a line) for a log
-collector. Fields given with `extra=` (project, delivery_id, action, ...) become JSON keys."""
+"""The daemon's log lines on stderr: `text` for people (Rich's on a terminal, plain lines under
+a service manager), `json` (one object a line) for a log collector. Fields given with `extra=`
+(project, delivery_id, action, ...) become JSON keys."""
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
 from typing import Literal
+
+from rich.logging import RichHandler
 
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -37,10 +41,15 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(log_format: LogFormat) -> None:
     """Log INFO and above to stderr in `log_format`, replacing any handler set before."""
-    handler = logging.StreamHandler()
+    handler: logging.Handler
     if log_format == "json":
+        handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
+    elif sys.stderr.isatty():
+        # A person watching: Rich's columns and colours, as the other commands print.
+        handler = RichHandler(show_path=False, markup=False, rich_tracebacks=False)
     else:
+        handler = logging.StreamHandler()  # a service manager or a pipe: plain lines
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     for old in list(root.handlers):
