@@ -9,6 +9,7 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -88,8 +89,9 @@ class TestWebhookRuns:
             assert answer.status_code == 202, answer.text
             assert answer.json()["projects"] == ["demo"]
             daemon.wait_for_line("run started: demo (webhook deliveries: delivery-1)", after=mark)
-            # Seen within the 2 s the issue asks; measured by bench/daemon_cost.py.
-            assert time.monotonic() - sent < 2 + 1, "the run did not start at once"
+            # At once, not at the next (60-minute) interval; bench/daemon_cost.py measures how
+            # soon (milliseconds), this only rules out waiting for the schedule.
+            assert time.monotonic() - sent < 10, "the run did not start at once"
             daemon.wait_for_line("run finished: demo", after=mark)
             assert b"- [x] Write the brief" in harness.plan("plan.md")
 
@@ -207,6 +209,17 @@ class TestRefused:
             daemon.wait_for_line("run started: demo (webhook deliveries: gl-1)", after=mark)
             replay = daemon.gitlab("Issue Hook", issue, token="gl-secret", delivery="gl-1")
             assert replay.json() == {"result": "duplicate"}
+            # GitHub's other content type: the JSON in a form's `payload` field, signed as sent.
+            form = "payload=" + quote(json.dumps(ISSUES))
+            formed = daemon.github(
+                "issues",
+                None,
+                body=form.encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            # Read, and no project here syncs that GitHub repository.
+            assert formed.status_code == 200, formed.text
+            assert formed.json()["result"] == "ignored"
             for secret in ("new-secret", GITHUB_SECRET, "gl-secret"):
                 assert secret not in daemon.output
 
@@ -270,6 +283,7 @@ class TestLogsAndStopping:
             daemon.process.wait(WAIT)
         records = [json.loads(line) for line in daemon.lines]
         assert {"time", "level", "message"} <= set(records[0])
+        assert not any("color_message" in r for r in records)  # uvicorn's coloured copy
         created = [r for r in records if r.get("action") == "create_issue"]
         assert [(r["project"], r["task"], r["issue"]) for r in created] == [
             ("demo", "plan.md#phase-1-start/write-the-brief", 1),

@@ -15,11 +15,13 @@ from rich.logging import RichHandler
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
-# Every LogRecord has these; anything else on a record came from `extra=`.
+# Every LogRecord has these (and uvicorn adds a coloured copy of the message); anything else
+# on a record came from `extra=`.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
     "taskName",
+    "color_message",
 }
 
 
