@@ -173,6 +173,10 @@ class TestRefused:
                 ),
                 "bad-unknown-event": (daemon.github("fork", ISSUES), 400),
                 "bad-malformed": (daemon.github("issues", None, body=b"{not json"), 400),
+                "bad-too-deep": (
+                    daemon.github("issues", None, body=b"[" * 100_000 + b"]" * 100_000),
+                    400,
+                ),
                 "bad-wrong-shape": (daemon.github("issues", {"repository": "demo/plans"}), 400),
                 "bad-too-large": (daemon.github("issues", None, body=b" " * (25 * 2**20 + 1)), 413),
             }

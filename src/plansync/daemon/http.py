@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -201,11 +201,14 @@ async def _body(request: Request) -> bytes:
         raise _Refused(413, "too_large", f"the body is {int(length)} bytes, over 25 MB")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise _Refused(413, "too_large", "the body is over 25 MB")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise _Refused(413, "too_large", "the body is over 25 MB")
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        raise _Refused(400, "disconnected", "the sender hung up before the body ended") from exc
     return b"".join(chunks)
 
 
@@ -222,6 +225,8 @@ def _payload(body: bytes, content_type: str) -> Any:
         return json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _Refused(400, "bad_payload", f"the body is not JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise _Refused(400, "bad_payload", "the body nests JSON too deeply") from exc
 
 
 def _shown(text: str) -> str:
