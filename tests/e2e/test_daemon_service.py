@@ -248,6 +248,8 @@ class TestHealth:
                 assert ready.status_code == 503
                 assert "tracker github:demo/plans: the token was refused" in ready.text
                 assert daemon.get("/livez").status_code == 200
+                assert metric(daemon, "plansync_sync_runs_total", result="error") == 1
+                assert metric(daemon, "plansync_tracker_requests_total", status="401") >= 1
                 assert "test-token" not in daemon.output
 
                 sandbox.refuse_tokens([])
