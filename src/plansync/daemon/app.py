@@ -40,7 +40,6 @@ from plansync.sync.engine import run_once
 from plansync.sync.result import RunResult
 from plansync.trackers.registry import open_tracker
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 LOGGER = "plansync.daemon"
 
 # Failed actions named in a run's log line; more are counted.
