@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from plansync.sandbox.github_git import GitDatabaseApi
+from plansync.sandbox.github_pulls import PullsApi
 from plansync.sandbox.http_types import (
     ApiRequest,
     ApiResponse,
@@ -92,6 +94,8 @@ class GitHubApi:
             ("GET", "/contents/{path:path}", self.get_contents),
             ("PUT", "/contents/{path:path}", self.put_contents),
         ]
+        repo_routes += GitDatabaseApi(store, self._repo, self._render).routes()
+        repo_routes += PullsApi(store, self._repo, self._render).routes()
         for prefix in _REPO_PREFIXES:
             for method, rest, handler in repo_routes:
                 self.router.add(method, prefix + rest, handler)
@@ -652,6 +656,12 @@ class GitHubApi:
             content = base64.b64decode(str(data["content"]), validate=True)
         except (binascii.Error, ValueError):
             raise _Invalid("content is not valid Base64", doc=doc) from None
+        if (branch or repo.default_branch) in repo.git.protected:
+            raise _Invalid(
+                "Could not update file: Changes must be made through a pull request.",
+                status=409,
+                doc="https://docs.github.com/articles/about-protected-branches",
+            )
         sha = data.get("sha")
         existing = repo.files.get(path)
         if existing is not None and not sha:

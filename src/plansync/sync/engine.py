@@ -38,6 +38,7 @@ from plansync.sync.effects import Effects, Preview, Writes
 from plansync.sync.observe import CHECKED_KEY, Snapshot
 from plansync.sync.plans import LocalPlans, PlanRead, PlanSource
 from plansync.sync.reconcile import reconcile
+from plansync.sync.repository_plans import RepositoryPlans, repository_of
 from plansync.sync.result import RunResult
 from plansync.sync.status import plan_figures
 from plansync.trackers.base import Tracker
@@ -68,9 +69,15 @@ def run_once(
     once the plans were read and the tracker answered: a run stopped by bad input writes
     nothing.
     """
-    source = LocalPlans(config, project)
-    plans = source.read()
-    tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
+    source: PlanSource
+    if project.plans_source.kind == "repository":
+        tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
+        source = RepositoryPlans(config, project, repository_of(tracker), dry_run=dry_run)
+        plans = source.read()
+    else:
+        source = LocalPlans(config, project)
+        plans = source.read()
+        tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
     own = store is None
     if store is None and state_exists(config.state_url):
         store = open_state(config.state_url)
@@ -150,6 +157,8 @@ class _Run:
             try:
                 snapshot.save(store)
                 self._steps(store, snapshot, result, effects)
+                if isinstance(self.source, RepositoryPlans):
+                    self.source.flush(result)  # the run's one commit
                 if self.tracker.stats.writes:
                     try:
                         snapshot.observe()  # our own writes: seen now, so the next run gets 304s
@@ -264,9 +273,7 @@ def _renamed_in_plan(results: list[ActionResult]) -> bool:
 
 def _findings(result: RunResult) -> Findings:
     failures = tuple(
-        Failure(r.action.task, r.detail)
-        for r in result.failed
-        if isinstance(r.action, CreateIssue)
+        Failure(r.action.task, r.detail) for r in result.failed if isinstance(r.action, CreateIssue)
     )
     return Findings(tuple(result.conflicts), failures)
 

@@ -47,6 +47,7 @@ from plansync.trackers.github.errors import (
     refused_assignees,
 )
 from plansync.trackers.github.files import RepoFiles
+from plansync.trackers.github.gitdata import GitDatabase
 from plansync.trackers.github.http import (
     DEFAULT_BASE_URL,
     PER_PAGE,
@@ -58,6 +59,7 @@ from plansync.trackers.github.milestones import RepoMilestones
 from plansync.trackers.github.observe import Item, Probe, read_incrementally
 from plansync.trackers.github.requests import CLOCK_SKEW, RepoRequests
 from plansync.trackers.pacing import PacingLimits, tracker_pacer
+from plansync.trackers.repository import BranchTree, FileChange, PullRequest, RepositoryAccess
 
 __all__ = ["DEFAULT_BASE_URL", "GitHubTracker"]
 
@@ -83,9 +85,7 @@ class GitHubTracker:
     ) -> None:
         if not token:
             raise ConfigError(f"No GitHub token was given for {repo}. {TOKEN_HINT}")
-        self._setup(
-            repo, Auth.Token(token), TOKEN_HINT, base_url, pacing, max_wait, clock, timeout
-        )
+        self._setup(repo, Auth.Token(token), TOKEN_HINT, base_url, pacing, max_wait, clock, timeout)
 
     @classmethod
     def from_app(
@@ -147,6 +147,7 @@ class GitHubTracker:
         self._labels = RepoLabels(self._requests, self._repo)
         self._comments = RepoComments(self._requests, self._repo)
         self._milestones = RepoMilestones(self._requests)
+        self._git = GitDatabase(self._requests)
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -185,9 +186,7 @@ class GitHubTracker:
         # edit of an issue read at the cursor's second.
         read = read_incrementally(probe, read_since, cursor, what=f"issues of {self.repo}")
         issues = tuple(
-            issue_from_github(self._issue(item))
-            for item in read.items
-            if not is_pull_request(item)
+            issue_from_github(self._issue(item)) for item in read.items if not is_pull_request(item)
         )
         listed = (
             frozenset(int(item["number"]) for item in read.whole if not is_pull_request(item))
@@ -375,10 +374,35 @@ class GitHubTracker:
     def read_file(self, path: str, ref: str | None = None) -> RepoFile | None:
         return self._files.read(path, ref)
 
-    def write_file(
-        self, path: str, content: bytes, message: str, version: str | None
-    ) -> RepoFile:
+    def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         return self._files.write(path, content, message, version)
+
+    # the repository as a plan source (see trackers.repository) -----------------------------
+
+    def default_branch(self) -> str:
+        return self._git.default_branch()
+
+    def branch_tree(self, branch: str, known: BranchTree | None = None) -> BranchTree | None:
+        return self._git.branch_tree(branch, known)
+
+    def read_blob(self, path: str, blob: str, head: str) -> FileChange:
+        return self._git.read_blob(path, blob, head)
+
+    def commit_files(
+        self,
+        branch: str,
+        base: BranchTree,
+        files: Mapping[str, FileChange],
+        message: str,
+        *,
+        create_from: BranchTree | None = None,
+    ) -> str:
+        return self._git.commit_files(branch, base, files, message, create_from=create_from)
+
+    def pull_request(
+        self, head: str, base: str, title: str, body: str, *, create: bool = True
+    ) -> PullRequest | None:
+        return self._git.pull_request(head, base, title, body, create=create)
 
     # estimates ------------------------------------------------------------------------------
 
@@ -401,4 +425,7 @@ def _created(item: Item) -> datetime:
 if TYPE_CHECKING:
     # Lets mypy check the adapter against the Protocol, member by member.
     def _is_a_tracker(tracker: GitHubTracker) -> Tracker:
+        return tracker
+
+    def _is_a_repository(tracker: GitHubTracker) -> RepositoryAccess:
         return tracker
