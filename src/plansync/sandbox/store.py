@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from plansync.clock import Clock, SystemClock
 from plansync.fileio import atomic_write
+from plansync.sandbox.apps import AppRegistry
 from plansync.sandbox.durations import human_duration
 from plansync.sandbox.faults import FaultPlan
 from plansync.sandbox.git import GitCommit, NotFastForwardError, last_commit
@@ -103,6 +104,7 @@ class SandboxStore:
         self._default_limits = limits if limits is not None else LimitConfig()
         self.limits = RateLimits(self.clock, self._default_limits)
         self.requests = RequestLog()
+        self.apps = AppRegistry()
         self._initial_repos = tuple(repos)
         self._repos: dict[str, Repo] = {}
         self._users: dict[str, int] = {}
@@ -140,6 +142,7 @@ class SandboxStore:
             self.faults.clear()
             self.limits.configure(self._default_limits)
             self.requests.clear()
+            self.apps.clear()
             self._fresh()
             self._changed()
 

@@ -198,7 +198,7 @@ class RepositoryPlans:
         self.tree: BranchTree | None = None
         self.as_read: dict[str, bytes] = {}
         self.notices: list[Notice] = []
-        self._said_protected = False
+        self._done_reading = False
 
     # -- the working copy ------------------------------------------------------------------
 
@@ -262,7 +262,7 @@ class RepositoryPlans:
     # -- PlanSource ------------------------------------------------------------------------
 
     def read(self) -> list[PlanRead]:
-        if self.as_read:
+        if self._done_reading:
             # Read again within the run (after its edits): the working copy, as they left it.
             return [self._parse(n, self._held(n) or self.as_read[n]) for n in self.as_read]
         self._check_proposal()
@@ -278,11 +278,13 @@ class RepositoryPlans:
                 f"branch {self.branch} of {self.repository_name}. Fix the globs or the branch."
             )
         plans = []
+        self.as_read = {}
         for name in names:
             data = self._fetch(name, tree)
             self.as_read[name] = data
             plans.append(self._parse(name, data))
         self._save()
+        self._done_reading = True
         return plans
 
     def parsed(self, plan: PlanRead, raw: bytes) -> PlanRead:
@@ -348,6 +350,8 @@ class RepositoryPlans:
             for name in self.as_read
             if (data := self._held(name)) is not None and data != self.as_read[name]
         }
+        result.changesets[-1].notices.extend(self.notices)
+        self.notices.clear()
         if not changed or self.tree is None:
             return
         problem = self._push(changed, commit_message(result.results), result.results)
@@ -369,8 +373,15 @@ class RepositoryPlans:
         if self.tree is None:
             return
         self.as_read = {}
-        for name in left:
-            if self.tree.files.get(name) == self._copy.tree.files.get(name):
+        for name, data in list(left.items()):
+            blob = self.tree.files.get(name)
+            if blob == git_blob_id(data) or blob is None:
+                # Pushed by a run killed before it said so (or the file is gone): read it anew.
+                self._copy.read.pop(name, None)
+                self._copy.versions.pop(name, None)
+                del left[name]
+                continue
+            if blob == self._copy.tree.files.get(name):
                 continue  # unchanged there: our bytes go on top
             # Changed there too: their version wins; what was not pushed is said, not lost.
             self.notices.append(
