@@ -88,7 +88,7 @@ class TestPermissionsAtStart:
         assert "lacks the permissions Contents: read and write (it has read); Pull requests" in (
             message
         )
-        assert str(APP_ID) in message and REPO in message
+        assert f"GitHub App {APP_ID} (sandbox-app-{APP_ID}) on {REPO}" in message
 
     def test_an_app_not_installed_on_the_repository_says_so(
         self, sandbox: SandboxServer, private_key: str
