@@ -93,6 +93,7 @@ class GitLabApi:
         add = self.router.add
         add("GET", "/user", self.get_user)
         add("GET", "/users", self.list_users)
+        add("GET", "/personal_access_tokens/self", self.token_self)
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "", self.get_project),
             ("GET", "/issues", self.list_issues),
@@ -193,6 +194,27 @@ class GitLabApi:
 
     def get_user(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         return ApiResponse.json(200, self._render(request).current_user(request.user))
+
+    def token_self(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
+        """The token the request carries (GitLab 15.5+); its expiry is what the sandbox was
+        told with `store.token_expiry` (none by default)."""
+        token = request.headers.get("private-token") or ""
+        expires = self.store.token_expiry.get(token)
+        return ApiResponse.json(
+            200,
+            {
+                "id": self.store.user_id(request.user),
+                "name": f"{request.user} token",
+                "revoked": False,
+                "created_at": "2024-01-01T00:00:00.000Z",
+                "description": None,
+                "scopes": ["api"],
+                "user_id": self.store.user_id(request.user),
+                "last_used_at": None,
+                "active": True,
+                "expires_at": expires.isoformat() if expires is not None else None,
+            },
+        )
 
     def list_users(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         wanted = request.param("username")

@@ -105,6 +105,7 @@ class SandboxStore:
         self.limits = RateLimits(self.clock, self._default_limits)
         self.requests = RequestLog()
         self.apps = AppRegistry()
+        self.token_expiry: dict[str, date] = {}  # GitLab tokens' expiry dates (none by default)
         self._initial_repos = tuple(repos)
         self._repos: dict[str, Repo] = {}
         self._users: dict[str, int] = {}
@@ -143,6 +144,7 @@ class SandboxStore:
             self.limits.configure(self._default_limits)
             self.requests.clear()
             self.apps.clear()
+            self.token_expiry.clear()
             self._fresh()
             self._changed()
 

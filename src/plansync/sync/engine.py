@@ -19,7 +19,7 @@ from datetime import date
 
 from plansync.config.load import LoadedConfig
 from plansync.config.project import ProjectConfig
-from plansync.errors import AuthenticationError, TrackerError
+from plansync.errors import AuthenticationError, PlansyncError, TrackerError
 from plansync.model.changeset import (
     ActionResult,
     Changeset,
@@ -41,6 +41,7 @@ from plansync.sync.reconcile import reconcile
 from plansync.sync.repository_plans import RepositoryPlans, repository_of
 from plansync.sync.result import RunResult
 from plansync.sync.status import plan_figures
+from plansync.trackers.access import AccessCheck, expiry_warning
 from plansync.trackers.base import Tracker
 from plansync.trackers.registry import open_tracker
 
@@ -69,6 +70,7 @@ def run_once(
     once the plans were read and the tracker answered: a run stopped by bad input writes
     nothing.
     """
+    opened = tracker is None
     source: PlanSource
     if project.plans_source.kind == "repository":
         tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
@@ -83,6 +85,8 @@ def run_once(
         store = open_state(config.state_url)
     run = _Run(config, project, source, plans, tracker, stop, progress, on_changeset)
     run.today = today or date.today()
+    if opened and isinstance(tracker, AccessCheck):  # a tracker given is the caller's to check
+        run.warnings += _expiry(tracker, run.today, project.tracker.repo)
     try:
         return run.preview(store) if dry_run else run.sync(store)
     except AuthenticationError as exc:
@@ -120,6 +124,7 @@ class _Run:
         self.scope = project.scope
         self.requests_before = tracker.stats.total
         self.today = date.today()
+        self.warnings: list[Notice] = []  # said before anything the run finds
 
     def _store(self, database: StateDatabase) -> StateStore:
         return database.store(self.project.name, self.scope)
@@ -184,7 +189,8 @@ class _Run:
         self, store: StateStore, snapshot: Snapshot, result: RunResult, effects: Effects
     ) -> None:
         self._passes(store, snapshot, result, effects)
-        result.changesets[0].notices[:0] = snapshot.notices  # what kept a read from finishing
+        # What kept a read from finishing, and what the start of the run found to say.
+        result.changesets[0].notices[:0] = [*self.warnings, *snapshot.notices]
         findings = effects.findings(store, result, _findings(result))
         if not result.stopped:
             self._summarise(store, snapshot, result, findings, effects)
@@ -253,6 +259,14 @@ class _Run:
         # A block a person edited in an issue body is reported and kept, not reverted.
         keep_edited_blocks(changeset, remote.issues, store.written_blocks())
         return changeset
+
+
+def _expiry(tracker: AccessCheck, today: date, repo: str) -> list[Notice]:
+    try:
+        warning = expiry_warning(tracker.token_expiry(), today, repo)
+    except PlansyncError:
+        return []  # a refused token: the run's first read says so, with what to do
+    return [Notice(None, warning)] if warning is not None else []
 
 
 @contextmanager

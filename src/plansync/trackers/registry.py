@@ -76,7 +76,7 @@ def _open_github_app(
         config.repo, app_id, private_key, config.base_url, config.installation_id
     )
     check_permissions(config.repo, app_id, installation)
-    return GitHubTracker.from_app(
+    tracker = GitHubTracker.from_app(
         config.repo,
         app_id,
         private_key,
@@ -86,6 +86,8 @@ def _open_github_app(
         max_wait=config.max_wait,
         clock=clock,
     )
+    tracker.app_installation = installation
+    return tracker
 
 
 def _app_key(config: GitHubTrackerConfig, environ: Mapping[str, str]) -> str:

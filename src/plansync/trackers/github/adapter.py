@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -33,7 +33,9 @@ from plansync.model.remote import (
     RemoteMilestone,
     RepoFile,
 )
+from plansync.trackers.access import AccessReport
 from plansync.trackers.base import Capabilities, RequestStats, Tracker
+from plansync.trackers.github.app import REQUIRED, AppInstallation
 from plansync.trackers.github.comments import RepoComments
 from plansync.trackers.github.convert import (
     is_pull_request,
@@ -148,6 +150,7 @@ class GitHubTracker:
         self._comments = RepoComments(self._requests, self._repo)
         self._milestones = RepoMilestones(self._requests)
         self._git = GitDatabase(self._requests)
+        self.app_installation: AppInstallation | None = None  # set when acting as an App
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -404,6 +407,43 @@ class GitHubTracker:
     ) -> PullRequest | None:
         return self._git.pull_request(head, base, title, body, create=create)
 
+    # access (see trackers.access) -----------------------------------------------------------
+
+    def access(self) -> AccessReport:
+        requester = self._requester
+        if self.app_installation is not None:
+            installation = self.app_installation
+            headers, _ = self._requests.call(
+                lambda: requester.requestJsonAndCheck("GET", self._requests.path),
+                "read the repository",
+            )
+            lacking = tuple(installation.lacking())
+            held = tuple(
+                f"{name}: {'read and write' if level == 'write' else 'read'}"
+                for key, (name, level) in REQUIRED.items()
+                if not any(text.startswith(name + ":") for text in lacking)
+            )
+            return AccessReport(f"{installation.app_slug}[bot]", held, lacking, _remaining(headers))
+        headers, user = self._requests.call(
+            lambda: requester.requestJsonAndCheck("GET", "/user"), "read the token's user"
+        )
+        _, repo = self._requests.call(
+            lambda: requester.requestJsonAndCheck("GET", self._requests.path),
+            "read the repository",
+        )
+        can = repo.get("permissions") or {}
+        needs = (
+            "Issues: read and write",
+            "Contents: read and write",
+            "Pull requests: read and write",
+        )
+        held = needs if can.get("push") else ("Metadata: read",) if can.get("pull") else ()
+        lacking = () if can.get("push") else needs
+        return AccessReport(str(user.get("login")), held, lacking, _remaining(headers))
+
+    def token_expiry(self) -> date | None:
+        return None  # an App's tokens renew themselves; a classic token's expiry is not read
+
     # estimates ------------------------------------------------------------------------------
 
     def set_estimate(self, number: int, minutes: int | None) -> None:
@@ -416,6 +456,14 @@ class GitHubTracker:
         if current is None:
             raise self._requests.errors.not_found(404, "Not Found", f"issue #{number}")
         self._labels.set_estimate(number, minutes, current.labels)
+
+
+def _remaining(headers: Mapping[str, Any]) -> int | None:
+    value = {str(k).lower(): v for k, v in headers.items()}.get("x-ratelimit-remaining")
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _created(item: Item) -> datetime:

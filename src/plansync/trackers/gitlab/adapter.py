@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from gitlab.exceptions import GitlabError
@@ -36,6 +37,7 @@ from plansync.model.remote import (
     RemoteMilestone,
     RepoFile,
 )
+from plansync.trackers.access import AccessReport
 from plansync.trackers.base import Capabilities, RequestStats
 from plansync.trackers.gitlab.commits import RepositoryCommits
 from plansync.trackers.gitlab.convert import (
@@ -399,3 +401,38 @@ class GitLabTracker:
         self, head: str, base: str, title: str, body: str, *, create: bool = True
     ) -> PullRequest | None:
         return self._commits.pull_request(head, base, title, body, create=create)
+
+    # access (see trackers.access) -----------------------------------------------------------
+
+    def token_expiry(self) -> date | None:
+        """The expiry date of the token (a personal, project or group access token)."""
+        gl = self._calls.gl
+        data = self._calls.request_or_none(
+            "read the token's expiry", lambda: gl.http_get("/personal_access_tokens/self")
+        )
+        expires = data.get("expires_at") if isinstance(data, dict) else None
+        return date.fromisoformat(str(expires)[:10]) if expires else None
+
+    def access(self) -> AccessReport:
+        gl = self._calls.gl
+
+        def whoami() -> tuple[str, int | None]:
+            response = gl.http_request("GET", "/user")
+            left = response.headers.get("RateLimit-Remaining")
+            return str(response.json().get("username")), int(left) if left else None
+
+        actor, left = self._calls.request("read the token's user", whoami)
+        project = self._calls.request(
+            "read the project", lambda: gl.projects.get(self._calls.repo).asdict()
+        )
+        rights = project.get("permissions") or {}
+        levels = [
+            int(v["access_level"])
+            for v in (rights.get("project_access"), rights.get("group_access"))
+            if isinstance(v, dict) and isinstance(v.get("access_level"), int)
+        ]
+        level = max(levels, default=0)
+        needs = ("issues: Reporter or more", "push and merge requests: Developer or more")
+        held = tuple(n for n, floor in zip(needs, (20, 30), strict=True) if level >= floor)
+        lacking = tuple(n for n in needs if n not in held)
+        return AccessReport(actor, held, lacking, left, self.token_expiry())
