@@ -22,16 +22,30 @@ def init(
     repo: Annotated[
         str | None, typer.Option(help="Repository (owner/name) or project (group/project).")
     ] = None,
+    repository: Annotated[
+        str | None,
+        typer.Option(
+            "--repository",
+            help="Keep the plans in this repository (owner/name, or group/project with "
+            "--kind gitlab): plansync reads and commits them there. ROOT is a checkout of it.",
+        ),
+    ] = None,
 ) -> None:
     """Write a commented starter config for the plan files found under ROOT.
 
     Never writes over an existing file.
     """
+    if repository is not None:
+        if repo is not None and repo != repository:
+            raise fail("--repo and --repository name different repositories; give one.")
+        repo = repository
     from plansync.config.starter import find_plans, starter_config, write_starter_config
 
     try:
         plans = find_plans(root)
-        text = starter_config(root, plans, config_path=config, kind=kind, repo=repo)
+        text = starter_config(
+            root, plans, config_path=config, kind=kind, repo=repo, repository=repository is not None
+        )
         write_starter_config(config, text)
     except PlansyncError as exc:
         raise fail(str(exc)) from exc
