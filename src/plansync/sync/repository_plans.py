@@ -80,10 +80,6 @@ def repository_of(tracker: object) -> RepositoryAccess:
     return tracker
 
 
-def is_own_commit(message: str) -> bool:
-    return message.startswith("plansync:")
-
-
 def glob_pattern(glob: str) -> re.Pattern[str]:
     """A path glob as pathlib reads it: `*` and `?` stay inside a folder, `**` spans any."""
     out = []
