@@ -259,3 +259,26 @@ class TestProtectedBranch:
         assert b"- [x] Write the parser" in repo_plan(harness, "plansync/main")
         assert commit_messages(harness, "plansync/main")[0].startswith("plansync:")
         assert not harness.sync().actions  # the proposal is what the plan holds for it
+
+
+class TestRefusedCommit:
+    def test_edits_a_protected_branch_refuses_wait_and_nothing_is_undone(
+        self, sandbox: SandboxServer, tmp_path: Path, kind: str
+    ) -> None:
+        sandbox.store.set_clock(SteppingClock())
+        harness = repository_harness(tmp_path, sandbox, kind, write="commit")
+        assert harness.sync().ok
+        parser = harness.number(NAME, PARSER)
+        harness.store.protect_branch(harness.repo, "main")
+        harness.store.close_issue(harness.repo, parser, user="alice")
+        refused = harness.sync()
+        assert not refused.ok
+        assert all("not pushed" in r.detail for r in refused.failed)
+        again = harness.sync()  # the tick is still to push: the issue is not reopened
+        assert harness.issue(parser).state == "closed"
+        assert not [a for a in again.actions if "Reopen" in type(a).__name__]
+        harness.store.protect_branch(harness.repo, "main", protected=False)
+        assert harness.sync().ok
+        assert b"- [x] Write the parser" in repo_plan(harness)
+        assert harness.issue(parser).state == "closed"
+        assert not harness.store.repo(harness.repo).pulls

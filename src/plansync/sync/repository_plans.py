@@ -264,6 +264,7 @@ class RepositoryPlans:
         self._check_proposal()
         if not self.dry_run:
             self._push_left_over()
+        before = self._copy.tree
         tree = self._read_tree()
         patterns = [glob_pattern(g) for g in self.project.plans]
         names = sorted(p for p in tree.files if any(rx.fullmatch(p) for rx in patterns))
@@ -276,8 +277,7 @@ class RepositoryPlans:
         plans = []
         self.as_read = {}
         for name in names:
-            data = self._fetch(name, tree)
-            self.as_read[name] = data
+            data = self._fetch(name, tree, before)
             plans.append(self._parse(name, data))
         self._save()
         self._done_reading = True
@@ -308,16 +308,25 @@ class RepositoryPlans:
         self._copy.tree = tree
         return tree
 
-    def _fetch(self, name: str, tree: BranchTree) -> bytes:
-        """The file's bytes: the working copy's when its blob did not change, else read."""
+    def _fetch(self, name: str, tree: BranchTree, before: BranchTree | None) -> bytes:
+        """The file's bytes: the working copy's when its blob did not change, or when it holds
+        edits still to push on a file unchanged there (they are pushed at the end of the
+        run); else read from the repository."""
         held = self._held(name)
-        cached = self._copy.tree is not None and name in self._copy.versions
-        if held is not None and cached and git_blob_id(held) == tree.files[name]:
-            return held
+        if held is not None and name in self._copy.versions:
+            if git_blob_id(held) == tree.files[name]:
+                self.as_read[name] = held
+                return held
+            unpushed = self._copy.read.get(name) != _digest(held)
+            unchanged = before is not None and before.files.get(name) == tree.files[name]
+            if unpushed and unchanged:
+                self.as_read[name] = b""  # not what the branch holds: flush pushes it
+                return held
         got = self.repository.read_blob(name, tree.files[name], tree.head)
         self._copy.versions[name] = got.version
         self._copy.read[name] = _digest(got.content)
         self._keep(name, got.content)
+        self.as_read[name] = got.content
         return got.content
 
     def _parse(self, planfile: str, raw: bytes) -> PlanRead:
