@@ -9,11 +9,13 @@ commit, whose message starts with `plansync:`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 from harness import ALL_SUMMARIES, SteppingClock, SyncHarness
 
+from plansync.errors import ConfigError
 from plansync.sandbox.server import SandboxServer
 from plansync.sync.result import RunResult
 
@@ -282,3 +284,22 @@ class TestRefusedCommit:
         assert b"- [x] Write the parser" in repo_plan(harness)
         assert harness.issue(parser).state == "closed"
         assert not harness.store.repo(harness.repo).pulls
+
+
+class TestStatus:
+    def test_status_reads_the_working_copy_without_a_request(
+        self, sandbox: SandboxServer, tmp_path: Path, kind: str
+    ) -> None:
+        from plansync.sync.status import project_status
+
+        sandbox.store.set_clock(SteppingClock())
+        harness = repository_harness(tmp_path, sandbox, kind)
+        config = harness.config()
+        with pytest.raises(ConfigError, match="no run has read them yet"):
+            project_status(config, config.projects[0], date.today())
+        assert harness.sync().ok
+        sandbox.store.requests.clear()
+        found = project_status(config, config.projects[0], date.today())
+        assert sandbox.store.requests.entries == []
+        [figures] = [f for f in found.plans if f.planfile == NAME]
+        assert (figures.overall.done, figures.overall.total) == (1, 5)

@@ -178,7 +178,7 @@ class RepositoryPlans:
         self,
         config: LoadedConfig,
         project: ProjectConfig,
-        repository: RepositoryAccess,
+        repository: RepositoryAccess | None,
         *,
         dry_run: bool = False,
     ) -> None:
@@ -195,6 +195,11 @@ class RepositoryPlans:
         self.as_read: dict[str, bytes] = {}
         self.notices: list[Notice] = []
         self._done_reading = False
+
+    def _remote(self) -> RepositoryAccess:
+        if self.repository is None:
+            raise RuntimeError("this plan source reads its working copy only")
+        return self.repository
 
     # -- the working copy ------------------------------------------------------------------
 
@@ -233,7 +238,7 @@ class RepositoryPlans:
         """The branch the plans belong to."""
         if self._branch is None:
             if not self.project.plans_source.branch and not self._copy.default_branch:
-                self._copy.default_branch = self.repository.default_branch()
+                self._copy.default_branch = self._remote().default_branch()
             self._branch = self.project.plans_source.branch or self._copy.default_branch
         return self._branch
 
@@ -251,9 +256,20 @@ class RepositoryPlans:
         """A pull request merged or closed ends the proposal: back to the branch."""
         if not self._copy.proposing:
             return
-        if self.repository.pull_request(self.rolling, self.branch, "", "", create=False) is None:
+        if self._remote().pull_request(self.rolling, self.branch, "", "", create=False) is None:
             self._copy.proposing = False
             self._copy.tree = None
+
+    def offline(self) -> list[PlanRead]:
+        """The plans as the last run left them in the working copy, without asking the
+        tracker (`plansync status`)."""
+        names = sorted(n for n in self._copy.read if self._held(n) is not None)
+        if not names:
+            raise ConfigError(
+                f"project {self.project.name!r} keeps its plans in the repository and no run "
+                f"has read them yet (nothing in {self.files}); run `plansync sync` first."
+            )
+        return [self._parse(n, self._held(n) or b"") for n in names]
 
     # -- PlanSource ------------------------------------------------------------------------
 
@@ -297,7 +313,7 @@ class RepositoryPlans:
         known = self._copy.tree
         if known is not None and known.branch != self.reading:
             known = None
-        tree = self.repository.branch_tree(self.reading, known)
+        tree = self._remote().branch_tree(self.reading, known)
         if tree is None:
             raise ConfigError(
                 f"{self.config.source or '(config)'}: project {self.project.name!r} reads its "
@@ -322,7 +338,7 @@ class RepositoryPlans:
             if unpushed and unchanged:
                 self.as_read[name] = b""  # not what the branch holds: flush pushes it
                 return held
-        got = self.repository.read_blob(name, tree.files[name], tree.head)
+        got = self._remote().read_blob(name, tree.files[name], tree.head)
         self._copy.versions[name] = got.version
         self._copy.read[name] = _digest(got.content)
         self._keep(name, got.content)
@@ -374,7 +390,7 @@ class RepositoryPlans:
                 left[name] = data
         if not left or self._copy.tree is None:
             return
-        self.tree = self.repository.branch_tree(self.reading, self._copy.tree)
+        self.tree = self._remote().branch_tree(self.reading, self._copy.tree)
         if self.tree is None:
             return
         self.as_read = {}
@@ -417,7 +433,7 @@ class RepositoryPlans:
             assert self.tree is not None
             files = {n: FileChange(d, self._copy.versions.get(n, "")) for n, d in changed.items()}
             try:
-                self.repository.commit_files(self.reading, self.tree, files, message)
+                self._remote().commit_files(self.reading, self.tree, files, message)
             except StaleFileError:
                 changed = self._rebase(changed, results)
                 if not changed:
@@ -448,7 +464,7 @@ class RepositoryPlans:
 
     def _pushed(self, changed: Mapping[str, bytes]) -> None:
         """After a push: read the branch again, so the next run starts from a 304."""
-        tree = self.repository.branch_tree(self.reading, None)
+        tree = self._remote().branch_tree(self.reading, None)
         if tree is not None:
             self.tree = self._copy.tree = tree
             for name, data in changed.items():
@@ -458,12 +474,12 @@ class RepositoryPlans:
         self._save()
 
     def _version_now(self, name: str, tree: BranchTree) -> str:
-        return self.repository.read_blob(name, tree.files[name], tree.head).version
+        return self._remote().read_blob(name, tree.files[name], tree.head).version
 
     def _rebase(self, changed: dict[str, bytes], results: list[ActionResult]) -> dict[str, bytes]:
         """The branch moved: make the run's edits again on the files as they are there now."""
         assert self.tree is not None
-        fresh = self.repository.branch_tree(self.reading, None)
+        fresh = self._remote().branch_tree(self.reading, None)
         if fresh is None:
             raise TrackerError(f"branch {self.reading} of {self.repository_name} is gone")
         again: dict[str, bytes] = {}
@@ -474,7 +490,7 @@ class RepositoryPlans:
             if blob == self.tree.files.get(name):
                 again[name] = data
                 continue
-            theirs = self.repository.read_blob(name, blob or "", fresh.head)
+            theirs = self._remote().read_blob(name, blob or "", fresh.head)
             self._copy.versions[name] = theirs.version
             self._copy.read[name] = _digest(theirs.content)
             self.as_read[name] = theirs.content
@@ -502,13 +518,13 @@ class RepositoryPlans:
         assert self.tree is not None
         files = {n: FileChange(d, self._copy.versions.get(n, "")) for n, d in changed.items()}
         try:
-            if self.repository.branch_tree(self.rolling, None) is not None:
+            if self._remote().branch_tree(self.rolling, None) is not None:
                 # Left from a proposal merged or closed: a new one starts from the branch.
                 return (
                     f"branch {self.rolling} exists without an open pull request; delete it "
                     "so plansync can propose its edits again"
                 )
-            self.repository.commit_files(
+            self._remote().commit_files(
                 self.rolling, self.tree, files, message, create_from=self.tree
             )
             self._copy.proposing = True
@@ -519,7 +535,7 @@ class RepositoryPlans:
         return None
 
     def _ensure_pull_request(self) -> None:
-        pull = self.repository.pull_request(
+        pull = self._remote().pull_request(
             self.rolling,
             self.branch,
             "plansync: plan files",
@@ -542,3 +558,9 @@ class RepositoryPlans:
                 result.results[i] = replace(
                     r, status=Status.FAILED, detail=f"not pushed: {why}; the next run pushes it"
                 )
+
+
+
+def working_copy_plans(config: LoadedConfig, project: ProjectConfig) -> list[PlanRead]:
+    """The project's plans as the last run left them in its working copy (no request)."""
+    return RepositoryPlans(config, project, None, dry_run=True).offline()
