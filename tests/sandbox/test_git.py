@@ -8,7 +8,9 @@ import base64
 
 import pytest
 import requests
+from github import InputGitTreeElement
 
+from builders import sandbox_github
 from plansync.sandbox.server import SandboxServer
 
 REPO = "demo/plans"
@@ -146,3 +148,31 @@ class TestGitLab:
         assert len(first.json()) == 2
         assert first.headers["X-Next-Page"] == "2"
         assert branch["commit"]["id"] == seeded.store.repo(REPO).git.refs["main"]
+
+
+class TestPyGithubReadsTheObjects:
+    def test_refs_trees_commits_blobs_and_pulls(self, seeded: SandboxServer) -> None:
+        repo = sandbox_github(seeded).get_repo(REPO)
+        ref = repo.get_git_ref("heads/main")
+        head = repo.get_git_commit(ref.object.sha)
+        assert head.message == ""
+        tree = repo.get_git_tree(head.sha, recursive=True)
+        assert sorted(e.path for e in tree.tree if e.type == "blob") == ["README.md", "plans/a.md"]
+        blob = repo.create_git_blob(base64.b64encode(b"# B\n").decode(), "base64")
+        element = InputGitTreeElement("plans/b.md", "100644", "blob", sha=blob.sha)
+        new_tree = repo.create_git_tree([element], base_tree=repo.get_git_tree(head.tree.sha))
+        commit = repo.create_git_commit("add b", new_tree, [head])
+        assert [p.sha for p in commit.parents] == [head.sha]
+        repo.create_git_ref("refs/heads/topic", commit.sha)
+        pull = repo.create_pull(base="main", head="topic", title="Add b", body="")
+        assert (pull.number, pull.head.ref, pull.base.ref, pull.state) == (
+            1,
+            "topic",
+            "main",
+            "open",
+        )
+        assert repo.get_pulls(state="open", head="demo:topic", base="main").totalCount == 1
+        assert (
+            repo.get_git_blob(blob.sha).content.replace("\n", "")
+            == base64.b64encode(b"# B\n").decode()
+        )
