@@ -303,3 +303,34 @@ class TestStatus:
         assert sandbox.store.requests.entries == []
         [figures] = [f for f in found.plans if f.planfile == NAME]
         assert (figures.overall.done, figures.overall.total) == (1, 5)
+
+
+class TestSeveralFiles:
+    def test_two_plans_go_in_one_commit_on_top_of_a_push_of_another_file(
+        self, sandbox: SandboxServer, tmp_path: Path, kind: str, hook_writes: Callable[..., object]
+    ) -> None:
+        sandbox.store.set_clock(SteppingClock())
+        harness = repository_harness(tmp_path, sandbox, kind)
+        other = "plans/other.md"
+        harness.store.put_file(harness.repo, other, b"# Other\n\n- [ ] Write the tests\n")
+        assert harness.sync().ok
+        for name, key in ((NAME, PARSER), (other, "write-the-tests")):
+            harness.store.close_issue(harness.repo, harness.number(name, key), user="alice")
+
+        def push_other_file(n: int, name: str) -> None:
+            if (
+                name == "commit_files"
+                and b"moved" not in harness.store.file(harness.repo, "README.md").content
+            ):
+                harness.store.put_file(harness.repo, "README.md", b"moved\n", user="bob")
+
+        before = len(commit_messages(harness))
+        tracker = hook_writes(harness.tracker(), before=push_other_file)
+        result = harness.sync(tracker=tracker)  # type: ignore[arg-type]
+        assert result.ok, result.failed
+        assert harness.store.file(harness.repo, "README.md").content == b"moved\n"
+        assert b"- [x] Write the parser" in repo_plan(harness)
+        assert b"- [x] Write the tests" in harness.store.file(harness.repo, other).content
+        messages = commit_messages(harness)
+        assert len(messages) - before == 2  # bob's and plansync's one
+        assert messages[0] == "plansync: 2 tasks ticked [skip ci]"

@@ -560,7 +560,6 @@ class RepositoryPlans:
                 )
 
 
-
 def working_copy_plans(config: LoadedConfig, project: ProjectConfig) -> list[PlanRead]:
     """The project's plans as the last run left them in its working copy (no request)."""
     return RepositoryPlans(config, project, None, dry_run=True).offline()
