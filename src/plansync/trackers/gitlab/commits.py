@@ -121,7 +121,13 @@ class RepositoryCommits:
             return PullRequest(int(found[0]["iid"]), str(found[0]["web_url"]))
         if not create:
             return None
-        fields = {"source_branch": head, "target_branch": base, "title": title}
+        # Merged, the source branch goes: the next proposal starts a fresh one.
+        fields = {
+            "source_branch": head,
+            "target_branch": base,
+            "title": title,
+            "remove_source_branch": True,
+        }
         made = self._calls.request(
             f"open a merge request from {head}",
             lambda: requests.create({**fields, "description": body}).asdict(),
