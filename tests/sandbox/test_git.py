@@ -115,6 +115,7 @@ class TestGitLab:
         )
         assert made.status_code == 201
         assert made.json()["parent_ids"]
+        assert made.json()["stats"] == {"additions": 1, "deletions": 1, "total": 2}
         stale = gl(
             seeded,
             "POST",

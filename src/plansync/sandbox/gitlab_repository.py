@@ -8,11 +8,12 @@ A protected branch refuses commits with 403, as GitLab does for a user who may n
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from plansync.sandbox.git import GitCommit
+from plansync.sandbox.git import GitCommit, GitData
 from plansync.sandbox.http_types import ApiRequest, ApiResponse
 from plansync.sandbox.pagination import gitlab_headers, page_of
 from plansync.sandbox.records import Repo
@@ -186,7 +187,14 @@ class GitLabRepositoryApi:
             return _message(400, STALE)
         except UnknownRefError:
             return _message(400, "Invalid reference name")
-        return ApiResponse.json(201, self._commit_json(repo, commit, request))
+        body = {
+            **self._commit_json(repo, commit, request),
+            "stats": _stats(git, commit),
+            "status": None,
+            "project_id": repo.id,
+            "last_pipeline": None,
+        }
+        return ApiResponse.json(201, body)
 
     # merge requests ----------------------------------------------------------------------
 
@@ -234,6 +242,26 @@ class GitLabRepositoryApi:
             user=request.user,
         )
         return ApiResponse.json(201, self._render(request).merge_request(repo, made))
+
+
+def _stats(git: GitData, commit: GitCommit) -> dict[str, int]:
+    """Lines added and deleted by a commit against its first parent, as GitLab counts them."""
+    after = git.trees[commit.tree]
+    parent = git.commits.get(commit.parents[0]) if commit.parents else None
+    before = git.trees[parent.tree] if parent is not None else {}
+    added = deleted = 0
+    for path in set(before) | set(after):
+        if before.get(path) == after.get(path):
+            continue
+        old = git.blobs[before[path]].splitlines() if path in before else []
+        new = git.blobs[after[path]].splitlines() if path in after else []
+        for line in difflib.ndiff(
+            [x.decode("utf-8", "replace") for x in old],
+            [x.decode("utf-8", "replace") for x in new],
+        ):
+            added += line.startswith("+ ")
+            deleted += line.startswith("- ")
+    return {"additions": added, "deletions": deleted, "total": added + deleted}
 
 
 def _entry(path: str, kind: str, sha: str) -> dict[str, Any]:
