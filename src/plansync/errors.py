@@ -67,3 +67,7 @@ class BusyError(PlansyncError):
     """Another run is syncing the same project."""
 
     exit_code = 1
+
+
+class BranchProtectedError(TrackerError):
+    """The branch refuses pushes from plansync (branch protection or a ruleset)."""

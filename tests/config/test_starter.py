@@ -226,3 +226,35 @@ class TestWriteStarterConfig:
         with pytest.raises(ConfigError, match="already exists"):
             write_starter_config(path, "root = '.'\n")
         assert path.read_text(encoding="utf-8") == "# mine\n"
+
+
+class TestRepositoryStarter:
+    def test_the_config_reads_the_plans_from_the_repository(self, website: Path) -> None:
+        plans = find_plans(website)
+        text = starter_config(
+            website,
+            plans,
+            config_path=website / "config" / "plansync.toml",
+            repo="acme/website",
+            repository=True,
+        )
+        project = write_and_load(website, text)
+        assert project.plans_source.kind == "repository"
+        assert project.plans_source.write == "auto"
+        assert project.plans_source.branch == ""
+        assert project.tracker.repo == "acme/website"
+        assert sorted(project.plans) == relative(website, plans)
+
+    def test_init_repository_writes_it(self, website: Path) -> None:
+        from typer.testing import CliRunner
+
+        from plansync.cli.app import app
+
+        config = website / "sync.toml"
+        result = CliRunner().invoke(
+            app, ["init", str(website), "--config", str(config), "--repository", "acme/website"]
+        )
+        assert result.exit_code == 0, result.stdout
+        loaded = load_config(config).projects[0]
+        assert loaded.plans_source.kind == "repository"
+        assert loaded.tracker.repo == "acme/website"

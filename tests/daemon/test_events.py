@@ -60,6 +60,15 @@ class TestGitHub:
     def test_a_push_to_another_branch_wakes_nobody(self) -> None:
         assert woken(gh_push(["plans/a.md"], ref="refs/heads/feature"), [WEB]) == []
 
+    def test_plans_read_from_a_named_branch_wake_on_pushes_to_that_branch(self) -> None:
+        source = {"kind": "repository", "branch": "release/2.0"}
+        release = project(name="web", plans=["plans/*.md"], plans_source=source)
+        assert woken(gh_push(["plans/a.md"], ref="refs/heads/release/2.0"), [release]) == ["web"]
+        result = wakes(github_hint("push", gh_push(["plans/a.md"])), [release])
+        assert result.ignored == (
+            "web: the push is not to release/2.0, the branch its plans are read from",
+        )
+
     def test_installation_events_name_their_repositories(self) -> None:
         payload = {"action": "added", "repositories_added": [{"full_name": WEB.tracker.repo}]}
         assert woken(payload, [WEB], event="installation_repositories") == ["web"]

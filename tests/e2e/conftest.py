@@ -40,6 +40,9 @@ WRITE_METHODS = frozenset(
         "add_reaction",
         "write_file",
         "set_estimate",
+        # a repository plan source's commit and its pull request (trackers/repository.py)
+        "commit_files",
+        "pull_request",
     }
 )
 READ_METHODS = frozenset(

@@ -8,6 +8,7 @@ import typer
 
 from plansync import __version__
 from plansync.cli.check import check
+from plansync.cli.check_access import check_access
 from plansync.cli.daemon import daemon
 from plansync.cli.init import init
 from plansync.cli.sandbox import sandbox
@@ -46,6 +47,7 @@ app.command()(status)
 app.command()(daemon)
 app.command()(init)
 app.command()(sandbox)
+app.command("check-access")(check_access)
 
 
 def main() -> None:

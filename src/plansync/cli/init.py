@@ -15,23 +15,37 @@ def init(
     root: Annotated[
         Path, typer.Argument(help="Folder to look for plan files in (default: here).")
     ] = Path("."),
-    config: Annotated[
-        Path, typer.Option("--config", help="Where to write the config.")
-    ] = Path("config/plansync.toml"),
+    config: Annotated[Path, typer.Option("--config", help="Where to write the config.")] = Path(
+        "config/plansync.toml"
+    ),
     kind: Annotated[str, typer.Option(help="Tracker kind: github or gitlab.")] = "github",
     repo: Annotated[
         str | None, typer.Option(help="Repository (owner/name) or project (group/project).")
+    ] = None,
+    repository: Annotated[
+        str | None,
+        typer.Option(
+            "--repository",
+            help="Keep the plans in this repository (owner/name, or group/project with "
+            "--kind gitlab): plansync reads and commits them there. ROOT is a checkout of it.",
+        ),
     ] = None,
 ) -> None:
     """Write a commented starter config for the plan files found under ROOT.
 
     Never writes over an existing file.
     """
+    if repository is not None:
+        if repo is not None and repo != repository:
+            raise fail("--repo and --repository name different repositories; give one.")
+        repo = repository
     from plansync.config.starter import find_plans, starter_config, write_starter_config
 
     try:
         plans = find_plans(root)
-        text = starter_config(root, plans, config_path=config, kind=kind, repo=repo)
+        text = starter_config(
+            root, plans, config_path=config, kind=kind, repo=repo, repository=repository is not None
+        )
         write_starter_config(config, text)
     except PlansyncError as exc:
         raise fail(str(exc)) from exc
@@ -40,8 +54,10 @@ def init(
         for plan in plans:
             out.print(f"  {plan}")
     else:
-        out.print(f"wrote {config}: no plan file with tasks found under {root}; list yours in "
-                  f"`plans` there.")
+        out.print(
+            f"wrote {config}: no plan file with tasks found under {root}; list yours in "
+            f"`plans` there."
+        )
     if repo is None:
         placeholder = "OWNER/REPO" if kind == "github" else "GROUP/PROJECT"
         token = "GITHUB_TOKEN" if kind == "github" else "GITLAB_TOKEN"

@@ -10,6 +10,11 @@ check_deleted_every = 12             # runs between looks at each linked issue (
 missing_reference = "report"         # or "create": a new issue replaces a dead `#N` on a line
 milestone_template = "{section}"     # `{plan}` is the plan's title
 
+[projects.plans_source]
+kind = "local"                       # or "repository": the tracker's repository, via its API
+branch = ""                          # repository: the branch ("" = the default branch)
+write = "auto"                       # repository: "commit", "pull-request" or "auto"
+
 [projects.tracker]
 kind = "github"
 repo = "acme/website"
@@ -53,6 +58,7 @@ MissingReferencePolicy = Literal["report", "create"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TEMPLATE_FIELDS = re.compile(r"\{([^{}]*)\}")
+_BRANCH = re.compile(r"^(?!/)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]+(?<![/.])$")
 
 
 class LabelRules(BaseModel):
@@ -83,6 +89,27 @@ class ConflictPolicy(BaseModel):
 
     state: StatePolicy = "close-wins"
     text: TextPolicy = "plan"
+
+
+class PlansSource(BaseModel):
+    """Where the planfiles live: `local` (under the config's `root`) or `repository` (the
+    tracker's own repository, read and written through its API; `working_copy` is the folder,
+    relative to the config file, where a run keeps the files it read and the commit it has
+    still to push)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["local", "repository"] = "local"
+    branch: str = ""
+    write: Literal["commit", "pull-request", "auto"] = "auto"
+    working_copy: str = ".plansync/repository"
+
+    @field_validator("branch")
+    @classmethod
+    def _branch_name(cls, branch: str) -> str:
+        if branch and not _BRANCH.match(branch):
+            raise ValueError('expected a branch name such as main or release/2.0, or ""')
+        return branch
 
 
 class SummaryConfig(BaseModel):
@@ -120,6 +147,7 @@ class ProjectConfig(BaseModel):
     people: dict[str, str] = Field(default_factory=dict)
     conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
     summary: SummaryConfig = Field(default_factory=SummaryConfig)
+    plans_source: PlansSource = Field(default_factory=PlansSource)
 
     @property
     def scope(self) -> str:

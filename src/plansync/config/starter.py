@@ -16,7 +16,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from plansync.config.load import PlansyncConfig
-from plansync.config.project import ConflictPolicy, LabelRules, ProjectConfig, SummaryConfig
+from plansync.config.project import (
+    ConflictPolicy,
+    LabelRules,
+    PlansSource,
+    ProjectConfig,
+    SummaryConfig,
+)
 from plansync.errors import ConfigError, PlansyncError
 from plansync.fileio import atomic_write
 from plansync.planfile.parse import read_plan
@@ -75,10 +81,12 @@ def starter_config(
     config_path: Path,
     kind: str = "github",
     repo: str | None = None,
+    repository: bool = False,
 ) -> str:
     """The text of a starter config to be written at `config_path`, syncing `plans` (files under
     `root`) with the repository `repo` (a placeholder when None) of a `kind` tracker (github or
-    gitlab).
+    gitlab). With `repository`, the plans are read from and written to that repository (their
+    paths under `root`, a checkout of it, are their paths there).
 
     `root` is written relative to the config file's folder; the plans relative to `root`.
     Raises ConfigError for an unknown kind, a repository name the tracker would refuse, or a
@@ -121,6 +129,7 @@ def starter_config(
         "# The tracker milestone for a milestone section: {section} is its heading, {plan} the",
         '# plan\'s title; e.g. "{plan}: {section}".',
         f"milestone_template = {_toml(project.milestone_template)}",
+        *(_repository_lines() if repository else []),
         "",
         "[projects.tracker]",
         *_tracker_lines(tracker, placeholder=repo is None),
@@ -213,6 +222,23 @@ def _tracker_lines(
         *url_lines,
         "# Seconds a one-shot `plansync sync` may wait on a rate limit before it stops.",
         f"max_wait = {_toml(tracker.max_wait)}",
+    ]
+
+
+def _repository_lines() -> list[str]:
+    source = PlansSource(kind="repository")
+    return [
+        "",
+        "[projects.plans_source]",
+        '# "repository": the plans live in the tracker\'s repository (paths in `plans` are',
+        '# paths there); "local": in the folder `root`.',
+        f"kind = {_toml(source.kind)}",
+        '# The branch they live on ("" = the repository\'s default branch).',
+        f"branch = {_toml(source.branch)}",
+        '# How a run\'s edits reach it: "commit" (one commit a run), "pull-request" (one rolling',
+        '# pull request from plansync/<branch>), "auto" (commit; the pull request when the',
+        "# branch is protected).",
+        f"write = {_toml(source.write)}",
     ]
 
 

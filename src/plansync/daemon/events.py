@@ -42,11 +42,13 @@ class BadDelivery(Exception):
 @dataclass(frozen=True)
 class Push:
     """A push's files. `paths` None: the payload does not list them all. `own`: every commit
-    in it is plansync's own. `default_branch`: it went to the repository's default branch."""
+    in it is plansync's own. `default_branch`: it went to the repository's default branch.
+    `branch`: the branch it went to (None for a tag)."""
 
     paths: frozenset[str] | None
     own: bool
     default_branch: bool
+    branch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def wakes(hint: Hint, projects: Sequence[ProjectConfig]) -> Wakes:
     for project in projects:
         if project.tracker.kind != hint.provider or project.tracker.repo.casefold() not in repos:
             continue
-        why = _asleep_because(hint.push, project.plans) if hint.push is not None else None
+        why = _asleep_because(hint.push, project) if hint.push is not None else None
         if why is None:
             woken.append(project.name)
         else:
@@ -116,11 +118,17 @@ def wakes(hint: Hint, projects: Sequence[ProjectConfig]) -> Wakes:
     return Wakes(tuple(woken), tuple(ignored))
 
 
-def _asleep_because(push: Push, globs: Sequence[str]) -> str | None:
+def _asleep_because(push: Push, project: ProjectConfig) -> str | None:
     if push.own:
         return "the push holds only plansync's own commits"
-    if not push.default_branch:
+    # Plans read from a named branch of the repository change with pushes to that branch.
+    source = project.plans_source
+    if source.kind == "repository" and source.branch:
+        if push.branch != source.branch:
+            return f"the push is not to {source.branch}, the branch its plans are read from"
+    elif not push.default_branch:
         return "the push is not to the default branch"
+    globs = project.plans
     if push.paths is not None and not any(glob_matches(p, g) for p in push.paths for g in globs):
         return "the push changes none of its plan files"
     return None
@@ -145,7 +153,8 @@ def _push(
                 paths.add(path)
     # A push without commits listed (a branch moved to an existing commit) may change anything.
     known = complete and bool(commits)
-    return Push(frozenset(paths) if known else None, own, on_default)
+    branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+    return Push(frozenset(paths) if known else None, own, on_default, branch)
 
 
 def _message(commit: Mapping[str, Any]) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from plansync.sandbox import github_api, gitlab_api
 from plansync.sandbox.faults import FaultKind, FaultRule, FaultTiming
+from plansync.sandbox.github_app import AppAuth, is_jwt
 from plansync.sandbox.http_types import ApiRequest, ApiResponse
 from plansync.sandbox.limits import Budget
 from plansync.sandbox.requestlog import LoggedRequest
@@ -59,6 +60,7 @@ class Dispatcher:
         self.bad_tokens = bad_tokens
         self.github = github_api.GitHubApi(store)
         self.gitlab = gitlab_api.GitLabApi(store)
+        self.apps = AppAuth(store)
 
     def handle(
         self, api: str, method: str, target: str, headers: Mapping[str, str], body: bytes
@@ -69,7 +71,13 @@ class Dispatcher:
             number = self.store.requests.next_number()
             fault = self.store.faults.pick(api, method, split.path)
             token = _token(api, headers)
-            user = None if token is None or token in self.bad_tokens else _user_of(token)
+            app_jwt = api == "github" and token is not None and is_jwt(token)
+            if api == "github" and token is not None and token in self.store.apps.tokens:
+                user = self.apps.user_of_token(token)  # None once it expired
+            elif app_jwt:
+                user = None  # the App itself: only its own endpoints answer
+            else:
+                user = None if token is None or token in self.bad_tokens else _user_of(token)
             if user is not None:
                 self.store.add_user(user)
             if fault is not None and fault.when is FaultTiming.BEFORE:
@@ -85,7 +93,11 @@ class Dispatcher:
                     base_url=f"http://{headers.get('host', '127.0.0.1')}",
                     raw_target=target,
                 )
-                response = self._answer(api, request, token, user, number)
+                response = (
+                    self.apps.answer(request, token)
+                    if app_jwt and token is not None
+                    else self._answer(api, request, token, user, number)
+                )
                 outcome = (
                     self._fault_outcome(api, fault, response, number)
                     if fault is not None

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from plansync.sandbox.github_git import GitDatabaseApi
+from plansync.sandbox.github_pulls import PullsApi
 from plansync.sandbox.http_types import (
     ApiRequest,
     ApiResponse,
@@ -20,7 +22,7 @@ from plansync.sandbox.http_types import (
     Router,
 )
 from plansync.sandbox.pagination import github_link, page_of
-from plansync.sandbox.records import REACTIONS, Issue, Milestone, Repo
+from plansync.sandbox.records import REACTIONS, Issue, Milestone, Repo, StoredFile
 from plansync.sandbox.serialize_github import DOCS, GitHubJson, validation_failed
 from plansync.sandbox.store import UNSET, SandboxStore
 from plansync.sandbox.store_errors import (
@@ -92,6 +94,8 @@ class GitHubApi:
             ("GET", "/contents/{path:path}", self.get_contents),
             ("PUT", "/contents/{path:path}", self.put_contents),
         ]
+        repo_routes += GitDatabaseApi(store, self._repo, self._render).routes()
+        repo_routes += PullsApi(store, self._repo, self._render).routes()
         for prefix in _REPO_PREFIXES:
             for method, rest, handler in repo_routes:
                 self.router.add(method, prefix + rest, handler)
@@ -646,13 +650,21 @@ class GitHubApi:
             if not isinstance(data.get(name), str):
                 raise _Invalid(f'Invalid request.\n\n"{name}" wasn\'t supplied.', doc=doc)
         branch = data.get("branch")
-        if branch is not None and branch != repo.default_branch:
+        if branch is not None and branch != repo.default_branch and branch not in repo.git.refs:
             raise _Invalid(f"Branch {branch} not found", status=404, doc=doc)
         try:
             content = base64.b64decode(str(data["content"]), validate=True)
         except (binascii.Error, ValueError):
             raise _Invalid("content is not valid Base64", doc=doc) from None
+        if (branch or repo.default_branch) in repo.git.protected:
+            raise _Invalid(
+                "Could not update file: Changes must be made through a pull request.",
+                status=409,
+                doc="https://docs.github.com/articles/about-protected-branches",
+            )
         sha = data.get("sha")
+        if branch is not None and branch != repo.default_branch:
+            return self._put_on_branch(request, repo, path, str(branch), content, sha)
         existing = repo.files.get(path)
         if existing is not None and not sha:
             raise _Invalid('Invalid request.\n\n"sha" wasn\'t supplied.', doc=doc)
@@ -670,6 +682,33 @@ class GitHubApi:
             "commit": render.commit(repo, stored, str(data["message"]), request.user),
         }
         return ApiResponse.json(201 if existing is None else 200, body)
+
+    def _put_on_branch(
+        self,
+        request: ApiRequest,
+        repo: Repo,
+        path: str,
+        branch: str,
+        content: bytes,
+        sha: object,
+    ) -> ApiResponse:
+        """A file written on a branch other than the default one: one commit there."""
+        current = (repo.git.files_at(branch) or {}).get(path)
+        if current is not None and not sha:
+            raise _Invalid('Invalid request.\n\n"sha" wasn\'t supplied.')
+        if sha and sha != current:
+            raise StaleFileVersionError(repo.full_name, path, str(sha), current)
+        message = str(request.json()["message"])
+        commit = self.store.commit_files(
+            repo.full_name, branch, {path: content}, message, user=request.user
+        )
+        stored = StoredFile(path, content, commit.sha, commit.date)
+        render = self._render(request)
+        body = {
+            "content": render.content_entry(repo, stored),
+            "commit": render.commit(repo, stored, message, request.user),
+        }
+        return ApiResponse.json(201 if current is None else 200, body)
 
 
 # request field helpers -----------------------------------------------------------------

@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from plansync.sandbox.durations import parse_duration
+from plansync.sandbox.git import last_commit
+from plansync.sandbox.gitlab_repository import GitLabRepositoryApi
 from plansync.sandbox.http_types import (
     ApiRequest,
     ApiResponse,
@@ -26,7 +28,7 @@ from plansync.sandbox.http_types import (
     Router,
 )
 from plansync.sandbox.pagination import gitlab_headers, page_of
-from plansync.sandbox.records import Issue, Repo
+from plansync.sandbox.records import Issue, Repo, StoredFile
 from plansync.sandbox.serialize_gitlab import REACTION_OF_EMOJI, GitLabJson
 from plansync.sandbox.store import UNSET, SandboxStore
 from plansync.sandbox.store_errors import (
@@ -91,6 +93,7 @@ class GitLabApi:
         add = self.router.add
         add("GET", "/user", self.get_user)
         add("GET", "/users", self.list_users)
+        add("GET", "/personal_access_tokens/self", self.token_self)
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "", self.get_project),
             ("GET", "/issues", self.list_issues),
@@ -122,6 +125,7 @@ class GitLabApi:
             ("POST", "/repository/files/{file}", self.create_file),
             ("PUT", "/repository/files/{file}", self.update_file),
         ]
+        routes += GitLabRepositoryApi(store, self._project, self._render).routes()
         for method, rest, handler in routes:
             add(method, "/projects/{project}" + rest, handler)
 
@@ -190,6 +194,27 @@ class GitLabApi:
 
     def get_user(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         return ApiResponse.json(200, self._render(request).current_user(request.user))
+
+    def token_self(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
+        """The token the request carries (GitLab 15.5+); its expiry is what the sandbox was
+        told with `store.token_expiry` (none by default)."""
+        token = request.headers.get("private-token") or ""
+        expires = self.store.token_expiry.get(token)
+        return ApiResponse.json(
+            200,
+            {
+                "id": self.store.user_id(request.user),
+                "name": f"{request.user} token",
+                "revoked": False,
+                "created_at": "2024-01-01T00:00:00.000Z",
+                "description": None,
+                "scopes": ["api"],
+                "user_id": self.store.user_id(request.user),
+                "last_used_at": None,
+                "active": True,
+                "expires_at": expires.isoformat() if expires is not None else None,
+            },
+        )
 
     def list_users(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         wanted = request.param("username")
@@ -588,14 +613,24 @@ class GitLabApi:
             if required:
                 raise _missing("ref")
             return repo.default_branch
-        if ref != repo.default_branch and not any(f.commit == ref for f in repo.files.values()):
+        if ref != repo.default_branch and repo.git.resolve(ref) is None:
             raise _Refused(_message(404, "404 Commit Not Found"))
         return ref
+
+    def _file_at(self, repo: Repo, path: str, ref: str) -> StoredFile:
+        if ref == repo.default_branch:
+            return self.store.file(repo.full_name, path)
+        path = path.strip("/")
+        blob = (repo.git.files_at(ref) or {}).get(path)
+        commit = last_commit(repo.git, ref, path)
+        if blob is None or commit is None:
+            raise UnknownFileError(repo.full_name, path)
+        return StoredFile(path, repo.git.blobs[blob], commit, repo.git.commits[commit].date)
 
     def get_file(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         repo = self._project(params)
         ref = self._ref(repo, request, required=True)
-        stored = self.store.file(repo.full_name, params["file"])
+        stored = self._file_at(repo, params["file"], ref)
         render = self._render(request)
         return ApiResponse.json(
             200, render.file(repo, stored, ref), headers=render.file_headers(stored, ref)
@@ -604,7 +639,7 @@ class GitLabApi:
     def get_raw_file(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         repo = self._project(params)
         ref = self._ref(repo, request, required=False)
-        stored = self.store.file(repo.full_name, params["file"])
+        stored = self._file_at(repo, params["file"], ref)
         return ApiResponse(
             200,
             stored.content,
@@ -626,6 +661,8 @@ class GitLabApi:
         for name in ("branch", "commit_message", "content"):
             if not isinstance(fields.get(name), str):
                 raise _missing(name)
+        if fields["branch"] in repo.git.protected:
+            return _message(403, "You are not allowed to push into this branch")
         if fields["branch"] != repo.default_branch:
             raise _Refused(
                 _message(400, "You can only create or edit files when you are on a branch")

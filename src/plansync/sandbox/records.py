@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from plansync.sandbox.git import GitData
+
 ROLES = ("none", "read", "triage", "write", "maintain", "admin")
 """Repository roles on GitHub's scale, weakest first."""
 
@@ -290,6 +292,44 @@ class StoredFile:
 
 
 @dataclass
+class PullRecord:
+    """A pull request (GitHub) / merge request (GitLab): a branch proposed for another. Its
+    number is the one its issue record holds (pull requests share issue numbers)."""
+
+    number: int
+    head: str
+    base: str
+    author: str
+    created_at: datetime
+    state: str = "open"  # or "closed", "merged"
+
+    @property
+    def gitlab_state(self) -> str:
+        return "opened" if self.state == "open" else self.state
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "head": self.head,
+            "base": self.base,
+            "author": self.author,
+            "created_at": _time(self.created_at),
+            "state": self.state,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PullRecord:
+        return cls(
+            number=int(data["number"]),
+            head=str(data["head"]),
+            base=str(data["base"]),
+            author=str(data["author"]),
+            created_at=_req_time(data["created_at"]),
+            state=str(data.get("state", "open")),
+        )
+
+
+@dataclass
 class Repo:
     """One GitHub repository, which is also one GitLab project of the same path."""
 
@@ -307,6 +347,8 @@ class Repo:
     next_milestone_number: int = 1
     commits: int = 0
     updated_at: datetime | None = None
+    git: GitData = field(default_factory=GitData)  # every branch; `files` mirrors the default
+    pulls: dict[int, PullRecord] = field(default_factory=dict)
 
     @property
     def owner(self) -> str:
@@ -332,6 +374,8 @@ class Repo:
             "next_number": self.next_number,
             "next_milestone_number": self.next_milestone_number,
             "commits": self.commits,
+            "git": self.git.to_json(),
+            "pulls": [p.to_json() for p in self.pulls.values()],
         }
 
     @classmethod
@@ -356,4 +400,6 @@ class Repo:
             next_number=int(data.get("next_number", 1)),
             next_milestone_number=int(data.get("next_milestone_number", 1)),
             commits=int(data.get("commits", 0)),
+            git=GitData.from_json(data.get("git", {})),
+            pulls={p.number: p for p in (PullRecord.from_json(x) for x in data.get("pulls", []))},
         )

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from plansync.sandbox.records import (
     REACTIONS,
+    ROLES,
     Comment,
     Issue,
     Label,
@@ -439,3 +440,11 @@ def validation_failed(
     errors: list[dict[str, Any]], doc: str = f"{DOCS}/issues/issues"
 ) -> dict[str, Any]:
     return {"message": "Validation Failed", "errors": errors, "documentation_url": doc}
+
+
+def _role_permissions(role: str) -> dict[str, bool]:
+    """The viewer's `permissions` object of a repository, from its role."""
+    rank = ROLES.index(role) if role in ROLES else 0
+    names = {"pull": "read", "triage": "triage", "push": "write", "maintain": "maintain"}
+    found = {key: rank >= ROLES.index(level) for key, level in names.items()}
+    return {"admin": rank >= ROLES.index("admin"), **found}

@@ -9,7 +9,16 @@ from typing import Any
 from urllib.parse import quote
 
 from plansync.sandbox.durations import human_duration
-from plansync.sandbox.records import Comment, Issue, Label, Milestone, Reaction, Repo, StoredFile
+from plansync.sandbox.records import (
+    Comment,
+    Issue,
+    Label,
+    Milestone,
+    PullRecord,
+    Reaction,
+    Repo,
+    StoredFile,
+)
 from plansync.sandbox.store import SandboxStore
 
 ACCESS_LEVELS = {"read": 10, "triage": 20, "write": 30, "maintain": 40, "admin": 50}
@@ -280,6 +289,43 @@ class GitLabJson:
             "awardable_id": comment.id,
             "awardable_type": "Note",
             "url": None,
+        }
+
+    def merge_request(self, repo: Repo, pull: PullRecord) -> dict[str, Any]:
+        issue = repo.issues[pull.number]
+        head = repo.git.refs.get(pull.head)
+        return {
+            "id": issue.id,
+            "iid": pull.number,
+            "project_id": repo.id,
+            "title": issue.title,
+            "description": issue.body,
+            "state": pull.gitlab_state,
+            "created_at": gl_time(pull.created_at),
+            "updated_at": gl_time(issue.updated_at),
+            "merged_at": None,
+            "closed_at": None,
+            "target_branch": pull.base,
+            "source_branch": pull.head,
+            "source_project_id": repo.id,
+            "target_project_id": repo.id,
+            "author": self.user(pull.author),
+            "assignees": [],
+            "reviewers": [],
+            "labels": [],
+            "draft": False,
+            "work_in_progress": False,
+            "merge_when_pipeline_succeeds": False,
+            "detailed_merge_status": "mergeable",
+            "sha": head,
+            "merge_commit_sha": None,
+            "squash_commit_sha": None,
+            "references": {
+                "short": f"!{pull.number}",
+                "relative": f"!{pull.number}",
+                "full": f"{repo.full_name}!{pull.number}",
+            },
+            "web_url": f"{self.web}/{repo.full_name}/-/merge_requests/{pull.number}",
         }
 
     def file(self, repo: Repo, stored: StoredFile, ref: str) -> dict[str, Any]:

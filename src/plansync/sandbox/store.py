@@ -7,11 +7,10 @@ for a whole request); every change is saved to the state file when there is one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -20,8 +19,10 @@ from typing import Any, Final
 
 from plansync.clock import Clock, SystemClock
 from plansync.fileio import atomic_write
+from plansync.sandbox.apps import AppRegistry
 from plansync.sandbox.durations import human_duration
 from plansync.sandbox.faults import FaultPlan
+from plansync.sandbox.git import GitCommit, NotFastForwardError, last_commit
 from plansync.sandbox.limits import LimitConfig, RateLimits
 from plansync.sandbox.records import (
     ROLES,
@@ -29,6 +30,7 @@ from plansync.sandbox.records import (
     Issue,
     Label,
     Milestone,
+    PullRecord,
     Reaction,
     Repo,
     StoredFile,
@@ -37,12 +39,15 @@ from plansync.sandbox.requestlog import RequestLog
 from plansync.sandbox.store_errors import (
     FileAlreadyExistsError,
     InvalidFieldError,
+    ProtectedBranchError,
+    RefNotFastForwardError,
     StaleFileVersionError,
     UnknownCommentError,
     UnknownFileError,
     UnknownIssueError,
     UnknownLabelError,
     UnknownMilestoneError,
+    UnknownRefError,
     UnknownRepoError,
 )
 
@@ -99,6 +104,8 @@ class SandboxStore:
         self._default_limits = limits if limits is not None else LimitConfig()
         self.limits = RateLimits(self.clock, self._default_limits)
         self.requests = RequestLog()
+        self.apps = AppRegistry()
+        self.token_expiry: dict[str, date] = {}  # GitLab tokens' expiry dates (none by default)
         self._initial_repos = tuple(repos)
         self._repos: dict[str, Repo] = {}
         self._users: dict[str, int] = {}
@@ -136,6 +143,8 @@ class SandboxStore:
             self.faults.clear()
             self.limits.configure(self._default_limits)
             self.requests.clear()
+            self.apps.clear()
+            self.token_expiry.clear()
             self._fresh()
             self._changed()
 
@@ -886,17 +895,117 @@ class SandboxStore:
             ):
                 raise StaleFileVersionError(repo, clean, last_commit_id, current.commit)
             self.add_user(user)
-            target.commits += 1
-            seed = f"{target.full_name}\0{target.commits}\0{clean}\0{message}\0{user}"
-            stored = StoredFile(
-                path=clean,
-                content=content,
-                commit=hashlib.sha1(seed.encode("utf-8") + content).hexdigest(),
-                updated_at=self.now(),
-            )
-            target.files[clean] = stored
-            target.updated_at = stored.updated_at
-            return stored
+            self._commit(target, target.default_branch, {clean: content}, message, user)
+            return target.files[clean]
+
+    # git ---------------------------------------------------------------------------------
+
+    def protect_branch(self, repo: str, branch: str, protected: bool = True) -> None:
+        """Refuse (or again accept) pushes through the API to `branch`; people pushing with
+        `put_file` are let through, as an admin would be."""
+        with self._mutation():
+            git = self.repo(repo).git
+            if protected:
+                git.protected.add(branch)
+            else:
+                git.protected.discard(branch)
+
+    def commit_files(
+        self,
+        repo: str,
+        branch: str,
+        changes: Mapping[str, bytes | None],
+        message: str,
+        *,
+        user: str = BOT,
+        start_from: str | None = None,
+        last_commit_ids: Mapping[str, str] | None = None,
+    ) -> GitCommit:
+        """One commit on `branch` (created from `start_from` when missing) changing the files
+        given (None deletes one); `last_commit_ids` must name each file's last commit."""
+        with self._mutation():
+            target = self.repo(repo)
+            git = target.git
+            if branch in git.protected:
+                raise ProtectedBranchError(repo, branch)
+            if branch not in git.refs:
+                start = git.resolve(start_from) if start_from else None
+                if start_from and start is None:
+                    raise UnknownRefError(repo, start_from)
+                if start is not None:
+                    git.refs[branch] = start.sha
+            for path, expected in (last_commit_ids or {}).items():
+                current = last_commit(git, branch, path)
+                if current is not None and current != expected:
+                    raise StaleFileVersionError(repo, path, expected, current)
+            self.add_user(user)
+            return self._commit(target, branch, changes, message, user)
+
+    def move_branch(self, repo: str, branch: str, sha: str, *, force: bool = False) -> None:
+        """Point `branch` at commit `sha` (creating the branch when it does not exist)."""
+        with self._mutation():
+            target = self.repo(repo)
+            git = target.git
+            if sha not in git.commits:
+                raise UnknownRefError(repo, sha)
+            if branch in git.protected:
+                raise ProtectedBranchError(repo, branch)
+            try:
+                git.move(branch, sha, force=force)
+            except NotFastForwardError:
+                raise RefNotFastForwardError(repo, branch) from None
+            if branch == target.default_branch:
+                self._mirror_default(target)
+
+    def open_pull(
+        self, repo: str, head: str, base: str, title: str, body: str, *, user: str = BOT
+    ) -> PullRecord:
+        """Open a pull / merge request from branch `head` into `base`."""
+        with self._mutation():
+            number = self.create_issue(repo, title, body, user=user, pull_request=True)
+            pull = PullRecord(number, head, base, user, self.now())
+            self.repo(repo).pulls[number] = pull
+            return pull
+
+    def _commit(
+        self,
+        target: Repo,
+        branch: str,
+        changes: Mapping[str, bytes | None],
+        message: str,
+        user: str,
+    ) -> GitCommit:
+        git = target.git
+        head = git.refs.get(branch)
+        entries = dict(git.files_at(head) or {}) if head else {}
+        for path, content in changes.items():
+            if content is None:
+                entries.pop(path, None)
+            else:
+                entries[path] = git.add_blob(content)
+        target.commits += 1
+        commit = git.add_commit(
+            git.add_tree(entries), (head,) if head else (), message, user, self.now()
+        )
+        git.refs[branch] = commit.sha
+        if branch == target.default_branch:
+            self._mirror_default(target)
+        return commit
+
+    def _mirror_default(self, target: Repo) -> None:
+        """`files` holds the default branch's files; a file changed by the branch's last move
+        gets the new head as its last commit."""
+        git = target.git
+        head = git.refs[target.default_branch]
+        entries = git.files_at(head) or {}
+        now = self.now()
+        for path in [p for p in target.files if p not in entries]:
+            del target.files[path]
+        for path, blob in entries.items():
+            current = target.files.get(path)
+            if current is None or current.sha != blob:
+                target.files[path] = StoredFile(path, git.blobs[blob], head, now)
+        target.updated_at = now
 
 
 def _check_reason(reason: str) -> str:

@@ -120,3 +120,28 @@ class InvalidFieldError(SandboxStoreError):
         self.field = field
         self.code = code
         self.value = value
+
+
+class ProtectedBranchError(SandboxStoreError):
+    """A push through the API to a branch that is protected (only people push there)."""
+
+    def __init__(self, repo: str, branch: str) -> None:
+        super().__init__(f"Branch {branch!r} of sandbox repository {repo} is protected.")
+        self.repo = repo
+        self.branch = branch
+
+
+class UnknownRefError(SandboxStoreError):
+    def __init__(self, repo: str, ref: str) -> None:
+        super().__init__(f"No branch or commit {ref!r} in sandbox repository {repo}.")
+        self.repo = repo
+        self.ref = ref
+
+
+class RefNotFastForwardError(SandboxStoreError):
+    def __init__(self, repo: str, branch: str) -> None:
+        super().__init__(
+            f"Branch {branch!r} of sandbox repository {repo} moved: not a fast forward."
+        )
+        self.repo = repo
+        self.branch = branch

@@ -19,7 +19,7 @@ from datetime import date
 
 from plansync.config.load import LoadedConfig
 from plansync.config.project import ProjectConfig
-from plansync.errors import AuthenticationError, TrackerError
+from plansync.errors import AuthenticationError, PlansyncError, TrackerError
 from plansync.model.changeset import (
     ActionResult,
     Changeset,
@@ -38,8 +38,10 @@ from plansync.sync.effects import Effects, Preview, Writes
 from plansync.sync.observe import CHECKED_KEY, Snapshot
 from plansync.sync.plans import LocalPlans, PlanRead, PlanSource
 from plansync.sync.reconcile import reconcile
+from plansync.sync.repository_plans import RepositoryPlans, repository_of
 from plansync.sync.result import RunResult
 from plansync.sync.status import plan_figures
+from plansync.trackers.access import AccessCheck, expiry_warning
 from plansync.trackers.base import Tracker
 from plansync.trackers.registry import open_tracker
 
@@ -68,14 +70,23 @@ def run_once(
     once the plans were read and the tracker answered: a run stopped by bad input writes
     nothing.
     """
-    source = LocalPlans(config, project)
-    plans = source.read()
-    tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
+    opened = tracker is None
+    source: PlanSource
+    if project.plans_source.kind == "repository":
+        tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
+        source = RepositoryPlans(config, project, repository_of(tracker), dry_run=dry_run)
+        plans = source.read()
+    else:
+        source = LocalPlans(config, project)
+        plans = source.read()
+        tracker = tracker if tracker is not None else open_tracker(project.tracker, environ)
     own = store is None
     if store is None and state_exists(config.state_url):
         store = open_state(config.state_url)
     run = _Run(config, project, source, plans, tracker, stop, progress, on_changeset)
     run.today = today or date.today()
+    if opened and isinstance(tracker, AccessCheck):  # a tracker given is the caller's to check
+        run.warnings += _expiry(tracker, run.today, project.tracker.repo)
     try:
         return run.preview(store) if dry_run else run.sync(store)
     except AuthenticationError as exc:
@@ -113,6 +124,7 @@ class _Run:
         self.scope = project.scope
         self.requests_before = tracker.stats.total
         self.today = date.today()
+        self.warnings: list[Notice] = []  # said before anything the run finds
 
     def _store(self, database: StateDatabase) -> StateStore:
         return database.store(self.project.name, self.scope)
@@ -150,6 +162,8 @@ class _Run:
             try:
                 snapshot.save(store)
                 self._steps(store, snapshot, result, effects)
+                if isinstance(self.source, RepositoryPlans):
+                    self.source.flush(result)  # the run's one commit
                 if self.tracker.stats.writes:
                     try:
                         snapshot.observe()  # our own writes: seen now, so the next run gets 304s
@@ -175,7 +189,8 @@ class _Run:
         self, store: StateStore, snapshot: Snapshot, result: RunResult, effects: Effects
     ) -> None:
         self._passes(store, snapshot, result, effects)
-        result.changesets[0].notices[:0] = snapshot.notices  # what kept a read from finishing
+        # What kept a read from finishing, and what the start of the run found to say.
+        result.changesets[0].notices[:0] = [*self.warnings, *snapshot.notices]
         findings = effects.findings(store, result, _findings(result))
         if not result.stopped:
             self._summarise(store, snapshot, result, findings, effects)
@@ -246,6 +261,14 @@ class _Run:
         return changeset
 
 
+def _expiry(tracker: AccessCheck, today: date, repo: str) -> list[Notice]:
+    try:
+        warning = expiry_warning(tracker.token_expiry(), today, repo)
+    except PlansyncError:
+        return []  # a refused token: the run's first read says so, with what to do
+    return [Notice(None, warning)] if warning is not None else []
+
+
 @contextmanager
 def _unclosed(database: StateDatabase) -> Iterator[StateDatabase]:
     yield database  # the caller's database: the caller closes it
@@ -264,9 +287,7 @@ def _renamed_in_plan(results: list[ActionResult]) -> bool:
 
 def _findings(result: RunResult) -> Findings:
     failures = tuple(
-        Failure(r.action.task, r.detail)
-        for r in result.failed
-        if isinstance(r.action, CreateIssue)
+        Failure(r.action.task, r.detail) for r in result.failed if isinstance(r.action, CreateIssue)
     )
     return Findings(tuple(result.conflicts), failures)
 

@@ -18,6 +18,7 @@ from plansync.summary.changes import SummaryTarget, tracking_issues
 from plansync.summary.data import PlanFigures
 from plansync.sync.links import without_retired
 from plansync.sync.plans import LocalPlans, PlanRead
+from plansync.sync.repository_plans import working_copy_plans
 
 
 def plan_figures(
@@ -53,7 +54,11 @@ class ProjectStatus:
 def project_status(config: LoadedConfig, project: ProjectConfig, today: date) -> ProjectStatus:
     """The figures as the last sync left them, without a call to the tracker. Reads the state
     store without creating it."""
-    plans = LocalPlans(config, project).read()
+    plans = (
+        working_copy_plans(config, project)
+        if project.plans_source.kind == "repository"
+        else LocalPlans(config, project).read()
+    )
     if not state_exists(config.state_url):
         targets = plan_figures(plans, project, {}, RemoteSnapshot({}, []), Findings(), today)
         return ProjectStatus(project.name, [t.figures for t in targets], None)

@@ -19,6 +19,7 @@ from plansync.errors import ConfigError
 from plansync.trackers.base import Tracker
 from plansync.trackers.config import TrackerConfigBase
 from plansync.trackers.github.adapter import GitHubTracker
+from plansync.trackers.github.app import check_permissions, find_installation
 from plansync.trackers.github.config import GitHubTrackerConfig
 from plansync.trackers.gitlab.adapter import GitLabTracker
 from plansync.trackers.gitlab.config import GitLabTrackerConfig
@@ -51,7 +52,7 @@ def _open_github(
     config: GitHubTrackerConfig, environ: Mapping[str, str], clock: Clock | None
 ) -> Tracker:
     if config.uses_app:
-        return _open_github_app(config, clock)
+        return _open_github_app(config, environ, clock)
     return GitHubTracker(
         config.repo,
         config.token(environ).get_secret_value(),
@@ -62,34 +63,52 @@ def _open_github(
     )
 
 
-def _open_github_app(config: GitHubTrackerConfig, clock: Clock | None) -> Tracker:
-    app_id, key_file, installation_id = (
-        config.app_id,
-        config.private_key_file,
-        config.installation_id,
+def _open_github_app(
+    config: GitHubTrackerConfig, environ: Mapping[str, str], clock: Clock | None
+) -> Tracker:
+    """A tracker acting as the App's installation on the repository, whose permissions are
+    checked first (a missing one is a ConfigError naming it)."""
+    app_id = config.app_id
+    if app_id is None:
+        raise ConfigError(f"GitHub App settings for {config.repo} lack app_id.")
+    private_key = _app_key(config, environ)
+    installation = find_installation(
+        config.repo, app_id, private_key, config.base_url, config.installation_id
     )
-    if app_id is None or key_file is None or installation_id is None:
-        raise ConfigError(
-            f"GitHub App settings for {config.repo} are incomplete: set app_id, "
-            "private_key_file and installation_id together."
-        )
-    try:
-        private_key = key_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            f"{key_file}: the GitHub App private key for {config.repo} cannot be "
-            f"read ({exc.strerror}). Point `private_key_file` at the .pem file GitHub gave you."
-        ) from exc
-    return GitHubTracker.from_app(
+    check_permissions(config.repo, app_id, installation)
+    tracker = GitHubTracker.from_app(
         config.repo,
         app_id,
         private_key,
-        installation_id,
+        installation.id,
         base_url=config.base_url,
         pacing=config.pacing.limits(),
         max_wait=config.max_wait,
         clock=clock,
     )
+    tracker.app_installation = installation
+    return tracker
+
+
+def _app_key(config: GitHubTrackerConfig, environ: Mapping[str, str]) -> str:
+    if config.private_key_env is not None:
+        key = environ.get(config.private_key_env, "")
+        if not key.strip():
+            raise ConfigError(
+                f"{config.repo}: the environment variable {config.private_key_env} (the GitHub "
+                "App's private key) is not set; set it to the contents of the App's .pem file."
+            )
+        return key
+    key_file = config.private_key_file
+    if key_file is None:
+        raise ConfigError(f"GitHub App settings for {config.repo} lack the private key.")
+    try:
+        return key_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"{key_file}: the GitHub App private key for {config.repo} cannot be "
+            f"read ({exc.strerror}). Point `private_key_file` at the .pem file GitHub gave you."
+        ) from exc
 
 
 KINDS: Mapping[str, TrackerKind] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -33,7 +33,9 @@ from plansync.model.remote import (
     RemoteMilestone,
     RepoFile,
 )
+from plansync.trackers.access import AccessReport
 from plansync.trackers.base import Capabilities, RequestStats, Tracker
+from plansync.trackers.github.app import REQUIRED, AppInstallation
 from plansync.trackers.github.comments import RepoComments
 from plansync.trackers.github.convert import (
     is_pull_request,
@@ -47,6 +49,7 @@ from plansync.trackers.github.errors import (
     refused_assignees,
 )
 from plansync.trackers.github.files import RepoFiles
+from plansync.trackers.github.gitdata import GitDatabase
 from plansync.trackers.github.http import (
     DEFAULT_BASE_URL,
     PER_PAGE,
@@ -58,6 +61,7 @@ from plansync.trackers.github.milestones import RepoMilestones
 from plansync.trackers.github.observe import Item, Probe, read_incrementally
 from plansync.trackers.github.requests import CLOCK_SKEW, RepoRequests
 from plansync.trackers.pacing import PacingLimits, tracker_pacer
+from plansync.trackers.repository import BranchTree, FileChange, PullRequest, RepositoryAccess
 
 __all__ = ["DEFAULT_BASE_URL", "GitHubTracker"]
 
@@ -83,9 +87,7 @@ class GitHubTracker:
     ) -> None:
         if not token:
             raise ConfigError(f"No GitHub token was given for {repo}. {TOKEN_HINT}")
-        self._setup(
-            repo, Auth.Token(token), TOKEN_HINT, base_url, pacing, max_wait, clock, timeout
-        )
+        self._setup(repo, Auth.Token(token), TOKEN_HINT, base_url, pacing, max_wait, clock, timeout)
 
     @classmethod
     def from_app(
@@ -147,6 +149,8 @@ class GitHubTracker:
         self._labels = RepoLabels(self._requests, self._repo)
         self._comments = RepoComments(self._requests, self._repo)
         self._milestones = RepoMilestones(self._requests)
+        self._git = GitDatabase(self._requests)
+        self.app_installation: AppInstallation | None = None  # set when acting as an App
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -185,9 +189,7 @@ class GitHubTracker:
         # edit of an issue read at the cursor's second.
         read = read_incrementally(probe, read_since, cursor, what=f"issues of {self.repo}")
         issues = tuple(
-            issue_from_github(self._issue(item))
-            for item in read.items
-            if not is_pull_request(item)
+            issue_from_github(self._issue(item)) for item in read.items if not is_pull_request(item)
         )
         listed = (
             frozenset(int(item["number"]) for item in read.whole if not is_pull_request(item))
@@ -375,10 +377,72 @@ class GitHubTracker:
     def read_file(self, path: str, ref: str | None = None) -> RepoFile | None:
         return self._files.read(path, ref)
 
-    def write_file(
-        self, path: str, content: bytes, message: str, version: str | None
-    ) -> RepoFile:
+    def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         return self._files.write(path, content, message, version)
+
+    # the repository as a plan source (see trackers.repository) -----------------------------
+
+    def default_branch(self) -> str:
+        return self._git.default_branch()
+
+    def branch_tree(self, branch: str, known: BranchTree | None = None) -> BranchTree | None:
+        return self._git.branch_tree(branch, known)
+
+    def read_blob(self, path: str, blob: str, head: str) -> FileChange:
+        return self._git.read_blob(path, blob, head)
+
+    def commit_files(
+        self,
+        branch: str,
+        base: BranchTree,
+        files: Mapping[str, FileChange],
+        message: str,
+        *,
+        create_from: BranchTree | None = None,
+    ) -> str:
+        return self._git.commit_files(branch, base, files, message, create_from=create_from)
+
+    def pull_request(
+        self, head: str, base: str, title: str, body: str, *, create: bool = True
+    ) -> PullRequest | None:
+        return self._git.pull_request(head, base, title, body, create=create)
+
+    # access (see trackers.access) -----------------------------------------------------------
+
+    def access(self) -> AccessReport:
+        requester = self._requester
+        if self.app_installation is not None:
+            installation = self.app_installation
+            headers, _ = self._requests.call(
+                lambda: requester.requestJsonAndCheck("GET", self._requests.path),
+                "read the repository",
+            )
+            lacking = tuple(installation.lacking())
+            held = tuple(
+                f"{name}: {'read and write' if level == 'write' else 'read'}"
+                for key, (name, level) in REQUIRED.items()
+                if not any(text.startswith(name + ":") for text in lacking)
+            )
+            return AccessReport(f"{installation.app_slug}[bot]", held, lacking, _remaining(headers))
+        headers, user = self._requests.call(
+            lambda: requester.requestJsonAndCheck("GET", "/user"), "read the token's user"
+        )
+        _, repo = self._requests.call(
+            lambda: requester.requestJsonAndCheck("GET", self._requests.path),
+            "read the repository",
+        )
+        can = repo.get("permissions") or {}
+        needs = (
+            "Issues: read and write",
+            "Contents: read and write",
+            "Pull requests: read and write",
+        )
+        held = needs if can.get("push") else ("Metadata: read",) if can.get("pull") else ()
+        lacking = () if can.get("push") else needs
+        return AccessReport(str(user.get("login")), held, lacking, _remaining(headers))
+
+    def token_expiry(self) -> date | None:
+        return None  # an App's tokens renew themselves; a classic token's expiry is not read
 
     # estimates ------------------------------------------------------------------------------
 
@@ -394,6 +458,14 @@ class GitHubTracker:
         self._labels.set_estimate(number, minutes, current.labels)
 
 
+def _remaining(headers: Mapping[str, Any]) -> int | None:
+    value = {str(k).lower(): v for k, v in headers.items()}.get("x-ratelimit-remaining")
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
 def _created(item: Item) -> datetime:
     return datetime.fromisoformat(str(item["created_at"]))
 
@@ -401,4 +473,7 @@ def _created(item: Item) -> datetime:
 if TYPE_CHECKING:
     # Lets mypy check the adapter against the Protocol, member by member.
     def _is_a_tracker(tracker: GitHubTracker) -> Tracker:
+        return tracker
+
+    def _is_a_repository(tracker: GitHubTracker) -> RepositoryAccess:
         return tracker

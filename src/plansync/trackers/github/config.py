@@ -28,9 +28,12 @@ class GitHubTrackerConfig(TrackerConfigBase):
     kind: Literal["github"] = "github"
     base_url: str = DEFAULT_API
     token_env: str = Field(default="GITHUB_TOKEN", min_length=1)
-    # A GitHub App installation instead of a token: all three, or none.
+    # A GitHub App installation instead of a token: app_id and its private key (a file or an
+    # environment variable holding it); the installation is found from the repository unless
+    # installation_id names it.
     app_id: int | None = None
     private_key_file: Path | None = None
+    private_key_env: str | None = None
     installation_id: int | None = None
     pacing: PacingConfig = Field(default_factory=PacingConfig)
 
@@ -48,11 +51,17 @@ class GitHubTrackerConfig(TrackerConfigBase):
 
     @model_validator(mode="after")
     def _app_complete(self) -> GitHubTrackerConfig:
-        app = (self.app_id, self.private_key_file, self.installation_id)
-        if any(v is not None for v in app) and not all(v is not None for v in app):
+        keys = (self.private_key_file, self.private_key_env)
+        app = (self.app_id, *keys, self.installation_id)
+        if any(v is not None for v in app) and (
+            self.app_id is None or all(k is None for k in keys)
+        ):
             raise ValueError(
-                "a GitHub App needs app_id, private_key_file and installation_id together"
+                "a GitHub App needs app_id, private_key_file and (or private_key_env) together; "
+                "installation_id is optional"
             )
+        if all(k is not None for k in keys):
+            raise ValueError("give the App's key as private_key_file or private_key_env, not both")
         return self
 
     @property

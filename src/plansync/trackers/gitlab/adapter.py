@@ -14,7 +14,8 @@ Where GitLab differs from GitHub:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from gitlab.exceptions import GitlabError
@@ -36,7 +37,9 @@ from plansync.model.remote import (
     RemoteMilestone,
     RepoFile,
 )
+from plansync.trackers.access import AccessReport
 from plansync.trackers.base import Capabilities, RequestStats
+from plansync.trackers.gitlab.commits import RepositoryCommits
 from plansync.trackers.gitlab.convert import (
     duration_text,
     permission_for_level,
@@ -49,6 +52,7 @@ from plansync.trackers.gitlab.files import RepositoryFiles
 from plansync.trackers.gitlab.notes import IssueNotes
 from plansync.trackers.gitlab.project import PER_PAGE, ProjectCalls
 from plansync.trackers.pacing import PacingLimits
+from plansync.trackers.repository import BranchTree, FileChange, PullRequest
 
 # GitLab asks for no spacing between writes; the notes queue carries its real limit.
 GITLAB_WRITES = PacingLimits(min_interval=0.0, per_minute=None, per_hour=None)
@@ -90,6 +94,7 @@ class GitLabTracker:
         self._project = self._calls.project
         self._notes = IssueNotes(self._calls)
         self._files = RepositoryFiles(self._calls)
+        self._commits = RepositoryCommits(self._calls)
         self._milestone_ids: dict[int, int] = {}
         self._user_ids: dict[str, int] = {}
 
@@ -329,9 +334,7 @@ class GitLabTracker:
             return self._user_ids[username]
 
         def lookup() -> int | None:
-            listing = self._calls.gl.users.list(
-                iterator=True, per_page=PER_PAGE, username=username
-            )
+            listing = self._calls.gl.users.list(iterator=True, per_page=PER_PAGE, username=username)
             for user in listing:
                 data = user.asdict()
                 if str(data.get("username", "")).lower() == username.lower():
@@ -369,7 +372,67 @@ class GitLabTracker:
     def read_file(self, path: str, ref: str | None = None) -> RepoFile | None:
         return self._files.read(path, ref)
 
-    def write_file(
-        self, path: str, content: bytes, message: str, version: str | None
-    ) -> RepoFile:
+    def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         return self._files.write(path, content, message, version)
+
+    # the repository as a plan source (see trackers.repository) -----------------------------
+
+    def default_branch(self) -> str:
+        return self._commits.default_branch()
+
+    def branch_tree(self, branch: str, known: BranchTree | None = None) -> BranchTree | None:
+        return self._commits.branch_tree(branch, known)
+
+    def read_blob(self, path: str, blob: str, head: str) -> FileChange:
+        return self._commits.read_blob(path, blob, head)
+
+    def commit_files(
+        self,
+        branch: str,
+        base: BranchTree,
+        files: Mapping[str, FileChange],
+        message: str,
+        *,
+        create_from: BranchTree | None = None,
+    ) -> str:
+        return self._commits.commit_files(branch, base, files, message, create_from=create_from)
+
+    def pull_request(
+        self, head: str, base: str, title: str, body: str, *, create: bool = True
+    ) -> PullRequest | None:
+        return self._commits.pull_request(head, base, title, body, create=create)
+
+    # access (see trackers.access) -----------------------------------------------------------
+
+    def token_expiry(self) -> date | None:
+        """The expiry date of the token (a personal, project or group access token)."""
+        gl = self._calls.gl
+        data = self._calls.request_or_none(
+            "read the token's expiry", lambda: gl.http_get("/personal_access_tokens/self")
+        )
+        expires = data.get("expires_at") if isinstance(data, dict) else None
+        return date.fromisoformat(str(expires)[:10]) if expires else None
+
+    def access(self) -> AccessReport:
+        gl = self._calls.gl
+
+        def whoami() -> tuple[str, int | None]:
+            response = gl.http_request("GET", "/user")
+            left = response.headers.get("RateLimit-Remaining")
+            return str(response.json().get("username")), int(left) if left else None
+
+        actor, left = self._calls.request("read the token's user", whoami)
+        project = self._calls.request(
+            "read the project", lambda: gl.projects.get(self._calls.repo).asdict()
+        )
+        rights = project.get("permissions") or {}
+        levels = [
+            int(v["access_level"])
+            for v in (rights.get("project_access"), rights.get("group_access"))
+            if isinstance(v, dict) and isinstance(v.get("access_level"), int)
+        ]
+        level = max(levels, default=0)
+        needs = ("issues: Reporter or more", "push and merge requests: Developer or more")
+        held = tuple(n for n, floor in zip(needs, (20, 30), strict=True) if level >= floor)
+        lacking = tuple(n for n in needs if n not in held)
+        return AccessReport(actor, held, lacking, left, self.token_expiry())
