@@ -1,0 +1,221 @@
+"""The handlers: one pure function per verb, from a command and the task it is about to an
+`Outcome` (the plan change it asks for, and what the reply says). No I/O: the sync step reads
+the plan and the links, and carries the change out.
+
+Text from the comment is untrusted: it reaches a planfile only through the planfile editors,
+which escape it for the place it lands in, and a reply only through `quoted` / `code`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from plansync.commands.duration import DurationError, parse_duration
+from plansync.commands.outcome import ChangeKind, Outcome, PlanChange, Verdict
+from plansync.commands.parse import Command
+from plansync.commands.text import code, inline
+from plansync.model.plan import Task, TaskKind
+
+HELP = (
+    "`/plan done` / `/plan undone`: tick or untick the task of this issue in its plan",
+    "`/plan drop [reason]`: strike the task's title through (its issue is closed as not planned)",
+    "`/plan estimate 2h` (`90min`, `1.5d`, `1w 2d`, `clear`): set the task's estimate",
+    "`/plan rename New title`: the task's title in the plan",
+    "`/plan status`: the task's line as the plan has it, and its milestone's progress",
+    "`/plan help`: this list",
+)
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """The task of the issue a comment is on, as its planfile holds it now."""
+
+    planfile: str
+    task: Task
+    lines: tuple[str, ...]  # the planfile's decoded lines, line n at n - 1
+    milestone_done: int = 0
+    milestone_total: int = 0
+    plan_url: str | None = None
+
+    @property
+    def line_text(self) -> str:
+        return self.lines[self.task.line - 1]
+
+    @property
+    def where(self) -> str:
+        return f"{code(self.planfile)} line {self.task.line}"
+
+
+Handler = Callable[[Command, TaskContext], Outcome]
+
+
+def _refused(command: Command, message: str) -> Outcome:
+    return Outcome(command, Verdict.REFUSED, message)
+
+
+def _can_show_done(task: Task) -> bool:
+    if task.table is not None:
+        return task.table.index_of("status") is not None
+    return task.kind is TaskKind.CHECKBOX
+
+
+def _done(command: Command, ctx: TaskContext, done: bool) -> Outcome:
+    if command.args:
+        return _refused(
+            command, f"{code(command.verb)} takes no arguments; type `/plan {command.verb}`."
+        )
+    if not _can_show_done(ctx.task):
+        return _refused(
+            command,
+            f"The task on {ctx.where} has no checkbox or status cell to "
+            f"{'tick' if done else 'untick'}; close or reopen the issue instead.",
+        )
+    if ctx.task.done == done:
+        word = "done" if done else "open"
+        return Outcome(command, Verdict.APPLIED, f"Already {word} in {ctx.where}.")
+    kind = ChangeKind.TICK if done else ChangeKind.UNTICK
+    word = "Ticked" if done else "Unticked"
+    change = PlanChange(ctx.planfile, ctx.task.key, kind, "")
+    return Outcome(command, Verdict.APPLIED, f"{word} the task on {ctx.where}.", change)
+
+
+def done(command: Command, ctx: TaskContext) -> Outcome:
+    return _done(command, ctx, True)
+
+
+def undone(command: Command, ctx: TaskContext) -> Outcome:
+    return _done(command, ctx, False)
+
+
+def _struck(title: str) -> bool:
+    return len(title) > 4 and title.startswith("~~") and title.endswith("~~")
+
+
+def drop(command: Command, ctx: TaskContext) -> Outcome:
+    title = ctx.task.title
+    reason = f" Reason: {inline(command.rest)}" if command.rest else ""
+    if _struck(title):
+        return Outcome(command, Verdict.APPLIED, f"Already struck through in {ctx.where}.{reason}")
+    change = PlanChange(ctx.planfile, ctx.task.key, ChangeKind.STRIKE, f"~~{title}~~", title)
+    message = f"Struck the title through on {ctx.where}; the issue closes as not planned.{reason}"
+    return Outcome(command, Verdict.APPLIED, message, change)
+
+
+def estimate(command: Command, ctx: TaskContext) -> Outcome:
+    if not command.args:
+        return _refused(
+            command, "Say how long: `/plan estimate 2h` (or `90min`, `1.5d`, `1w 2d`, `clear`)."
+        )
+    try:
+        duration = parse_duration(command.args)
+    except DurationError as exc:
+        return _refused(
+            command,
+            f"{exc} Type e.g. `/plan estimate 2h`, `/plan estimate 1w 2d` or "
+            "`/plan estimate clear`.",
+        )
+    old = ctx.task.estimate.text if ctx.task.estimate is not None else ""
+    if duration is None:
+        if not old:
+            return Outcome(command, Verdict.APPLIED, f"The task on {ctx.where} has no estimate.")
+        change = PlanChange(ctx.planfile, ctx.task.key, ChangeKind.ESTIMATE, "", old)
+        return Outcome(command, Verdict.APPLIED, f"Cleared the estimate on {ctx.where}.", change)
+    minutes, text = duration
+    if (
+        ctx.task.estimate is not None
+        and ctx.task.estimate.minutes == minutes
+        and ctx.task.estimate.min_minutes is None
+    ):
+        return Outcome(
+            command, Verdict.APPLIED, f"The estimate on {ctx.where} is already {code(old)}."
+        )
+    if ctx.task.table is not None and ctx.task.table.index_of("estimate") is None:
+        return _refused(
+            command,
+            f"The task on {ctx.where} is a table row and its table has no Estimate "
+            "column; add one to the table, then type the command again.",
+        )
+    change = PlanChange(ctx.planfile, ctx.task.key, ChangeKind.ESTIMATE, text, old)
+    return Outcome(
+        command, Verdict.APPLIED, f"Set the estimate on {ctx.where} to {code(text)}.", change
+    )
+
+
+def rename(command: Command, ctx: TaskContext) -> Outcome:
+    title = command.rest.strip()
+    if len(title) >= 2 and title.startswith('"') and title.endswith('"'):
+        title = title[1:-1].strip()
+    if not title:
+        return _refused(command, "Say the new title: `/plan rename New title`.")
+    if title == ctx.task.title:
+        return Outcome(command, Verdict.APPLIED, f"The task on {ctx.where} already has that title.")
+    change = PlanChange(ctx.planfile, ctx.task.key, ChangeKind.RETITLE, title, ctx.task.title)
+    return Outcome(command, Verdict.APPLIED, f"Renamed the task on {ctx.where}.", change)
+
+
+def status(command: Command, ctx: TaskContext) -> Outcome:
+    lines = [f"The task on {ctx.where} reads:", "", *_fenced(ctx.line_text)]
+    if ctx.task.milestone is not None:
+        lines += [
+            "",
+            f"Milestone {code(ctx.task.milestone)}: {ctx.milestone_done} of "
+            f"{ctx.milestone_total} tasks done.",
+        ]
+    if ctx.plan_url:
+        lines += ["", f"Plan: {ctx.plan_url}"]
+    return Outcome(command, Verdict.ANSWERED, "\n".join(lines))
+
+
+def help_(command: Command, ctx: TaskContext | None = None) -> Outcome:
+    body = "\n".join(f"- {line}" for line in HELP)
+    return Outcome(command, Verdict.ANSWERED, f"The commands, one per line of a comment:\n\n{body}")
+
+
+def _fenced(text: str) -> list[str]:
+    fence = "~" * max(3, _longest_run(text, "~") + 1)
+    return [fence, text.replace("\r", ""), fence]
+
+
+def _longest_run(text: str, char: str) -> int:
+    best = run = 0
+    for c in text:
+        run = run + 1 if c == char else 0
+        best = max(best, run)
+    return best
+
+
+HANDLERS: dict[str, Handler] = {
+    "done": done,
+    "undone": undone,
+    "drop": drop,
+    "estimate": estimate,
+    "rename": rename,
+    "status": status,
+    "help": help_,
+}
+# Verbs of the commands' design that this version does not carry out yet: refused by name.
+NOT_YET = frozenset(
+    {"milestone", "move", "priority", "assign", "unassign", "depends", "nodepends", "add", "track"}
+)
+
+
+def handle(command: Command, ctx: TaskContext | None) -> Outcome:
+    """The outcome of one command on the issue's task (`ctx` None: the issue is in no plan)."""
+    if command.verb == "help":
+        return help_(command)
+    handler = HANDLERS.get(command.verb)
+    if handler is None:
+        if command.verb in NOT_YET:
+            return _refused(
+                command,
+                f"{code(command.verb)} is not available in this version of plansync. "
+                "Type `/plan help` for the commands it has.",
+            )
+        shown = f"{code(command.verb)} is not a command" if command.verb else "A verb is missing"
+        return _refused(command, f"{shown}. Type `/plan help` for the commands.")
+    if ctx is None:
+        return _refused(
+            command, "This issue is not a task of the plan, so only `/plan help` works here."
+        )
+    return handler(command, ctx)

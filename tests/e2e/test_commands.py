@@ -1,0 +1,375 @@
+"""`/plan` commands typed in issue comments, end to end against the sandbox's GitHub and GitLab:
+the planfile's bytes (only the task's line changes; encoding and line endings kept) and the
+issue after the same run; refusals; each comment answered once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from harness import SyncHarness
+
+from builders import changed_line_pairs
+from plansync.commands.authorise import REPLY_MARKER, forget_permissions
+from plansync.model.changeset import Status
+
+MakeHarness = Callable[..., SyncHarness]
+
+NAME = "plan.md"
+PLAN = (
+    "# Demo plan\r\n"
+    "\r\n"
+    "## Phase 1: Foundations\r\n"
+    "\r\n"
+    "- [ ] Write the parser \u2192 reader\r\n"
+    "- [ ] Write the editor (2h)\r\n"
+    "\r\n"
+    "## Phase 2: Delivery\r\n"
+    "\r\n"
+    "| ID | Task | Estimate | Status |\r\n"
+    "|----|------|----------|--------|\r\n"
+    "| T1 | Ship the CLI | 90min | Todo |\r\n"
+    "\r\n"
+    "- REL-1: Publish the release notes\r\n"
+).encode()
+PARSER = "phase-1-foundations/write-the-parser-reader"
+EDITOR = "phase-1-foundations/write-the-editor"
+ALICE = "alice"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_permissions() -> None:
+    forget_permissions()
+
+
+def _synced(make_harness: MakeHarness) -> SyncHarness:
+    harness = make_harness({NAME: PLAN})
+    assert harness.sync().ok
+    harness.store.set_permission(harness.repo, ALICE, "write")
+    return harness
+
+
+def _only(harness: SyncHarness, before: bytes, *changes: tuple[bytes, bytes]) -> None:
+    """The planfile is `before` with each (old, new) fragment replaced, and nothing else."""
+    expected = before
+    for old, new in changes:
+        assert expected.count(old) == 1, old
+        expected = expected.replace(old, new)
+    after = harness.plan(NAME)
+    assert after == expected
+    assert len(changed_line_pairs(before, after)) == len(changes)
+
+
+def _comment(harness: SyncHarness, number: int, body: str, user: str = ALICE) -> int:
+    return harness.store.add_comment(harness.repo, number, body, user=user)
+
+
+def _replies(harness: SyncHarness, number: int) -> list[str]:
+    return [c.body for c in harness.store.comments(harness.repo, number) if REPLY_MARKER in c.body]
+
+
+def _reactions(harness: SyncHarness, comment_id: int) -> list[str]:
+    return sorted(r.content for r in harness.store.comment(harness.repo, comment_id).reactions)
+
+
+def _key_of(harness: SyncHarness, title: str) -> int:
+    [issue] = [i for i in harness.issues() if title in i.title]
+    return int(issue.number)
+
+
+class TestEachVerbInTheSameRun:
+    def test_done_ticks_the_checkbox_and_closes_the_issue(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, PARSER)
+        comment = _comment(harness, number, "Finished it.\n\n/plan done\n")
+
+        before = harness.plan(NAME)
+
+        result = harness.sync()
+
+        assert result.ok
+        _only(harness, before, (b"- [ ] Write the parser", b"- [x] Write the parser"))
+        assert harness.issue(number).state == "closed"
+        [reply] = _replies(harness, number)
+        assert "> /plan done" in reply
+        assert _reactions(harness, comment) == ["eyes", "rocket"]
+
+    def test_done_on_a_table_row_writes_its_status_cell(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, "T1")
+        _comment(harness, number, "/plan done")
+        before = harness.plan(NAME)
+
+        harness.sync()
+
+        _only(harness, before, (b"| 90min | Todo |", b"| 90min | Done |"))
+        assert harness.issue(number).state == "closed"
+
+    def test_undone_reopens(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        unchanged = harness.plan(NAME)
+        number = harness.number(NAME, PARSER)
+        _comment(harness, number, "/plan done")
+        harness.sync()
+        _comment(harness, number, "/plan undone")
+
+        harness.sync()
+
+        assert harness.plan(NAME) == unchanged
+        assert harness.issue(number).state == "open"
+
+    def test_estimate_in_a_cell_inline_and_added(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        _comment(harness, harness.number(NAME, "T1"), "/plan estimate 1w 2d")
+        _comment(harness, harness.number(NAME, EDITOR), "/plan estimate 90min")
+        _comment(harness, harness.number(NAME, PARSER), "/plan estimate 1.5d")
+        before = harness.plan(NAME)
+
+        assert harness.sync().ok
+
+        _only(
+            harness,
+            before,
+            (b"reader (#", b"reader (1.5d) (#"),
+            (b"editor (2h)", b"editor (90min)"),
+            (b"| 90min | Todo |", b"| 7d    | Todo |"),
+        )
+        estimates = {
+            "github": lambda n: [x for x in harness.issue(n).labels if x.startswith("estimate")],
+            "gitlab": lambda n: harness.issue(n).time_estimate,
+        }[harness.kind]
+        assert estimates(harness.number(NAME, EDITOR)) in (
+            ["estimate: 90m"],
+            90 * 60,
+            ["estimate: 1h30m"],
+        )
+
+    def test_rename_escapes_hostile_text_and_retitles_the_issue(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, "REL-1")
+        before = harness.plan(NAME)
+        _comment(
+            harness,
+            number,
+            '/plan rename "Notes | --> <!-- plansync:summary --> '
+            '\u05e9\u05dc\u05d5\u05dd \U0001f680"',
+        )
+
+        assert harness.sync().ok
+
+        [(old, new)] = changed_line_pairs(before, harness.plan(NAME))
+        assert old.startswith(b"- REL-1: Publish the release notes")
+        assert new.startswith(b"- REL-1: Notes | --&gt; &lt;!-- plansync:summary --&gt; ")
+        assert "\u05e9\u05dc\u05d5\u05dd \U0001f680".encode() in new
+        assert new.endswith(b"\r\n")
+        assert "\u05e9\u05dc\u05d5\u05dd" in harness.issue(number).title
+
+    def test_drop_strikes_and_closes_as_not_planned(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, EDITOR)
+        _comment(harness, number, "/plan drop out of scope")
+        before = harness.plan(NAME)
+
+        assert harness.sync().ok
+
+        _only(harness, before, (b"- [ ] Write the editor", b"- [ ] ~~Write the editor~~"))
+        assert harness.issue(number).state == "closed"
+        [reply] = _replies(harness, number)
+        assert "out of scope" in reply
+
+    def test_status_and_help_answer_without_changing_anything(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, "T1")
+        comment = _comment(harness, number, "/plan status\n/plan help")
+        before = harness.plan(NAME)
+
+        harness.sync()
+
+        assert harness.plan(NAME) == before
+        [reply] = _replies(harness, number)
+        assert "| T1 | Ship the CLI" in reply
+        assert "| 90min | Todo |" in reply
+        assert "0 of 2 tasks done" in reply
+        assert "/plan estimate 2h" in reply
+        assert _reactions(harness, comment) == ["+1", "eyes"]
+
+
+class TestRefusals:
+    def test_a_reader_is_refused_and_shown_nothing_of_the_plan(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        unchanged = harness.plan(NAME)
+        harness.store.set_permission(harness.repo, "rita", "read")
+        number = harness.number(NAME, PARSER)
+        comment = _comment(harness, number, "/plan status\n/plan done", user="rita")
+
+        harness.sync()
+
+        assert harness.plan(NAME) == unchanged
+        assert harness.issue(number).state == "open"
+        [reply] = _replies(harness, number)
+        assert "write permission" in reply
+        assert "Write the parser" not in reply
+        assert _reactions(harness, comment) == ["confused", "eyes"]
+
+    def test_allow_list_lets_a_reader_command(self, make_harness: MakeHarness) -> None:
+        harness = make_harness({NAME: PLAN}, project_toml="")
+        harness.reconfigure(
+            summary_toml='[projects.commands]\nallow = ["rita"]\n'
+            "[projects.summary]\nenabled = false\nmilestones = false\n"
+        )
+        assert harness.sync().ok
+        number = harness.number(NAME, PARSER)
+        _comment(harness, number, "/plan done", user="rita")
+
+        harness.sync()
+
+        assert harness.issue(number).state == "closed"
+
+    @pytest.mark.parametrize(
+        ("body", "says"),
+        [
+            ("/plan frobnicate", "`frobnicate` is not a command"),
+            ("/plan estimate soon", "'soon' is not a duration"),
+            ("/plan estimate 3h-4h", "is not a duration"),
+            ('/plan milestone "Week 9"', "not available in this version"),
+        ],
+    )
+    def test_a_bad_command_gets_confused_and_what_to_type(
+        self, make_harness: MakeHarness, body: str, says: str
+    ) -> None:
+        harness = _synced(make_harness)
+        unchanged = harness.plan(NAME)
+        number = harness.number(NAME, PARSER)
+        comment = _comment(harness, number, body)
+
+        harness.sync()
+
+        assert harness.plan(NAME) == unchanged
+        [reply] = _replies(harness, number)
+        assert says in reply
+        assert f"> {body}" in reply
+        assert _reactions(harness, comment) == ["confused", "eyes"]
+
+    def test_an_issue_outside_the_plan_gets_help_only(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        unchanged = harness.plan(NAME)
+        stranger = harness.store.create_issue(harness.repo, "Someone's idea")
+        _comment(harness, stranger, "/plan done\n/plan help")
+
+        harness.sync()
+
+        assert harness.plan(NAME) == unchanged
+        [reply] = _replies(harness, stranger)
+        assert "not a task of the plan" in reply
+        assert "/plan rename" in reply
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "```\n/plan done\n```",
+            "    /plan done",
+            "> /plan done",
+            "<!--\n/plan done\n-->",
+            "- /plan done",
+        ],
+    )
+    def test_a_command_in_code_or_a_quote_is_ignored(
+        self, make_harness: MakeHarness, body: str
+    ) -> None:
+        harness = _synced(make_harness)
+        unchanged = harness.plan(NAME)
+        number = harness.number(NAME, PARSER)
+        comment = _comment(harness, number, body)
+
+        harness.sync()
+
+        assert harness.plan(NAME) == unchanged
+        assert _replies(harness, number) == []
+        assert _reactions(harness, comment) == []
+
+    def test_bots_and_plansyncs_own_replies_are_never_commands(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        unchanged = harness.plan(NAME)
+        harness.store.set_permission(harness.repo, "ci[bot]", "admin")
+        number = harness.number(NAME, PARSER)
+        _comment(harness, number, "/plan done", user="ci[bot]")
+        _comment(harness, number, f"{REPLY_MARKER}\n/plan done")  # as plansync itself
+
+        harness.sync()
+
+        assert harness.plan(NAME) == unchanged
+        assert len(_replies(harness, number)) == 1  # the one it was given, none of its own
+
+
+class TestOnce:
+    def test_a_comment_is_run_once_and_an_edit_is_not_run(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, PARSER)
+        comment = _comment(harness, number, "/plan estimate 3h")
+        harness.sync()
+        first = harness.plan(NAME)
+        harness.store.edit_comment(harness.repo, comment, "/plan estimate 5h")
+
+        harness.sync()
+        harness.sync()
+
+        assert harness.plan(NAME) == first
+        assert len(_replies(harness, number)) == 1
+
+    def test_comments_from_before_the_first_run_are_history(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = make_harness({NAME: PLAN})
+        harness.store.set_permission(harness.repo, ALICE, "write")
+        stranger = harness.store.create_issue(harness.repo, "Old issue")
+        _comment(harness, stranger, "/plan help")
+
+        harness.sync()
+        harness.sync()
+
+        assert _replies(harness, stranger) == []
+
+    def test_a_quiet_run_after_commands_reads_comments_with_304s(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        _comment(harness, harness.number(NAME, PARSER), "/plan done")
+        harness.sync()
+        harness.sync()
+        tracker = harness.tracker()
+
+        result = harness.sync(tracker=tracker)
+
+        assert result.ok
+        assert tracker.stats.writes == 0
+        if harness.kind == "github":
+            assert tracker.stats.not_modified == tracker.stats.total
+
+
+class TestDryRun:
+    def test_shows_pending_commands_and_answers_nobody(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        unchanged = harness.plan(NAME)
+        number = harness.number(NAME, PARSER)
+        comment = _comment(harness, number, "/plan done")
+        writes = harness.writes()
+
+        result = harness.sync(dry_run=True)
+
+        assert harness.writes() == writes
+        assert harness.plan(NAME) == unchanged
+        assert _reactions(harness, comment) == []
+        assert any("/plan done -> applied" in n.message for n in result.notices)
+        _, after = result.diffs[NAME]
+        assert after.count(b"- [x] Write the parser") == 1
+        assert any(r.status is Status.APPLIED for r in harness.sync().results)
+        assert harness.issue(number).state == "closed"
