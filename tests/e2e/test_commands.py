@@ -57,7 +57,7 @@ def _only(harness: SyncHarness, before: bytes, *changes: tuple[bytes, bytes]) ->
         assert expected.count(old) == 1, old
         expected = expected.replace(old, new)
     after = harness.plan(NAME)
-    assert after == expected
+    assert after.decode() == expected.decode()
     assert len(changed_line_pairs(before, after)) == len(changes)
 
 
@@ -373,3 +373,91 @@ class TestDryRun:
         assert after.count(b"- [x] Write the parser") == 1
         assert any(r.status is Status.APPLIED for r in harness.sync().results)
         assert harness.issue(number).state == "closed"
+
+
+FIELDS_PLAN = (
+    b"# Fields\n"
+    b"\n"
+    b"## Phase 3: Later\n"
+    b"\n"
+    b"| ID | Task | Priority | Owner | Status |\n"
+    b"|----|------|----------|-------|--------|\n"
+    b"| T2 | Write the docs | HIGH | dev1 | Todo |\n"
+    b"\n"
+    b"- [ ] T3: Polish the site (low)\n"
+    b"  - **Owner:** dev2\n"
+    b"  - Depends on: T2\n"
+    b"- [ ] T4: Tidy up\n"
+)
+PEOPLE = '[projects.people]\ndev1 = "alice"\ndev2 = "bob"\ndev3 = "carol"\n'
+
+
+def _fields(make_harness: MakeHarness) -> tuple[SyncHarness, bytes]:
+    harness = make_harness({NAME: FIELDS_PLAN}, project_toml=PEOPLE)
+    for user in ("alice", "bob", "carol"):
+        harness.store.set_permission(harness.repo, user, "write")
+    assert harness.sync().ok
+    return harness, harness.plan(NAME)
+
+
+class TestFieldVerbs:
+    def test_priority_in_a_cell_and_in_the_title_group(self, make_harness: MakeHarness) -> None:
+        harness, before = _fields(make_harness)
+        _comment(harness, harness.number(NAME, "T2"), "/plan priority low")
+        _comment(harness, harness.number(NAME, "T3"), "/plan priority P1")
+        _comment(harness, harness.number(NAME, "T4"), "/plan priority high")
+
+        assert harness.sync().ok
+
+        _only(
+            harness,
+            before,
+            (b"| HIGH |", b"| LOW  |"),
+            (b"Polish the site (low)", b"Polish the site (critical)"),
+            (b"T4: Tidy up", b"T4: Tidy up (high)"),
+        )
+        labels = set(harness.issue(harness.number(NAME, "T4")).labels)
+        assert "priority: high" in labels
+
+    def test_assign_and_unassign_through_the_people_map(self, make_harness: MakeHarness) -> None:
+        harness, before = _fields(make_harness)
+        t2, t3 = harness.number(NAME, "T2"), harness.number(NAME, "T3")
+        _comment(harness, t2, "/plan assign @carol")
+        _comment(harness, t3, "/plan unassign @bob\n/plan assign @alice")
+
+        assert harness.sync().ok
+
+        _only(
+            harness,
+            before,
+            (b"| dev1 |", b"| dev1, dev3 |"),
+            (b"**Owner:** dev2", b"**Owner:** dev1"),
+        )
+        assert sorted(harness.issue(t2).assignees) == ["alice", "carol"]
+        assert harness.issue(t3).assignees == ["alice"]
+
+    def test_assign_someone_the_map_does_not_know_is_refused(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness, before = _fields(make_harness)
+        number = harness.number(NAME, "T2")
+        _comment(harness, number, "/plan assign @mallory")
+
+        harness.sync()
+
+        assert harness.plan(NAME) == before
+        [reply] = _replies(harness, number)
+        assert "not in the project's people map" in reply
+
+    def test_depends_and_nodepends_edit_the_depends_line(self, make_harness: MakeHarness) -> None:
+        harness, before = _fields(make_harness)
+        number = harness.number(NAME, "T3")
+        _comment(harness, number, "/plan depends T4\n/plan nodepends T2\n/plan depends ZZ-9")
+
+        harness.sync()
+
+        _only(harness, before, (b"Depends on: T2\n", b"Depends on: T4\n"))
+        [reply] = _replies(harness, number)
+        assert "`ZZ-9` is no task ID" in reply
+        t4 = harness.number(NAME, "T4")
+        assert f"#{t4}" in harness.issue(number).body

@@ -15,6 +15,9 @@ class ChangeKind(StrEnum):
     STRIKE = "strike"
     RETITLE = "retitle"
     ESTIMATE = "estimate"
+    PRIORITY = "priority"
+    ASSIGNEES = "assignees"  # value: a plan name; old: "+" to add it, "-" to remove it
+    DEPENDS = "depends"  # value: a task ID; old: "+" or "-"
 
 
 @dataclass(frozen=True)

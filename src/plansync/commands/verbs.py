@@ -8,20 +8,26 @@ which escape it for the place it lands in, and a reply only through `quoted` / `
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from plansync.commands.duration import DurationError, parse_duration
 from plansync.commands.outcome import ChangeKind, Outcome, PlanChange, Verdict
 from plansync.commands.parse import Command
 from plansync.commands.text import code, inline
-from plansync.model.plan import Task, TaskKind
+from plansync.model.plan import Priority, Task, TaskKind
+from plansync.planfile.fields import parse_priority
 
 HELP = (
     "`/plan done` / `/plan undone`: tick or untick the task of this issue in its plan",
     "`/plan drop [reason]`: strike the task's title through (its issue is closed as not planned)",
     "`/plan estimate 2h` (`90min`, `1.5d`, `1w 2d`, `clear`): set the task's estimate",
     "`/plan rename New title`: the task's title in the plan",
+    "`/plan priority high` (`blocker`, `critical`, `high`, `medium`, `low`, `P0`-`P4`): the "
+    "task's priority where the plan keeps it",
+    "`/plan assign @alice` / `/plan unassign @alice`: the task's owner, written as the "
+    "project's people map names them",
+    "`/plan depends T12` / `/plan nodepends T12`: the task's `Depends on:` line",
     "`/plan status`: the task's line as the plan has it, and its milestone's progress",
     "`/plan help`: this list",
 )
@@ -37,6 +43,8 @@ class TaskContext:
     milestone_done: int = 0
     milestone_total: int = 0
     plan_url: str | None = None
+    people: Mapping[str, str] = field(default_factory=dict)  # plan name -> tracker user
+    task_ids: frozenset[str] = frozenset()  # the IDs and keys of the planfile's tasks
 
     @property
     def line_text(self) -> str:
@@ -154,6 +162,115 @@ def rename(command: Command, ctx: TaskContext) -> Outcome:
     return Outcome(command, Verdict.APPLIED, f"Renamed the task on {ctx.where}.", change)
 
 
+def priority(command: Command, ctx: TaskContext) -> Outcome:
+    words = ", ".join(f"`{p.value}`" for p in Priority)
+    if len(command.args) != 1 or parse_priority(command.args[0]) is None:
+        return _refused(command, f"Say one priority: {words} (or `P0` to `P4`).")
+    wanted = parse_priority(command.args[0])
+    assert wanted is not None
+    if ctx.task.priority is wanted:
+        return Outcome(
+            command,
+            Verdict.APPLIED,
+            f"The priority on {ctx.where} is already {code(wanted.value)}.",
+        )
+    if ctx.task.table is not None and ctx.task.table.index_of("priority") is None:
+        return _refused(
+            command, f"The task on {ctx.where} is a table row and its table has no Priority column."
+        )
+    change = PlanChange(
+        ctx.planfile, ctx.task.key, ChangeKind.PRIORITY, wanted.value, _inline_priority(ctx)
+    )
+    return Outcome(
+        command,
+        Verdict.APPLIED,
+        f"Set the priority on {ctx.where} to {code(wanted.value)}.",
+        change,
+    )
+
+
+def _inline_priority(ctx: TaskContext) -> str:
+    """The priority word as the task's own line writes it in a trailing group, or ""."""
+    if ctx.task.priority is None:
+        return ""
+    line = ctx.line_text
+    for word in reversed(line.replace("(", " ").replace(")", " ").replace(",", " ").split()):
+        if parse_priority(word) is ctx.task.priority and word.strip("*_`").isalnum():
+            return word
+    return ""
+
+
+def _person(command: Command, ctx: TaskContext) -> tuple[str | None, str]:
+    """(the plan's name for the user the command names, or None; the user as typed)."""
+    if len(command.args) != 1:
+        return None, ""
+    user = command.args[0].removeprefix("@")
+    names = [name for name, login in ctx.people.items() if login.lower() == user.lower()]
+    return (names[0] if names else None), user
+
+
+def _assign(command: Command, ctx: TaskContext, on: bool) -> Outcome:
+    name, user = _person(command, ctx)
+    if not user:
+        return _refused(command, f"Name one person: `/plan {command.verb} @alice`.")
+    if name is None:
+        return _refused(
+            command,
+            f"{code('@' + user)} is not in the project's people map, so plansync does not know "
+            "how the plan names them; add them under `[projects.people]` in the configuration.",
+        )
+    now = list(ctx.task.assignees)
+    if (name in now) == on:
+        state = "already" if on else "not"
+        return Outcome(
+            command, Verdict.APPLIED, f"{code(name)} is {state} the owner on {ctx.where}."
+        )
+    if ctx.task.table is not None and ctx.task.table.index_of("assignee") is None:
+        return _refused(
+            command, f"The task on {ctx.where} is a table row and its table has no Owner column."
+        )
+    change = PlanChange(ctx.planfile, ctx.task.key, ChangeKind.ASSIGNEES, name, "+" if on else "-")
+    verb = "Added" if on else "Removed"
+    return Outcome(
+        command, Verdict.APPLIED, f"{verb} {code(name)} as owner on {ctx.where}.", change
+    )
+
+
+def assign(command: Command, ctx: TaskContext) -> Outcome:
+    return _assign(command, ctx, True)
+
+
+def unassign(command: Command, ctx: TaskContext) -> Outcome:
+    return _assign(command, ctx, False)
+
+
+def _depends(command: Command, ctx: TaskContext, on: bool) -> Outcome:
+    if len(command.args) != 1:
+        return _refused(command, f"Name one task: `/plan {command.verb} T12`.")
+    other = command.args[0]
+    if on and other not in ctx.task_ids:
+        return _refused(command, f"{code(other)} is no task ID of {code(ctx.planfile)}.")
+    now = list(ctx.task.depends_on)
+    if (other in now) == on:
+        state = "already depends" if on else "does not depend"
+        return Outcome(
+            command, Verdict.APPLIED, f"The task on {ctx.where} {state} on {code(other)}."
+        )
+    change = PlanChange(ctx.planfile, ctx.task.key, ChangeKind.DEPENDS, other, "+" if on else "-")
+    verb = "now depends" if on else "no longer depends"
+    return Outcome(
+        command, Verdict.APPLIED, f"The task on {ctx.where} {verb} on {code(other)}.", change
+    )
+
+
+def depends(command: Command, ctx: TaskContext) -> Outcome:
+    return _depends(command, ctx, True)
+
+
+def nodepends(command: Command, ctx: TaskContext) -> Outcome:
+    return _depends(command, ctx, False)
+
+
 def status(command: Command, ctx: TaskContext) -> Outcome:
     lines = [f"The task on {ctx.where} reads:", "", *_fenced(ctx.line_text)]
     if ctx.task.milestone is not None:
@@ -191,13 +308,16 @@ HANDLERS: dict[str, Handler] = {
     "drop": drop,
     "estimate": estimate,
     "rename": rename,
+    "priority": priority,
+    "assign": assign,
+    "unassign": unassign,
+    "depends": depends,
+    "nodepends": nodepends,
     "status": status,
     "help": help_,
 }
 # Verbs of the commands' design that this version does not carry out yet: refused by name.
-NOT_YET = frozenset(
-    {"milestone", "move", "priority", "assign", "unassign", "depends", "nodepends", "add", "track"}
-)
+NOT_YET = frozenset({"milestone", "move", "add", "track"})
 
 
 def handle(command: Command, ctx: TaskContext | None) -> Outcome:

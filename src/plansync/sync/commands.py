@@ -83,6 +83,7 @@ class _Step:
         self.writes = writes
         settings = project.commands
         self.needed = settings.min_permission
+        self.people = project.people
         self.authoriser = Authoriser(
             f"{tracker.kind}:{tracker.repo}",
             tracker.permission,
@@ -151,7 +152,9 @@ class _Step:
         raw = original = plan.raw if plan is not None else b""
         outcomes: list[Outcome] = []
         for command in parsed.commands:
-            context = _context(plan, line) if plan is not None and line is not None else None
+            context = (
+                _context(plan, line, self.people) if plan is not None and line is not None else None
+            )
             outcome = handle(command, context)
             if outcome.change is not None and plan is not None:
                 try:
@@ -213,7 +216,7 @@ def _task_line(plan: PlanRead | None, link: Link | None) -> int | None:
         return None
 
 
-def _context(plan: PlanRead, line: int) -> TaskContext | None:
+def _context(plan: PlanRead, line: int, people: Mapping[str, str]) -> TaskContext | None:
     """The task on `line` (a rename may give an ID-less task another key; its line stays)."""
     document = plan.input.document
     task = next((t for t in document.tasks if t.line == line), None)
@@ -227,4 +230,6 @@ def _context(plan: PlanRead, line: int) -> TaskContext | None:
         milestone_done=sum(1 for t in peers if t.done),
         milestone_total=len(peers),
         plan_url=plan.input.plan_url,
+        people=people,
+        task_ids=frozenset(t.id for t in document.tasks if t.id),
     )
