@@ -238,7 +238,11 @@ class TestRefusals:
             ("/plan frobnicate", "`frobnicate` is not a command"),
             ("/plan estimate soon", "'soon' is not a duration"),
             ("/plan estimate 3h-4h", "is not a duration"),
-            ('/plan milestone "Week 9"', "not available in this version"),
+            (
+                '/plan milestone "Week 9"',
+                "No section of the plan is titled `Week 9`. The sections with tasks: "
+                "`Phase 1: Foundations`, `Phase 2: Delivery`.",
+            ),
         ],
     )
     def test_a_bad_command_gets_confused_and_what_to_type(
@@ -461,3 +465,93 @@ class TestFieldVerbs:
         assert "`ZZ-9` is no task ID" in reply
         t4 = harness.number(NAME, "T4")
         assert f"#{t4}" in harness.issue(number).body
+
+
+class TestStructureVerbs:
+    def test_move_takes_the_task_to_the_end_of_the_other_list(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, EDITOR)
+        before = harness.plan(NAME)
+        _comment(harness, number, '/plan milestone "Phase 2"')
+
+        assert harness.sync().ok
+
+        after = harness.plan(NAME)
+        lines = before.split(b"\r\n")
+        moved = next(line for line in lines if b"Write the editor" in line)
+        release = next(line for line in lines if b"REL-1" in line)
+        lines.remove(moved)
+        at = lines.index(release)
+        assert after == b"\r\n".join([*lines[: at + 1], moved, *lines[at + 1 :]])
+        [phase_2] = [
+            m for m in harness.store.milestones(harness.repo) if m.title.startswith("Phase 2")
+        ]
+        assert harness.issue(number).milestone == phase_2.number
+        assert len(harness.issues()) == 4  # no new issue for the moved task
+
+    def test_move_across_shapes_is_refused(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, "T1")
+        before = harness.plan(NAME)
+        _comment(harness, number, '/plan move "Phase 1: Foundations"')
+
+        harness.sync()
+
+        assert harness.plan(NAME) == before
+        [reply] = _replies(harness, number)
+        assert "move it by hand" in reply
+
+    def test_add_writes_the_sections_shape_and_the_issue_follows(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        before = harness.plan(NAME)
+        number = harness.number(NAME, PARSER)
+        _comment(
+            harness,
+            number,
+            '/plan add "Write the <b>linter</b> | fast" estimate 3h\n'
+            '/plan add "Ship the installer" in "Phase 2" estimate 1d',
+        )
+
+        assert harness.sync().ok
+
+        after = harness.plan(NAME)
+        assert after.count(b"\r\n") == before.count(b"\r\n") + 2
+        assert b"- [ ] Write the &lt;b>linter&lt;/b> | fast (3h)" in after
+        assert b"- REL-2: Ship the installer (1d)" in after
+        titles = [i.title for i in harness.issues()]
+        assert "[REL-2] Ship the installer" in titles
+        assert len(harness.issues()) == 6
+
+    def test_add_to_a_table_writes_a_row_with_the_next_id(self, make_harness: MakeHarness) -> None:
+        table = b"# Table\n\n## Work\n\n| ID | Task | Estimate | Status |\n|---|---|---|---|\n"
+        harness = make_harness({NAME: table + b"| DOC-009 | Write | 2h | Todo |\n\nAfter.\n"})
+        harness.store.set_permission(harness.repo, ALICE, "write")
+        assert harness.sync().ok
+        before = harness.plan(NAME)
+        _comment(harness, harness.number(NAME, "DOC-009"), '/plan add "Proofread | it" estimate 1h')
+
+        assert harness.sync().ok
+
+        row = b"| DOC-010 | Proofread \\| it | 1h | Todo |\n"
+        assert harness.plan(NAME).replace(b" (#2)", b"") == before.replace(
+            b"\n\nAfter", b"\n" + row + b"\nAfter"
+        )
+        assert any(i.title == "[DOC-010] Proofread | it" for i in harness.issues())
+
+    def test_track_adopts_an_issue_nobody_planned(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        stranger = harness.store.create_issue(harness.repo, "Fix the \u05e9 crash \U0001f41b")
+        _comment(harness, stranger, '/plan track "Phase 1"')
+
+        assert harness.sync().ok
+        assert harness.sync().ok
+
+        after = harness.plan(NAME)
+        line = f"- [ ] Fix the \u05e9 crash \U0001f41b (#{stranger})".encode()
+        assert after.count(line) == 1
+        assert len(harness.issues()) == 5  # adopted, not duplicated
+        assert harness.number(NAME, "phase-1-foundations/fix-the-crash") == stranger

@@ -11,11 +11,13 @@ import re
 from pathlib import Path
 
 from plansync.commands.outcome import ChangeKind, PlanChange
-from plansync.model.plan import Task, TaskKind
+from plansync.commands.sections import TaskList, find_section, task_list
+from plansync.model.plan import PlanDocument, Task, TaskKind
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.edit import set_checkbox, set_table_status, set_task_title
 from plansync.planfile.edit_escape import escape_cell, escape_inline
 from plansync.planfile.edit_field import field_line, set_cell, set_field_line, set_text
+from plansync.planfile.edit_lines import insert_line, move_lines
 from plansync.planfile.edit_table import cells_of
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan
@@ -23,6 +25,7 @@ from plansync.planfile.rules import ReaderRules
 
 
 def apply_change(raw: bytes, path: Path, rules: ReaderRules, change: PlanChange) -> bytes:
+    """The planfile `raw` with `change` made (ValueError / KeyError when it cannot be)."""
     task = parse_plan(raw, path, rules).task(change.key)
     match change.kind:
         case ChangeKind.TICK | ChangeKind.UNTICK:
@@ -39,6 +42,21 @@ def apply_change(raw: bytes, path: Path, rules: ReaderRules, change: PlanChange)
             return _edit_list(raw, task, "assignee", PEOPLE_LABELS, change)
         case ChangeKind.DEPENDS:
             return _edit_list(raw, task, None, DEPENDENCY_LABELS, change)
+        case ChangeKind.MOVE:
+            document = parse_plan(raw, path, rules)
+            target = _task_list(document, change.value)
+            return move_lines(raw, task.line, task.end_line, target.end_line)
+        case ChangeKind.ADD:
+            target = _task_list(parse_plan(raw, path, rules), change.old)
+            return insert_line(raw, target.end_line, change.value)
+
+
+def _task_list(document: PlanDocument, title: str) -> TaskList:
+    section = find_section(document, title)
+    found = task_list(document, section) if section is not None else None
+    if found is None:
+        raise ValueError(f"The section {title!r} has no task list any more.")
+    return found
 
 
 # The field lines' labels, as the reader reads them (planfile/items.py).

@@ -18,6 +18,8 @@ class ChangeKind(StrEnum):
     PRIORITY = "priority"
     ASSIGNEES = "assignees"  # value: a plan name; old: "+" to add it, "-" to remove it
     DEPENDS = "depends"  # value: a task ID; old: "+" or "-"
+    MOVE = "move"  # value: the title of the section whose task list the task joins
+    ADD = "add"  # value: the new task's line; old: the title of its section
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from plansync.commands.duration import DurationError, parse_duration
 from plansync.commands.outcome import ChangeKind, Outcome, PlanChange, Verdict
 from plansync.commands.parse import Command
 from plansync.commands.text import code, inline
-from plansync.model.plan import Priority, Task, TaskKind
+from plansync.model.plan import PlanDocument, Priority, Task, TaskKind
 from plansync.planfile.fields import parse_priority
 
 HELP = (
@@ -28,8 +28,13 @@ HELP = (
     "`/plan assign @alice` / `/plan unassign @alice`: the task's owner, written as the "
     "project's people map names them",
     "`/plan depends T12` / `/plan nodepends T12`: the task's `Depends on:` line",
+    '`/plan milestone "Week 2"` / `/plan move "Phase 3"`: the task\'s lines to the end of '
+    "that section's task list",
+    '`/plan add "Title" [in "Section"] [estimate 2h]`: a new task in that section (by default '
+    "this task's), written as its other tasks are; the next sync creates its issue",
     "`/plan status`: the task's line as the plan has it, and its milestone's progress",
     "`/plan help`: this list",
+    '`/plan track ["Section"]`, on an issue no task is linked to: add it to the plan as a task',
 )
 
 
@@ -45,6 +50,7 @@ class TaskContext:
     plan_url: str | None = None
     people: Mapping[str, str] = field(default_factory=dict)  # plan name -> tracker user
     task_ids: frozenset[str] = frozenset()  # the IDs and keys of the planfile's tasks
+    document: PlanDocument | None = None
 
     @property
     def line_text(self) -> str:
@@ -316,26 +322,3 @@ HANDLERS: dict[str, Handler] = {
     "status": status,
     "help": help_,
 }
-# Verbs of the commands' design that this version does not carry out yet: refused by name.
-NOT_YET = frozenset({"milestone", "move", "add", "track"})
-
-
-def handle(command: Command, ctx: TaskContext | None) -> Outcome:
-    """The outcome of one command on the issue's task (`ctx` None: the issue is in no plan)."""
-    if command.verb == "help":
-        return help_(command)
-    handler = HANDLERS.get(command.verb)
-    if handler is None:
-        if command.verb in NOT_YET:
-            return _refused(
-                command,
-                f"{code(command.verb)} is not available in this version of plansync. "
-                "Type `/plan help` for the commands it has.",
-            )
-        shown = f"{code(command.verb)} is not a command" if command.verb else "A verb is missing"
-        return _refused(command, f"{shown}. Type `/plan help` for the commands.")
-    if ctx is None:
-        return _refused(
-            command, "This issue is not a task of the plan, so only `/plan help` works here."
-        )
-    return handler(command, ctx)

@@ -19,11 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from plansync.commands.authorise import Authoriser, is_bot
+from plansync.commands.dispatch import handle, handle_unmanaged
 from plansync.commands.edits import apply_change
-from plansync.commands.outcome import Outcome, Verdict
+from plansync.commands.outcome import ChangeKind, Outcome, PlanChange, Verdict
 from plansync.commands.parse import ParsedComment, parse_commands
 from plansync.commands.reply import reaction_for, refused_body, reply_body
-from plansync.commands.verbs import TaskContext, handle
+from plansync.commands.structure import PlanView
+from plansync.commands.verbs import TaskContext
 from plansync.config.project import ProjectConfig
 from plansync.fileio import atomic_write
 from plansync.model.remote import Permission, RemoteComment
@@ -146,27 +148,47 @@ class _Step:
         self.run.notices.append(Notice(link.task if link else None, message))
 
     def _outcomes(self, comment: RemoteComment, parsed: ParsedComment) -> list[Outcome] | None:
+        """Each command's outcome, its change made on the planfiles in memory (in order: a
+        command sees what the ones before it did); None when a planfile changed under the run."""
         link = _link_of(self.store.links(), comment.issue_number)
-        plan = _plan_of(self.run.plans, link)
+        current = {p.planfile: p for p in self.run.plans}
+        plan = current.get(link.task.planfile) if link is not None else None
         line = _task_line(plan, link)
-        raw = original = plan.raw if plan is not None else b""
+        title: str | None = None
         outcomes: list[Outcome] = []
         for command in parsed.commands:
-            context = (
-                _context(plan, line, self.people) if plan is not None and line is not None else None
-            )
-            outcome = handle(command, context)
-            if outcome.change is not None and plan is not None:
+            if plan is not None and line is not None:
+                context = _context(plan, line, self.people)
+                if context is None:
+                    outcome = Outcome(command, Verdict.REFUSED, _TASK_GONE)
+                else:
+                    outcome = handle(command, context)
+            else:
+                if command.verb == "track" and title is None:
+                    title = self._issue_title(comment.issue_number)
+                views = [_view(p) for p in current.values()]
+                outcome = handle_unmanaged(command, views, comment.issue_number, title)
+            change = outcome.change
+            if change is not None:
+                target = current[change.planfile]
                 try:
-                    raw = apply_change(raw, plan.path, plan.rules, outcome.change)
+                    raw = apply_change(target.raw, target.path, target.rules, change)
                 except (ValueError, KeyError) as exc:
                     outcome = Outcome(command, Verdict.REFUSED, _unapplied(exc))
                 else:
-                    plan = self.source.parsed(plan, raw)
+                    current[change.planfile] = self.source.parsed(target, raw)
+                    if plan is not None and change.planfile == plan.planfile:
+                        before, plan = plan, current[change.planfile]
+                        line = _line_after(before, plan, line, change)
             outcomes.append(outcome)
-        if plan is not None and raw != original and not self._save(plan):
-            return None
+        for edited in current.values():
+            if edited.raw != _raw_of(self.run.plans, edited.planfile) and not self._save(edited):
+                return None
         return outcomes
+
+    def _issue_title(self, number: int) -> str | None:
+        issue = self.tracker.get_issue(number)
+        return issue.title if issue is not None else None
 
     def _save(self, plan: PlanRead) -> bool:
         before = next(p for p in self.run.plans if p.planfile == plan.planfile)
@@ -183,6 +205,32 @@ class _Step:
 
 # A reaction needs only the comment's id and issue: a recorded reply keeps no more.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+_TASK_GONE = "The task of this issue is no longer in its planfile's lines as read; nothing done."
+
+
+def _view(plan: PlanRead) -> PlanView:
+    return PlanView(plan.planfile, plan.input.document, plan.input.lines)
+
+
+def _raw_of(plans: list[PlanRead], planfile: str) -> bytes:
+    return next(p.raw for p in plans if p.planfile == planfile)
+
+
+def _line_after(
+    before: PlanRead, after: PlanRead, line: int | None, change: PlanChange
+) -> int | None:
+    """Where the issue's task stands after `change`. An edit of the task's own lines leaves it
+    where it was (an ID-less task's key may change with its title, its line does not); a move
+    or an added line shifts lines, and the task's first line, unchanged, is found again."""
+    if line is None or change.kind not in (ChangeKind.MOVE, ChangeKind.ADD):
+        return line
+    text = before.input.lines[line - 1]
+    for task in after.input.document.tasks:
+        if after.input.lines[task.line - 1] == text:
+            return task.line
+    return None
 
 
 def _unapplied(exc: Exception) -> str:
@@ -232,4 +280,5 @@ def _context(plan: PlanRead, line: int, people: Mapping[str, str]) -> TaskContex
         plan_url=plan.input.plan_url,
         people=people,
         task_ids=frozenset(t.id for t in document.tasks if t.id),
+        document=document,
     )
