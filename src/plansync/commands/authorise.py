@@ -7,6 +7,7 @@ answers are kept for the process (the daemon's runs share them).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -14,7 +15,21 @@ from datetime import datetime, timedelta
 from plansync.clock import Clock, SystemClock
 from plansync.model.remote import Permission
 
-REPLY_MARKER = "<!-- plansync:reply -->"  # on every reply plansync posts
+# Every reply plansync posts starts with `<!-- plansync:reply comment=ID -->`, ID being the
+# comment it answers: a reply is never a command, and a run that died after posting one finds it.
+REPLY_MARKER = "<!-- plansync:reply"
+_ANSWERED = re.compile(r"<!-- plansync:reply comment=(\d+) -->")
+
+
+def reply_marker(comment_id: int) -> str:
+    return f"{REPLY_MARKER} comment={comment_id:d} -->"
+
+
+def answered_comment(body: str) -> int | None:
+    """The id of the comment a reply of plansync's answers, None for any other comment."""
+    match = _ANSWERED.match(body)
+    return int(match.group(1)) if match is not None else None
+
 
 _CACHE: dict[tuple[str, str], tuple[Permission, datetime]] = {}
 _CACHE_LOCK = threading.Lock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from plansync.commands.authorise import REPLY_MARKER
+from plansync.commands.authorise import reply_marker
 from plansync.commands.outcome import Outcome, Verdict
 from plansync.commands.parse import MAX_COMMANDS
 from plansync.commands.text import inline, quoted
@@ -13,8 +13,8 @@ from plansync.commands.text import inline, quoted
 _MARKS = {Verdict.APPLIED: "✅", Verdict.ANSWERED: "ℹ️", Verdict.REFUSED: "❌"}
 
 
-def reply_body(outcomes: Sequence[Outcome], dropped: int = 0) -> str:
-    parts = [REPLY_MARKER]
+def reply_body(comment_id: int, outcomes: Sequence[Outcome], dropped: int = 0) -> str:
+    parts = [reply_marker(comment_id)]
     for outcome in outcomes:
         parts.append(
             f"{quoted(outcome.command.text)}\n\n{_MARKS[outcome.verdict]} {outcome.message}"
@@ -27,11 +27,12 @@ def reply_body(outcomes: Sequence[Outcome], dropped: int = 0) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def refused_body(author: str, count: int, needed: str) -> str:
+def refused_body(comment_id: int, author: str, count: int, needed: str) -> str:
     """For someone who may not command: nothing of the plan is shown."""
     noun = "command" if count == 1 else "commands"
+    who = inline(author).replace("\u200b", "")
     return (
-        f"{REPLY_MARKER}\n@{inline(author).replace(chr(0x200B), '')}: plansync runs `/plan` "
+        f"{reply_marker(comment_id)}\n@{who}: plansync runs `/plan` "
         f"commands only for users with {needed} permission on this repository or on the "
         f"project's allow list, so the {noun} in this comment {'was' if count == 1 else 'were'} "
         "not run.\n"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from plansync.commands.authorise import Authoriser, is_bot
+from plansync.commands.authorise import Authoriser, answered_comment, is_bot
 from plansync.commands.dispatch import handle, handle_unmanaged
 from plansync.commands.edits import apply_change
 from plansync.commands.outcome import ChangeKind, Outcome, PlanChange, Verdict
@@ -60,8 +60,6 @@ def run_commands(
     if not project.commands.enabled:
         return run
     step = _Step(tracker, store, project, source, run, writes)
-    if writes:
-        step.post_pending()
     for _ in range(_ROUNDS if writes else 1):
         if not step.read_and_run():
             break
@@ -98,6 +96,11 @@ class _Step:
         """Read the comments new since the cursor and run them; whether a reply was posted."""
         cursor = self.store.cursor(STREAM)
         observed = self.tracker.observe_comments(cursor)
+        if self.writes:
+            # Replies recorded but not known as posted: a run died around the post. One whose
+            # reply is among the comments read was posted; the others are posted now.
+            answered = {answered_comment(c.body) for c in observed.items}
+            self.post_pending(answered)
         posted = False
         if cursor is not None:  # a first read is where commands start: older ones are history
             for comment in observed.items:
@@ -106,12 +109,13 @@ class _Step:
             self.store.save_snapshot((), None, {STREAM: observed.cursor})
         return posted
 
-    def post_pending(self) -> None:
+    def post_pending(self, answered: set[int | None]) -> None:
         for reply in self.store.pending_replies():
-            self._post(reply)
+            self._post(reply, posted=reply.comment_id in answered)
 
-    def _post(self, reply: PendingReply) -> None:
-        self.tracker.post_comment(reply.issue_number, reply.body)
+    def _post(self, reply: PendingReply, posted: bool = False) -> None:
+        if not posted:
+            self.tracker.post_comment(reply.issue_number, reply.body)
         comment = RemoteComment(reply.comment_id, reply.issue_number, "", "", _EPOCH, _EPOCH)
         self.tracker.add_reaction(comment, reply.reaction)
         self.store.reply_posted(reply.comment_id)
@@ -126,7 +130,7 @@ class _Step:
         if self.writes:
             self.tracker.add_reaction(comment, "eyes")
         if not self.authoriser.may_command(comment.author):
-            body = refused_body(comment.author, len(parsed.commands), self.needed)
+            body = refused_body(comment.id, comment.author, len(parsed.commands), self.needed)
             self._note(None, f"{where}: not run, {comment.author} may not command")
             return self._answer(comment, body, "confused")
         outcomes = self._outcomes(comment, parsed)
@@ -134,7 +138,9 @@ class _Step:
             return False  # the planfile changed under the run: the next run does it
         for outcome in outcomes:
             self._note(None, f"{where}: {outcome.command.text[:80]} -> {outcome.verdict.value}")
-        return self._answer(comment, reply_body(outcomes, parsed.dropped), reaction_for(outcomes))
+        return self._answer(
+            comment, reply_body(comment.id, outcomes, parsed.dropped), reaction_for(outcomes)
+        )
 
     def _answer(self, comment: RemoteComment, body: str, reaction: str) -> bool:
         if not self.writes:
