@@ -236,7 +236,7 @@ class TestRefusals:
         ("body", "says"),
         [
             ("/plan frobnicate", "`frobnicate` is not a command"),
-            ("/plan estimate soon", "'soon' is not a duration"),
+            ("/plan estimate soon", "`soon` is not a duration"),
             ("/plan estimate 3h-4h", "is not a duration"),
             (
                 '/plan milestone "Week 9"',
@@ -555,3 +555,60 @@ class TestStructureVerbs:
         assert after.count(line) == 1
         assert len(harness.issues()) == 5  # adopted, not duplicated
         assert harness.number(NAME, "phase-1-foundations/fix-the-crash") == stranger
+
+
+class TestHostileComments:
+    def test_ten_thousand_lines_with_a_command_at_the_end(self, make_harness: MakeHarness) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, PARSER)
+        noise = "".join(f"line {n} \u202e\u05e9 --> <!--\n" for n in range(10_000))
+        _comment(harness, number, noise[:60_000] + "\n\n/plan done\n")
+
+        assert harness.sync().ok
+
+        assert b"- [x] Write the parser" in harness.plan(NAME)
+        assert harness.issue(number).state == "closed"
+
+    def test_a_thousand_commands_run_up_to_the_limit_the_reply_states(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, EDITOR)
+        before = harness.plan(NAME)
+        _comment(harness, number, "".join(f"/plan estimate {n % 9 + 3}h\n" for n in range(1000)))
+
+        assert harness.sync().ok
+
+        [reply] = _replies(harness, number)
+        assert reply.count("> /plan estimate") == 20
+        assert "Only the first 20 commands of a comment are run; the 980 after them were not" in (
+            reply
+        )
+        # The twentieth (n = 19) set it last: 19 % 9 + 3 = 4h.
+        _only(harness, before, (b"editor (2h)", b"editor (4h)"))
+
+    def test_markers_and_comment_ends_in_arguments_stay_text(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, PARSER)
+        hostile = "--> <!-- /plansync:summary --> <!-- plansync:task=x#y -->"
+        _comment(
+            harness,
+            number,
+            f'/plan add "{hostile} \u202eevil \U0001f600"\n/plan estimate {hostile}\n'
+            f"/plan {hostile}",
+        )
+
+        assert harness.sync().ok
+
+        after = harness.plan(NAME)
+        assert after.count(b"<!--") == 0
+        assert after.count(b"-->") == 0
+        [new] = [line for line in after.split(b"\r\n") if b"evil" in line]
+        assert new.startswith(b"- [ ] --&gt; &lt;!-- /plansync:summary --&gt;")
+        [reply] = _replies(harness, number)
+        body = reply.split("\n", 1)[1]  # after plansync's own marker line
+        assert "-->" not in body
+        assert "<!--" not in body
+        assert "is not a duration" in body

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from plansync.commands.text import code
 from plansync.planfile.fields import MINUTES_PER_DAY, MINUTES_PER_HOUR, parse_estimate
 
 MAX_MINUTES = 100 * 5 * MINUTES_PER_DAY  # a hundred weeks: more is a typo
@@ -25,7 +26,7 @@ def parse_duration(words: Sequence[str]) -> tuple[int, str] | None:
     for word in words:
         found = parse_estimate(word)
         if found is None or found.min_minutes is not None or found.text.startswith("~"):
-            raise DurationError(f"{word[:40]!r} is not a duration.")
+            raise DurationError(f"{code(word[:40])} is not a duration.")
         total += found.minutes
     if total <= 0:
         raise DurationError("An estimate must be more than zero (use `clear` to remove one).")
