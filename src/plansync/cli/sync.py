@@ -65,7 +65,9 @@ def sync(
 
     Each run first carries out the `/plan` commands of new issue comments on the plan files
     (and answers each comment once), so the issues follow them in the same run; with
-    --dry-run it shows the pending commands and answers nobody. Then bring the summaries up to date: the block in each plan file, the progress line of
+    --dry-run it shows the pending commands and answers nobody.
+
+    Then bring the summaries up to date: the block in each plan file, the progress line of
     each milestone and, when configured, each plan's tracking issue ([projects.summary]).
 
     Exit 0: everything applied. 1: an action failed (each is named with its reason), the
