@@ -45,8 +45,6 @@ class TaskContext:
     planfile: str
     task: Task
     lines: tuple[str, ...]  # the planfile's decoded lines, line n at n - 1
-    milestone_done: int = 0
-    milestone_total: int = 0
     plan_url: str | None = None
     people: Mapping[str, str] = field(default_factory=dict)  # plan name -> tracker user
     task_ids: frozenset[str] = frozenset()  # the IDs and keys of the planfile's tasks
@@ -279,12 +277,11 @@ def nodepends(command: Command, ctx: TaskContext) -> Outcome:
 
 def status(command: Command, ctx: TaskContext) -> Outcome:
     lines = [f"The task on {ctx.where} reads:", "", *_fenced(ctx.line_text)]
-    if ctx.task.milestone is not None:
-        lines += [
-            "",
-            f"Milestone {code(ctx.task.milestone)}: {ctx.milestone_done} of "
-            f"{ctx.milestone_total} tasks done.",
-        ]
+    milestone = ctx.task.milestone
+    if milestone is not None and ctx.document is not None:
+        peers = [t for t in ctx.document.tasks if t.milestone == milestone and not t.criterion]
+        done = sum(1 for t in peers if t.done)
+        lines += ["", f"Milestone {code(milestone)}: {done} of {len(peers)} tasks done."]
     if ctx.plan_url:
         lines += ["", f"Plan: {ctx.plan_url}"]
     return Outcome(command, Verdict.ANSWERED, "\n".join(lines))

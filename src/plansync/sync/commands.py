@@ -276,13 +276,10 @@ def _context(plan: PlanRead, line: int, people: Mapping[str, str]) -> TaskContex
     task = next((t for t in document.tasks if t.line == line), None)
     if task is None:
         return None
-    peers = [t for t in document.tasks if t.milestone == task.milestone and not t.criterion]
     return TaskContext(
         plan.planfile,
         task,
         plan.input.lines,
-        milestone_done=sum(1 for t in peers if t.done),
-        milestone_total=len(peers),
         plan_url=plan.input.plan_url,
         people=people,
         task_ids=frozenset(t.id for t in document.tasks if t.id),
