@@ -6,13 +6,16 @@ issue after the same run; refusals; each comment answered once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from harness import SyncHarness
 
 from builders import changed_line_pairs
 from plansync.commands.authorise import REPLY_MARKER, forget_permissions
+from plansync.errors import PermissionDeniedError
 from plansync.model.changeset import Status
+from plansync.model.remote import Permission
 
 MakeHarness = Callable[..., SyncHarness]
 
@@ -612,3 +615,55 @@ class TestHostileComments:
         assert "-->" not in body
         assert "<!--" not in body
         assert "is not a duration" in body
+
+
+class TestTrackerFailures:
+    def test_a_refused_reply_is_posted_by_the_next_run_and_the_command_runs_once(
+        self, make_harness: MakeHarness, hook_writes: Callable[..., Any]
+    ) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, PARSER)
+        _comment(harness, number, "/plan done\n/plan estimate 3h")
+        refused: list[str] = []
+
+        def refuse_first_reply(n: int, name: str) -> None:
+            if name == "post_comment" and not refused:
+                refused.append(name)
+                raise PermissionDeniedError("the issue is locked")
+
+        result = harness.sync(tracker=hook_writes(harness.tracker(), before=refuse_first_reply))
+
+        assert any("the issue is locked" in n.message for n in result.notices)
+        assert harness.issue(number).state == "closed"  # the plan changed: the issue followed
+        assert _replies(harness, number) == []
+        after = harness.plan(NAME)
+
+        harness.sync()
+        harness.sync()
+
+        assert harness.plan(NAME) == after
+        [reply] = _replies(harness, number)
+        assert "> /plan estimate 3h" in reply
+
+    def test_an_unreadable_permission_leaves_the_comment_for_the_next_run(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, PARSER)
+        _comment(harness, number, "/plan done")
+        tracker = harness.tracker()
+        real = tracker.permission
+
+        def unreadable(user: str) -> Permission:
+            raise PermissionDeniedError("the token may not read collaborators")
+
+        tracker.permission = unreadable  # type: ignore[method-assign]
+        result = harness.sync(tracker=tracker)
+        assert any("may not read collaborators" in n.message for n in result.notices)
+        assert harness.issue(number).state == "open"
+        tracker.permission = real  # type: ignore[method-assign]
+
+        harness.sync()
+
+        assert harness.issue(number).state == "closed"
+        assert len(_replies(harness, number)) == 1

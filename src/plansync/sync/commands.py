@@ -27,6 +27,7 @@ from plansync.commands.reply import reaction_for, refused_body, reply_body
 from plansync.commands.structure import PlanView
 from plansync.commands.verbs import TaskContext
 from plansync.config.project import ProjectConfig
+from plansync.errors import TrackerError
 from plansync.fileio import atomic_write
 from plansync.model.remote import Permission, RemoteComment
 from plansync.model.sync import Link, Notice, TaskRef
@@ -93,18 +94,26 @@ class _Step:
         )
 
     def read_and_run(self) -> bool:
-        """Read the comments new since the cursor and run them; whether a reply was posted."""
+        """Read the comments new since the cursor and run them; whether a reply was posted.
+
+        A tracker failure stops the step, not the run: the comments not yet answered stay
+        after the cursor, which does not move, and the next run takes them up again (those
+        already answered are known by their ids)."""
         cursor = self.store.cursor(STREAM)
-        observed = self.tracker.observe_comments(cursor)
-        if self.writes:
-            # Replies recorded but not known as posted: a run died around the post. One whose
-            # reply is among the comments read was posted; the others are posted now.
-            answered = {answered_comment(c.body) for c in observed.items}
-            self.post_pending(answered)
         posted = False
-        if cursor is not None:  # a first read is where commands start: older ones are history
-            for comment in observed.items:
-                posted |= self._comment(comment)
+        try:
+            observed = self.tracker.observe_comments(cursor)
+            if self.writes:
+                # Replies recorded but not known as posted: a run died around the post. One
+                # whose reply is among the comments read was posted; the others are posted now.
+                answered = {answered_comment(c.body) for c in observed.items}
+                self.post_pending(answered)
+            if cursor is not None:  # a first read is where commands start: older are history
+                for comment in observed.items:
+                    posted |= self._comment(comment)
+        except TrackerError as exc:
+            self._note(None, f"comments: {exc} The next run takes them up again.")
+            return False
         if self.writes and not observed.not_modified:
             self.store.save_snapshot((), None, {STREAM: observed.cursor})
         return posted
