@@ -16,7 +16,7 @@ from plansync.commands.outcome import ChangeKind, Outcome, PlanChange, Verdict
 from plansync.commands.parse import Command
 from plansync.commands.text import code, inline
 from plansync.model.plan import PlanDocument, Priority, Task, TaskKind
-from plansync.planfile.fields import parse_priority
+from plansync.planfile.fields import parse_estimate, parse_priority
 
 HELP = (
     "`/plan done` / `/plan undone`: tick or untick the task of this issue in its plan",
@@ -128,6 +128,12 @@ def estimate(command: Command, ctx: TaskContext) -> Outcome:
             "`/plan estimate clear`.",
         )
     old = ctx.task.estimate.text if ctx.task.estimate is not None else ""
+    if old and parse_estimate(old) is None:
+        return _refused(
+            command,
+            f"The task on {ctx.where} takes its estimate from its time box ({code(old)}); "
+            "change the time box in the plan instead.",
+        )
     if duration is None:
         if not old:
             return Outcome(command, Verdict.APPLIED, f"The task on {ctx.where} has no estimate.")
@@ -148,10 +154,18 @@ def estimate(command: Command, ctx: TaskContext) -> Outcome:
             f"The task on {ctx.where} is a table row and its table has no Estimate "
             "column; add one to the table, then type the command again.",
         )
+    if not old and ctx.task.table is None and not _fits_a_group(ctx):
+        return _refused(command, _MARKUP.format(where=ctx.where))
     change = PlanChange(ctx.planfile, ctx.task.key, ChangeKind.ESTIMATE, text, old)
     return Outcome(
         command, Verdict.APPLIED, f"Set the estimate on {ctx.where} to {code(text)}.", change
     )
+
+
+_MARKUP = (
+    "The title on {where} is written with inline markup (code, emphasis, links), which plansync "
+    "does not rewrite; change it in the plan."
+)
 
 
 def rename(command: Command, ctx: TaskContext) -> Outcome:
@@ -162,6 +176,8 @@ def rename(command: Command, ctx: TaskContext) -> Outcome:
         return _refused(command, "Say the new title: `/plan rename New title`.")
     if title == ctx.task.title:
         return Outcome(command, Verdict.APPLIED, f"The task on {ctx.where} already has that title.")
+    if ctx.task.title not in ctx.line_text:
+        return _refused(command, _MARKUP.format(where=ctx.where))
     change = PlanChange(ctx.planfile, ctx.task.key, ChangeKind.RETITLE, title, ctx.task.title)
     return Outcome(command, Verdict.APPLIED, f"Renamed the task on {ctx.where}.", change)
 
@@ -182,15 +198,22 @@ def priority(command: Command, ctx: TaskContext) -> Outcome:
         return _refused(
             command, f"The task on {ctx.where} is a table row and its table has no Priority column."
         )
-    change = PlanChange(
-        ctx.planfile, ctx.task.key, ChangeKind.PRIORITY, wanted.value, _inline_priority(ctx)
-    )
+    written = _inline_priority(ctx)
+    if not written and ctx.task.table is None and not _fits_a_group(ctx):
+        return _refused(command, _MARKUP.format(where=ctx.where))
+    change = PlanChange(ctx.planfile, ctx.task.key, ChangeKind.PRIORITY, wanted.value, written)
     return Outcome(
         command,
         Verdict.APPLIED,
         f"Set the priority on {ctx.where} to {code(wanted.value)}.",
         change,
     )
+
+
+def _fits_a_group(ctx: TaskContext) -> bool:
+    """Whether a `(2h)` / `(high)` group can be written after the title: the title stands on
+    the line as read (no inline markup inside it)."""
+    return ctx.task.title in ctx.line_text
 
 
 def _inline_priority(ctx: TaskContext) -> str:

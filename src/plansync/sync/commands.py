@@ -25,6 +25,7 @@ from plansync.commands.outcome import ChangeKind, Outcome, PlanChange, Verdict
 from plansync.commands.parse import ParsedComment, parse_commands
 from plansync.commands.reply import reaction_for, refused_body, reply_body
 from plansync.commands.structure import PlanView
+from plansync.commands.text import inline
 from plansync.commands.verbs import TaskContext
 from plansync.config.project import ProjectConfig
 from plansync.errors import TrackerError
@@ -249,8 +250,8 @@ def _line_after(
 
 
 def _unapplied(exc: Exception) -> str:
-    text = str(exc).split(". ")[0].replace("`", "'")
-    return f"The plan could not be changed: {text[:300]}."
+    text = str(exc).split(". ")[0].replace("`", "'").rstrip(".")
+    return f"The plan could not be changed: {inline(text[:300])}."
 
 
 def _holds(path: Path, expected: bytes) -> bool:
