@@ -13,6 +13,9 @@ from plansync.commands.text import inline, quoted
 _MARKS = {Verdict.APPLIED: "✅", Verdict.ANSWERED: "ℹ️", Verdict.REFUSED: "❌"}
 
 
+EDITS_NOT_RUN = "_An edit of this comment is not run again: put new commands in a new comment._"
+
+
 def reply_body(comment_id: int, outcomes: Sequence[Outcome], dropped: int = 0) -> str:
     parts = [reply_marker(comment_id)]
     for outcome in outcomes:
@@ -24,6 +27,7 @@ def reply_body(comment_id: int, outcomes: Sequence[Outcome], dropped: int = 0) -
             f"Only the first {MAX_COMMANDS} commands of a comment are run; the {dropped} after "
             "them were not. Put them in another comment."
         )
+    parts.append(EDITS_NOT_RUN)
     return "\n\n".join(parts) + "\n"
 
 
