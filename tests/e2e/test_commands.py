@@ -668,3 +668,29 @@ class TestTrackerFailures:
 
         assert harness.issue(number).state == "closed"
         assert len(_replies(harness, number)) == 1
+
+    def test_a_plan_saved_meanwhile_is_kept_and_the_command_runs_next_time(
+        self, make_harness: MakeHarness, hook_writes: Callable[..., Any]
+    ) -> None:
+        harness = _synced(make_harness)
+        number = harness.number(NAME, PARSER)
+        _comment(harness, number, "/plan done")
+
+        def someone_saves(n: int, name: str) -> None:
+            if n == 1:  # the eyes: the plan was read, the command not yet written
+                harness.write_plan(NAME, harness.plan(NAME) + b"\r\nA note someone added.\r\n")
+
+        result = harness.sync(tracker=hook_writes(harness.tracker(), before=someone_saves))
+
+        assert any("changed while commands ran" in n.message for n in result.notices)
+        assert harness.plan(NAME).endswith(b"A note someone added.\r\n")
+        assert harness.issue(number).state == "open"
+        assert _replies(harness, number) == []
+
+        harness.sync()
+
+        after = harness.plan(NAME)
+        assert b"- [x] Write the parser" in after
+        assert after.endswith(b"A note someone added.\r\n")
+        assert harness.issue(number).state == "closed"
+        assert len(_replies(harness, number)) == 1

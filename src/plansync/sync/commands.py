@@ -86,6 +86,7 @@ class _Step:
         settings = project.commands
         self.needed = settings.min_permission
         self.people = project.people
+        self.unfinished = False  # a comment was left for the next run: the cursor stays
         self.authoriser = Authoriser(
             f"{tracker.kind}:{tracker.repo}",
             tracker.permission,
@@ -115,7 +116,7 @@ class _Step:
         except TrackerError as exc:
             self._note(None, f"comments: {exc} The next run takes them up again.")
             return False
-        if self.writes and not observed.not_modified:
+        if self.writes and not observed.not_modified and not self.unfinished:
             self.store.save_snapshot((), None, {STREAM: observed.cursor})
         return posted
 
@@ -145,7 +146,8 @@ class _Step:
             return self._answer(comment, body, "confused")
         outcomes = self._outcomes(comment, parsed)
         if outcomes is None:
-            return False  # the planfile changed under the run: the next run does it
+            self.unfinished = True  # the planfile changed under the run: the next run does it
+            return False
         for outcome in outcomes:
             self._note(None, f"{where}: {outcome.command.text[:80]} -> {outcome.verdict.value}")
         return self._answer(
