@@ -184,10 +184,9 @@ def rename(command: Command, ctx: TaskContext) -> Outcome:
 
 def priority(command: Command, ctx: TaskContext) -> Outcome:
     words = ", ".join(f"`{p.value}`" for p in Priority)
-    if len(command.args) != 1 or parse_priority(command.args[0]) is None:
+    wanted = parse_priority(command.args[0]) if len(command.args) == 1 else None
+    if wanted is None:
         return _refused(command, f"Say one priority: {words} (or `P0` to `P4`).")
-    wanted = parse_priority(command.args[0])
-    assert wanted is not None
     if ctx.task.priority is wanted:
         return Outcome(
             command,
