@@ -235,6 +235,26 @@ class TestRefusals:
 
         assert harness.issue(number).state == "closed"
 
+    def test_commands_turned_off_read_no_comments(self, make_harness: MakeHarness) -> None:
+        harness = make_harness({NAME: PLAN})
+        harness.reconfigure(
+            summary_toml="[projects.commands]\nenabled = false\n"
+            "[projects.summary]\nenabled = false\nmilestones = false\n"
+        )
+        assert harness.sync().ok
+        harness.store.set_permission(harness.repo, ALICE, "write")
+        number = harness.number(NAME, PARSER)
+        comment = _comment(harness, number, "/plan done")
+        unchanged = harness.plan(NAME)
+        harness.store.requests.clear()
+
+        harness.sync()
+
+        assert harness.plan(NAME) == unchanged
+        assert _reactions(harness, comment) == []
+        paths = [entry.path for entry in harness.store.requests.entries]
+        assert not any("comments" in path or "notes" in path for path in paths)
+
     @pytest.mark.parametrize(
         ("body", "says"),
         [
