@@ -385,3 +385,11 @@ class TestStatus:
         run = self.status(project, "--project", "nope")
         assert run.code == 2
         one_paragraph_error(run.err, "nope")
+
+
+def test_sync_help_says_runs_carry_out_comment_commands() -> None:
+    result = runner.invoke(app, ["sync", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "carries out the `/plan` commands of new issue comments" in text
+    assert "answers nobody" in text

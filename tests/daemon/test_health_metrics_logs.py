@@ -79,6 +79,9 @@ class TestMetrics:
         stats.note_remaining("4999")
         metrics.tracker_requests("github:demo/plans", stats)
         metrics.delivery("github", "issues", "accepted")
+        metrics.command_verdicts(
+            [("done", "applied"), ("done", "applied"), ("frobnicate", "refused")]
+        )
         families = {
             f.name: f for f in text_string_to_metric_families(metrics.exposition().decode())
         }
@@ -99,7 +102,10 @@ class TestMetrics:
         assert samples[("plansync_rate_limit_remaining", (tracker,))] == 4999
         delivery = (("event", "issues"), ("provider", "github"), ("result", "accepted"))
         assert samples[("plansync_webhook_deliveries_total", delivery)] == 1
-        assert "plansync_commands" in families
+        done = (("result", "applied"), ("verb", "done"))
+        assert samples[("plansync_commands_total", done)] == 2
+        # A verb anyone may type does not become a label value of its own.
+        assert samples[("plansync_commands_total", (("result", "refused"), ("verb", "other")))] == 1
         assert "plansync_build_info" in families
 
     def test_action_names_are_snake_case(self) -> None:

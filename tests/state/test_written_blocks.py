@@ -134,7 +134,7 @@ class TestMigration:
         finally:
             raw.close()
         with SqliteDatabase(db_path) as database:
-            assert database.schema_version == LATEST_VERSION == 3
+            assert database.schema_version == LATEST_VERSION == 4
             store = database.store(PROJECT, SCOPE)
             assert store.written_blocks() == {}
             store.settle_block(SUMMARY, ["d"])

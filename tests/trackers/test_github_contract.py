@@ -286,7 +286,20 @@ class TestIncrementalReads:
         source.items = [_item(1, _at(0)), _item(2, _at(9))]
         second = source.read(first.cursor)
         assert [i["id"] for i in second.items] == [2]
-        assert second.cursor == Cursor(_at(9), second.cursor.etag, (2,))
+        assert (second.cursor.since, second.cursor.seen) == (_at(9), (2,))
+
+    def test_an_edit_within_the_cursors_second_next_to_another_change_is_returned(self) -> None:
+        source = FakeList([_item(1, _at(0)), _item(2, _at(0))])
+        first = source.read(None)
+        # Item 1 edited within the second it was read at, item 3 new in that second.
+        source.items = [
+            {"id": 1, "updated_at": _at(0), "title": "renamed"},
+            _item(2, _at(0)),
+            _item(3, _at(0)),
+        ]
+        second = source.read(first.cursor)
+        assert [i["id"] for i in second.items] == [1, 3]
+        assert source.read(second.cursor).not_modified
 
     def test_a_bulk_edit_beyond_a_page_read_later_is_then_answered_304(self) -> None:
         # 250 items changed within one second (a bulk close), read a minute later.
@@ -312,8 +325,8 @@ class TestIncrementalReads:
         assert second.cursor.etag is None
         assert source.probes[-1] is None
         assert source.reads == [None, _at(0)]
-        # Re-read in full, an unchanged second brings nothing again.
-        assert second.items == ()
+        # Re-read in full, the second brings the item edited within it, and only that one.
+        assert [i["id"] for i in second.items] == [10]
         source.served_at = BASE + timedelta(seconds=1)
         third = source.read(second.cursor)
         assert third.items == ()
@@ -329,7 +342,7 @@ class TestIncrementalReads:
         second = source.read(first.cursor)
         assert [i["id"] for i in second.items] == [5, 7]
         assert source.reads == [None]
-        assert second.cursor == Cursor(_at(60 * 301), second.cursor.etag, (7,))
+        assert (second.cursor.since, second.cursor.seen) == (_at(60 * 301), (7,))
         assert second.cursor.etag is not None
 
     def test_more_changes_than_a_page_are_read_page_by_page_since_the_cursor(self) -> None:

@@ -63,6 +63,10 @@ def sync(
 ) -> None:
     """Sync plan files and tracker issues both ways, once.
 
+    Each run first carries out the `/plan` commands of new issue comments on the plan files
+    (and answers each comment once), so the issues follow them in the same run; with
+    --dry-run it shows the pending commands and answers nobody.
+
     Then bring the summaries up to date: the block in each plan file, the progress line of
     each milestone and, when configured, each plan's tracking issue ([projects.summary]).
 

@@ -37,6 +37,12 @@ place = "after-title"                # or "top", "end", "markers" (only where th
 mermaid = false                      # a pie chart of task states in the block
 milestones = true                    # the progress line in each milestone's description
 tracking_issue = false               # one issue per planfile holding its summary and tasks
+
+[projects.commands]
+enabled = true                       # `/plan ...` lines in issue comments are run
+min_permission = "write"             # or "read", "triage", "maintain", "admin"
+allow = []                           # users who may command whatever their permission
+permission_cache_minutes = 10        # how long a user's permission is taken as read
 """
 
 from __future__ import annotations
@@ -129,6 +135,22 @@ class SummaryConfig(BaseModel):
     tracking_issue: bool = False
 
 
+PermissionName = Literal["read", "triage", "write", "maintain", "admin"]
+
+
+class CommandsConfig(BaseModel):
+    """Who may steer the plan with `/plan ...` comments. `min_permission` is on GitHub's scale;
+    GitLab's roles map onto it (reporter = triage, developer = write, maintainer = maintain,
+    owner = admin)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    min_permission: PermissionName = "write"
+    allow: list[str] = Field(default_factory=list)
+    permission_cache_minutes: float = Field(default=10.0, ge=0)
+
+
 class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -148,6 +170,7 @@ class ProjectConfig(BaseModel):
     conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
     summary: SummaryConfig = Field(default_factory=SummaryConfig)
     plans_source: PlansSource = Field(default_factory=PlansSource)
+    commands: CommandsConfig = Field(default_factory=CommandsConfig)
 
     @property
     def scope(self) -> str:

@@ -124,6 +124,7 @@ def _watched_run(
             watch.metrics.tracker_requests(tracker_label(project), tracker.stats)
     watch.health.run_finished(project)
     watch.metrics.action_results(name, result.results)
+    watch.metrics.command_verdicts(result.commands)
     seconds = time.monotonic() - started
     watch.metrics.run_finished(
         name, "ok" if result.ok else "failed", seconds, time.time() if result.ok else None

@@ -1,8 +1,4 @@
-"""The daemon's Prometheus metrics, on a registry of its own (served at /metrics).
-
-`plansync_commands_total` is declared for the `/plan` commands; nothing counts into it until
-the daemon runs commands.
-"""
+"""The daemon's Prometheus metrics, on a registry of its own (served at /metrics)."""
 
 from __future__ import annotations
 
@@ -13,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from plansync import __version__
+from plansync.commands.dispatch import TASK_HANDLERS
 from plansync.model.changeset import ActionResult
 from plansync.trackers.base import RequestStats
 
@@ -92,6 +89,12 @@ class Metrics:
     def action_results(self, project: str, results: list[ActionResult]) -> None:
         for result in results:
             self.actions.labels(project, action_name(result), result.status.value).inc()
+
+    def command_verdicts(self, verdicts: list[tuple[str, str]]) -> None:
+        for verb, verdict in verdicts:
+            # A verb is typed by anyone: only known ones become label values.
+            known = verb if verb in TASK_HANDLERS or verb == "track" else "other"
+            self.commands.labels(known, verdict).inc()
 
     def tracker_requests(self, tracker: str, stats: RequestStats) -> None:
         for (method, status), count in stats.by_status.items():

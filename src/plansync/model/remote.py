@@ -138,13 +138,16 @@ class Cursor:
 
     `since` is an ISO-8601 timestamp the tracker filters on (GitHub `since`, GitLab
     `updated_after`); `etag` is the validator of the last 200 answer to the same URL (GitHub);
-    `seen` holds the ids already returned at exactly `since`, because both filters are inclusive.
-    Cursors are plain data so the state store can keep them as JSON.
+    `seen` holds the ids already returned at exactly `since`, because both filters are inclusive;
+    `digests`, where kept, a short digest of each of those items as read (`id:digest`), so one
+    changed again within that second is told from one unchanged. Cursors are plain data so the
+    state store can keep them as JSON.
     """
 
     since: str | None = None
     etag: str | None = None
     seen: tuple[int, ...] = ()
+    digests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

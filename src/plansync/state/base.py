@@ -42,6 +42,17 @@ class BlockRef:
 
 
 @dataclass(frozen=True)
+class PendingReply:
+    """plansync's answer to a processed comment, recorded before it is posted: `reaction` goes
+    on the comment with the reply."""
+
+    comment_id: int
+    issue_number: int
+    body: str
+    reaction: str
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One run of the engine. `ok` and `finished_at` are None while it runs, or when it was
     killed before it finished."""
@@ -114,6 +125,15 @@ class StateStore(Protocol):
     # comment commands
     def is_comment_processed(self, comment_id: int) -> bool: ...
     def mark_comment_processed(self, comment_id: int) -> None: ...
+    def record_reply(self, reply: PendingReply) -> None:
+        """In one transaction: the comment is processed, and its reply is pending."""
+        ...
+
+    def pending_replies(self) -> list[PendingReply]:
+        """The replies recorded and not yet posted, oldest comment first."""
+        ...
+
+    def reply_posted(self, comment_id: int) -> None: ...
 
     # the run log
     def start_run(self, dry_run: bool) -> int: ...

@@ -114,6 +114,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        4,
+        "comment replies: the answer to each processed comment, kept until it is posted",
+        (
+            # Written with the processed comment id, before the reply is posted: a run killed
+            # in between posts it next time, and never runs the comment's commands again.
+            """CREATE TABLE comment_replies (
+                scope TEXT NOT NULL,
+                comment_id INTEGER NOT NULL,
+                issue_number INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                reaction TEXT NOT NULL,
+                posted INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (scope, comment_id)
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

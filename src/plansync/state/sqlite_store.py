@@ -11,7 +11,7 @@ from plansync.errors import PlansyncError
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
 from plansync.state import codec
-from plansync.state.base import BlockRef, RunRecord, check_stream
+from plansync.state.base import BlockRef, PendingReply, RunRecord, check_stream
 
 if TYPE_CHECKING:
     from plansync.state.sqlite import SqliteDatabase
@@ -257,6 +257,36 @@ class SqliteStore:
                 "INSERT OR IGNORE INTO processed_comments (scope, comment_id, processed_at) "
                 "VALUES (?, ?, ?)",
                 (self.scope, comment_id, _now()),
+            )
+
+    def record_reply(self, reply: PendingReply) -> None:
+        with self._db.writing() as connection:
+            connection.execute(
+                "INSERT OR IGNORE INTO processed_comments (scope, comment_id, processed_at) "
+                "VALUES (?, ?, ?)",
+                (self.scope, reply.comment_id, _now()),
+            )
+            connection.execute(
+                "INSERT OR IGNORE INTO comment_replies "
+                "(scope, comment_id, issue_number, body, reaction, posted) "
+                "VALUES (?, ?, ?, ?, ?, 0)",
+                (self.scope, reply.comment_id, reply.issue_number, reply.body, reply.reaction),
+            )
+
+    def pending_replies(self) -> list[PendingReply]:
+        with self._db.reading() as connection:
+            rows = connection.execute(
+                "SELECT comment_id, issue_number, body, reaction FROM comment_replies "
+                "WHERE scope = ? AND posted = 0 ORDER BY comment_id",
+                (self.scope,),
+            ).fetchall()
+        return [PendingReply(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def reply_posted(self, comment_id: int) -> None:
+        with self._db.writing() as connection:
+            connection.execute(
+                "UPDATE comment_replies SET posted = 1 WHERE scope = ? AND comment_id = ?",
+                (self.scope, comment_id),
             )
 
     # run log --------------------------------------------------------------------------------

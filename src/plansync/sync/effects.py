@@ -36,6 +36,11 @@ class Effects(Protocol):
         """The planfiles as the changesets so far left them."""
         ...
 
+    def adopt(self, before: list[PlanRead], after: list[PlanRead], result: RunResult) -> None:
+        """Take the planfiles as a step outside the changesets (the comments' commands) left
+        them: their diffs go into `result`."""
+        ...
+
     def findings(self, store: StateStore, result: RunResult, found: Findings) -> Findings:
         """What the summary reports as the last run's findings, `found` being this run's."""
         ...
@@ -87,6 +92,9 @@ class Writes:
     def reread(self, plans: list[PlanRead]) -> list[PlanRead]:
         return self.source.read()
 
+    def adopt(self, before: list[PlanRead], after: list[PlanRead], result: RunResult) -> None:
+        _record_diffs(before, after, result)
+
     def findings(self, store: StateStore, result: RunResult, found: Findings) -> Findings:
         if result.results or result.conflicts:
             store.save_findings(found)
@@ -126,6 +134,10 @@ class Preview:
     def reread(self, plans: list[PlanRead]) -> list[PlanRead]:
         return [self.source.parsed(p, self.data[p.planfile]) for p in plans]
 
+    def adopt(self, before: list[PlanRead], after: list[PlanRead], result: RunResult) -> None:
+        self.data.update({p.planfile: p.raw for p in after})
+        _record_diffs(before, after, result)
+
     def findings(self, store: StateStore, result: RunResult, found: Findings) -> Findings:
         # As the run would record them: its conflicts, and the creates that failed before
         # (which it would try again) until they succeed.
@@ -133,3 +145,10 @@ class Preview:
         if result.actions or result.conflicts:
             return Findings(tuple(result.conflicts), last.failures)
         return last
+
+
+def _record_diffs(before: list[PlanRead], after: list[PlanRead], result: RunResult) -> None:
+    old = {p.planfile: p.raw for p in before}
+    for plan in after:
+        if plan.raw != old.get(plan.planfile, plan.raw):
+            result.diffs[plan.planfile] = (old[plan.planfile], plan.raw)

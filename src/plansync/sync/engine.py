@@ -1,6 +1,7 @@
 """`run_once(project)`: the one way anything syncs (the CLI and the daemon both call it).
 
-    read planfiles -> observe the tracker (incremental) -> lock -> reconcile (pure) -> apply
+    read planfiles -> observe the tracker (incremental) -> lock -> `/plan` commands of new
+    comments -> reconcile (pure) -> apply
     -> summarise -> read the tracker again when the run wrote to it, so the next run starts
     from 304s
 
@@ -34,6 +35,7 @@ from plansync.state.open import memory_state, open_state, state_exists
 from plansync.summary.changes import summary_changeset
 from plansync.sync.apply import ProgressListener
 from plansync.sync.body import keep_edited_blocks
+from plansync.sync.commands import run_commands
 from plansync.sync.effects import Effects, Preview, Writes
 from plansync.sync.observe import CHECKED_KEY, Snapshot
 from plansync.sync.plans import LocalPlans, PlanRead, PlanSource
@@ -188,9 +190,17 @@ class _Run:
     def _steps(
         self, store: StateStore, snapshot: Snapshot, result: RunResult, effects: Effects
     ) -> None:
+        commands = run_commands(
+            self.tracker, store, self.project, self.source, self.plans, writes=effects.writes
+        )
+        result.commands.extend(commands.verdicts)
+        if commands.changed:
+            effects.adopt(self.plans, commands.plans, result)
+            self.plans = commands.plans
         self._passes(store, snapshot, result, effects)
-        # What kept a read from finishing, and what the start of the run found to say.
-        result.changesets[0].notices[:0] = [*self.warnings, *snapshot.notices]
+        # What kept a read from finishing, what the start of the run found to say, and what
+        # the comments' commands came to.
+        result.changesets[0].notices[:0] = [*self.warnings, *snapshot.notices, *commands.notices]
         findings = effects.findings(store, result, _findings(result))
         if not result.stopped:
             self._summarise(store, snapshot, result, findings, effects)

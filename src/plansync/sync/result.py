@@ -38,6 +38,7 @@ class RunResult:
     diffs: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # planfile -> before, after
     requests: int = 0
     stopped: bool = False
+    commands: list[tuple[str, str]] = field(default_factory=list)  # (verb, verdict) of each
 
     @property
     def actions(self) -> list[Action]:

@@ -7,12 +7,16 @@ else every page of the list filtered by `since`, oldest change first).
 
 GitHub's `since` filter is inclusive and has one-second resolution, so a cursor keeps: `since`,
 the newest `updated_at` read so far; `seen`, the ids read at exactly that instant (returned
-again by the inclusive filter, so dropped); and `etag`, the probe's validator. The validator is
-taken before the items are read, so a change made during the read alters the next probe.
+again by the inclusive filter, so dropped), with a digest of each as read (`digests`: one
+edited again within that same second reads differently and is returned, not dropped); and
+`etag`, the probe's validator. The validator is taken before the items are read, so a change
+made during the read alters the next probe.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,10 +87,36 @@ def _newest(items: list[Item]) -> tuple[str, datetime] | None:
     return best
 
 
-def _already_read(item: Item, seen: set[int], since: datetime | None) -> bool:
-    """Read before: returned at exactly `since` by the previous read (an id in `seen` whose
-    `updated_at` has since moved on was edited again, and is new)."""
-    return int(item["id"]) in seen and _updated(item) == since
+# Parts of an item that change without anyone editing it (a reaction): not in its digest.
+_VOLATILE = frozenset({"reactions"})
+
+
+def _digest(item: Item) -> str:
+    """A short digest of what the item says, the same for the same content."""
+    kept = {k: v for k, v in item.items() if k not in _VOLATILE}
+    text = json.dumps(kept, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _digests_of(cursor: Cursor) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for entry in cursor.digests:
+        number, _, digest = entry.partition(":")
+        if number.isdigit():
+            found[int(number)] = digest
+    return found
+
+
+def _already_read(
+    item: Item, seen: set[int], since: datetime | None, digests: Mapping[int, str]
+) -> bool:
+    """Read before: returned at exactly `since` by the previous read, as it reads now (an id
+    in `seen` whose `updated_at` has moved on, or whose digest differs, was edited again)."""
+    number = int(item["id"])
+    if number not in seen or _updated(item) != since:
+        return False
+    known = digests.get(number)
+    return known is None or known == _digest(item)
 
 
 def _reaches(probe: Probe, since: datetime | None) -> bool:
@@ -141,7 +171,8 @@ def read_incrementally(
         items = read_whole_listing(lambda: read_since(since), _identity, what=what)
         whole = items if since is None else None
 
-    changed = [item for item in items if not _already_read(item, seen, since_moment)]
+    digests = _digests_of(cursor)
+    changed = [item for item in items if not _already_read(item, seen, since_moment, digests)]
     if not changed and cursor.etag is not None:
         # The validator changed yet nothing is newer than `since`: an item already read at
         # exactly that second was edited again within it. Return those items once more.
@@ -150,8 +181,13 @@ def read_incrementally(
     newest = _newest(items)
     if newest is not None and (since_moment is None or newest[1] > since_moment):
         since, since_moment = newest
-    at_since = {int(item["id"]) for item in items if _updated(item) == since_moment}
-    next_cursor = Cursor(since, probe_validator(check), tuple(sorted(at_since)))
+    at_since = {int(item["id"]): item for item in items if _updated(item) == since_moment}
+    next_cursor = Cursor(
+        since,
+        probe_validator(check),
+        tuple(sorted(at_since)),
+        tuple(f"{n}:{_digest(at_since[n])}" for n in sorted(at_since)),
+    )
     return IncrementalRead(
         _latest_versions(changed),
         next_cursor,
