@@ -55,6 +55,17 @@ class RunRecord:
     summary: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DirtyClaim:
+    """A daemon's claim on a project marked dirty (a webhook said it changed): `owner` runs
+    it. `marks` is how many marks the claim saw, so marks made during the run are not lost."""
+
+    project: str
+    scope: str
+    owner: str
+    marks: int
+
+
 class StateStore(Protocol):
     """One project's links, base values, tracker snapshot and cursors, findings, processed
     comments and run log, and the lock that lets one run at a time sync the project."""
@@ -115,6 +126,11 @@ class StateStore(Protocol):
     def is_comment_processed(self, comment_id: int) -> bool: ...
     def mark_comment_processed(self, comment_id: int) -> None: ...
 
+    # coordination of daemons sharing the store
+    def mark_dirty(self) -> None:
+        """The project needs a run: a daemon claims it (StateDatabase.claim_dirty) and runs it."""
+        ...
+
     # the run log
     def start_run(self, dry_run: bool) -> int: ...
     def finish_run(self, run_id: int, ok: bool, summary: Mapping[str, object]) -> None: ...
@@ -122,7 +138,8 @@ class StateStore(Protocol):
 
 
 class StateDatabase(Protocol):
-    """Where the stores of every project live (one SQLite file today)."""
+    """Where the stores of every project live: a SQLite file, or a PostgreSQL database that
+    several daemons share."""
 
     @property
     def where(self) -> str:
@@ -130,6 +147,27 @@ class StateDatabase(Protocol):
         ...
 
     def store(self, project: str, scope: str) -> StateStore: ...
+
+    # coordination of daemons sharing the store
+    def claim_dirty(self, owner: str, lease: float, limit: int = 1) -> list[DirtyClaim]:
+        """Claim up to `limit` dirty projects, oldest mark first, for `lease` seconds: no
+        other owner claims them until the claim is finished or the lease runs out (a daemon
+        that died holding a claim)."""
+        ...
+
+    def finish_claim(self, claim: DirtyClaim, ran: bool) -> None:
+        """After the run (`ran`): the project is clean, unless it was marked again since the
+        claim. Without a run (its lock was busy, the run failed early): it stays dirty,
+        free for any daemon to claim."""
+        ...
+
+    def record_delivery(self, delivery_id: str) -> bool:
+        """Remember a webhook delivery; False when it was recorded before (a redelivery)."""
+        ...
+
+    def forget_deliveries(self, older_than: float) -> int:
+        """Drop the deliveries recorded more than `older_than` seconds ago; how many."""
+        ...
 
     def close(self) -> None: ...
 
