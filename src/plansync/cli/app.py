@@ -11,6 +11,7 @@ from plansync.cli.check import check
 from plansync.cli.daemon import daemon
 from plansync.cli.init import init
 from plansync.cli.sandbox import sandbox
+from plansync.cli.state import state_app
 from plansync.cli.status import status
 from plansync.cli.sync import sync
 
@@ -46,6 +47,7 @@ app.command()(status)
 app.command()(daemon)
 app.command()(init)
 app.command()(sandbox)
+app.add_typer(state_app)
 
 
 def main() -> None:

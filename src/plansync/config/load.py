@@ -106,7 +106,7 @@ class PlansyncConfig(BaseSettings):
             if not state.removeprefix(SQLITE_URL):
                 raise ValueError("expected sqlite:///PATH, e.g. sqlite:///.plansync/state.db")
         elif state.startswith(POSTGRES_URLS):
-            _check_postgres_url(state)
+            check_postgres_url(state)
         elif _URL.match(state):
             raise ValueError(
                 "expected a path (e.g. .plansync/state.db), sqlite:///PATH or "
@@ -139,7 +139,7 @@ class PlansyncConfig(BaseSettings):
         return (env_settings, init_settings)
 
 
-def _check_postgres_url(url: str) -> None:
+def check_postgres_url(url: str) -> None:
     """A PostgreSQL URL names where, never a password: that comes from PGPASSWORD, ~/.pgpass or
     a service file, so the configuration can be shown and committed. The messages never repeat
     the URL (it may hold the password)."""
@@ -152,8 +152,9 @@ def _check_postgres_url(url: str) -> None:
     query = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
     if has_password or "password" in query:
         raise ValueError(
-            "the PostgreSQL URL holds a password; plansync refuses to read one from the "
-            "configuration. Remove it (postgresql://USER@HOST/DATABASE) and give the password "
+            "the PostgreSQL URL holds a password; plansync never takes one from a URL (it "
+            "would show in the configuration, in logs and in the process list). Remove it "
+            "(postgresql://USER@HOST/DATABASE) and give the password "
             "in the PGPASSWORD environment variable, in ~/.pgpass, or in a libpq service file "
             "(postgresql:///?service=NAME)"
         )

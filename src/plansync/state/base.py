@@ -18,6 +18,7 @@ from typing import Protocol
 
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
+from plansync.state.tables import TableRows
 
 # The incremental reads whose cursors a store keeps.
 STREAMS = ("issues", "milestones", "comments")
@@ -167,6 +168,16 @@ class StateDatabase(Protocol):
 
     def forget_deliveries(self, older_than: float) -> int:
         """Drop the deliveries recorded more than `older_than` seconds ago; how many."""
+        ...
+
+    # whole tables, for copying a store into another
+    def dump_tables(self) -> list[TableRows]:
+        """Every table with all its rows, read from one snapshot."""
+        ...
+
+    def load_tables(self, tables: Sequence[TableRows], replace: bool) -> None:
+        """Write `tables` in one transaction; NotEmptyError when the store holds rows and
+        `replace` is false (with it, they are deleted first)."""
         ...
 
     def close(self) -> None: ...

@@ -15,19 +15,21 @@ import hashlib
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql as _sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from plansync.errors import BusyError, ConfigError, PlansyncError
 from plansync.state import codec, postgres_schema
 from plansync.state.base import DirtyClaim
 from plansync.state.postgres_store import PostgresStore
+from plansync.state.tables import TableRows, check_empty, insert_statement
 
 Connection = psycopg.Connection[Any]
 
@@ -209,6 +211,18 @@ class PostgresDatabase:
         except psycopg.OperationalError as exc:
             raise self.failure(exc) from exc
 
+    @contextmanager
+    def reading(self, held: Connection | None = None) -> Iterator[Connection]:
+        """A connection for one statement that only reads (autocommit: no transaction)."""
+        try:
+            if held is not None:
+                yield held
+                return
+            with self._pool.connection() as connection:
+                yield connection
+        except psycopg.OperationalError as exc:
+            raise self.failure(exc) from exc
+
     def failure(self, exc: psycopg.Error) -> PlansyncError:
         return PlansyncError(
             f"The state store {self.where} could not be used ({postgres_schema.reason(exc)}). "
@@ -229,6 +243,50 @@ class PostgresDatabase:
                 "(plansync then finds its issues again through the links in the planfiles and "
                 "the markers in issue bodies)."
             ) from exc
+
+    # whole tables, for `plansync state copy` ---------------------------------------------------
+
+    def dump_tables(self) -> list[TableRows]:
+        """Every table of the store with all its rows, from one snapshot."""
+        with self.transaction() as connection:
+            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            names = [name for (name,) in connection.execute(_TABLES, _NAMESPACE).fetchall()]
+            dumped = []
+            for name in names:
+                cursor = connection.execute(
+                    _sql.SQL("SELECT * FROM {}").format(_sql.Identifier(name))
+                )
+                columns = tuple(column.name for column in cursor.description or ())
+                dumped.append(TableRows(name, columns, [tuple(row) for row in cursor.fetchall()]))
+        return dumped
+
+    def load_tables(self, tables: Sequence[TableRows], replace: bool) -> None:
+        """Write `tables` into this store's tables in one transaction; see copy.py."""
+        with self.transaction() as connection:
+            held = {}
+            for table in tables:
+                query = _sql.SQL("SELECT count(*) FROM {}").format(_sql.Identifier(table.table))
+                row = connection.execute(query).fetchone()
+                held[table.table] = int(row[0]) if row is not None else 0
+            check_empty(self.where, held, replace)
+            for table in tables:
+                name = _sql.Identifier(table.table)
+                connection.execute(_sql.SQL("DELETE FROM {}").format(name))
+                if table.rows:
+                    connection.cursor().executemany(insert_statement(table, "%s"), table.rows)
+            # Identity columns (the run id) go on after the highest id copied.
+            for name, column in connection.execute(_IDENTITY_COLUMNS, _NAMESPACE).fetchall():
+                connection.execute(
+                    _sql.SQL(
+                        "SELECT setval(pg_get_serial_sequence({qualified}, {column}), "
+                        "coalesce((SELECT max({field}) FROM {table}), 0) + 1, false)"
+                    ).format(
+                        qualified=_sql.Literal(f"{postgres_schema.NAMESPACE}.{name}"),
+                        column=_sql.Literal(column),
+                        field=_sql.Identifier(column),
+                        table=_sql.Identifier(name),
+                    )
+                )
 
     # coordination of daemons ----------------------------------------------------------------
 
@@ -280,6 +338,17 @@ class PostgresDatabase:
                 f"DELETE FROM webhook_deliveries WHERE received_ms < {NOW_MS} - %s",
                 (int(older_than * 1000),),
             ).rowcount
+
+
+_NAMESPACE = (postgres_schema.NAMESPACE,)
+_TABLES = (
+    "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %s "
+    "AND tablename <> 'schema_version' ORDER BY tablename"
+)
+_IDENTITY_COLUMNS = (
+    "SELECT table_name, column_name FROM information_schema.columns "
+    "WHERE table_schema = %s AND is_identity = 'YES'"
+)
 
 
 def _configure(connection: Connection) -> None:

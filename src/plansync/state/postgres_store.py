@@ -47,6 +47,17 @@ class PostgresStore:
                 self._held = None
 
     @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """One statement that only reads: no transaction around it (one round trip)."""
+        held = self._held
+        if held is None:
+            with self._db.reading() as connection:
+                yield connection
+            return
+        with self._turn, self._db.reading(held) as connection:
+            yield connection
+
+    @contextmanager
     def _transaction(self) -> Iterator[Connection]:
         held = self._held
         if held is None:
@@ -71,7 +82,7 @@ class PostgresStore:
     # links ----------------------------------------------------------------------------------
 
     def links(self) -> dict[TaskRef, Link]:
-        with self._transaction() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 "SELECT planfile, task_key, data FROM links WHERE scope = %s "
                 "ORDER BY planfile, task_key",
@@ -104,7 +115,7 @@ class PostgresStore:
     # milestone links ------------------------------------------------------------------------
 
     def milestone_links(self) -> dict[str, MilestoneLink]:
-        with self._transaction() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 "SELECT title, data FROM milestone_links WHERE scope = %s ORDER BY title",
                 (self.scope,),
@@ -130,7 +141,7 @@ class PostgresStore:
     def findings(self) -> Findings:
         """The conflicts and failed creates of the last run that synced anything (none yet:
         empty findings)."""
-        with self._transaction() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 "SELECT data FROM findings WHERE scope = %s", (self.scope,)
             ).fetchone()
@@ -151,7 +162,7 @@ class PostgresStore:
     # labels ---------------------------------------------------------------------------------
 
     def known_labels(self) -> set[str]:
-        with self._transaction() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 "SELECT name FROM known_labels WHERE scope = %s", (self.scope,)
             ).fetchall()
@@ -167,7 +178,7 @@ class PostgresStore:
     # the tracker snapshot cache ---------------------------------------------------------------
 
     def cached_issues(self) -> dict[int, RemoteIssue]:
-        with self._transaction() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 "SELECT number, data FROM cached_issues WHERE scope = %s ORDER BY number",
                 (self.scope,),
@@ -187,7 +198,7 @@ class PostgresStore:
 
     def cached_milestones(self) -> list[RemoteMilestone] | None:
         """The milestone list last saved, or None when none was ever saved for this scope."""
-        with self._transaction() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 "SELECT data FROM cached_milestones WHERE scope = %s", (self.scope,)
             ).fetchone()
@@ -198,7 +209,7 @@ class PostgresStore:
 
     def cursor(self, stream: str) -> Cursor | None:
         check_stream(stream)
-        with self._transaction() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 "SELECT data FROM cursors WHERE scope = %s AND stream = %s", (self.scope, stream)
             ).fetchone()
@@ -246,7 +257,7 @@ class PostgresStore:
     # digests of the blocks plansync wrote ------------------------------------------------------
 
     def written_blocks(self) -> dict[BlockRef, frozenset[str]]:
-        with self._transaction() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 "SELECT kind, target, digest FROM written_blocks WHERE scope = %s "
                 "ORDER BY kind, target, digest",
@@ -283,7 +294,7 @@ class PostgresStore:
     # comment commands -------------------------------------------------------------------------
 
     def is_comment_processed(self, comment_id: int) -> bool:
-        with self._transaction() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 "SELECT 1 FROM processed_comments WHERE scope = %s AND comment_id = %s",
                 (self.scope, comment_id),
@@ -330,7 +341,7 @@ class PostgresStore:
 
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The last `limit` runs of this scope, newest first."""
-        with self._transaction() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 "SELECT id, project, started_at, finished_at, dry_run, ok, summary FROM runs "
                 "WHERE scope = %s ORDER BY id DESC LIMIT %s",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +18,7 @@ from plansync.state import codec, schema
 from plansync.state.base import DirtyClaim
 from plansync.state.lock import ProjectLock
 from plansync.state.sqlite_store import SqliteStore
+from plansync.state.tables import TableRows, check_empty, insert_statement
 
 BUSY_TIMEOUT_MS = 5000
 _PREPARING = threading.Lock()
@@ -160,6 +161,39 @@ class SqliteDatabase:
                 "DELETE FROM webhook_deliveries WHERE received_ms < ?",
                 (_now_ms() - int(older_than * 1000),),
             ).rowcount
+
+    # whole tables, for `plansync state copy` ---------------------------------------------------
+
+    def dump_tables(self) -> list[TableRows]:
+        """Every table of the store with all its rows, in one read transaction."""
+        with self.writing() as connection:  # a write lock: nothing changes while it is read
+            names = [
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                ).fetchall()
+            ]
+            dumped = []
+            for name in names:
+                cursor = connection.execute(f'SELECT * FROM "{name}"')
+                columns = tuple(column[0] for column in cursor.description)
+                dumped.append(TableRows(name, columns, [tuple(row) for row in cursor.fetchall()]))
+        return dumped
+
+    def load_tables(self, tables: Sequence[TableRows], replace: bool) -> None:
+        """Write `tables` into this store's tables in one transaction; see copy.py."""
+        with self.writing() as connection:
+            held = {
+                table.table: int(
+                    connection.execute(f'SELECT count(*) FROM "{table.table}"').fetchone()[0]
+                )
+                for table in tables
+            }
+            check_empty(self.where, held, replace)
+            for table in tables:
+                connection.execute(f'DELETE FROM "{table.table}"')
+                connection.executemany(insert_statement(table, "?"), table.rows)
 
     @property
     def schema_version(self) -> int:
