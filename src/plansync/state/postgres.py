@@ -29,7 +29,7 @@ from plansync.errors import BusyError, ConfigError, PlansyncError
 from plansync.state import codec, postgres_schema
 from plansync.state.base import DirtyClaim
 from plansync.state.postgres_store import PostgresStore
-from plansync.state.tables import TableRows, check_empty, insert_statement
+from plansync.state.tables import TableRows, check_empty, copy_failed, insert_statement
 
 Connection = psycopg.Connection[Any]
 
@@ -269,11 +269,14 @@ class PostgresDatabase:
                 row = connection.execute(query).fetchone()
                 held[table.table] = int(row[0]) if row is not None else 0
             check_empty(self.where, held, replace)
-            for table in tables:
-                name = _sql.Identifier(table.table)
-                connection.execute(_sql.SQL("DELETE FROM {}").format(name))
-                if table.rows:
-                    connection.cursor().executemany(insert_statement(table, "%s"), table.rows)
+            try:
+                for table in tables:
+                    name = _sql.Identifier(table.table)
+                    connection.execute(_sql.SQL("DELETE FROM {}").format(name))
+                    if table.rows:
+                        connection.cursor().executemany(insert_statement(table, "%s"), table.rows)
+            except psycopg.DatabaseError as exc:
+                raise copy_failed(self.where, postgres_schema.reason(exc)) from exc
             # Identity columns (the run id) go on after the highest id copied.
             for name, column in connection.execute(_IDENTITY_COLUMNS, _NAMESPACE).fetchall():
                 connection.execute(

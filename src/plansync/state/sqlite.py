@@ -18,7 +18,7 @@ from plansync.state import codec, schema
 from plansync.state.base import DirtyClaim
 from plansync.state.lock import ProjectLock
 from plansync.state.sqlite_store import SqliteStore
-from plansync.state.tables import TableRows, check_empty, insert_statement
+from plansync.state.tables import TableRows, check_empty, copy_failed, insert_statement
 
 BUSY_TIMEOUT_MS = 5000
 _PREPARING = threading.Lock()
@@ -191,9 +191,12 @@ class SqliteDatabase:
                 for table in tables
             }
             check_empty(self.where, held, replace)
-            for table in tables:
-                connection.execute(f'DELETE FROM "{table.table}"')
-                connection.executemany(insert_statement(table, "?"), table.rows)
+            try:
+                for table in tables:
+                    connection.execute(f'DELETE FROM "{table.table}"')
+                    connection.executemany(insert_statement(table, "?"), table.rows)
+            except sqlite3.DatabaseError as exc:
+                raise copy_failed(self.where, str(exc)) from exc
 
     @property
     def schema_version(self) -> int:

@@ -32,6 +32,14 @@ def check_empty(where: str, held: Mapping[str, int], replace: bool) -> None:
         )
 
 
+def copy_failed(where: str, reason: str) -> PlansyncError:
+    return PlansyncError(
+        f"The copy into the state store {where} failed ({reason}). Nothing was written there: "
+        "the copy is one transaction. Check the source store (plansync status reads it), "
+        "then run the copy again."
+    )
+
+
 def insert_statement(table: TableRows, placeholder: str) -> str:
     """INSERT of one row of `table`, with the backend's parameter placeholder."""
     columns = ", ".join(f'"{column}"' for column in table.columns)
