@@ -150,6 +150,14 @@ class TestCopy:
         assert "PGPASSWORD" in stderr
         assert "s3cr3t-pw" not in stderr
 
+    def test_a_postgresql_database_without_a_store_is_no_source(
+        self, postgres_url: str, tmp_path: Path
+    ) -> None:
+        code, _, stderr = run("state", "copy", postgres_url, str(tmp_path / "copy.db"))
+        assert code == 2
+        assert "holds no plansync state store" in " ".join(stderr.split())
+        assert list(tmp_path.iterdir()) == []
+
     def test_the_same_store_twice_is_refused(self, sqlite_url: str) -> None:
         code, _, stderr = run("state", "copy", sqlite_url, sqlite_url)
         assert code == 2

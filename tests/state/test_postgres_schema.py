@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from plansync.errors import ConfigError
+from plansync.state.open import open_state, state_exists
 from plansync.state.postgres import PostgresDatabase
 from plansync.state.postgres_schema import migrate
 from plansync.state.schema import (
@@ -19,6 +20,7 @@ from plansync.state.schema import (
     Dialect,
     Migration,
 )
+from postgres_server import PostgresServer
 
 from . import samples
 
@@ -165,3 +167,23 @@ class TestDatabasesThatAreNotOurs:
         assert "cannot be reached" in message
         assert "no_such_database" in message
         assert "PGPASSWORD" in message
+
+
+class TestExistence:
+    def test_a_database_without_plansyncs_tables_holds_no_store_and_gets_none_from_asking(
+        self, postgres_url: str
+    ) -> None:
+        assert not state_exists(postgres_url)
+        assert _tables(postgres_url, "plansync") == set()
+        open_state(postgres_url).close()
+        assert state_exists(postgres_url)
+
+    def test_an_unreachable_server_is_named_without_the_password(
+        self, postgres_server: PostgresServer
+    ) -> None:
+        url = f"postgresql://nobody:pw-9@127.0.0.1:{postgres_server.port}/nowhere"
+        with pytest.raises(ConfigError) as caught:
+            state_exists(url)
+        message = str(caught.value)
+        assert f"postgresql://nobody@127.0.0.1:{postgres_server.port}/nowhere" in message
+        assert "pw-9" not in message

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plansync.errors import ConfigError
-from plansync.state.open import POSTGRES_SCHEMES, open_state, sqlite_file, state_exists
+from plansync.state.open import (
+    POSTGRES_SCHEMES,
+    is_postgres,
+    open_state,
+    sqlite_file,
+    state_exists,
+    where_of,
+)
 
 _SQLITE = "sqlite:///"
 
@@ -42,6 +49,11 @@ def copy_state(source_url: str, target_url: str, *, replace: bool = False) -> Co
     if source_url == target_url:
         raise ConfigError(f"{source_url} is both the source and the target of the copy.")
     if not state_exists(source_url):
+        if is_postgres(source_url):
+            raise ConfigError(
+                f"The database {where_of(source_url)} holds no plansync state store to copy "
+                "from (no `plansync` schema). Check the URL."
+            )
         raise ConfigError(
             f"There is no state store at {sqlite_file(source_url)} to copy from. Check the "
             "path (a plansync state file is .plansync/state.db beside the config by default)."

@@ -8,6 +8,7 @@ imported only for such a URL: a SQLite user needs no PostgreSQL driver.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from plansync.errors import ConfigError
 from plansync.state.base import StateDatabase
@@ -21,6 +22,18 @@ def is_postgres(url: str) -> bool:
     return url.startswith(POSTGRES_SCHEMES)
 
 
+def where_of(url: str) -> str:
+    """The URL as messages name it: without a password, should one be there."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def sqlite_file(url: str) -> Path:
     """The file of a `sqlite:///PATH` URL."""
     if not url.startswith(_SQLITE):
@@ -29,10 +42,14 @@ def sqlite_file(url: str) -> Path:
 
 
 def state_exists(url: str) -> bool:
-    """Whether the database was created already (a run creates a SQLite file only once it may
-    write). A PostgreSQL database is there to be used: its tables are made when it is opened."""
+    """Whether the store was created already (a run creates it only once it may write): the
+    SQLite file, or plansync's tables in the PostgreSQL database."""
     if is_postgres(url):
-        return True
+        try:
+            from plansync.state.postgres import database_has_store
+        except ImportError as exc:
+            raise _no_driver(exc) from exc
+        return database_has_store(url)
     return sqlite_file(url).exists()
 
 
@@ -54,8 +71,12 @@ def _postgres(url: str) -> StateDatabase:
     try:
         from plansync.state.postgres import PostgresDatabase
     except ImportError as exc:
-        raise ConfigError(
-            f"`state` names a PostgreSQL database, but the PostgreSQL driver is not installed "
-            f"({exc}). Install plansync with it: pip install 'plansync[postgres]'."
-        ) from exc
+        raise _no_driver(exc) from exc
     return PostgresDatabase(url)
+
+
+def _no_driver(exc: ImportError) -> ConfigError:
+    return ConfigError(
+        f"`state` names a PostgreSQL database, but the PostgreSQL driver is not installed "
+        f"({exc}). Install plansync with it: pip install 'plansync[postgres]'."
+    )

@@ -19,7 +19,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql as _sql
@@ -28,6 +27,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from plansync.errors import BusyError, ConfigError, PlansyncError
 from plansync.state import codec, postgres_schema
 from plansync.state.base import DirtyClaim
+from plansync.state.open import where_of
 from plansync.state.postgres_store import PostgresStore
 from plansync.state.tables import TableRows, check_empty, copy_failed, insert_statement
 
@@ -50,21 +50,27 @@ def lock_key(project: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def where_of(url: str) -> str:
-    """The URL as messages name it: without a password, should one be there."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" if parts.username else host
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def application_name() -> str:
     """Who holds a connection, as pg_stat_activity shows it (and a busy message names it)."""
     return f"plansync {socket.gethostname()} pid {os.getpid()}"[:63]
+
+
+def database_has_store(url: str) -> bool:
+    """Whether plansync made its tables in the database already (without making them)."""
+    where = where_of(url)
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as connection:
+            return postgres_schema.current_version(connection, where) > 0
+    except psycopg.Error as exc:
+        raise ConfigError(unreachable(where, exc)) from exc
+
+
+def unreachable(where: str, exc: psycopg.Error) -> str:
+    return (
+        f"The state store {where} cannot be reached ({postgres_schema.reason(exc)}). Check the "
+        "host, database and user in `state`, and that the password is in PGPASSWORD, ~/.pgpass "
+        "or the service file (never in the configuration)."
+    )
 
 
 class PostgresDatabase:
@@ -98,12 +104,7 @@ class PostgresDatabase:
         try:
             connection = psycopg.connect(self.url, **self._connect_options())
         except psycopg.Error as exc:
-            raise ConfigError(
-                f"The state store {self.where} cannot be reached "
-                f"({postgres_schema.reason(exc)}). Check the host, database and user in "
-                "`state`, and that the password is in PGPASSWORD, ~/.pgpass or the service "
-                "file (never in the configuration)."
-            ) from exc
+            raise ConfigError(unreachable(self.where, exc)) from exc
         with connection:
             return postgres_schema.migrate(connection, self.where)
 
