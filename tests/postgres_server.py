@@ -28,13 +28,20 @@ import psycopg
 INSTALL_HINT = (
     "PostgreSQL's server binaries (initdb, pg_ctl, postgres) were not found: the PostgreSQL "
     "tests need them. Install them with `apt-get install postgresql` (Debian, Ubuntu), or put "
-    "a folder holding them on PATH; `.ci/run` installs them."
+    "a folder holding them on PATH (or name it in PLANSYNC_TEST_PG_BIN); `.ci/run` installs "
+    "them."
 )
 SUPERUSER = "postgres"
+BIN_ENV = "PLANSYNC_TEST_PG_BIN"
 
 
 def find_bin_dir() -> Path | None:
-    """The folder of `initdb` and `pg_ctl`: on PATH, else the newest Debian install."""
+    """The folder of `initdb` and `pg_ctl`: PLANSYNC_TEST_PG_BIN when set, else the one on PATH,
+    else the newest Debian install."""
+    chosen = os.environ.get(BIN_ENV)
+    if chosen is not None:
+        folder = Path(chosen)
+        return folder if (folder / "initdb").exists() and (folder / "pg_ctl").exists() else None
     initdb = shutil.which("initdb")
     if initdb is not None:
         folder = Path(initdb).resolve().parent
