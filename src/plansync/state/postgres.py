@@ -213,8 +213,9 @@ class PostgresDatabase:
             raise self.failure(exc) from exc
 
     @contextmanager
-    def reading(self, held: Connection | None = None) -> Iterator[Connection]:
-        """A connection for one statement that only reads (autocommit: no transaction)."""
+    def statement(self, held: Connection | None = None) -> Iterator[Connection]:
+        """A connection for one statement, its own transaction (autocommit): `held` or a
+        pooled one."""
         try:
             if held is not None:
                 yield held

@@ -47,14 +47,15 @@ class PostgresStore:
                 self._held = None
 
     @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        """One statement that only reads: no transaction around it (one round trip)."""
+    def _statement(self) -> Iterator[Connection]:
+        """A connection for one statement: on an autocommit connection it is its own
+        transaction, committed when it returns, in one round trip."""
         held = self._held
         if held is None:
-            with self._db.reading() as connection:
+            with self._db.statement() as connection:
                 yield connection
             return
-        with self._turn, self._db.reading(held) as connection:
+        with self._turn, self._db.statement(held) as connection:
             yield connection
 
     @contextmanager
@@ -71,7 +72,7 @@ class PostgresStore:
 
     def mark_dirty(self) -> None:
         """Mark the project dirty; a mark while it is claimed keeps it dirty after that run."""
-        with self._transaction() as connection:
+        with self._statement() as connection:
             connection.execute(
                 "INSERT INTO dirty_projects (scope, project, marked_at, marks) "
                 f"VALUES (%s, %s, {NOW_TEXT}, 1) "
@@ -82,7 +83,7 @@ class PostgresStore:
     # links ----------------------------------------------------------------------------------
 
     def links(self) -> dict[TaskRef, Link]:
-        with self._reading() as connection:
+        with self._statement() as connection:
             rows = connection.execute(
                 "SELECT planfile, task_key, data FROM links WHERE scope = %s "
                 "ORDER BY planfile, task_key",
@@ -98,7 +99,7 @@ class PostgresStore:
     def save_link(self, link: Link) -> None:
         """Insert or replace the link of `link.task`."""
         data = codec.dumps(link)
-        with self._transaction() as connection:
+        with self._statement() as connection:
             connection.execute(
                 "INSERT INTO links (scope, planfile, task_key, data) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (scope, planfile, task_key) DO UPDATE SET data = excluded.data",
@@ -106,7 +107,7 @@ class PostgresStore:
             )
 
     def delete_link(self, task: TaskRef) -> None:
-        with self._transaction() as connection:
+        with self._statement() as connection:
             connection.execute(
                 "DELETE FROM links WHERE scope = %s AND planfile = %s AND task_key = %s",
                 (self.scope, task.planfile, task.key),
@@ -115,7 +116,7 @@ class PostgresStore:
     # milestone links ------------------------------------------------------------------------
 
     def milestone_links(self) -> dict[str, MilestoneLink]:
-        with self._reading() as connection:
+        with self._statement() as connection:
             rows = connection.execute(
                 "SELECT title, data FROM milestone_links WHERE scope = %s ORDER BY title",
                 (self.scope,),
@@ -129,7 +130,7 @@ class PostgresStore:
     def save_milestone_link(self, link: MilestoneLink) -> None:
         """Insert or replace the link of the milestone titled `link.title`."""
         data = codec.dumps(link)
-        with self._transaction() as connection:
+        with self._statement() as connection:
             connection.execute(
                 "INSERT INTO milestone_links (scope, title, data) VALUES (%s, %s, %s) "
                 "ON CONFLICT (scope, title) DO UPDATE SET data = excluded.data",
@@ -141,7 +142,7 @@ class PostgresStore:
     def findings(self) -> Findings:
         """The conflicts and failed creates of the last run that synced anything (none yet:
         empty findings)."""
-        with self._reading() as connection:
+        with self._statement() as connection:
             row = connection.execute(
                 "SELECT data FROM findings WHERE scope = %s", (self.scope,)
             ).fetchone()
@@ -152,7 +153,7 @@ class PostgresStore:
 
     def save_findings(self, findings: Findings) -> None:
         data = codec.dumps(findings)
-        with self._transaction() as connection:
+        with self._statement() as connection:
             connection.execute(
                 "INSERT INTO findings (scope, data) VALUES (%s, %s) "
                 "ON CONFLICT (scope) DO UPDATE SET data = excluded.data",
@@ -162,7 +163,7 @@ class PostgresStore:
     # labels ---------------------------------------------------------------------------------
 
     def known_labels(self) -> set[str]:
-        with self._reading() as connection:
+        with self._statement() as connection:
             rows = connection.execute(
                 "SELECT name FROM known_labels WHERE scope = %s", (self.scope,)
             ).fetchall()
@@ -178,7 +179,7 @@ class PostgresStore:
     # the tracker snapshot cache ---------------------------------------------------------------
 
     def cached_issues(self) -> dict[int, RemoteIssue]:
-        with self._reading() as connection:
+        with self._statement() as connection:
             rows = connection.execute(
                 "SELECT number, data FROM cached_issues WHERE scope = %s ORDER BY number",
                 (self.scope,),
@@ -191,14 +192,14 @@ class PostgresStore:
 
     def forget_issue(self, number: int) -> None:
         """Drop an issue the tracker says is gone (404 / 410) from the cached snapshot."""
-        with self._transaction() as connection:
+        with self._statement() as connection:
             connection.execute(
                 "DELETE FROM cached_issues WHERE scope = %s AND number = %s", (self.scope, number)
             )
 
     def cached_milestones(self) -> list[RemoteMilestone] | None:
         """The milestone list last saved, or None when none was ever saved for this scope."""
-        with self._reading() as connection:
+        with self._statement() as connection:
             row = connection.execute(
                 "SELECT data FROM cached_milestones WHERE scope = %s", (self.scope,)
             ).fetchone()
@@ -209,7 +210,7 @@ class PostgresStore:
 
     def cursor(self, stream: str) -> Cursor | None:
         check_stream(stream)
-        with self._reading() as connection:
+        with self._statement() as connection:
             row = connection.execute(
                 "SELECT data FROM cursors WHERE scope = %s AND stream = %s", (self.scope, stream)
             ).fetchone()
@@ -257,7 +258,7 @@ class PostgresStore:
     # digests of the blocks plansync wrote ------------------------------------------------------
 
     def written_blocks(self) -> dict[BlockRef, frozenset[str]]:
-        with self._reading() as connection:
+        with self._statement() as connection:
             rows = connection.execute(
                 "SELECT kind, target, digest FROM written_blocks WHERE scope = %s "
                 "ORDER BY kind, target, digest",
@@ -271,7 +272,7 @@ class PostgresStore:
         return {block: frozenset(digests) for block, digests in found.items()}
 
     def expect_block(self, block: BlockRef, digest: str) -> None:
-        with self._transaction() as connection:
+        with self._statement() as connection:
             connection.execute(
                 "INSERT INTO written_blocks (scope, kind, target, digest) "
                 "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -294,7 +295,7 @@ class PostgresStore:
     # comment commands -------------------------------------------------------------------------
 
     def is_comment_processed(self, comment_id: int) -> bool:
-        with self._reading() as connection:
+        with self._statement() as connection:
             row = connection.execute(
                 "SELECT 1 FROM processed_comments WHERE scope = %s AND comment_id = %s",
                 (self.scope, comment_id),
@@ -303,7 +304,7 @@ class PostgresStore:
 
     def mark_comment_processed(self, comment_id: int) -> None:
         """Remember the comment; marking it again keeps the first time."""
-        with self._transaction() as connection:
+        with self._statement() as connection:
             connection.execute(
                 "INSERT INTO processed_comments (scope, comment_id, processed_at) "
                 "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
@@ -314,7 +315,7 @@ class PostgresStore:
 
     def start_run(self, dry_run: bool) -> int:
         """Record the start of a run; returns its id for `finish_run`."""
-        with self._transaction() as connection:
+        with self._statement() as connection:
             row = connection.execute(
                 "INSERT INTO runs (scope, project, started_at, dry_run) "
                 "VALUES (%s, %s, %s, %s) RETURNING id",
@@ -328,7 +329,7 @@ class PostgresStore:
         """Record the end of a run with its summary (kept as JSON: enums, dates and
         dataclasses in it are stored as their plain values)."""
         data = codec.dumps(dict(summary))
-        with self._transaction() as connection:
+        with self._statement() as connection:
             updated = connection.execute(
                 "UPDATE runs SET finished_at = %s, ok = %s, summary = %s WHERE id = %s",
                 (_now(), int(ok), data, run_id),
@@ -341,7 +342,7 @@ class PostgresStore:
 
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The last `limit` runs of this scope, newest first."""
-        with self._reading() as connection:
+        with self._statement() as connection:
             rows = connection.execute(
                 "SELECT id, project, started_at, finished_at, dry_run, ok, summary FROM runs "
                 "WHERE scope = %s ORDER BY id DESC LIMIT %s",
