@@ -1,13 +1,16 @@
-"""Fixtures shared by the whole suite: the local tracker sandbox and the shared inputs folder."""
+"""Fixtures shared by the whole suite: the local tracker sandbox, the shared inputs folder and a
+throwaway PostgreSQL cluster."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from plansync.sandbox.server import SandboxServer
+from postgres_server import INSTALL_HINT, PostgresServer
 
 SANDBOX_REPOS = ("demo/plans", "demo/other", "group/sub/project")
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
@@ -36,3 +39,23 @@ def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
         pytest.skip(f"the shared inputs folder {SHARED_DIR} is absent")
     return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the session. Without PostgreSQL's binaries the test
+    is skipped, saying how to get them; under CI (CI=true) it fails instead."""
+    server = PostgresServer.find()
+    if server is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(INSTALL_HINT)
+        pytest.skip(INSTALL_HINT)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A new, empty database of the session's cluster."""
+    return postgres_server.new_database()

@@ -158,7 +158,47 @@ class TestStateLocation:
 
     @pytest.mark.parametrize(
         "value",
-        ["https://example.com/state.db", "postgresql://db.example/plansync", "sqlite:///"],
+        [
+            "postgresql://plansync@db.example/plansync",
+            "postgres://db.example:5433/plansync?sslmode=require",
+            "postgresql:///plansync?service=plansync",
+        ],
+    )
+    def test_a_postgresql_url_is_kept_as_given(self, tmp_path: Path, value: str) -> None:
+        assert load_config(write(tmp_path, f'state = "{value}"\n')).state_url == value
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "postgresql://plansync:s3cr3t-pw@db.example/plansync",
+            "postgres://:s3cr3t-pw@db.example/plansync",
+            "postgresql://db.example/plansync?password=s3cr3t-pw",
+        ],
+    )
+    def test_a_postgresql_url_with_a_password_is_refused_without_showing_it(
+        self, tmp_path: Path, value: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        with pytest.raises(ConfigError) as caught:
+            load_config(write(tmp_path, f'state = "{value}"\n'))
+        message = str(caught.value)
+        assert "`state`" in message
+        assert "password" in message
+        assert "PGPASSWORD" in message
+        assert "s3cr3t-pw" not in message
+        monkeypatch.setenv("PLANSYNC_STATE", value)  # nor from the environment
+        with pytest.raises(ConfigError, match="PGPASSWORD") as caught:
+            load_config(write(tmp_path, ""))
+        assert "s3cr3t-pw" not in str(caught.value)
+
+    def test_a_postgresql_url_with_a_port_that_is_no_number_is_refused(
+        self, tmp_path: Path
+    ) -> None:
+        with pytest.raises(ConfigError, match="`state`: not a valid PostgreSQL URL"):
+            load_config(write(tmp_path, 'state = "postgresql://db.example:port/plansync"\n'))
+
+    @pytest.mark.parametrize(
+        "value",
+        ["https://example.com/state.db", "mysql://db.example/plansync", "sqlite:///"],
     )
     def test_another_kind_of_value_is_refused_naming_the_key(
         self, tmp_path: Path, value: str

@@ -23,6 +23,7 @@ from harness import SteppingClock, SyncHarness
 
 from plansync.sandbox.server import SandboxServer
 from plansync.trackers.base import Tracker
+from postgres_server import PostgresServer
 
 WriteHook = Callable[[int, str], None]
 
@@ -112,13 +113,32 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_harness(sandbox: SandboxServer, tmp_path: Path, kind: str) -> MakeHarness:
+def harness_state() -> str | None:
+    """The `state` of the harnesses' config: None, the default SQLite file. A module that
+    overrides it runs its tests against another store (see `state_backends`)."""
+    return None
+
+
+@pytest.fixture(params=("sqlite", "postgresql"))
+def state_backends(request: pytest.FixtureRequest) -> str | None:
+    """For a module's `harness_state = state_backends`-style override: once with the default
+    SQLite file, once with a new database of the session's PostgreSQL cluster."""
+    if request.param == "sqlite":
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.new_database()
+
+
+@pytest.fixture
+def make_harness(
+    sandbox: SandboxServer, tmp_path: Path, kind: str, harness_state: str | None
+) -> MakeHarness:
     """`make_harness(plans, project_toml=..., reader_toml=...)`: a SyncHarness of `kind` in
     tmp_path, synced against the session's sandbox (reset for the test), whose clock is a
     SteppingClock: every run and every edit between runs fall within one GitHub second."""
     sandbox.store.set_clock(SteppingClock())
 
     def make(plans: Mapping[str, bytes], **options: str) -> SyncHarness:
-        return SyncHarness.create(tmp_path, sandbox, kind, plans, **options)
+        return SyncHarness.create(tmp_path, sandbox, kind, plans, state=harness_state, **options)
 
     return make

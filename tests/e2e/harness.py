@@ -63,6 +63,8 @@ class SyncHarness:
     sandbox: SandboxServer
     kind: str
     config_path: Path
+    # The config's `state` (a postgresql:// URL, say); None: the default SQLite file.
+    state_setting: str | None = None
 
     @classmethod
     def create(
@@ -75,6 +77,7 @@ class SyncHarness:
         project_toml: str = "",
         reader_toml: str = "",
         summary_toml: str = NO_SUMMARY,
+        state: str | None = None,
     ) -> SyncHarness:
         """Planfiles under tmp_path/work, a config syncing all of them (`*.md` and `**/*.md`)
         as project `demo`. `project_toml` adds keys to [[projects]] (before [projects.tracker]);
@@ -87,7 +90,7 @@ class SyncHarness:
             path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        harness = cls(root, sandbox, kind, root / "plansync.toml")
+        harness = cls(root, sandbox, kind, root / "plansync.toml", state)
         harness.reconfigure(
             project_toml=project_toml, reader_toml=reader_toml, summary_toml=summary_toml
         )
@@ -98,8 +101,10 @@ class SyncHarness:
     ) -> None:
         """Write the config again with other project keys (e.g. `direction = "pull"`): the
         same root, planfiles, tracker and state store."""
+        state = "" if self.state_setting is None else f'state = "{self.state_setting}"\n'
         self.config_path.write_text(
             'root = "."\n'
+            f"{state}"
             f"{reader_toml}\n"
             "[[projects]]\n"
             'name = "demo"\n'

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from harness import ALL_SUMMARIES, ENVIRON, SteppingClock, SyncHarness
 
@@ -38,6 +39,7 @@ from plansync.trackers.base import Tracker
 from plansync.trackers.markers import find_marker, find_tracking_marker
 from plansync.trackers.pacing import reset_pacers
 from plansync.trackers.registry import open_tracker
+from postgres_server import PostgresServer
 
 PLAN_NAME = "release.md"
 # 20 synced tasks: a table with estimates, priorities and a status column, checkboxes with IDs
@@ -222,6 +224,10 @@ def created_any(result: RunResult) -> bool:
 
 
 def forget_state(harness: SyncHarness) -> None:
+    if harness.state_setting is not None:  # a PostgreSQL database: its tables go
+        with psycopg.connect(harness.state_setting, autocommit=True) as raw:
+            raw.execute("DROP SCHEMA plansync CASCADE")
+        return
     path = harness.state_path
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -347,12 +353,20 @@ def sweep(
     hooked: Hooks,
     ks: range,
     reference: Outcome,
+    new_state: Callable[[], str | None] = lambda: None,
 ) -> dict[int, list[str]]:
+    """Crash a run at each write k, recover; what differs from the reference. `new_state`
+    gives each k's config its `state` (None: a SQLite file of its own)."""
     failures: dict[int, list[str]] = {}
     for k in ks:
         fresh_sandbox(sandbox)
         harness = SyncHarness.create(
-            tmp_path / f"k{k}", sandbox, kind, {PLAN_NAME: PLAN}, summary_toml=ALL_SUMMARIES
+            tmp_path / f"k{k}",
+            sandbox,
+            kind,
+            {PLAN_NAME: PLAN},
+            summary_toml=ALL_SUMMARIES,
+            state=new_state(),
         )
         problems = crash(harness, k, hooked, reference)
         problems += recover(harness, reference)
@@ -437,6 +451,65 @@ def test_killed_then_state_store_lost_then_rerun_matches_an_uninterrupted_run(
     step = 4 if kind == "github" else 8
     ks = range(2, reference.write_calls + 1, step)
     failures = sweep(sandbox, tmp_path, kind, crash, hook_writes, ks, reference.outcome)
+    assert not failures, report(failures)
+
+
+@pytest.mark.slow
+class TestKilledMidRunWithPostgres:
+    """The same sweep once with a PostgreSQL store (a new database per crash point)."""
+
+    @pytest.mark.parametrize("crash", [kill_before, kill_after], ids=["before", "after"])
+    def test_every_write_then_rerun_matches_an_uninterrupted_run(
+        self,
+        sandbox: SandboxServer,
+        tmp_path: Path,
+        references: Callable[[str], Reference],
+        hook_writes: Hooks,
+        postgres_server: PostgresServer,
+        crash: Crash,
+    ) -> None:
+        reference = references("github")
+        ks = points("github", reference.write_calls)
+        failures = sweep(
+            sandbox,
+            tmp_path,
+            "github",
+            crash,
+            hook_writes,
+            ks,
+            reference.outcome,
+            new_state=postgres_server.new_database,
+        )
+        assert not failures, report(failures)
+
+
+def test_killed_with_postgres_then_store_lost_then_rerun_matches_an_uninterrupted_run(
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    references: Callable[[str], Reference],
+    hook_writes: Hooks,
+    postgres_server: PostgresServer,
+) -> None:
+    """Some crash points of the sweep with a PostgreSQL store, whose tables are then dropped:
+    the re-run finds every issue by its marker (the whole sweep is slow, above)."""
+    reference = references("github")
+
+    def crash(harness: SyncHarness, k: int, hooked: Hooks, reference: Outcome) -> list[str]:
+        problems = kill_after(harness, k, hooked, reference)
+        forget_state(harness)
+        return problems
+
+    ks = range(3, reference.write_calls + 1, 7)
+    failures = sweep(
+        sandbox,
+        tmp_path,
+        "github",
+        crash,
+        hook_writes,
+        ks,
+        reference.outcome,
+        new_state=postgres_server.new_database,
+    )
     assert not failures, report(failures)
 
 

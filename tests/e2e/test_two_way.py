@@ -51,6 +51,12 @@ PHASE_1, PHASE_2 = "Phase 1: Foundations", "Phase 2: Delivery"
 
 
 @pytest.fixture
+def harness_state(state_backends: str | None) -> str | None:
+    """Every two-way test runs with the default SQLite store and with PostgreSQL."""
+    return state_backends
+
+
+@pytest.fixture
 def synced(make_harness: MakeHarness) -> SyncHarness:
     """The plan after its first sync: six issues, the plan carrying their references."""
     harness = make_harness({NAME: PLAN})

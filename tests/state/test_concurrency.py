@@ -1,6 +1,7 @@
-"""Many projects on one SQLite state file at once, as the daemon runs them: threads of one
-process and separate processes, from the file's creation on. None may fail on a lock another
-project holds briefly, nor take a file being created for another program's."""
+"""Many projects on one state store at once, as the daemon runs them: threads of one process and
+separate processes, from the store's creation on (a SQLite file, a PostgreSQL database). None
+may fail on a lock another project holds briefly, nor take a store being created for another
+program's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import pytest
 
 from plansync.model.sync import Link, TaskRef
 from plansync.state.open import open_state
+from postgres_server import PostgresServer
+
+from .backends import BACKENDS
 
 PROJECTS = 20
 
@@ -37,8 +41,7 @@ def _run_in_process(args: tuple[str, str]) -> str | None:
     return _one_run(*args)
 
 
-def _rounds_in_threads(tmp_path: Path, rounds: int) -> list[str]:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
+def _rounds_in_threads(url: str, rounds: int) -> list[str]:
     errors: list[str] = []
     for _ in range(rounds):
         start = threading.Barrier(PROJECTS)
@@ -57,17 +60,31 @@ def _rounds_in_threads(tmp_path: Path, rounds: int) -> list[str]:
     return errors
 
 
-class TestManyProjectsOnOneFile:
-    def test_twenty_projects_in_threads_from_a_new_file(self, tmp_path: Path) -> None:
-        for n in range(5):
-            assert _rounds_in_threads(tmp_path / str(n), rounds=1) == []
+def _new_store(request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.new_database()
 
-    def test_twenty_projects_in_processes_from_a_new_file(self, tmp_path: Path) -> None:
-        url = f"sqlite:///{tmp_path / 'state.db'}"
+
+class TestManyProjectsOnOneStore:
+    @pytest.mark.parametrize("backend", BACKENDS)
+    def test_twenty_projects_in_threads_from_a_new_store(
+        self, request: pytest.FixtureRequest, tmp_path: Path, backend: str
+    ) -> None:
+        for n in range(5):
+            url = _new_store(request, tmp_path / str(n), backend)
+            assert _rounds_in_threads(url, rounds=1) == []
+
+    @pytest.mark.parametrize("backend", BACKENDS)
+    def test_twenty_projects_in_processes_from_a_new_store(
+        self, request: pytest.FixtureRequest, tmp_path: Path, backend: str
+    ) -> None:
+        url = _new_store(request, tmp_path, backend)
         with multiprocessing.get_context("spawn").Pool(4) as pool:
             errors = pool.map(_run_in_process, [(url, f"p{i}") for i in range(PROJECTS)])
         assert [e for e in errors if e] == []
 
     @pytest.mark.slow
     def test_twenty_projects_fifty_times(self, tmp_path: Path) -> None:
-        assert _rounds_in_threads(tmp_path, rounds=50) == []
+        assert _rounds_in_threads(f"sqlite:///{tmp_path / 'state.db'}", rounds=50) == []

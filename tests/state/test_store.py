@@ -16,15 +16,12 @@ from plansync.model.remote import Cursor, RemoteIssue
 from plansync.model.sync import Conflict, Failure, Findings, TaskRef
 from plansync.state import codec
 from plansync.state import sqlite as store_module
-from plansync.state.base import STREAMS, StateStore
+from plansync.state.base import STREAMS, PendingReply, StateStore
 from plansync.state.schema import LATEST_VERSION
 from plansync.state.sqlite import SqliteDatabase
 
 from . import samples
-
-PROJECT = "website"
-SCOPE = "website@github:https://api.github.com/acme/web"
-OTHER = "website@gitlab:https://gitlab.example/api/v4/acme/web"
+from .backends import PROJECT, SCOPE, Backend
 
 
 @pytest.fixture
@@ -33,27 +30,16 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def database(db_path: Path) -> Iterator[SqliteDatabase]:
+def sqlite_database(db_path: Path) -> Iterator[SqliteDatabase]:
     with SqliteDatabase(db_path) as opened:
         yield opened
 
 
-@pytest.fixture
-def store(database: SqliteDatabase) -> StateStore:
-    return database.store(PROJECT, SCOPE)
-
-
-@pytest.fixture
-def other(database: SqliteDatabase) -> StateStore:
-    """The same project synced with another repository: a scope of its own."""
-    return database.store(PROJECT, OTHER)
-
-
-class TestOpening:
+class TestOpeningSqlite:
     def test_creates_its_folder_and_uses_a_wal_journal(
-        self, database: SqliteDatabase, db_path: Path
+        self, sqlite_database: SqliteDatabase, db_path: Path
     ) -> None:
-        assert database.path == db_path
+        assert sqlite_database.path == db_path
         assert db_path.is_file()
         raw = sqlite3.connect(db_path)
         try:
@@ -61,8 +47,8 @@ class TestOpening:
         finally:
             raw.close()
 
-    def test_connection_settings(self, database: SqliteDatabase) -> None:
-        connection = database._connection
+    def test_connection_settings(self, sqlite_database: SqliteDatabase) -> None:
+        connection = sqlite_database._connection
         assert connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
@@ -80,8 +66,10 @@ class TestOpening:
         with pytest.raises(sqlite3.ProgrammingError):
             opened.store(PROJECT, SCOPE).links()
 
-    def test_reopening_the_file_keeps_everything(self, db_path: Path) -> None:
-        with SqliteDatabase(db_path) as database:
+
+class TestOpening:
+    def test_reopening_keeps_everything(self, backend: Backend) -> None:
+        with backend.open() as database:
             first = database.store(PROJECT, SCOPE)
             first.save_link(samples.link(base=samples.fields()))
             first.save_milestone_link(samples.milestone_link())
@@ -92,7 +80,7 @@ class TestOpening:
             first.mark_comment_processed(501)
             run = first.start_run(dry_run=False)
             first.finish_run(run, ok=True, summary={"created": 1})
-        with SqliteDatabase(db_path) as database:
+        with backend.open() as database:
             second = database.store(PROJECT, SCOPE)
             assert second.links() == {samples.link().task: samples.link(base=samples.fields())}
             assert second.milestone_links() == {"Phase 1": samples.milestone_link()}
@@ -104,18 +92,14 @@ class TestOpening:
             [record] = second.runs()
             assert (record.id, record.ok, record.summary) == (run, True, {"created": 1})
 
-    def test_a_write_is_on_disk_when_the_call_returns(
-        self, store: StateStore, db_path: Path
+    def test_a_write_is_committed_when_the_call_returns(
+        self, store: StateStore, backend: Backend
     ) -> None:
         # Another connection sees only committed data: what it reads survives a crash.
         store.save_link(samples.link())
         store.mark_comment_processed(7)
-        raw = sqlite3.connect(db_path)
-        try:
-            assert raw.execute("SELECT count(*) FROM links").fetchone()[0] == 1
-            assert raw.execute("SELECT count(*) FROM processed_comments").fetchone()[0] == 1
-        finally:
-            raw.close()
+        assert backend.execute("SELECT count(*) FROM links") == 1
+        assert backend.execute("SELECT count(*) FROM processed_comments") == 1
 
 
 class TestLinks:
@@ -349,6 +333,22 @@ class TestComments:
         assert store.is_comment_processed(501)
         assert not store.is_comment_processed(502)
 
+    def test_a_reply_is_kept_until_posted_and_its_comment_is_processed_at_once(
+        self, store: StateStore
+    ) -> None:
+        big = 4_000_000_001  # past 32 bits, as GitHub's comment ids are
+        store.record_reply(PendingReply(big, 12, "> /plan done\n\nDone.", "rocket"))
+        store.record_reply(PendingReply(big, 12, "a second answer is ignored", "confused"))
+        store.record_reply(PendingReply(7, 3, "> /plan help", "+1"))
+        assert store.is_comment_processed(big)
+        assert store.pending_replies() == [
+            PendingReply(7, 3, "> /plan help", "+1"),
+            PendingReply(big, 12, "> /plan done\n\nDone.", "rocket"),
+        ]
+        store.reply_posted(7)
+        assert [r.comment_id for r in store.pending_replies()] == [big]
+        assert store.is_comment_processed(7)
+
 
 class TestRuns:
     def test_newest_first_with_their_summaries(self, store: StateStore) -> None:
@@ -393,20 +393,15 @@ class TestRuns:
 
 
 class TestFailures:
-    def test_an_unreadable_row_names_the_file_table_and_row(
-        self, store: StateStore, db_path: Path
+    def test_an_unreadable_row_names_the_database_table_and_row(
+        self, store: StateStore, backend: Backend
     ) -> None:
         store.save_snapshot([samples.issue(2)], None, {})
-        raw = sqlite3.connect(db_path)
-        try:
-            with raw:
-                raw.execute("UPDATE cached_issues SET data = '{\"number\": 2}'")
-        finally:
-            raw.close()
+        backend.execute("UPDATE cached_issues SET data = '{\"number\": 2}'")
         with pytest.raises(PlansyncError) as caught:
             store.cached_issues()
         message = str(caught.value)
-        assert str(db_path) in message
+        assert backend.where in message
         assert "`cached_issues`" in message
         assert "issue #2" in message
         assert "the field 'id' is missing" in message

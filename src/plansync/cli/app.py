@@ -12,6 +12,7 @@ from plansync.cli.check_access import check_access
 from plansync.cli.daemon import daemon
 from plansync.cli.init import init
 from plansync.cli.sandbox import sandbox
+from plansync.cli.state import state_app
 from plansync.cli.status import status
 from plansync.cli.sync import sync
 
@@ -48,6 +49,7 @@ app.command()(daemon)
 app.command()(init)
 app.command()(sandbox)
 app.command("check-access")(check_access)
+app.add_typer(state_app)
 
 
 def main() -> None:

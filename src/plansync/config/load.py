@@ -22,6 +22,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -34,6 +35,7 @@ from plansync.trackers.config import WriteQueue
 
 DEFAULT_CONFIG = Path("config/plansync.toml")
 SQLITE_URL = "sqlite:///"
+POSTGRES_URLS = ("postgresql://", "postgres://")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 # Keys holding the NAME of a variable with a secret: a value refused there may be the secret.
@@ -96,7 +98,7 @@ class PlansyncConfig(BaseSettings):
     )
 
     root: Path = Path(".")
-    # A path relative to the config file's folder, or sqlite:///PATH.
+    # A path relative to the config file's folder, sqlite:///PATH, or postgresql://USER@HOST/DB.
     state: str = ".plansync/state.db"
     reader: ReaderConfig = Field(default_factory=ReaderConfig)
     projects: list[ProjectConfig] = Field(default_factory=list)
@@ -108,10 +110,13 @@ class PlansyncConfig(BaseSettings):
         if state.startswith(SQLITE_URL):
             if not state.removeprefix(SQLITE_URL):
                 raise ValueError("expected sqlite:///PATH, e.g. sqlite:///.plansync/state.db")
+        elif state.startswith(POSTGRES_URLS):
+            check_postgres_url(state)
         elif _URL.match(state):
             raise ValueError(
-                "expected a path (e.g. .plansync/state.db) or sqlite:///PATH; plansync cannot "
-                "keep its state at another kind of URL"
+                "expected a path (e.g. .plansync/state.db), sqlite:///PATH or "
+                "postgresql://USER@HOST/DATABASE; plansync cannot keep its state at another "
+                "kind of URL"
             )
         elif not state.strip():
             raise ValueError("expected a path, e.g. .plansync/state.db")
@@ -139,6 +144,27 @@ class PlansyncConfig(BaseSettings):
         return (env_settings, init_settings)
 
 
+def check_postgres_url(url: str) -> None:
+    """A PostgreSQL URL names where, never a password: that comes from PGPASSWORD, ~/.pgpass or
+    a service file, so the configuration can be shown and committed. The messages never repeat
+    the URL (it may hold the password)."""
+    try:
+        parts = urlsplit(url)
+        has_password = parts.password is not None
+        parts.port  # noqa: B018  # a port that is not a number raises here
+    except ValueError as exc:
+        raise ValueError(f"not a valid PostgreSQL URL ({exc})") from exc
+    query = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if has_password or "password" in query:
+        raise ValueError(
+            "the PostgreSQL URL holds a password; plansync never takes one from a URL (it "
+            "would show in the configuration, in logs and in the process list). Remove it "
+            "(postgresql://USER@HOST/DATABASE) and give the password "
+            "in the PGPASSWORD environment variable, in ~/.pgpass, or in a libpq service file "
+            "(postgresql:///?service=NAME)"
+        )
+
+
 class LoadedConfig:
     """A validated configuration and the file it came from (None: built-in defaults)."""
 
@@ -164,8 +190,10 @@ class LoadedConfig:
 
     @property
     def state_url(self) -> str:
-        """The state store as `sqlite:///ABSOLUTE-PATH`: `state` relative to the config file's
-        folder (or the current folder when there is no file)."""
+        """The state store as `sqlite:///ABSOLUTE-PATH` (`state` relative to the config file's
+        folder, or the current folder when there is no file), or the PostgreSQL URL as given."""
+        if self.settings.state.startswith(POSTGRES_URLS):
+            return self.settings.state
         base = self.source.parent if self.source is not None else Path(".")
         path = Path(self.settings.state.removeprefix(SQLITE_URL)).expanduser()
         return SQLITE_URL + str(path if path.is_absolute() else (base / path).resolve())
@@ -267,7 +295,10 @@ def _explain(path: Path, exc: ValidationError) -> str:
             )
         elif error["type"] == "union_tag_not_found":
             problems.append(f"`{key}.kind` is missing; expected 'github' or 'gitlab'")
-        elif error["loc"] and error["loc"][-1] in _SECRET_NAME_KEYS:
+        elif error["loc"] and (
+            error["loc"][-1] in _SECRET_NAME_KEYS
+            or (error["loc"][-1] == "state" and str(error.get("input")).startswith(POSTGRES_URLS))
+        ):
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"`{key}`: {message}")  # the value may be a secret: not shown
         else:

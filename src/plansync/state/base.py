@@ -18,6 +18,7 @@ from typing import Protocol
 
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
+from plansync.state.tables import TableRows
 
 # The incremental reads whose cursors a store keeps.
 STREAMS = ("issues", "milestones", "comments")
@@ -64,6 +65,17 @@ class RunRecord:
     dry_run: bool
     ok: bool | None
     summary: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DirtyClaim:
+    """A daemon's claim on a project marked dirty (a webhook said it changed): `owner` runs
+    it. `marks` is how many marks the claim saw, so marks made during the run are not lost."""
+
+    project: str
+    scope: str
+    owner: str
+    marks: int
 
 
 class StateStore(Protocol):
@@ -135,6 +147,11 @@ class StateStore(Protocol):
 
     def reply_posted(self, comment_id: int) -> None: ...
 
+    # coordination of daemons sharing the store
+    def mark_dirty(self) -> None:
+        """The project needs a run: a daemon claims it (StateDatabase.claim_dirty) and runs it."""
+        ...
+
     # the run log
     def start_run(self, dry_run: bool) -> int: ...
     def finish_run(self, run_id: int, ok: bool, summary: Mapping[str, object]) -> None: ...
@@ -142,7 +159,8 @@ class StateStore(Protocol):
 
 
 class StateDatabase(Protocol):
-    """Where the stores of every project live (one SQLite file today)."""
+    """Where the stores of every project live: a SQLite file, or a PostgreSQL database that
+    several daemons share."""
 
     @property
     def where(self) -> str:
@@ -150,6 +168,37 @@ class StateDatabase(Protocol):
         ...
 
     def store(self, project: str, scope: str) -> StateStore: ...
+
+    # coordination of daemons sharing the store
+    def claim_dirty(self, owner: str, lease: float, limit: int = 1) -> list[DirtyClaim]:
+        """Claim up to `limit` dirty projects, oldest mark first, for `lease` seconds: no
+        other owner claims them until the claim is finished or the lease runs out (a daemon
+        that died holding a claim)."""
+        ...
+
+    def finish_claim(self, claim: DirtyClaim, ran: bool) -> None:
+        """After the run (`ran`): the project is clean, unless it was marked again since the
+        claim. Without a run (its lock was busy, the run failed early): it stays dirty,
+        free for any daemon to claim."""
+        ...
+
+    def record_delivery(self, delivery_id: str) -> bool:
+        """Remember a webhook delivery; False when it was recorded before (a redelivery)."""
+        ...
+
+    def forget_deliveries(self, older_than: float) -> int:
+        """Drop the deliveries recorded more than `older_than` seconds ago; how many."""
+        ...
+
+    # whole tables, for copying a store into another
+    def dump_tables(self) -> list[TableRows]:
+        """Every table with all its rows, read from one snapshot."""
+        ...
+
+    def load_tables(self, tables: Sequence[TableRows], replace: bool) -> None:
+        """Write `tables` in one transaction; NotEmptyError when the store holds rows and
+        `replace` is false (with it, they are deleted first)."""
+        ...
 
     def close(self) -> None: ...
 

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
 
 from plansync.errors import BusyError, ConfigError, PlansyncError
 from plansync.state import codec, schema
+from plansync.state.base import DirtyClaim
 from plansync.state.lock import ProjectLock
 from plansync.state.sqlite_store import SqliteStore
+from plansync.state.tables import TableRows, check_empty, copy_failed, insert_statement
 
 BUSY_TIMEOUT_MS = 5000
 _PREPARING = threading.Lock()
@@ -110,6 +113,91 @@ class SqliteDatabase:
         lock.acquire(wait)
         return _releasing(lock)
 
+    # coordination of daemons (one process's threads, or processes on one machine) -------------
+
+    def claim_dirty(self, owner: str, lease: float, limit: int = 1) -> list[DirtyClaim]:
+        """See StateDatabase; the write lock of the transaction keeps claims apart."""
+        now = _now_ms()
+        with self.writing() as connection:
+            rows = connection.execute(
+                "SELECT project, scope, marks FROM dirty_projects "
+                "WHERE lease_until IS NULL OR lease_until < ? ORDER BY marked_at, scope LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            connection.executemany(
+                "UPDATE dirty_projects SET claimed_by = ?, lease_until = ? WHERE scope = ?",
+                [(owner, now + int(lease * 1000), scope) for _, scope, _ in rows],
+            )
+        claims = [DirtyClaim(project, scope, owner, int(marks)) for project, scope, marks in rows]
+        return sorted(claims, key=lambda claim: claim.scope)
+
+    def finish_claim(self, claim: DirtyClaim, ran: bool) -> None:
+        with self.writing() as connection:
+            if ran:
+                done = connection.execute(
+                    "DELETE FROM dirty_projects WHERE scope = ? AND claimed_by = ? AND marks = ?",
+                    (claim.scope, claim.owner, claim.marks),
+                ).rowcount
+                if done:
+                    return
+            connection.execute(
+                "UPDATE dirty_projects SET claimed_by = NULL, lease_until = NULL "
+                "WHERE scope = ? AND claimed_by = ?",
+                (claim.scope, claim.owner),
+            )
+
+    def record_delivery(self, delivery_id: str) -> bool:
+        with self.writing() as connection:
+            added = connection.execute(
+                "INSERT INTO webhook_deliveries (delivery_id, received_ms) VALUES (?, ?) "
+                "ON CONFLICT (delivery_id) DO NOTHING",
+                (delivery_id, _now_ms()),
+            ).rowcount
+        return added == 1
+
+    def forget_deliveries(self, older_than: float) -> int:
+        with self.writing() as connection:
+            return connection.execute(
+                "DELETE FROM webhook_deliveries WHERE received_ms < ?",
+                (_now_ms() - int(older_than * 1000),),
+            ).rowcount
+
+    # whole tables, for `plansync state copy` ---------------------------------------------------
+
+    def dump_tables(self) -> list[TableRows]:
+        """Every table of the store with all its rows, in one read transaction."""
+        with self.writing() as connection:  # a write lock: nothing changes while it is read
+            names = [
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                ).fetchall()
+            ]
+            dumped = []
+            for name in names:
+                cursor = connection.execute(f'SELECT * FROM "{name}"')
+                columns = tuple(column[0] for column in cursor.description)
+                dumped.append(TableRows(name, columns, [tuple(row) for row in cursor.fetchall()]))
+        return dumped
+
+    def load_tables(self, tables: Sequence[TableRows], replace: bool) -> None:
+        """Write `tables` into this store's tables in one transaction; see copy.py."""
+        with self.writing() as connection:
+            held = {
+                table.table: int(
+                    connection.execute(f'SELECT count(*) FROM "{table.table}"').fetchone()[0]
+                )
+                for table in tables
+            }
+            check_empty(self.where, held, replace)
+            try:
+                for table in tables:
+                    connection.execute(f'DELETE FROM "{table.table}"')
+                    connection.executemany(insert_statement(table, "?"), table.rows)
+            except sqlite3.DatabaseError as exc:
+                raise copy_failed(self.where, str(exc)) from exc
+
     @property
     def schema_version(self) -> int:
         with self.reading() as connection:
@@ -159,6 +247,10 @@ class SqliteDatabase:
                 "new path (plansync then finds its issues again through the links in the "
                 "planfiles and the markers in issue bodies)."
             ) from exc
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 @contextmanager

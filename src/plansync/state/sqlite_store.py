@@ -289,6 +289,18 @@ class SqliteStore:
                 (self.scope, comment_id),
             )
 
+    # coordination of daemons ----------------------------------------------------------------
+
+    def mark_dirty(self) -> None:
+        """Mark the project dirty; a mark while it is claimed keeps it dirty after that run."""
+        with self._db.writing() as connection:
+            connection.execute(
+                "INSERT INTO dirty_projects (scope, project, marked_at, marks) "
+                "VALUES (?, ?, ?, 1) "
+                "ON CONFLICT (scope) DO UPDATE SET marks = dirty_projects.marks + 1",
+                (self.scope, self.project, _now()),
+            )
+
     # run log --------------------------------------------------------------------------------
 
     def start_run(self, dry_run: bool) -> int:

@@ -1,0 +1,409 @@
+"""One project's rows of the PostgreSQL state database: every query is bound to the project's
+scope, and goes through the run's locked connection while the store holds its project lock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from plansync.errors import PlansyncError
+from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
+from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
+from plansync.state import codec
+from plansync.state.base import BlockRef, PendingReply, RunRecord, check_stream
+
+if TYPE_CHECKING:
+    from plansync.state.postgres import Connection, PostgresDatabase
+
+# The database's clock as fixed-width UTC text, which sorts as it reads.
+NOW_TEXT = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+
+class PostgresStore:
+    """The StateStore of one project in a PostgresDatabase."""
+
+    def __init__(self, db: PostgresDatabase, project: str, scope: str) -> None:
+        self._db = db
+        self.project = project
+        self.scope = scope
+        self._held: Connection | None = None
+        # A connection runs one statement at a time: the run's threads take turns on it.
+        self._turn = threading.Lock()
+
+    @contextmanager
+    def lock(self, wait: float = 0.0) -> Iterator[object]:
+        """The project's advisory lock; while it is held, this store's calls go through the
+        connection holding it."""
+        if self._held is not None:
+            raise RuntimeError(f"the store of {self.project} already holds its project lock")
+        with self._db.lock(self.project, wait) as connection:
+            self._held = connection
+            try:
+                yield connection
+            finally:
+                self._held = None
+
+    @contextmanager
+    def _statement(self) -> Iterator[Connection]:
+        """A connection for one statement: on an autocommit connection it is its own
+        transaction, committed when it returns, in one round trip."""
+        held = self._held
+        if held is None:
+            with self._db.statement() as connection:
+                yield connection
+            return
+        with self._turn, self._db.statement(held) as connection:
+            yield connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        held = self._held
+        if held is None:
+            with self._db.transaction() as connection:
+                yield connection
+            return
+        with self._turn, self._db.transaction(held) as connection:
+            yield connection
+
+    # coordination of daemons ----------------------------------------------------------------
+
+    def mark_dirty(self) -> None:
+        """Mark the project dirty; a mark while it is claimed keeps it dirty after that run."""
+        with self._statement() as connection:
+            connection.execute(
+                "INSERT INTO dirty_projects (scope, project, marked_at, marks) "
+                f"VALUES (%s, %s, {NOW_TEXT}, 1) "
+                "ON CONFLICT (scope) DO UPDATE SET marks = dirty_projects.marks + 1",
+                (self.scope, self.project),
+            )
+
+    # links ----------------------------------------------------------------------------------
+
+    def links(self) -> dict[TaskRef, Link]:
+        with self._statement() as connection:
+            rows = connection.execute(
+                "SELECT planfile, task_key, data FROM links WHERE scope = %s "
+                "ORDER BY planfile, task_key",
+                (self.scope,),
+            ).fetchall()
+        result: dict[TaskRef, Link] = {}
+        for planfile, task_key, data in rows:
+            with self._db.reading_row("links", self.scope, f"task {planfile}#{task_key}"):
+                link = codec.loads(Link, data)
+            result[link.task] = link
+        return result
+
+    def save_link(self, link: Link) -> None:
+        """Insert or replace the link of `link.task`."""
+        data = codec.dumps(link)
+        with self._statement() as connection:
+            connection.execute(
+                "INSERT INTO links (scope, planfile, task_key, data) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (scope, planfile, task_key) DO UPDATE SET data = excluded.data",
+                (self.scope, link.task.planfile, link.task.key, data),
+            )
+
+    def delete_link(self, task: TaskRef) -> None:
+        with self._statement() as connection:
+            connection.execute(
+                "DELETE FROM links WHERE scope = %s AND planfile = %s AND task_key = %s",
+                (self.scope, task.planfile, task.key),
+            )
+
+    # milestone links ------------------------------------------------------------------------
+
+    def milestone_links(self) -> dict[str, MilestoneLink]:
+        with self._statement() as connection:
+            rows = connection.execute(
+                "SELECT title, data FROM milestone_links WHERE scope = %s ORDER BY title",
+                (self.scope,),
+            ).fetchall()
+        result: dict[str, MilestoneLink] = {}
+        for title, data in rows:
+            with self._db.reading_row("milestone_links", self.scope, f"title {title!r}"):
+                result[title] = codec.loads(MilestoneLink, data)
+        return result
+
+    def save_milestone_link(self, link: MilestoneLink) -> None:
+        """Insert or replace the link of the milestone titled `link.title`."""
+        data = codec.dumps(link)
+        with self._statement() as connection:
+            connection.execute(
+                "INSERT INTO milestone_links (scope, title, data) VALUES (%s, %s, %s) "
+                "ON CONFLICT (scope, title) DO UPDATE SET data = excluded.data",
+                (self.scope, link.title, data),
+            )
+
+    # findings -------------------------------------------------------------------------------
+
+    def findings(self) -> Findings:
+        """The conflicts and failed creates of the last run that synced anything (none yet:
+        empty findings)."""
+        with self._statement() as connection:
+            row = connection.execute(
+                "SELECT data FROM findings WHERE scope = %s", (self.scope,)
+            ).fetchone()
+        if row is None:
+            return Findings()
+        with self._db.reading_row("findings", self.scope, "the findings"):
+            return codec.loads(Findings, row[0])
+
+    def save_findings(self, findings: Findings) -> None:
+        data = codec.dumps(findings)
+        with self._statement() as connection:
+            connection.execute(
+                "INSERT INTO findings (scope, data) VALUES (%s, %s) "
+                "ON CONFLICT (scope) DO UPDATE SET data = excluded.data",
+                (self.scope, data),
+            )
+
+    # labels ---------------------------------------------------------------------------------
+
+    def known_labels(self) -> set[str]:
+        with self._statement() as connection:
+            rows = connection.execute(
+                "SELECT name FROM known_labels WHERE scope = %s", (self.scope,)
+            ).fetchall()
+        return {name for (name,) in rows}
+
+    def add_known_labels(self, names: Iterable[str]) -> None:
+        with self._transaction() as connection:
+            connection.cursor().executemany(
+                "INSERT INTO known_labels (scope, name) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                [(self.scope, name) for name in names],
+            )
+
+    # the tracker snapshot cache ---------------------------------------------------------------
+
+    def cached_issues(self) -> dict[int, RemoteIssue]:
+        with self._statement() as connection:
+            rows = connection.execute(
+                "SELECT number, data FROM cached_issues WHERE scope = %s ORDER BY number",
+                (self.scope,),
+            ).fetchall()
+        result: dict[int, RemoteIssue] = {}
+        for number, data in rows:
+            with self._db.reading_row("cached_issues", self.scope, f"issue #{number}"):
+                result[number] = codec.loads(RemoteIssue, data)
+        return result
+
+    def forget_issue(self, number: int) -> None:
+        """Drop an issue the tracker says is gone (404 / 410) from the cached snapshot."""
+        with self._statement() as connection:
+            connection.execute(
+                "DELETE FROM cached_issues WHERE scope = %s AND number = %s", (self.scope, number)
+            )
+
+    def cached_milestones(self) -> list[RemoteMilestone] | None:
+        """The milestone list last saved, or None when none was ever saved for this scope."""
+        with self._statement() as connection:
+            row = connection.execute(
+                "SELECT data FROM cached_milestones WHERE scope = %s", (self.scope,)
+            ).fetchone()
+        if row is None:
+            return None
+        with self._db.reading_row("cached_milestones", self.scope, "the milestone list"):
+            return codec.loads_list(RemoteMilestone, row[0])
+
+    def cursor(self, stream: str) -> Cursor | None:
+        check_stream(stream)
+        with self._statement() as connection:
+            row = connection.execute(
+                "SELECT data FROM cursors WHERE scope = %s AND stream = %s", (self.scope, stream)
+            ).fetchone()
+        if row is None:
+            return None
+        with self._db.reading_row("cursors", self.scope, f"stream {stream!r}"):
+            return codec.loads(Cursor, row[0])
+
+    def save_snapshot(
+        self,
+        issues: Iterable[RemoteIssue],
+        milestones: Sequence[RemoteMilestone] | None,
+        cursors: Mapping[str, Cursor | None],
+    ) -> None:
+        """In one transaction: upsert `issues` by number, replace the milestone list unless
+        `milestones` is None, set each cursor (None deletes it). If anything fails, nothing
+        is written."""
+        for stream in cursors:
+            check_stream(stream)
+        with self._transaction() as connection:
+            for issue in issues:
+                connection.execute(
+                    "INSERT INTO cached_issues (scope, number, data) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (scope, number) DO UPDATE SET data = excluded.data",
+                    (self.scope, issue.number, codec.dumps(issue)),
+                )
+            if milestones is not None:
+                connection.execute(
+                    "INSERT INTO cached_milestones (scope, data) VALUES (%s, %s) "
+                    "ON CONFLICT (scope) DO UPDATE SET data = excluded.data",
+                    (self.scope, codec.dumps(tuple(milestones))),
+                )
+            for stream, cursor in cursors.items():
+                if cursor is None:
+                    connection.execute(
+                        "DELETE FROM cursors WHERE scope = %s AND stream = %s", (self.scope, stream)
+                    )
+                else:
+                    connection.execute(
+                        "INSERT INTO cursors (scope, stream, data) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (scope, stream) DO UPDATE SET data = excluded.data",
+                        (self.scope, stream, codec.dumps(cursor)),
+                    )
+
+    # digests of the blocks plansync wrote ------------------------------------------------------
+
+    def written_blocks(self) -> dict[BlockRef, frozenset[str]]:
+        with self._statement() as connection:
+            rows = connection.execute(
+                "SELECT kind, target, digest FROM written_blocks WHERE scope = %s "
+                "ORDER BY kind, target, digest",
+                (self.scope,),
+            ).fetchall()
+        found: dict[BlockRef, set[str]] = {}
+        for kind, target, digest in rows:
+            with self._db.reading_row("written_blocks", self.scope, f"{kind} {target!r}"):
+                block = _block_ref(kind, target)
+            found.setdefault(block, set()).add(digest)
+        return {block: frozenset(digests) for block, digests in found.items()}
+
+    def expect_block(self, block: BlockRef, digest: str) -> None:
+        with self._statement() as connection:
+            connection.execute(
+                "INSERT INTO written_blocks (scope, kind, target, digest) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (self.scope, block.kind, block.target, digest),
+            )
+
+    def settle_block(self, block: BlockRef, digests: Iterable[str]) -> None:
+        """In one transaction, so the block never reads as having no digest."""
+        with self._transaction() as connection:
+            connection.execute(
+                "DELETE FROM written_blocks WHERE scope = %s AND kind = %s AND target = %s",
+                (self.scope, block.kind, block.target),
+            )
+            connection.cursor().executemany(
+                "INSERT INTO written_blocks (scope, kind, target, digest) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(self.scope, block.kind, block.target, digest) for digest in digests],
+            )
+
+    # comment commands -------------------------------------------------------------------------
+
+    def is_comment_processed(self, comment_id: int) -> bool:
+        with self._statement() as connection:
+            row = connection.execute(
+                "SELECT 1 FROM processed_comments WHERE scope = %s AND comment_id = %s",
+                (self.scope, comment_id),
+            ).fetchone()
+        return row is not None
+
+    def mark_comment_processed(self, comment_id: int) -> None:
+        """Remember the comment; marking it again keeps the first time."""
+        with self._statement() as connection:
+            connection.execute(
+                "INSERT INTO processed_comments (scope, comment_id, processed_at) "
+                "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                (self.scope, comment_id, _now()),
+            )
+
+    def record_reply(self, reply: PendingReply) -> None:
+        """The comment processed and its reply to post, in one transaction."""
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO processed_comments (scope, comment_id, processed_at) "
+                "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                (self.scope, reply.comment_id, _now()),
+            )
+            connection.execute(
+                "INSERT INTO comment_replies "
+                "(scope, comment_id, issue_number, body, reaction, posted) "
+                "VALUES (%s, %s, %s, %s, %s, 0) ON CONFLICT DO NOTHING",
+                (self.scope, reply.comment_id, reply.issue_number, reply.body, reply.reaction),
+            )
+
+    def pending_replies(self) -> list[PendingReply]:
+        with self._statement() as connection:
+            rows = connection.execute(
+                "SELECT comment_id, issue_number, body, reaction FROM comment_replies "
+                "WHERE scope = %s AND posted = 0 ORDER BY comment_id",
+                (self.scope,),
+            ).fetchall()
+        return [PendingReply(int(r[0]), int(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def reply_posted(self, comment_id: int) -> None:
+        with self._statement() as connection:
+            connection.execute(
+                "UPDATE comment_replies SET posted = 1 WHERE scope = %s AND comment_id = %s",
+                (self.scope, comment_id),
+            )
+
+    # run log --------------------------------------------------------------------------------
+
+    def start_run(self, dry_run: bool) -> int:
+        """Record the start of a run; returns its id for `finish_run`."""
+        with self._statement() as connection:
+            row = connection.execute(
+                "INSERT INTO runs (scope, project, started_at, dry_run) "
+                "VALUES (%s, %s, %s, %s) RETURNING id",
+                (self.scope, self.project, _now(), int(dry_run)),
+            ).fetchone()
+        if row is None:
+            raise PlansyncError(f"The state store {self._db.where} did not number the new run.")
+        return int(row[0])
+
+    def finish_run(self, run_id: int, ok: bool, summary: Mapping[str, object]) -> None:
+        """Record the end of a run with its summary (kept as JSON: enums, dates and
+        dataclasses in it are stored as their plain values)."""
+        data = codec.dumps(dict(summary))
+        with self._statement() as connection:
+            updated = connection.execute(
+                "UPDATE runs SET finished_at = %s, ok = %s, summary = %s WHERE id = %s",
+                (_now(), int(ok), data, run_id),
+            ).rowcount
+            if updated != 1:
+                raise ValueError(
+                    f"The state store {self._db.where} has no run {run_id}: finish_run takes "
+                    "the id start_run returned."
+                )
+
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """The last `limit` runs of this scope, newest first."""
+        with self._statement() as connection:
+            rows = connection.execute(
+                "SELECT id, project, started_at, finished_at, dry_run, ok, summary FROM runs "
+                "WHERE scope = %s ORDER BY id DESC LIMIT %s",
+                (self.scope, limit),
+            ).fetchall()
+        return [self._run_record(row) for row in rows]
+
+    def _run_record(self, row: tuple[Any, ...]) -> RunRecord:
+        run_id, project, started_at, finished_at, dry_run, ok, summary = row
+        return RunRecord(
+            id=run_id,
+            project=project,
+            started_at=datetime.fromisoformat(started_at),
+            finished_at=None if finished_at is None else datetime.fromisoformat(finished_at),
+            dry_run=bool(dry_run),
+            ok=None if ok is None else bool(ok),
+            summary=self._run_summary(run_id, summary),
+        )
+
+    def _run_summary(self, run_id: int, text: str) -> dict[str, object]:
+        with self._db.reading_row("runs", self.scope, f"run {run_id}"):
+            return codec.loads_object(text)
+
+
+def _block_ref(kind: str, target: str) -> BlockRef:
+    try:
+        return BlockRef(kind, target)
+    except ValueError as exc:
+        raise codec.CodecError(str(exc)) from exc
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
