@@ -36,6 +36,8 @@ from plansync.model.remote import (
 from plansync.trackers.base import Capabilities, RequestStats, Tracker
 from plansync.trackers.github.comments import RepoComments
 from plansync.trackers.github.convert import (
+    estimate_label,
+    is_estimate_label,
     is_pull_request,
     issue_from_github,
     permission_from_github,
@@ -83,9 +85,7 @@ class GitHubTracker:
     ) -> None:
         if not token:
             raise ConfigError(f"No GitHub token was given for {repo}. {TOKEN_HINT}")
-        self._setup(
-            repo, Auth.Token(token), TOKEN_HINT, base_url, pacing, max_wait, clock, timeout
-        )
+        self._setup(repo, Auth.Token(token), TOKEN_HINT, base_url, pacing, max_wait, clock, timeout)
 
     @classmethod
     def from_app(
@@ -185,9 +185,7 @@ class GitHubTracker:
         # edit of an issue read at the cursor's second.
         read = read_incrementally(probe, read_since, cursor, what=f"issues of {self.repo}")
         issues = tuple(
-            issue_from_github(self._issue(item))
-            for item in read.items
-            if not is_pull_request(item)
+            issue_from_github(self._issue(item)) for item in read.items if not is_pull_request(item)
         )
         listed = (
             frozenset(int(item["number"]) for item in read.whole if not is_pull_request(item))
@@ -240,8 +238,13 @@ class GitHubTracker:
 
     def _post_issue(self, draft: IssueDraft, assignees: tuple[str, ...]) -> RemoteIssue:
         fields: dict[str, Any] = {"body": draft.body}
-        if draft.labels:
-            fields["labels"] = list(draft.labels)
+        labels = list(draft.labels)
+        if draft.estimate_minutes:
+            wanted = estimate_label(draft.estimate_minutes)
+            self._labels.ensure([wanted])  # made with its colour, as set_estimate makes it
+            labels = [name for name in labels if not is_estimate_label(name)] + [wanted]
+        if labels:
+            fields["labels"] = labels
         if assignees:
             fields["assignees"] = list(assignees)
         if draft.milestone_number is not None:
@@ -375,9 +378,7 @@ class GitHubTracker:
     def read_file(self, path: str, ref: str | None = None) -> RepoFile | None:
         return self._files.read(path, ref)
 
-    def write_file(
-        self, path: str, content: bytes, message: str, version: str | None
-    ) -> RepoFile:
+    def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         return self._files.write(path, content, message, version)
 
     # estimates ------------------------------------------------------------------------------

@@ -123,6 +123,11 @@ class GitLabTracker:
                 "create that failed unclearly could not be found again"
             )
         fields: dict[str, Any] = {"title": draft.title, "description": draft.body}
+        if draft.estimate_minutes and draft.estimate_minutes > 0:
+            # The create request has no estimate field; GitLab runs the quick actions of a new
+            # issue's description and takes their lines out of it.
+            estimate = duration_text(draft.estimate_minutes)
+            fields["description"] = f"{draft.body.rstrip()}\n\n/estimate {estimate}\n"
         if draft.labels:
             fields["labels"] = ",".join(draft.labels)
         if draft.milestone_number is not None:
@@ -329,9 +334,7 @@ class GitLabTracker:
             return self._user_ids[username]
 
         def lookup() -> int | None:
-            listing = self._calls.gl.users.list(
-                iterator=True, per_page=PER_PAGE, username=username
-            )
+            listing = self._calls.gl.users.list(iterator=True, per_page=PER_PAGE, username=username)
             for user in listing:
                 data = user.asdict()
                 if str(data.get("username", "")).lower() == username.lower():
@@ -369,7 +372,5 @@ class GitLabTracker:
     def read_file(self, path: str, ref: str | None = None) -> RepoFile | None:
         return self._files.read(path, ref)
 
-    def write_file(
-        self, path: str, content: bytes, message: str, version: str | None
-    ) -> RepoFile:
+    def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         return self._files.write(path, content, message, version)
