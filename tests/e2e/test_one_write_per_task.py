@@ -95,3 +95,39 @@ class TestAFirstSyncWritesEachIssueOnce:
         quiet = harness.sync()
         assert quiet.ok
         assert harness.writes() == 0
+
+
+CYCLE = """# Cycle
+
+## Phase 1: Loop
+
+- [ ] CYC-1: One half (1h)
+  - Depends on: CYC-2
+- [ ] CYC-2: Other half (1h)
+  - Depends on: CYC-1
+- [ ] CYC-3: Outside the loop (1h)
+  - Depends on: CYC-2
+"""
+
+
+class TestADependencyCycle:
+    def test_the_task_that_closes_it_gets_its_link_in_a_second_pass(
+        self, make_harness: MakeHarness
+    ) -> None:
+        harness = make_harness({PLAN: CYCLE.encode()})
+
+        first = harness.sync()
+
+        assert first.ok, [r.detail for r in first.failed]
+        writes = _issue_writes(harness)
+        assert writes["create issue"] == 3, writes
+        # The one task of the cycle created before its dependency existed: one body update.
+        patches = {k: n for k, n in writes.items() if not k.startswith("create ")}
+        assert sum(patches.values()) == 1, writes
+        numbers = {key.split("#")[1]: n[0] for key, n in harness.issues_by_task().items()}
+        assert f"#{numbers['CYC-2']}" in harness.issue(numbers["CYC-1"]).body
+        assert f"#{numbers['CYC-1']}" in harness.issue(numbers["CYC-2"]).body
+        assert f"#{numbers['CYC-2']}" in harness.issue(numbers["CYC-3"]).body
+        harness.store.requests.clear()
+        assert harness.sync().ok
+        assert harness.writes() == 0
