@@ -22,7 +22,7 @@ times the edits. The module functions (`add_issue_link`, ...) make one edit on b
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from plansync.errors import PlanfileError
@@ -71,10 +71,19 @@ class PlanfileEditor:
     An edit that raises ValueError leaves every line as it was. `storage` is how the file
     stores text (the reader's `PlanDocument.encoding` tells it: see `Storage.of_encoding`);
     without it the editor works it out from `raw`.
+
+    A new title is checked to leave its line read with the ID it had. Given `ids_before` (the
+    ID, or None, of the task the reader reads on each line of `raw`), those checks wait for
+    `refused_titles`, which reads the file once for all of them; else each retitle reads the
+    file before and after.
     """
 
     def __init__(
-        self, raw: bytes, storage: Storage | None = None, rules: ReaderRules | None = None
+        self,
+        raw: bytes,
+        storage: Storage | None = None,
+        rules: ReaderRules | None = None,
+        ids_before: Mapping[int, str | None] | None = None,
     ) -> None:
         self.raw = raw
         self.rules = rules
@@ -84,6 +93,8 @@ class PlanfileEditor:
         self._roles: dict[int, TableRowLayout] | None = None
         self._ids: IdMatcher | None = None
         self._changed = False
+        self._ids_before = ids_before
+        self._retitled: dict[int, bytes] = {}  # line -> its bytes before its first retitle
 
     @property
     def data(self) -> bytes:
@@ -277,6 +288,10 @@ class PlanfileEditor:
         new_line = self._edited_line(line, edit)
         if new_line is None:
             return
+        if self._ids_before is not None:
+            self._retitled.setdefault(line, self._lines[line - 1])
+            self._set_line(line, new_line)
+            return
         before = self.data
         old_line = self._lines[line - 1]
         self._lines[line - 1] = new_line
@@ -286,6 +301,29 @@ class PlanfileEditor:
             self._lines[line - 1] = old_line
             raise
         self._changed = True
+
+    def refused_titles(self) -> dict[int, str]:
+        """The deferred title checks (see the class): each retitled line whose task the reader
+        now reads with another ID (or not at all) gets back its bytes from before its first
+        retitle, so every edit made on it since is undone too. Returns why, by line."""
+        refused: dict[int, str] = {}
+        before = self._ids_before or {}
+        while self._retitled:
+            now: dict[int, str | None] = {}
+            for task in parse_plan(self.data, Path("planfile"), self.rules).tasks:
+                now.setdefault(task.line, task.id)
+            wrong = [
+                line
+                for line in self._retitled
+                if line in before and (line not in now or now[line] != before[line])
+            ]
+            if not wrong:
+                break
+            for line in wrong:
+                refused[line] = _other_task_message(line, before[line], now, line in now)
+                self._lines[line - 1] = self._retitled.pop(line)
+        self._retitled.clear()
+        return refused
 
 
 # ----------------------------------------------------------------------------------------------
@@ -382,12 +420,19 @@ def _check_same_task(raw: bytes, edited: bytes, line: int, rules: ReaderRules | 
         return
     after = _task_id_at(edited, line, rules)
     if after != before:
-        held = f"the ID {before[0]}" if before[0] else "no ID"
-        now = "no task" if after is None else after[0] or "no ID"
-        raise ValueError(
-            f"Line {line}: with the new title the reader would read {now} there instead of "
-            f"the task with {held}, so plansync leaves the title as it is; change it by hand."
-        )
+        ids = {} if after is None else {line: after[0]}
+        raise ValueError(_other_task_message(line, before[0], ids, after is not None))
+
+
+def _other_task_message(
+    line: int, before: str | None, now: Mapping[int, str | None], has_task: bool
+) -> str:
+    held = f"the ID {before}" if before else "no ID"
+    read = (now[line] or "no ID") if has_task else "no task"
+    return (
+        f"Line {line}: with the new title the reader would read {read} there instead of "
+        f"the task with {held}, so plansync leaves the title as it is; change it by hand."
+    )
 
 
 def _task_id_at(raw: bytes, line: int, rules: ReaderRules | None) -> tuple[str | None] | None:

@@ -9,7 +9,7 @@ from one edit to the next.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +51,11 @@ def apply_edits(
     """
     document = parse_plan(raw, path, rules)
     tasks = {task.key: task for task in document.tasks}
-    editor = PlanfileEditor(raw, Storage.of_encoding(document.encoding), rules)
+    ids_before: dict[int, str | None] = {}
+    for read in document.tasks:
+        ids_before.setdefault(read.line, read.id)
+    # New titles are checked once, for all of them, after the last edit (see `refused_titles`).
+    editor = PlanfileEditor(raw, Storage.of_encoding(document.encoding), rules, ids_before)
     applied: list[EditPlan] = []
     failed: list[tuple[EditPlan, str]] = []
     for edit in edits:
@@ -71,7 +75,40 @@ def apply_edits(
             failed.append((edit, f"{path}:{task.line}: {exc}"))
             continue
         applied.append(edit)
+    refused = editor.refused_titles()
+    if refused:
+        applied, undone = _undo_refused(applied, tasks, refused)
+        failed += [(edit, f"{path}:{tasks[edit.task.key].line}: {why}") for edit, why in undone]
     return EditOutcome(editor.data, tuple(applied), tuple(failed))
+
+
+_TITLE_EDITS = (PlanEditKind.RETITLE, PlanEditKind.STRIKE, PlanEditKind.UNSTRIKE)
+
+
+def _undo_refused(
+    applied: list[EditPlan], tasks: Mapping[str, Task], refused: Mapping[int, str]
+) -> tuple[list[EditPlan], list[tuple[EditPlan, str]]]:
+    """The edits still applied once the refused titles' lines got their bytes back, and those
+    undone with why: from the first title edit of such a line on, its edits are undone."""
+    kept: list[EditPlan] = []
+    undone: list[tuple[EditPlan, str]] = []
+    reverted: set[int] = set()
+    for edit in applied:
+        line = tasks[edit.task.key].line
+        if line in refused and (edit.kind in _TITLE_EDITS or line in reverted):
+            reverted.add(line)
+            why = (
+                refused[line]
+                if edit.kind in _TITLE_EDITS
+                else (
+                    "the title edit on this line was refused, which undid this edit too; it is "
+                    "left for the next run."
+                )
+            )
+            undone.append((edit, why))
+        else:
+            kept.append(edit)
+    return kept, undone
 
 
 def _edit_task(editor: PlanfileEditor, task: Task, edit: EditPlan) -> None:
