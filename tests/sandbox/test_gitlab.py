@@ -207,6 +207,18 @@ class TestTimeTracking:
         assert project.issues.get(issue.iid).attributes["time_stats"]["time_estimate"] == 8 * 3600
         assert issue.reset_time_estimate()["time_estimate"] == 0
 
+    def test_an_estimate_quick_action_in_a_new_description_is_run_and_taken_out(
+        self, project: Project
+    ) -> None:
+        issue = project.issues.create(
+            {"title": "Estimated", "description": "Body text\n\n/estimate 1h30m\n"}
+        )
+        assert issue.attributes["time_stats"]["time_estimate"] == 5400
+        assert issue.attributes["description"] == "Body text"
+        plain = project.issues.create({"title": "Prose", "description": "See /estimate soon"})
+        assert plain.attributes["description"] == "See /estimate soon"
+        assert plain.attributes["time_stats"]["time_estimate"] == 0
+
     def test_invalid_duration_is_400(self, project: Project) -> None:
         issue = project.issues.create({"title": "Estimate me"})
         with pytest.raises(gitlab.exceptions.GitlabTimeTrackingError) as caught:

@@ -389,3 +389,32 @@ class TestWriteIfUnchanged:
         outcome = apply_edits(raw, path, RULES, [edit(SPEC, PlanEditKind.TICK)])
         assert write_if_unchanged(path, raw, outcome.data)
         assert parse_plan(path.read_bytes(), path, RULES).task(SPEC).done
+
+
+class TestTitlesCheckedOnceForAllEdits:
+    def test_a_retitle_that_would_change_the_line_s_id_is_refused_and_the_rest_applied(
+        self,
+    ) -> None:
+        # `OPS-9 OPS-9`: the second token defines the task; a new title replacing it would
+        # leave the line read as another task.
+        raw = b"## Week 1\n\n1. OPS-9 OPS-9\n- [ ] OPS-2: Two\n- [ ] OPS-3: Three\n"
+        path = Path("plan.md")
+        tasks = {t.id: t for t in parse_plan(raw, path).tasks}
+        ops9, ops2, ops3 = (TaskRef("plan.md", tasks[i].key) for i in ("OPS-9", "OPS-2", "OPS-3"))
+        edits = [
+            EditPlan(ops9, PlanEditKind.RETITLE, "retitled", "ZZ-7 New", "OPS-9"),
+            EditPlan(ops9, PlanEditKind.LINK, "link", "#9"),
+            EditPlan(ops2, PlanEditKind.RETITLE, "retitled", "Second", "Two"),
+            EditPlan(ops3, PlanEditKind.LINK, "link", "#3"),
+        ]
+
+        outcome = apply_edits(raw, path, ReaderRules(), edits)
+
+        assert outcome.data == (
+            b"## Week 1\n\n1. OPS-9 OPS-9\n- [ ] OPS-2: Second\n- [ ] OPS-3: Three (#3)\n"
+        )
+        assert [e.value for e in outcome.applied] == ["Second", "#3"]
+        (retitle, why), (link, undone) = outcome.failed
+        assert (retitle.kind, link.kind) == (PlanEditKind.RETITLE, PlanEditKind.LINK)
+        assert why.startswith("plan.md:3: Line 3: with the new title the reader would read")
+        assert "left for the next run" in undone

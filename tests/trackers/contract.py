@@ -104,6 +104,20 @@ class TrackerContract:
         assert fetched.labels == ("type: bug",)
         assert fetched.url
 
+    def test_a_create_carries_the_estimate(self, tracker: Tracker) -> None:
+        marker = task_marker("plan.md#EST-1")
+        created = tracker.create_issue(
+            IssueDraft(title="Estimated", body=f"Body text\n{marker}", estimate_minutes=90),
+            marker=marker,
+        )
+        assert created.estimate_minutes == 90
+        fetched = tracker.get_issue(created.number)
+        assert fetched is not None
+        assert fetched.estimate_minutes == 90
+        assert marker in fetched.body
+        assert "/estimate" not in fetched.body
+        assert tracker.find_issue_by_marker(marker) is not None
+
     def test_missing_issue_is_none(self, tracker: Tracker) -> None:
         assert tracker.get_issue(987654) is None
 

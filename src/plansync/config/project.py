@@ -8,6 +8,7 @@ interval_minutes = 5                 # how often the daemon runs it
 removed = "report"                   # or "close": close as not planned, with a comment
 check_deleted_every = 12             # runs between looks at each linked issue (0: never)
 missing_reference = "report"         # or "create": a new issue replaces a dead `#N` on a line
+adopt = "id"                         # or "title": also adopt an open issue by its exact title
 milestone_template = "{section}"     # `{plan}` is the plan's title
 
 [projects.plans_source]
@@ -61,6 +62,7 @@ TextPolicy = Literal["plan", "tracker"]
 RemovedPolicy = Literal["report", "close"]
 # A task whose line references an issue the tracker cannot give it (missing, or another task's).
 MissingReferencePolicy = Literal["report", "create"]
+AdoptPolicy = Literal["id", "title"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TEMPLATE_FIELDS = re.compile(r"\{([^{}]*)\}")
@@ -164,6 +166,9 @@ class ProjectConfig(BaseModel):
     # (one request per issue); a run that reads the whole issue list notices it anyway.
     check_deleted_every: int = Field(default=12, ge=0)
     missing_reference: MissingReferencePolicy = "report"
+    # Before a create, an unmarked issue whose title carries the task's ID is adopted; with
+    # "title", also an open one whose title is the task's.
+    adopt: AdoptPolicy = "id"
     milestone_template: str = "{section}"
     labels: LabelRules = Field(default_factory=LabelRules)
     people: dict[str, str] = Field(default_factory=dict)

@@ -103,6 +103,9 @@ class IssueDraft:
     labels: tuple[str, ...] = ()
     milestone_number: int | None = None
     assignees: tuple[str, ...] = ()
+    # Set with the create where the tracker can (a label on GitHub, a quick action on GitLab);
+    # the issue returned tells whether it took.
+    estimate_minutes: int | None = None
 
 
 @dataclass(frozen=True)

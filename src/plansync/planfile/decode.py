@@ -188,6 +188,12 @@ class Storage:
             return None
         return self.code_page
 
+    @classmethod
+    def of_encoding(cls, encoding: EncodingInfo) -> Storage:
+        """The storage `decode_plan` found, from the encoding facts it reported."""
+        lines = frozenset(encoding.mojibake_lines) if encoding.mojibake_lines else None
+        return cls(encoding.mojibake, lines)
+
     @property
     def of_new_lines(self) -> str | None:
         """The code page for added lines: the file's when all of it is mojibake, else none."""

@@ -13,20 +13,25 @@ is stored the way that line stores text, so no line mixes two encodings; lines i
 (and new lines of a partly mojibake file) get plain UTF-8. Text from trackers is escaped before
 it is written (see `edit_escape`) so it cannot break a table row, a list item or the markers,
 nor give a task an ID, and the reader reads back the text the tracker holds.
+
+`PlanfileEditor` holds one file's lines and storage for all the edits of a run: it splits and
+decodes the file once, so a run's edits cost time in proportion to the file, not to the file
+times the edits. The module functions (`add_issue_link`, ...) make one edit on bytes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from plansync.errors import PlanfileError
 from plansync.model.plan import TableRowLayout
-from plansync.planfile.decode import as_stored, storage_of
+from plansync.planfile.decode import Storage, as_stored, decode_plan, storage_of
 from plansync.planfile.edit_escape import escape_inline, pulled_title_text
 from plansync.planfile.edit_link import linked_item, linked_other_row, linked_row
-from plansync.planfile.edit_row import id_cell, table_row_roles
+from plansync.planfile.edit_reference import check_new_reference, reference_replaced
+from plansync.planfile.edit_row import id_cell, table_rows_roles
 from plansync.planfile.edit_table import cell_of, cells_of, unescaped_pipe_free, with_status
 from plansync.planfile.edit_title import TitlePlace, cell_place, item_place, retitled
 from plansync.planfile.ids import IdMatcher
@@ -38,7 +43,9 @@ from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules, compile_rules
 
 __all__ = [
+    "PlanfileEditor",
     "add_issue_link",
+    "replace_issue_reference",
     "set_checkbox",
     "set_table_status",
     "set_task_title",
@@ -50,30 +57,62 @@ _DELIMITER_ROW = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*
 
 
 # ----------------------------------------------------------------------------------------------
-# The file as lines
+# One file's edits
 
-# An edit of one line: (line text without its ending, the file's mojibake) -> new line text.
+# An edit of one line: (line text without its ending, the line's mojibake) -> new line text.
 _LineEdit = Callable[[str, str | None], str]
 
 
-@dataclass(frozen=True)
-class _Lines:
-    bom: bytes
-    lines: list[bytes]
+class PlanfileEditor:
+    """One planfile's bytes under edit: split into lines and its storage worked out once, each
+    edit rewriting one line in place (no edit adds or removes a line, so line numbers hold for
+    the whole run), the bytes joined again only when asked for (`data`).
 
-    @classmethod
-    def of(cls, raw: bytes) -> _Lines:
-        bom, body = strip_bom(raw)
-        return cls(bom, split_lines(body))
+    An edit that raises ValueError leaves every line as it was. `storage` is how the file
+    stores text (the reader's `PlanDocument.encoding` tells it: see `Storage.of_encoding`);
+    without it the editor works it out from `raw`.
 
-    def text_of(self, line: int) -> tuple[str, bytes]:
+    A new title is checked to leave its line read with the ID it had. Given `ids_before` (the
+    ID, or None, of the task the reader reads on each line of `raw`), those checks wait for
+    `refused_titles`, which reads the file once for all of them; else each retitle reads the
+    file before and after.
+    """
+
+    def __init__(
+        self,
+        raw: bytes,
+        storage: Storage | None = None,
+        rules: ReaderRules | None = None,
+        ids_before: Mapping[int, str | None] | None = None,
+    ) -> None:
+        self.raw = raw
+        self.rules = rules
+        self._bom, body = strip_bom(raw)
+        self._lines = split_lines(body)
+        self._storage = storage
+        self._roles: dict[int, TableRowLayout] | None = None
+        self._ids: IdMatcher | None = None
+        self._changed = False
+        self._ids_before = ids_before
+        self._retitled: dict[int, bytes] = {}  # line -> its bytes before its first retitle
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes with every edit made so far (`raw` itself when none changed it)."""
+        if not self._changed:
+            return self.raw
+        return self._bom + b"".join(self._lines)
+
+    # -- lines ---------------------------------------------------------------------------------
+
+    def _text_of(self, line: int) -> tuple[str, bytes]:
         """Line `line`'s text (without its ending) and its ending."""
-        if not 1 <= line <= len(self.lines):
+        if not 1 <= line <= len(self._lines):
             raise ValueError(
-                f"Line {line} is outside the planfile, which has {len(self.lines)} lines; "
+                f"Line {line} is outside the planfile, which has {len(self._lines)} lines; "
                 "the file probably changed since it was read: read it again before editing."
             )
-        body, ending = split_ending(self.lines[line - 1])
+        body, ending = split_ending(self._lines[line - 1])
         try:
             return body.decode("utf-8"), ending
         except UnicodeDecodeError:
@@ -82,33 +121,220 @@ class _Lines:
                 "save the file as UTF-8 and run plansync again."
             ) from None
 
+    def _mojibake_of(self, line: int) -> str | None:
+        if self._storage is None:
+            self._storage = storage_of(self.raw)
+        return self._storage.of_line(line)
 
-def _edit_line(raw: bytes, line: int, edit: _LineEdit) -> bytes:
-    lines = _Lines.of(raw)
-    text, ending = lines.text_of(line)
-    new_text = edit(text, storage_of(raw).of_line(line))
-    if new_text == text:
-        return raw
-    new_lines = list(lines.lines)
-    new_lines[line - 1] = new_text.encode("utf-8") + ending
-    return lines.bom + b"".join(new_lines)
+    def _edited_line(self, line: int, edit: _LineEdit) -> bytes | None:
+        """The new bytes of line `line` after `edit`, or None when the edit leaves it as it is."""
+        text, ending = self._text_of(line)
+        new_text = edit(text, self._mojibake_of(line))
+        if new_text == text:
+            return None
+        return new_text.encode("utf-8") + ending
+
+    def _edit_line(self, line: int, edit: _LineEdit) -> None:
+        new_line = self._edited_line(line, edit)
+        if new_line is not None:
+            self._set_line(line, new_line)
+
+    def _set_line(self, line: int, new_line: bytes) -> None:
+        self._lines[line - 1] = new_line
+        self._changed = True
+
+    def _delimiter_cells_after(self, line: int) -> int | None:
+        """How many cells the line after `line` has when it is shaped like a table's delimiter
+        row; else None."""
+        if not 0 <= line < len(self._lines):
+            return None
+        following = split_ending(self._lines[line])[0].decode("utf-8", "replace")
+        return len(cells_of(following)) if _DELIMITER_ROW.match(following) else None
+
+    def _other_row_roles(self, line: int, layout: TableRowLayout | None) -> TableRowLayout | None:
+        """For a task that is no table row (`layout` None) on a line of a table, the roles the
+        table's header gives its columns; else None. Only a line with a pipe is looked at."""
+        if layout is not None:
+            return None
+        if not 1 <= line <= len(self._lines) or b"|" not in self._lines[line - 1]:
+            return None
+        if self._roles is None:
+            # Edits keep every table's rows and header where they are: one reading serves all.
+            try:
+                text = decode_plan(self.raw, Path("planfile")).text
+            except PlanfileError:
+                self._roles = {}
+            else:
+                self._roles = table_rows_roles(text)
+        return self._roles.get(line)
+
+    # -- table rows and checkboxes -------------------------------------------------------------
+
+    def set_table_status(self, line: int, layout: TableRowLayout, done: bool) -> None:
+        """Write `Done` / `Todo` into the `status` cell of the table row on `line`."""
+
+        def edit(text: str, mojibake: str | None) -> str:
+            return with_status(text, line, layout, done)
+
+        self._edit_line(line, edit)
+
+    def set_checkbox(self, line: int, done: bool) -> None:
+        """Tick (`[x]`) or clear (`[ ]`) the checkbox of the list item on `line` (see the
+        module function)."""
+
+        def edit(text: str, mojibake: str | None) -> str:
+            match = CHECKBOX.match(text)
+            if match is None:
+                raise ValueError(
+                    f"Line {line} of the planfile has no task checkbox (`- [ ]` or `- [x]`) to "
+                    "tick or clear; the file probably changed since it was read: read it again."
+                )
+            if (match.group(1) != " ") == done:
+                return text
+            return text[: match.start(1)] + ("x" if done else " ") + text[match.end(1) :]
+
+        self._edit_line(line, edit)
+
+    # -- issue links ---------------------------------------------------------------------------
+
+    def add_issue_link(
+        self,
+        line: int,
+        link_text: str,
+        layout: TableRowLayout | None,
+        task_id: str | None = None,
+    ) -> None:
+        """Write a reference to the task's issue on `line` (see the module function)."""
+        inline = _SPACE_RUN.sub(" ", escape_inline(link_text)).strip()
+        if not inline:
+            raise ValueError(f"The issue link for line {line} is empty; expected e.g. `#123`.")
+        roles = self._other_row_roles(line, layout)
+        in_cell = layout is not None or roles is not None
+        delimiter_cells = self._delimiter_cells_after(line)
+        reference = unescaped_pipe_free(inline) if in_cell else inline
+
+        def edit(text: str, mojibake: str | None) -> str:
+            stored = as_stored(reference, mojibake)
+            if layout is not None:
+                return linked_row(text, line, layout, stored, mojibake)
+            if roles is not None:
+                return linked_other_row(text, line, roles, stored, mojibake, task_id)
+            return linked_item(text, line, stored, mojibake, delimiter_cells=delimiter_cells)
+
+        self._edit_line(line, edit)
+
+    def replace_issue_reference(
+        self, line: int, old: str, new: str, layout: TableRowLayout | None
+    ) -> None:
+        """Replace the reference `old` on `line` by `new` where it stands apart from the title;
+        a line that no longer holds it there gets `new` added as `add_issue_link` adds it (see
+        `edit_reference`). Raises ValueError when `new` is not one issue reference."""
+        check_new_reference(line, new)
+        if 1 <= line <= len(self._lines):
+            stored, ending = split_ending(self._lines[line - 1])
+            try:
+                text = stored.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None  # add_issue_link says why the line cannot be edited
+            if text is not None:
+                edited = reference_replaced(text, line, old, new, layout, self._mojibake_of(line))
+                if edited is not None:
+                    if edited != text:
+                        self._set_line(line, edited.encode("utf-8") + ending)
+                    return
+        self.add_issue_link(line, new, layout)
+
+    # -- titles --------------------------------------------------------------------------------
+
+    def set_task_title(
+        self,
+        line: int,
+        old_title: str,
+        new_title: str,
+        layout: TableRowLayout | None,
+        task_id: str | None = None,
+    ) -> None:
+        """Replace `old_title` on `line` by `new_title` (see the module function)."""
+        if not old_title.strip():
+            raise ValueError(
+                f"The old title of the task on line {line} is empty; nothing to replace."
+            )
+        if not strip_decoration(split_metadata(pulled_title_text(new_title))[0]):
+            # The reader would find no title there (`(2h)` is an estimate): the task would vanish.
+            raise ValueError(
+                f"The new title {new_title!r} for the task on line {line} reads as no title once "
+                "written (it is empty, or only an estimate, a priority or a reference); the task "
+                "keeps its title."
+            )
+        roles = self._other_row_roles(line, layout)
+        if self._ids is None:
+            self._ids = IdMatcher(compile_rules(self.rules or ReaderRules()))
+        ids = self._ids
+        pipes = self._delimiter_cells_after(line) is not None
+
+        def edit(text: str, mojibake: str | None) -> str:
+            return retitled(
+                text,
+                mojibake,
+                line=line,
+                place=_title_place(text, line, layout, roles is not None, task_id),
+                old_title=old_title,
+                new_title=new_title,
+                task_id=task_id,
+                ids=ids,
+                pipes=pipes,
+            )
+
+        new_line = self._edited_line(line, edit)
+        if new_line is None:
+            return
+        if self._ids_before is not None:
+            self._retitled.setdefault(line, self._lines[line - 1])
+            self._set_line(line, new_line)
+            return
+        before = self.data
+        old_line = self._lines[line - 1]
+        self._lines[line - 1] = new_line
+        try:
+            _check_same_task(before, self._bom + b"".join(self._lines), line, self.rules)
+        except ValueError:
+            self._lines[line - 1] = old_line
+            raise
+        self._changed = True
+
+    def refused_titles(self) -> dict[int, str]:
+        """The deferred title checks (see the class): each retitled line whose task the reader
+        now reads with another ID (or not at all) gets back its bytes from before its first
+        retitle, so every edit made on it since is undone too. Returns why, by line."""
+        refused: dict[int, str] = {}
+        before = self._ids_before or {}
+        while self._retitled:
+            now: dict[int, str | None] = {}
+            for task in parse_plan(self.data, Path("planfile"), self.rules).tasks:
+                now.setdefault(task.line, task.id)
+            wrong = [
+                line
+                for line in self._retitled
+                if line in before and (line not in now or now[line] != before[line])
+            ]
+            if not wrong:
+                break
+            for line in wrong:
+                refused[line] = _other_task_message(line, before[line], now, line in now)
+                self._lines[line - 1] = self._retitled.pop(line)
+        self._retitled.clear()
+        return refused
 
 
 # ----------------------------------------------------------------------------------------------
-# Table rows
+# One edit on bytes
 
 
 def set_table_status(raw: bytes, line: int, layout: TableRowLayout, done: bool) -> bytes:
     """Write `Done` / `Todo` into the `status` cell of the table row on `line`."""
-
-    def edit(text: str, mojibake: str | None) -> str:
-        return with_status(text, line, layout, done)
-
-    return _edit_line(raw, line, edit)
-
-
-# ----------------------------------------------------------------------------------------------
-# Checkboxes
+    editor = PlanfileEditor(raw)
+    editor.set_table_status(line, layout, done)
+    return editor.data
 
 
 def set_checkbox(raw: bytes, line: int, done: bool) -> bytes:
@@ -117,23 +343,9 @@ def set_checkbox(raw: bytes, line: int, done: bool) -> bytes:
     Any list marker (`-`, `*`, `+`, `1.`, `1)`) and indent; `[X]` stays as it is when asked
     done. Only the character between the brackets changes.
     """
-
-    def edit(text: str, mojibake: str | None) -> str:
-        match = CHECKBOX.match(text)
-        if match is None:
-            raise ValueError(
-                f"Line {line} of the planfile has no task checkbox (`- [ ]` or `- [x]`) to "
-                "tick or clear; the file probably changed since it was read: read it again."
-            )
-        if (match.group(1) != " ") == done:
-            return text
-        return text[: match.start(1)] + ("x" if done else " ") + text[match.end(1) :]
-
-    return _edit_line(raw, line, edit)
-
-
-# ----------------------------------------------------------------------------------------------
-# Issue links
+    editor = PlanfileEditor(raw)
+    editor.set_checkbox(line, done)
+    return editor.data
 
 
 def add_issue_link(
@@ -154,48 +366,21 @@ def add_issue_link(
     (`task_id`). A line that already references the issue (as the reader reads references:
     `#2-4` holds `#3`) is returned unchanged.
     """
-    inline = _SPACE_RUN.sub(" ", escape_inline(link_text)).strip()
-    if not inline:
-        raise ValueError(f"The issue link for line {line} is empty; expected e.g. `#123`.")
-    roles = _other_row_roles(raw, line, layout)
-    in_cell = layout is not None or roles is not None
-    delimiter_cells = _delimiter_cells_after(raw, line)
-    reference = unescaped_pipe_free(inline) if in_cell else inline
-
-    def edit(text: str, mojibake: str | None) -> str:
-        stored = as_stored(reference, mojibake)
-        if layout is not None:
-            return linked_row(text, line, layout, stored, mojibake)
-        if roles is not None:
-            return linked_other_row(text, line, roles, stored, mojibake, task_id)
-        return linked_item(text, line, stored, mojibake, delimiter_cells=delimiter_cells)
-
-    return _edit_line(raw, line, edit)
+    editor = PlanfileEditor(raw)
+    editor.add_issue_link(line, link_text, layout, task_id)
+    return editor.data
 
 
-def _delimiter_cells_after(raw: bytes, line: int) -> int | None:
-    """How many cells the line after `line` has when it is shaped like a table's delimiter
-    row; else None."""
-    lines = _Lines.of(raw).lines
-    if not 0 <= line < len(lines):
-        return None
-    following = split_ending(lines[line])[0].decode("utf-8", "replace")
-    return len(cells_of(following)) if _DELIMITER_ROW.match(following) else None
-
-
-def _other_row_roles(raw: bytes, line: int, layout: TableRowLayout | None) -> TableRowLayout | None:
-    """For a task that is no table row (`layout` None) on a line of a table, the roles the
-    table's header gives its columns; else None. Only a line with a pipe is looked at."""
-    if layout is not None:
-        return None
-    lines = _Lines.of(raw)
-    if not 1 <= line <= len(lines.lines) or b"|" not in lines.lines[line - 1]:
-        return None
-    return table_row_roles(raw, line)
-
-
-# ----------------------------------------------------------------------------------------------
-# Titles
+def replace_issue_reference(
+    raw: bytes, line: int, old: str, new: str, layout: TableRowLayout | None
+) -> bytes:
+    """The planfile `raw` with the reference `old` on `line` replaced by `new` (`#2` or
+    `owner/repo#2`), where it stands apart from the title. A line that no longer holds `old`
+    there gets `new` added as `add_issue_link` adds it (a line already referencing `new` stays
+    as it is). Raises ValueError when `new` is not one issue reference."""
+    editor = PlanfileEditor(raw)
+    editor.replace_issue_reference(line, old, new, layout)
+    return editor.data
 
 
 def set_task_title(
@@ -221,36 +406,9 @@ def set_task_title(
     `old_title` is not on the line verbatim (nor as that escaping writes it), or when the line
     would then read as another task; a new title equal to the old one changes nothing.
     """
-    if not old_title.strip():
-        raise ValueError(f"The old title of the task on line {line} is empty; nothing to replace.")
-    if not strip_decoration(split_metadata(pulled_title_text(new_title))[0]):
-        # The reader would find no title there (`(2h)` is an estimate): the task would vanish.
-        raise ValueError(
-            f"The new title {new_title!r} for the task on line {line} reads as no title once "
-            "written (it is empty, or only an estimate, a priority or a reference); the task "
-            "keeps its title."
-        )
-    roles = _other_row_roles(raw, line, layout)
-    ids = IdMatcher(compile_rules(rules if rules is not None else ReaderRules()))
-    pipes = _delimiter_cells_after(raw, line) is not None
-
-    def edit(text: str, mojibake: str | None) -> str:
-        return retitled(
-            text,
-            mojibake,
-            line=line,
-            place=_title_place(text, line, layout, roles is not None, task_id),
-            old_title=old_title,
-            new_title=new_title,
-            task_id=task_id,
-            ids=ids,
-            pipes=pipes,
-        )
-
-    edited = _edit_line(raw, line, edit)
-    if edited != raw:
-        _check_same_task(raw, edited, line, rules)
-    return edited
+    editor = PlanfileEditor(raw, rules=rules)
+    editor.set_task_title(line, old_title, new_title, layout, task_id)
+    return editor.data
 
 
 def _check_same_task(raw: bytes, edited: bytes, line: int, rules: ReaderRules | None) -> None:
@@ -262,12 +420,19 @@ def _check_same_task(raw: bytes, edited: bytes, line: int, rules: ReaderRules | 
         return
     after = _task_id_at(edited, line, rules)
     if after != before:
-        held = f"the ID {before[0]}" if before[0] else "no ID"
-        now = "no task" if after is None else after[0] or "no ID"
-        raise ValueError(
-            f"Line {line}: with the new title the reader would read {now} there instead of "
-            f"the task with {held}, so plansync leaves the title as it is; change it by hand."
-        )
+        ids = {} if after is None else {line: after[0]}
+        raise ValueError(_other_task_message(line, before[0], ids, after is not None))
+
+
+def _other_task_message(
+    line: int, before: str | None, now: Mapping[int, str | None], has_task: bool
+) -> str:
+    held = f"the ID {before}" if before else "no ID"
+    read = (now[line] or "no ID") if has_task else "no task"
+    return (
+        f"Line {line}: with the new title the reader would read {read} there instead of "
+        f"the task with {held}, so plansync leaves the title as it is; change it by hand."
+    )
 
 
 def _task_id_at(raw: bytes, line: int, rules: ReaderRules | None) -> tuple[str | None] | None:

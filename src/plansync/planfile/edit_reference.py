@@ -12,15 +12,18 @@ from __future__ import annotations
 import re
 
 from plansync.model.plan import TableRowLayout
-from plansync.planfile.decode import as_read, as_stored, storage_of
-from plansync.planfile.edit import add_issue_link
+from plansync.planfile.decode import as_read, as_stored
 from plansync.planfile.edit_table import cell_of, fill_cell, with_cell
 from plansync.planfile.fields import parse_issue_refs
 from plansync.planfile.item_line import ITEM_PREFIX, tail_start
 from plansync.planfile.items import split_metadata
-from plansync.planfile.lines import split_ending, split_lines, strip_bom
 
-__all__ = ["replace_issue_reference", "replaceable_reference"]
+__all__ = [
+    "check_new_reference",
+    "reference_replaced",
+    "replace_issue_reference",
+    "replaceable_reference",
+]
 
 
 def _token(reference: str) -> re.Pattern[str]:
@@ -61,30 +64,24 @@ def replaceable_reference(text: str, line: int, old: str, layout: TableRowLayout
         return False
 
 
-def replace_issue_reference(
-    raw: bytes, line: int, old: str, new: str, layout: TableRowLayout | None
-) -> bytes:
-    """The planfile `raw` with the reference `old` on `line` replaced by `new` (`#2` or
-    `owner/repo#2`), where it stands apart from the title. A line that no longer holds `old`
-    there gets `new` added as `add_issue_link` adds it (a line already referencing `new` stays
-    as it is). Raises ValueError when `new` is not one issue reference."""
+def check_new_reference(line: int, new: str) -> None:
+    """ValueError unless `new` is one issue reference (`#2`, `owner/repo#2`)."""
     refs = parse_issue_refs(new)
     if len(refs) != 1 or refs[0].text != new:
         raise ValueError(f"The issue link for line {line} is {new!r}; expected e.g. `#123`.")
-    bom, body = strip_bom(raw)
-    lines = split_lines(body)
-    if not 1 <= line <= len(lines):
-        return add_issue_link(raw, line, new, layout)  # it names the line it cannot find
-    stored, ending = split_ending(lines[line - 1])
-    try:
-        text = stored.decode("utf-8")
-    except UnicodeDecodeError:
-        return add_issue_link(raw, line, new, layout)  # it says why the line cannot be edited
-    mojibake = storage_of(raw).of_line(line)
+
+
+def reference_replaced(
+    text: str, line: int, old: str, new: str, layout: TableRowLayout | None, mojibake: str | None
+) -> str | None:
+    """The line `text` (as stored, with `mojibake`) with the reference `old` replaced by `new`
+    where it stands apart from the title; None when `old` does not stand there (the caller
+    then adds `new` as a link). Raises ValueError when `new` is not one issue reference."""
+    check_new_reference(line, new)
     # References are ASCII: the n-th one is the same in the text as read and as stored.
     index = _occurrence(as_read(text, mojibake), line, old, layout)
     if index is None:
-        return add_issue_link(raw, line, new, layout)
+        return None
     found = list(_token(old).finditer(text))[index]
     reference = as_stored(new, mojibake)
     if layout is not None and layout.index_of("issue") is not None:
@@ -93,8 +90,20 @@ def replace_issue_reference(
         old_cell = text[cell.start : cell.end]
         at, end = found.start() - cell.start, found.end() - cell.start
         inner = (old_cell[:at] + reference + old_cell[end:]).strip(" \t")
-        edited = with_cell(text, cell, fill_cell(old_cell, inner))
-    else:
-        edited = text[: found.start()] + reference + text[found.end() :]
-    lines[line - 1] = edited.encode("utf-8") + ending
-    return bom + b"".join(lines)
+        return with_cell(text, cell, fill_cell(old_cell, inner))
+    return text[: found.start()] + reference + text[found.end() :]
+
+
+def replace_issue_reference(
+    raw: bytes, line: int, old: str, new: str, layout: TableRowLayout | None
+) -> bytes:
+    """The planfile `raw` with the reference `old` on `line` replaced by `new` (`#2` or
+    `owner/repo#2`), where it stands apart from the title. A line that no longer holds `old`
+    there gets `new` added as `add_issue_link` adds it (a line already referencing `new` stays
+    as it is). Raises ValueError when `new` is not one issue reference."""
+    # The editor uses this module's line edit, so it is imported here, not above.
+    from plansync.planfile.edit import PlanfileEditor
+
+    editor = PlanfileEditor(raw)
+    editor.replace_issue_reference(line, old, new, layout)
+    return editor.data

@@ -24,10 +24,19 @@ def table_row_roles(raw: bytes, line: int) -> TableRowLayout | None:
         text = decode_plan(raw, Path("planfile")).text
     except PlanfileError:
         return None
+    return table_rows_roles(text).get(line)
+
+
+def table_rows_roles(text: str) -> dict[int, TableRowLayout]:
+    """For each line of the planfile text `text` that is a body row of a table, the roles its
+    table's header gives each column."""
+    roles: dict[int, TableRowLayout] = {}
     for table in build_outline(text).tables:
-        if table.line <= line <= table.end_line and any(r.line == line for r in table.rows):
-            return TableRowLayout(tuple(header_role(header) for header in table.header))
-    return None
+        layout = TableRowLayout(tuple(header_role(header) for header in table.header))
+        for row in table.rows:
+            if table.line <= row.line <= table.end_line:
+                roles.setdefault(row.line, layout)
+    return roles
 
 
 def id_cell(text: str, task_id: str | None) -> Cell:

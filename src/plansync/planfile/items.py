@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from plansync.model.plan import Estimate, Priority, TaskKind
 from plansync.planfile.fields import (
@@ -222,7 +223,22 @@ def _leading_id(raw: str, stripped: str, matcher: IdMatcher, bullet: bool) -> Id
     return matcher.leading(stripped, bullet=bullet)
 
 
+# The leads read with each matcher (one per parse): the item reader and the collector of ID
+# occurrences both read every item's lead, and a lead depends on its line and matcher only.
+_LEADS: WeakKeyDictionary[IdMatcher, dict[str, Lead]] = WeakKeyDictionary()
+
+
 def read_lead(first_line: str, matcher: IdMatcher) -> Lead:
+    leads = _LEADS.get(matcher)
+    if leads is None:
+        leads = _LEADS[matcher] = {}
+    lead = leads.get(first_line)
+    if lead is None:
+        lead = leads[first_line] = _read_lead(first_line, matcher)
+    return lead
+
+
+def _read_lead(first_line: str, matcher: IdMatcher) -> Lead:
     checkbox, raw = split_checkbox(first_line)
     text = plain(raw)
     stripped = strip_decoration(text)

@@ -24,7 +24,7 @@ from plansync.planfile.sections import read_sections
 from plansync.planfile.structure import Outline, build_outline
 from plansync.planfile.tables import TableTask, read_table
 
-__all__ = ["ReaderRules", "parse_plan", "read_plan", "read_plan_bytes"]
+__all__ = ["ReaderRules", "parse_decoded", "parse_plan", "read_plan", "read_plan_bytes"]
 
 
 def _encoding_warnings(decoded: DecodedPlan, outline: Outline, where: str) -> list[PlanWarning]:
@@ -95,9 +95,15 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
     Raises PlanfileError when the bytes are not UTF-8 (nor repairable mojibake) and ConfigError
     when a steering rule's pattern is not a valid regular expression.
     """
+    return parse_decoded(decode_plan(raw, path), path, rules)
+
+
+def parse_decoded(
+    decoded: DecodedPlan, path: Path, rules: ReaderRules | None = None
+) -> PlanDocument:
+    """`parse_plan` of bytes already decoded (for a caller that needs the text as well)."""
     compiled = compile_rules(rules if rules is not None else ReaderRules())
     where = str(path)
-    decoded = decode_plan(raw, path)
     # A block between plansync's markers that holds headings or tasks is the plan's text.
     outline = build_outline(decoded.text, lambda inner: holds_plan_text(inner, rules))
     sections = read_sections(outline, compiled)

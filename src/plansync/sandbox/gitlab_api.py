@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
@@ -303,16 +304,19 @@ class GitLabApi:
         title = fields.get("title")
         if not isinstance(title, str) or not title.strip():
             raise _missing("title")
+        description, estimate = _estimate_action(_opt_text(fields.get("description")))
         number = self.store.create_issue(
             repo.full_name,
             title,
-            _opt_text(fields.get("description")),
+            description,
             labels=_labels(fields.get("labels")),
             milestone=self._milestone_number(repo, fields.get("milestone_id")),
             assignees=self._assignees(repo, fields),
             user=request.user,
             label_color=AUTO_LABEL_COLOR,
         )
+        if estimate is not None:
+            self.store.set_time_estimate(repo.full_name, number, estimate, user=request.user)
         issue = repo.issues[number]
         return ApiResponse.json(201, self._render(request).issue(repo, issue))
 
@@ -795,3 +799,23 @@ def _file_content(content: str, encoding: Any) -> bytes:
         return base64.b64decode(content, validate=True)
     except (binascii.Error, ValueError):
         raise _Refused(_message(400, "400 Bad request - content is not valid base64")) from None
+
+
+# `/estimate 1h30m` on a line of its own: the one quick action the sandbox runs (GitLab runs
+# those of a new issue's description and takes their lines out of it).
+_ESTIMATE_ACTION = re.compile(r"^/estimate(?:_time)?[ \t]+(\S[^\n]*?)[ \t]*$", re.MULTILINE)
+
+
+def _estimate_action(description: str | None) -> tuple[str | None, int | None]:
+    """The description without its `/estimate` lines, and the last valid estimate in seconds."""
+    if description is None or "/estimate" not in description:
+        return description, None
+    seconds: int | None = None
+    for found in _ESTIMATE_ACTION.finditer(description):
+        try:
+            seconds = parse_duration(found.group(1))
+        except ValueError:
+            continue
+    if seconds is None:
+        return description, None
+    return _ESTIMATE_ACTION.sub("", description).strip(), seconds

@@ -92,30 +92,73 @@ def _parse(text: str, where: str) -> object:
 
 def from_plain(tp: object, data: object, where: str) -> object:
     """Plain JSON data read as the type `tp`. `where` names the value in error messages."""
+    return _reader(tp)(data, where)
+
+
+# A reader of plain data as one type: worked out once per type, as the store reads thousands
+# of rows of the same few types in a run.
+_Reader = Callable[[object, str], object]
+_READERS: dict[object, _Reader] = {}
+
+
+def _reader(tp: object) -> _Reader:
+    reader = _READERS.get(tp)
+    if reader is None:
+        reader = _READERS[tp] = _make_reader(tp)
+    return reader
+
+
+def _make_reader(tp: object) -> _Reader:
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
-        return _from_union(get_args(tp), data, where)
+        return _union_reader(get_args(tp))
     if origin is tuple:
-        return _from_tuple(get_args(tp), data, where)
+        return _tuple_reader(get_args(tp))
     if origin is list:
         (item_type,) = get_args(tp)
-        items = _expect(list, data, where)
-        return [from_plain(item_type, item, f"{where}[{i}]") for i, item in enumerate(items)]
+        item_reader = _lazy(item_type)
+
+        def read_list(data: object, where: str) -> object:
+            items = _expect(list, data, where)
+            return [item_reader(item, f"{where}[{i}]") for i, item in enumerate(items)]
+
+        return read_list
     if origin is dict:
         key_type, item_type = get_args(tp)
         if key_type is not str:
-            raise TypeError(f"{where}: only mappings with str keys can be read, not {tp}")
-        mapping = _expect(dict, data, where)
-        return {k: from_plain(item_type, v, f"{where}.{k}") for k, v in mapping.items()}
+            raise TypeError(f"only mappings with str keys can be read, not {tp}")
+        value_reader = _lazy(item_type)
+
+        def read_dict(data: object, where: str) -> object:
+            mapping = _expect(dict, data, where)
+            return {k: value_reader(v, f"{where}.{k}") for k, v in mapping.items()}
+
+        return read_dict
     if tp is object or tp is Any:
-        return data
+        return lambda data, where: data
     if tp is type(None):
-        if data is not None:
-            raise CodecError(f"{where}: expected null, found {data!r}")
-        return None
+        return _read_none
     if not isinstance(tp, type):
-        raise TypeError(f"{where}: the type {tp!r} cannot be read")
-    return _from_class(tp, data, where)
+        raise TypeError(f"the type {tp!r} cannot be read")
+    if dataclasses.is_dataclass(tp):
+        return _dataclass_reader(tp)
+    cls = tp
+    return lambda data, where: _from_class(cls, data, where)
+
+
+def _lazy(tp: object) -> _Reader:
+    """A reader of `tp` worked out when first used (a dataclass may hold its own type)."""
+
+    def read(data: object, where: str) -> object:
+        return _reader(tp)(data, where)
+
+    return read
+
+
+def _read_none(data: object, where: str) -> object:
+    if data is not None:
+        raise CodecError(f"{where}: expected null, found {data!r}")
+    return None
 
 
 def _from_class(cls: type[Any], data: object, where: str) -> object:
@@ -141,23 +184,32 @@ def _from_class(cls: type[Any], data: object, where: str) -> object:
         return float(data)
     if cls is str:
         return _expect(str, data, where)
-    if dataclasses.is_dataclass(cls):
-        return _from_dataclass(cls, _expect(dict, data, where), where)
     raise TypeError(f"{where}: the type {cls.__name__} cannot be read")
 
 
-def _from_dataclass(cls: type[Any], data: dict[str, object], where: str) -> object:
+def _dataclass_reader(cls: type[Any]) -> _Reader:
     hints = _field_types(cls)
-    values: dict[str, object] = {}
-    for item in dataclasses.fields(cls):
-        if item.name in data:
-            values[item.name] = from_plain(
-                hints[item.name], data[item.name], f"{where}.{item.name}"
-            )
-        elif item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
-            raise CodecError(f"{where}: the field {item.name!r} is missing")
-    # Keys this code does not know (a field of a later version) are left out.
-    return cls(**values)
+    fields = [
+        (
+            item.name,
+            _lazy(hints[item.name]),
+            item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING,
+        )
+        for item in dataclasses.fields(cls)
+    ]
+
+    def read(data: object, where: str) -> object:
+        mapping = _expect(dict, data, where)
+        values: dict[str, object] = {}
+        for name, read_field, required in fields:
+            if name in mapping:
+                values[name] = read_field(mapping[name], f"{where}.{name}")
+            elif required:
+                raise CodecError(f"{where}: the field {name!r} is missing")
+        # Keys this code does not know (a field of a later version) are left out.
+        return cls(**values)
+
+    return read
 
 
 _FIELD_TYPES: dict[type[Any], dict[str, Any]] = {}
@@ -172,23 +224,40 @@ def _field_types(cls: type[Any]) -> dict[str, Any]:
     return hints
 
 
-def _from_union(options: tuple[object, ...], data: object, where: str) -> object:
-    if data is None and type(None) in options:
-        return None
+def _union_reader(options: tuple[object, ...]) -> _Reader:
     kinds = [option for option in options if option is not type(None)]
     if len(kinds) != 1:
-        raise TypeError(f"{where}: only `X | None` unions can be read, not {options}")
-    return from_plain(kinds[0], data, where)
+        raise TypeError(f"only `X | None` unions can be read, not {options}")
+    optional = type(None) in options
+    read_kind = _lazy(kinds[0])
+
+    def read(data: object, where: str) -> object:
+        if data is None and optional:
+            return None
+        return read_kind(data, where)
+
+    return read
 
 
-def _from_tuple(args: tuple[object, ...], data: object, where: str) -> tuple[object, ...]:
-    items = _expect(list, data, where)
+def _tuple_reader(args: tuple[object, ...]) -> _Reader:
     if len(args) == 2 and args[1] is Ellipsis:
-        return tuple(from_plain(args[0], item, f"{where}[{i}]") for i, item in enumerate(items))
-    if len(items) != len(args):
-        raise CodecError(f"{where}: expected {len(args)} items, found {len(items)}")
-    pairs = enumerate(zip(args, items, strict=True))
-    return tuple(from_plain(arg, item, f"{where}[{i}]") for i, (arg, item) in pairs)
+        read_item = _lazy(args[0])
+
+        def read_many(data: object, where: str) -> object:
+            items = _expect(list, data, where)
+            return tuple(read_item(item, f"{where}[{i}]") for i, item in enumerate(items))
+
+        return read_many
+    readers = [_lazy(arg) for arg in args]
+
+    def read_fixed(data: object, where: str) -> object:
+        items = _expect(list, data, where)
+        if len(items) != len(readers):
+            raise CodecError(f"{where}: expected {len(readers)} items, found {len(items)}")
+        pairs = enumerate(zip(readers, items, strict=True))
+        return tuple(read(item, f"{where}[{i}]") for i, (read, item) in pairs)
+
+    return read_fixed
 
 
 def _expect(kind: type[T], data: object, where: str) -> T:

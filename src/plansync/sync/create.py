@@ -1,5 +1,6 @@
-"""The issue of a new task: created, linked and given its base at once, then completed by the
-steps one create request cannot carry (its estimate, its close).
+"""The issue of a new task: created with its labels, milestone, assignees and estimate, linked
+and given its base at once, then completed by the steps the create request did not carry (an
+estimate the tracker did not take with it, its close).
 
 Once the issue exists and is linked, a step that fails is reported on its own and the create
 stays applied: the next run finds the link, and a base without that step, and tries the step
@@ -46,6 +47,7 @@ def create_issue(
         labels=fields.labels,
         milestone_number=milestone,
         assignees=fields.assignees,
+        estimate_minutes=fields.estimate or None,
     )
     issue = tracker.create_issue(draft, marker=marker_for(action.task))
     ctx.issues[issue.number] = issue
@@ -53,13 +55,16 @@ def create_issue(
     ctx.links[action.task] = Link(action.task, issue.number, issue.id, issue.url, None)
     # The base keeps the plan's assignees even when the tracker left one out: the next run
     # then reads that as the tracker's own change and does not push it again.
-    base = replace(fields, body=body, state=TaskState.OPEN, estimate=None)
+    carried = bool(fields.estimate) and issue.estimate_minutes == fields.estimate
+    base = replace(
+        fields, body=body, state=TaskState.OPEN, estimate=fields.estimate if carried else None
+    )
     if milestone is None:
         base = replace(base, milestone=None)
     save_base(action.task, base)
     created(issue, body)
     notes = [f"#{issue.number}", *_unassigned(draft.assignees, issue.assignees)]
-    if fields.estimate:
+    if fields.estimate and not carried:  # the tracker did not take it with the create
         estimated = replace(base, estimate=fields.estimate)
         step = UpdateIssue(
             action.task,

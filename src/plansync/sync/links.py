@@ -1,6 +1,7 @@
 """Which issue each task is: the state store's link, else the issue carrying the task's marker,
 else one the plan references, else a renamed task's old issue; only a task with none of these
-gets a new issue, so nothing is ever created twice. A task whose references name issues the
+gets a new issue, so nothing is ever created twice. Before a create, an unmarked issue that
+fits the task is adopted (see `adopt`). A task whose references name issues the
 tracker cannot give it (missing, or other tasks') gets one only when the project says so.
 
 Which tasks there are at all takes the links' memory too: a task an item of its own defined
@@ -18,6 +19,7 @@ from plansync.model.changeset import LinkIssue
 from plansync.model.plan import Task
 from plansync.model.remote import IssueState
 from plansync.model.sync import Known, Link, Notice, PlanInput, RemoteSnapshot, TaskRef
+from plansync.sync.adopt import Adoption
 from plansync.sync.references import LineReferences
 from plansync.sync.removed import gone_issue_message, references
 from plansync.trackers.markers import find_marker, find_tracking_marker, task_of_marker
@@ -50,7 +52,8 @@ class Resolution:
     """`links`: every linked task's link (the store's and the new ones); `linked_now`: the new
     ones; `to_create`: tasks that get an issue; `renamed`: old task keys whose link moved;
     `made_here`: tasks linked through plansync's marker (their issue is as plansync made it);
-    `owners`: whose issue each issue is, by link or by plansync's marker."""
+    `owners`: whose issue each issue is, by link or by plansync's marker; `adopted`: tasks
+    linked to an unmarked issue that fits them (see `adopt`), whose base is the issue as found."""
 
     links: dict[TaskRef, Link]
     linked_now: dict[TaskRef, LinkIssue] = field(default_factory=dict)
@@ -59,6 +62,7 @@ class Resolution:
     made_here: set[TaskRef] = field(default_factory=set)
     notices: list[Notice] = field(default_factory=list)
     owners: dict[int, TaskRef] = field(default_factory=dict)
+    adopted: set[TaskRef] = field(default_factory=set)
 
     def references(self, remote: RemoteSnapshot, project: ProjectConfig) -> LineReferences:
         return LineReferences(project, remote.issues, self.owners)
@@ -130,6 +134,7 @@ class _Resolver:
         for old, old_link in self.known.links.items():
             if old not in present:
                 orphans[old_link.number] = old_link
+        adoption: Adoption | None = None  # indexed when a task first has no issue
         for plan, task in tasks:
             ref = TaskRef(plan.planfile, task.key)
             link = self.out.links.get(ref)
@@ -171,9 +176,29 @@ class _Resolver:
                 self.out.notices.append(line_references.unlinked_notice(ref, task, dead))
                 if self.project.missing_reference != "create":
                     continue
+            if adoption is None:
+                adoption = self._adoption(tasks, claimed)
+            candidates = adoption.for_task(task)
+            if candidates.number is not None:
+                claimed.add(candidates.number)
+                self._link(ref, candidates.number, candidates.why)
+                self.out.adopted.add(ref)
+                continue
+            if candidates.reason is not None:
+                self._notice(ref, candidates.reason)
+                continue
             self.out.to_create.append((plan, task))
         if not self.pull:
             self._renamed_unreferenced(orphans)
+
+    def _adoption(self, tasks: list[tuple[PlanInput, Task]], claimed: set[int]) -> Adoption:
+        """The issues tasks could adopt: none that is linked, marked, or that a task's line
+        references (an explicit reference wins over an adoption, wherever it stands)."""
+        repo = self.project.tracker.repo
+        referenced = {
+            ref.number for _, task in tasks for ref in task.issue_refs if ref.repo in (None, repo)
+        }
+        return Adoption(self.remote.issues, claimed, referenced, self.project.adopt == "title")
 
     def _renamed_unreferenced(self, orphans: dict[int, Link]) -> None:
         """Push never writes `(#N)` into the plan, so a renamed task has no reference to follow.

@@ -14,7 +14,7 @@ from plansync.errors import ConfigError
 from plansync.model.sync import PlanInput
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import split_text_lines
-from plansync.planfile.parse import parse_plan, read_plan_bytes
+from plansync.planfile.parse import parse_decoded, read_plan_bytes
 from plansync.planfile.rules import ReaderRules
 
 
@@ -73,9 +73,9 @@ class LocalPlans:
 
     def _parse(self, planfile: str, path: Path, raw: bytes) -> PlanRead:
         rules = rules_for(self.config, path)
-        document = parse_plan(raw, path, rules)
-        text = decode_plan(raw, path).text
-        lines = tuple(line.rstrip("\r\n") for line in split_text_lines(text))
+        decoded = decode_plan(raw, path)  # once: the reader and the lines share it
+        document = parse_decoded(decoded, path, rules)
+        lines = tuple(line.rstrip("\r\n") for line in split_text_lines(decoded.text))
         plan_url = self.project.tracker.web_url(planfile)  # `root` taken as the repository's top
         return PlanRead(
             planfile,

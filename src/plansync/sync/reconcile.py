@@ -52,7 +52,9 @@ def reconcile(
         return fields
 
     references = resolution.references(remote, project)
-    merger = TaskMerger(project, reasons, resolution.made_here, references, out)
+    # An adopted issue's base is the issue as found, as for one plansync made.
+    as_found = resolution.made_here | resolution.adopted
+    merger = TaskMerger(project, reasons, as_found, references, out)
     updates: list[Action] = []
     edits: list[Action] = []
     for plan, task in tasks:

@@ -22,7 +22,13 @@ _SAFE = "._~:/#+@()[]!$&'*,;="
 _MARKER_RE = re.compile(r"<!-- plansync:task=(\S+) -->")
 
 
+# A key of only characters kept as they are, without `--`, is its own escape (most keys are).
+_KEPT_KEY = re.compile(r"[A-Za-z0-9_.~:/#+@()\[\]!$&'*,;=-]*")
+
+
 def _escape_key(key: str) -> str:
+    if "--" not in key and _KEPT_KEY.fullmatch(key):
+        return key
     escaped: list[str] = []
     previous = ""
     for char in key:

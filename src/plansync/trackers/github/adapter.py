@@ -38,6 +38,8 @@ from plansync.trackers.base import Capabilities, RequestStats, Tracker
 from plansync.trackers.github.app import REQUIRED, AppInstallation
 from plansync.trackers.github.comments import RepoComments
 from plansync.trackers.github.convert import (
+    estimate_label,
+    is_estimate_label,
     is_pull_request,
     issue_from_github,
     permission_from_github,
@@ -242,8 +244,13 @@ class GitHubTracker:
 
     def _post_issue(self, draft: IssueDraft, assignees: tuple[str, ...]) -> RemoteIssue:
         fields: dict[str, Any] = {"body": draft.body}
-        if draft.labels:
-            fields["labels"] = list(draft.labels)
+        labels = list(draft.labels)
+        if draft.estimate_minutes:
+            wanted = estimate_label(draft.estimate_minutes)
+            self._labels.ensure([wanted])  # made with its colour, as set_estimate makes it
+            labels = [name for name in labels if not is_estimate_label(name)] + [wanted]
+        if labels:
+            fields["labels"] = labels
         if assignees:
             fields["assignees"] = list(assignees)
         if draft.milestone_number is not None:

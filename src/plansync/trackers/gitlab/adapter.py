@@ -128,6 +128,11 @@ class GitLabTracker:
                 "create that failed unclearly could not be found again"
             )
         fields: dict[str, Any] = {"title": draft.title, "description": draft.body}
+        if draft.estimate_minutes and draft.estimate_minutes > 0:
+            # The create request has no estimate field; GitLab runs the quick actions of a new
+            # issue's description and takes their lines out of it.
+            estimate = duration_text(draft.estimate_minutes)
+            fields["description"] = f"{draft.body.rstrip()}\n\n/estimate {estimate}\n"
         if draft.labels:
             fields["labels"] = ",".join(draft.labels)
         if draft.milestone_number is not None:
