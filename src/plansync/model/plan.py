@@ -18,6 +18,8 @@ class TaskKind(StrEnum):
     ID_ITEM = "id-item"
     NUMBERED_ITEM = "numbered-item"
     LIST_ITEM = "list-item"  # a plain bullet made a task by a rule (time-boxed item, steering)
+    HEADING = "heading"  # `### Task 3: Wire the CLI`, with field lines under it
+    FILE = "file"  # a planning tool's task file (Backlog.md): the file is the task
 
 
 class Priority(StrEnum):
@@ -89,6 +91,9 @@ class Task:
     criterion: bool = False
     table: TableRowLayout | None = None
     from_mention: bool = False
+    # What a checkbox or status field says beyond open / done: `in-progress` (`[~]`),
+    # `partial` (`[/]`), `dropped` (`[-]`, read as done); None when it says nothing more.
+    state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,9 @@ class PlanDocument:
     sections: tuple[Section, ...]
     tasks: tuple[Task, ...]
     warnings: tuple[PlanWarning, ...] = field(default=())
+    # The shape the file was read as: `generic`, or a planning tool's (`spec-kit`, `kiro`,
+    # `aidevops`, `openspec`, `ccpm`, `backlog-md`, `taskmaster`); see `planfile.formats`.
+    format: str = "generic"
 
     @property
     def milestones(self) -> tuple[Section, ...]:

@@ -242,8 +242,11 @@ class Assembler:
             milestone = None if draft.criterion else self.sections.milestone(draft.line)
             if milestone is None and not draft.criterion:
                 milestone = next(
-                    (by_issue[(r.repo, r.number)] for r in draft.issue_refs
-                     if (r.repo, r.number) in by_issue),
+                    (
+                        by_issue[(r.repo, r.number)]
+                        for r in draft.issue_refs
+                        if (r.repo, r.number) in by_issue
+                    ),
                     None,
                 )
             milestones.append(milestone)
@@ -253,7 +256,7 @@ class Assembler:
                     id=d.id,
                     scope=self.sections.criteria_title(d.line) if d.criterion else milestone,
                     title=d.title,
-                    pinned=_pinned_key(self.outline.line(d.line)),
+                    pinned=pinned_key(self.outline.line(d.line)),
                 )
                 for d, milestone in zip(drafts, milestones, strict=True)
             ]
@@ -287,7 +290,7 @@ class Assembler:
 _KEY_MARKER = re.compile(r"<!--\s*plansync:task=(\S+?)\s*-->")
 
 
-def _pinned_key(line: str) -> str | None:
+def pinned_key(line: str) -> str | None:
     found = _KEY_MARKER.search(line)
     return found.group(1) if found is not None else None
 
@@ -344,4 +347,3 @@ def outside_milestones(tasks: tuple[Task, ...], where: str) -> PlanWarning | Non
         "or set the reader's `milestone_patterns` to match the headings this plan uses.",
         outside[0].line,
     )
-

@@ -31,7 +31,7 @@ from plansync.planfile.edit_table import cell_of, cells_of, unescaped_pipe_free,
 from plansync.planfile.edit_title import TitlePlace, cell_place, item_place, retitled
 from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import strip_decoration
-from plansync.planfile.item_line import CHECKBOX
+from plansync.planfile.item_line import CHECKBOX, is_done_mark
 from plansync.planfile.items import split_metadata
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
 from plansync.planfile.parse import parse_plan
@@ -125,7 +125,7 @@ def set_checkbox(raw: bytes, line: int, done: bool) -> bytes:
                 f"Line {line} of the planfile has no task checkbox (`- [ ]` or `- [x]`) to "
                 "tick or clear; the file probably changed since it was read: read it again."
             )
-        if (match.group(1) != " ") == done:
+        if is_done_mark(match.group(1)) == done:
             return text
         return text[: match.start(1)] + ("x" if done else " ") + text[match.end(1) :]
 
@@ -183,9 +183,7 @@ def _delimiter_cells_after(raw: bytes, line: int) -> int | None:
     return len(cells_of(following)) if _DELIMITER_ROW.match(following) else None
 
 
-def _other_row_roles(
-    raw: bytes, line: int, layout: TableRowLayout | None
-) -> TableRowLayout | None:
+def _other_row_roles(raw: bytes, line: int, layout: TableRowLayout | None) -> TableRowLayout | None:
     """For a task that is no table row (`layout` None) on a line of a table, the roles the
     table's header gives its columns; else None. Only a line with a pipe is looked at."""
     if layout is not None:

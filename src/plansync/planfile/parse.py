@@ -14,17 +14,23 @@ from plansync.errors import PlanfileError
 from plansync.model.plan import PlanDocument, PlanWarning
 from plansync.planfile.assemble import Assembler, outside_milestones
 from plansync.planfile.decode import DecodedPlan, decode_plan, looks_mojibaked
+from plansync.planfile.formats import detect_format
+from plansync.planfile.front_matter import blank_front_matter, read_front_matter
 from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import clean_title
 from plansync.planfile.items import ItemReader, ItemTask
+from plansync.planfile.lines import split_text_lines
 from plansync.planfile.occurrences import OccurrenceCollector, defining
 from plansync.planfile.own_blocks import holds_plan_text
 from plansync.planfile.rules import ReaderRules, compile_rules
 from plansync.planfile.sections import read_sections
 from plansync.planfile.structure import Outline, build_outline
 from plansync.planfile.tables import TableTask, read_table
+from plansync.planfile.tool_tasks import tool_tasks
 
 __all__ = ["ReaderRules", "parse_plan", "read_plan", "read_plan_bytes"]
+
+_FRONT_MATTER_PEEK = 20_000  # characters: front matter is read from the file's start only
 
 
 def _encoding_warnings(decoded: DecodedPlan, outline: Outline, where: str) -> list[PlanWarning]:
@@ -98,8 +104,11 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
     compiled = compile_rules(rules if rules is not None else ReaderRules())
     where = str(path)
     decoded = decode_plan(raw, path)
+    front = read_front_matter(split_text_lines(decoded.text[:_FRONT_MATTER_PEEK]))
+    text = blank_front_matter(decoded.text, front)
     # A block between plansync's markers that holds headings or tasks is the plan's text.
-    outline = build_outline(decoded.text, lambda inner: holds_plan_text(inner, rules))
+    outline = build_outline(text, lambda inner: holds_plan_text(inner, rules))
+    format_name = detect_format(outline.lines, front)
     sections = read_sections(outline, compiled)
     matcher = IdMatcher(compiled)
     warnings = _encoding_warnings(decoded, outline, where)
@@ -120,7 +129,7 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
     occurrences = OccurrenceCollector(outline, sections, matcher, item_tasks).collect(rows)
     assembler = Assembler(outline, sections, compiled, matcher, where)
     drafts = assembler.drafts(rows, item_tasks, occurrences, defining(occurrences))
-    tasks = assembler.tasks(drafts)
+    tasks = tool_tasks(assembler.tasks(drafts), format_name, outline, sections)
     warnings += assembler.warnings
     outside = outside_milestones(tasks, where)
     if outside is not None:
@@ -133,7 +142,8 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
         encoding=decoded.encoding,
         sections=sections.sections,
         tasks=tasks,
-        warnings=tuple(sorted(warnings, key=lambda w: (w.line or 0))),
+        warnings=tuple(sorted(warnings, key=lambda w: w.line or 0)),
+        format=format_name,
     )
 
 

@@ -11,23 +11,20 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from plansync.errors import ConfigError
+from plansync.planfile.heading_words import (
+    CJK_MILESTONE_PATTERN,
+    CRITERIA_WORDS,
+    MILESTONE_WORD_PATTERN,
+    VERSION_PATTERN,
+)
 
 DEFAULT_MILESTONE_PATTERNS: tuple[str, ...] = (
-    r"\bphases?\b",
-    r"\bweeks?\b",
-    r"\bmilestones?\b",
-    r"\bsprints?\b",
-    r"\bstages?\b",
-    r"\biterations?\b",
-    r"\breleases?\b",
+    MILESTONE_WORD_PATTERN,
+    CJK_MILESTONE_PATTERN,
+    VERSION_PATTERN,
 )
 
-DEFAULT_CRITERIA_PATTERNS: tuple[str, ...] = (
-    r"\bdefinition of done\b",
-    r"\bacceptance criteria\b",
-    r"\bsuccess criteria\b",
-    r"\bsuccess metrics\b",
-)
+DEFAULT_CRITERIA_PATTERNS: tuple[str, ...] = CRITERIA_WORDS
 
 
 @dataclass(frozen=True)
