@@ -47,6 +47,13 @@ class IssueRef:
     text: str
     repo: str | None = None
     url: str | None = None
+    # The tracker kind the reference names, where it names one (`ref:GH#510` -> `github`,
+    # `ref:GL#7` -> `gitlab`): such a reference is only for a project on that tracker.
+    tracker: str | None = None
+
+    def is_for(self, repo: str, tracker: str) -> bool:
+        """Whether it references an issue of this repository on this kind of tracker."""
+        return self.repo in (None, repo) and self.tracker in (None, tracker)
 
 
 @dataclass(frozen=True)

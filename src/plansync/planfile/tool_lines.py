@@ -119,7 +119,8 @@ def todo_fields(text: str) -> LineTask:
         elif word.startswith("#"):
             labels.append(word[1:])
         elif (ref := _REF.match(word)) is not None:
-            refs.append(IssueRef(int(ref["number"]), word))
+            tracker = "github" if ref["tracker"] == "GH" else "gitlab"
+            refs.append(IssueRef(int(ref["number"]), word, tracker=tracker))
         else:
             key, _, value = word.partition(":")
             if key in ("blocked-by", "depends", "after"):
