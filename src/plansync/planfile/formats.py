@@ -18,8 +18,10 @@ line reads as before.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from plansync.planfile.front_matter import FrontMatter
+from plansync.planfile.rules import CompiledRules
 
 GENERIC = "generic"
 
@@ -80,3 +82,14 @@ def detect_format(lines: list[str], front: FrontMatter | None) -> str:
     if aidevops_ids >= 2 or aidevops_fields >= 2 or (aidevops_ids and aidevops_fields):
         return "aidevops"
     return GENERIC
+
+
+# OpenSpec groups its tasks under numbered headings (`## 1. Storage`): each is a milestone.
+_OPENSPEC_MILESTONE = re.compile(r"^\d{1,3}\.\s+\S")
+
+
+def with_format_milestones(rules: CompiledRules, format_name: str) -> CompiledRules:
+    """The rules with the milestone headings the format adds."""
+    if format_name == "openspec":
+        return replace(rules, milestones=(*rules.milestones, _OPENSPEC_MILESTONE))
+    return rules

@@ -14,7 +14,7 @@ from plansync.errors import PlanfileError
 from plansync.model.plan import PlanDocument, PlanWarning
 from plansync.planfile.assemble import Assembler, outside_milestones
 from plansync.planfile.decode import DecodedPlan, decode_plan, looks_mojibaked
-from plansync.planfile.formats import detect_format
+from plansync.planfile.formats import detect_format, with_format_milestones
 from plansync.planfile.front_matter import blank_front_matter, read_front_matter
 from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import clean_title
@@ -109,7 +109,7 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
     # A block between plansync's markers that holds headings or tasks is the plan's text.
     outline = build_outline(text, lambda inner: holds_plan_text(inner, rules))
     format_name = detect_format(outline.lines, front)
-    sections = read_sections(outline, compiled)
+    sections = read_sections(outline, with_format_milestones(compiled, format_name))
     matcher = IdMatcher(compiled)
     warnings = _encoding_warnings(decoded, outline, where)
 
@@ -129,7 +129,7 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
     occurrences = OccurrenceCollector(outline, sections, matcher, item_tasks).collect(rows)
     assembler = Assembler(outline, sections, compiled, matcher, where)
     drafts = assembler.drafts(rows, item_tasks, occurrences, defining(occurrences))
-    tasks = tool_tasks(assembler.tasks(drafts), format_name, outline, sections)
+    tasks = tool_tasks(assembler.tasks(drafts), format_name, outline, sections, matcher, front)
     warnings += assembler.warnings
     outside = outside_milestones(tasks, where)
     if outside is not None:

@@ -7,19 +7,26 @@ Tasks the general rules read in other shapes (table rows, headings) stay as they
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from plansync.model.plan import Task, TaskKind
 from plansync.planfile.assemble import pinned_key
 from plansync.planfile.fields import parse_issue_refs
+from plansync.planfile.file_tasks import backlog_task_file, ccpm_task_file
+from plansync.planfile.front_matter import FrontMatter
+from plansync.planfile.heading_tasks import with_heading_tasks
+from plansync.planfile.ids import IdMatcher, IdStrength
 from plansync.planfile.inline import checkbox_mark, plain, strip_decoration
 from plansync.planfile.item_line import item_text
 from plansync.planfile.items import split_metadata
 from plansync.planfile.keys import KeySource, assign_keys
 from plansync.planfile.sections import Sections
 from plansync.planfile.structure import Outline
+from plansync.planfile.taskmaster import taskmaster_tasks
 from plansync.planfile.tool_lines import LineTask, ccpm_epic, numbered, spec_kit, todo_fields
 
+_TRAILING_ID = re.compile(r"\s*\((?P<id>[^()\s]{3,40})\)\s*$")
 _CHECKBOX_STATES = {"~": "in-progress", "/": "partial", "-": "dropped"}
 
 
@@ -41,12 +48,29 @@ def _checkbox_text(line: str) -> tuple[str, bool] | None:
     return checkbox_mark(line[start:]) if start >= 0 else None
 
 
-def with_states(tasks: tuple[Task, ...], outline: Outline) -> tuple[Task, ...]:
+def _trailing_id(task: Task, matcher: IdMatcher, taken: set[str]) -> Task:
+    """`- [ ] Write the tests (TASK-1.2.1)`: a trailing parenthesised ID is the task's ID."""
+    found = _TRAILING_ID.search(task.title)
+    if found is None or task.id is not None or task.criterion:
+        return task
+    match = matcher.whole(found["id"])
+    if match is None or match.strength < IdStrength.STRONG or match.id in taken:
+        return task
+    title = task.title[: found.start()].rstrip()
+    if not title:
+        return task
+    taken.add(match.id)
+    return replace(task, id=match.id, title=title)
+
+
+def with_states(tasks: tuple[Task, ...], outline: Outline, matcher: IdMatcher) -> tuple[Task, ...]:
     """Checkbox tasks marked `[~]`, `[/]` or `[-]` get that state; `[ ]*` the label
-    `optional` (Kiro's optional tasks)."""
+    `optional` (Kiro's optional tasks); a trailing `(TASK-1.2.1)` is the task's ID."""
     found: list[Task] = []
+    taken = {t.id for t in tasks if t.id is not None}
     for task in tasks:
         if task.kind is TaskKind.CHECKBOX:
+            task = _trailing_id(task, matcher, taken)
             mark = _checkbox_text(outline.line(task.line))
             if mark is not None:
                 state = _CHECKBOX_STATES.get(mark[0])
@@ -101,14 +125,32 @@ def rekeyed(tasks: tuple[Task, ...], sections: Sections, outline: Outline) -> tu
 
 
 def tool_tasks(
-    tasks: tuple[Task, ...], format_name: str, outline: Outline, sections: Sections
+    tasks: tuple[Task, ...],
+    format_name: str,
+    outline: Outline,
+    sections: Sections,
+    matcher: IdMatcher,
+    front: FrontMatter | None,
 ) -> tuple[Task, ...]:
-    """The tasks as the format reads them (unchanged for `generic`)."""
-    tasks = with_states(tasks, outline)
-    if format_name == "generic":
-        return tasks
-    taken = {t.id for t in tasks if t.id is not None}
-    reread = tuple(
-        _reread(t, format_name, outline, taken) if t.kind is TaskKind.CHECKBOX else t for t in tasks
+    """The tasks as the format reads them: checkbox states and heading-defined tasks in every
+    format, then the format's own grammar. Keys are given again only when something changed."""
+    read = with_states(tasks, outline, matcher)
+    if format_name == "taskmaster":
+        read = taskmaster_tasks(outline, sections)
+    else:
+        read = with_heading_tasks(read, outline, sections, matcher)
+    if format_name not in ("generic", "taskmaster"):
+        taken = {t.id for t in read if t.id is not None}
+        read = tuple(
+            _reread(t, format_name, outline, taken) if t.kind is TaskKind.CHECKBOX else t
+            for t in read
+        )
+    if front is not None and format_name == "ccpm":
+        read = ccpm_task_file(read, front)
+    if front is not None and format_name == "backlog-md":
+        read = backlog_task_file(read, front, outline, sections)
+    unchanged = len(read) == len(tasks) and all(
+        (a.id, a.title, a.criterion) == (b.id, b.title, b.criterion)
+        for a, b in zip(read, tasks, strict=True)
     )
-    return rekeyed(reread, sections, outline)
+    return read if unchanged else rekeyed(read, sections, outline)
