@@ -59,6 +59,7 @@ class Draft:
     item: Item | None = field(default=None, repr=False)
     inherited: ItemFields | None = field(default=None, repr=False)
     from_mention: bool = False  # see Task.from_mention
+    state: str | None = None  # see Task.state
 
 
 def _shape(occurrence: Occurrence) -> str | None:
@@ -148,6 +149,7 @@ class Assembler:
                 labels=row.labels,
                 issue_refs=row.issue_refs,
                 table=row.layout,
+                state=row.state,
             )
             drafts.append(_titled(draft, row.title))
 
@@ -282,6 +284,7 @@ class Assembler:
                 criterion=d.criterion,
                 table=d.table,
                 from_mention=d.from_mention,
+                state=d.state,
             )
             for d, milestone, key in zip(drafts, milestones, keys, strict=True)
         )

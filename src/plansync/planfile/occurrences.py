@@ -38,7 +38,7 @@ from plansync.planfile.items import (
 )
 from plansync.planfile.reference_lines import is_reference_line
 from plansync.planfile.sections import Sections
-from plansync.planfile.structure import Item, Outline, without_hard_break
+from plansync.planfile.structure import Item, Outline, TableRow, without_hard_break
 from plansync.planfile.tables import TableTask
 
 _LABEL = re.compile(r"^[^:]{1,40}:\s+$")
@@ -194,7 +194,9 @@ class OccurrenceCollector:
                     text = plain(without_hard_break(raw))
                     self._text(text, line, plain_mentions_only=in_task, in_task=in_task)
         for table in self.outline.tables:
-            for table_row in table.rows:
+            # A headerless task table's first row is a task row (see `headerless`).
+            first = [TableRow(table.line, table.header)] if table.line in rows_by_line else []
+            for table_row in [*first, *table.rows]:
                 row = rows_by_line.get(table_row.line)
                 if row is not None and row.id is not None:
                     self.found.append(
