@@ -178,6 +178,7 @@ def retitled(
     # names the ID itself (`Get FIX-006 done`). A title that is the ID is the text after
     # it (`- [ ] OPS-9 OPS-9`), or else no title of its own (`- T1`, `OPS-1 (#7)`).
     id_end = None
+    before_id = lead_end
     names_id = task_id is not None and task_id in old_title and old_title != task_id
     if item_like and stored_id is not None and not names_id:
         id_end = _id_end(text, start, end, stored_id)
@@ -189,6 +190,14 @@ def retitled(
         for stored in dict.fromkeys(as_stored(candidate, mojibake) for candidate in searched)
         if (at := _title_at(region, stored, blocked, lead_end)) is not None
     ]
+    if not found and id_end is not None:
+        # `- [ ] Tag the build (REL-1.2.1)`: the ID trails the title it names.
+        found = [
+            (at, -len(stored), stored)
+            for stored in dict.fromkeys(as_stored(candidate, mojibake) for candidate in searched)
+            if (at := _title_at(region, stored, blocked, before_id)) is not None
+            and at + len(stored) <= id_end - start - len(stored_id or "")
+        ]
     if found:
         at, _, old_stored = min(found)
         if new_title == old_title:

@@ -18,8 +18,9 @@ from dataclasses import replace
 from plansync.model.plan import Task, TaskKind
 from plansync.planfile.fields import parse_issue_refs, parse_people, parse_priority
 from plansync.planfile.front_matter import FrontMatter
-from plansync.planfile.inline import plain
+from plansync.planfile.inline import plain, strip_decoration
 from plansync.planfile.item_line import item_text
+from plansync.planfile.items import split_metadata
 from plansync.planfile.sections import Sections
 from plansync.planfile.status_words import read_status
 from plansync.planfile.structure import Outline
@@ -58,13 +59,12 @@ def backlog_task_file(
             text = plain(item_text(outline.line(task.line))).strip()
             number = _CRITERION_NUMBER.match(text)
             if number is not None:
-                task = replace(
-                    task,
-                    title=text[number.end() :].strip() or task.title,
-                    issue_refs=parse_issue_refs(text[number.end() :]),
-                )
+                rest = text[number.end() :].strip()
+                title = strip_decoration(split_metadata(rest)[0])
+                task = replace(task, title=title or task.title, issue_refs=parse_issue_refs(rest))
         found.append(task)
-    title = front.text("title")
+    written = front.text("title") or ""
+    title = strip_decoration(split_metadata(written)[0])
     line = front.lines.get("title")
     if not title or line is None:
         return tuple(found)
@@ -82,6 +82,7 @@ def backlog_task_file(
         assignees=tuple(p for a in front.items("assignee") for p in parse_people(a)),
         labels=front.items("labels"),
         depends_on=front.items("dependencies"),
+        issue_refs=parse_issue_refs(written),
         state=state,
     )
     return (own, *found)

@@ -20,6 +20,7 @@ import re
 from plansync.model.plan import Task, TaskKind
 from plansync.planfile.fields import parse_issue_refs, parse_priority
 from plansync.planfile.inline import clean_title, plain
+from plansync.planfile.items import split_metadata
 from plansync.planfile.sections import Sections
 from plansync.planfile.status_words import read_status
 from plansync.planfile.structure import Outline
@@ -85,12 +86,14 @@ def taskmaster_tasks(outline: Outline, sections: Sections) -> tuple[Task, ...]:
             name = field["name"].strip().lower()
             main[name] = field["value"].strip()
             if name == "title":
+                main[name] = split_metadata(main[name])[0]
+            if name == "title":
                 main_line = heading.line
             if name == "task id":
                 parent = field["value"].strip()
         elif heading.level == 2 and parent is not None:
             close_subtask()
-            found = _SUBTASK.match(text)
+            found = _SUBTASK.match(split_metadata(text)[0])
             subtask = None
             if found is not None:
                 subtask_line = heading.line

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from plansync.model.plan import Estimate, IssueRef
 from plansync.planfile.fields import parse_estimate
+from plansync.planfile.items import split_metadata
 
 # `(depends on T012, T013)`, `Depends on T009`, `depends on: T2 and T3`.
 _DEPENDS = re.compile(
@@ -142,7 +143,7 @@ def ccpm_epic(text: str) -> LineTask | None:
     match = _CCPM_FILE.match(text)
     if match is None:
         return None
-    rest = match["rest"].strip()
+    rest = split_metadata(match["rest"].strip())[0]  # `(#12)` after the fields: a link
     labels: list[str] = []
     group = _CCPM_GROUP.search(rest)
     if group is not None:
