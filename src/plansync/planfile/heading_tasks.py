@@ -146,19 +146,27 @@ def task_heading(heading: Heading, matcher: IdMatcher) -> HeadingTask | None:
     return None
 
 
-def _lines_under(outline: Outline, sections: Sections, line: int) -> list[str]:
+def _lines_under(
+    outline: Outline, sections: Sections, line: int, taken: frozenset[int]
+) -> list[str]:
+    """The lines between the heading and the next heading, without those of other tasks."""
     index = sections.innermost(line)
     end = sections.sections[index].end_line if index is not None else line
     following = [s.line for s in sections.sections if line < s.line <= end]
     stop = min(following) - 1 if following else end
-    return [outline.line(n) for n in range(line + 1, stop + 1)]
+    return [outline.line(n) for n in range(line + 1, stop + 1) if n not in taken]
 
 
 def heading_task(
-    found: HeadingTask, outline: Outline, sections: Sections, matcher: IdMatcher
+    found: HeadingTask,
+    outline: Outline,
+    sections: Sections,
+    matcher: IdMatcher,
+    taken: frozenset[int] = frozenset(),
 ) -> Task:
+    """The task the heading defines; `taken`: lines of other tasks, which give it nothing."""
     line = found.heading.line
-    fields = read_heading_fields(_lines_under(outline, sections, line), matcher)
+    fields = read_heading_fields(_lines_under(outline, sections, line, taken), matcher)
     title, estimate, priority = split_metadata(found.title)
     return Task(
         key="",
@@ -169,7 +177,7 @@ def heading_task(
         end_line=line,
         id=found.id,
         milestone=sections.milestone(line),
-        section_path=sections.path(line),
+        section_path=sections.path(line)[:-1],  # the sections around its heading
         estimate=fields.estimate or estimate,
         priority=fields.priority or priority,
         assignees=fields.assignees,
@@ -187,6 +195,7 @@ def with_heading_tasks(
     """The tasks with those that headings define: a heading already read as a mention of its
     ID becomes that task, with the fields under it. Criteria headings define none."""
     by_line = {t.line: t for t in tasks}
+    taken = frozenset(n for t in tasks for n in range(t.line, t.end_line + 1))
     added: list[Task] = []
     for heading in outline.headings:
         if sections.in_criteria(heading.line):
@@ -197,7 +206,7 @@ def with_heading_tasks(
         existing = by_line.get(heading.line)
         if existing is not None and not existing.from_mention:
             continue
-        task = heading_task(found, outline, sections, matcher)
+        task = heading_task(found, outline, sections, matcher, taken)
         if existing is not None:
             by_line[heading.line] = replace(task, id=existing.id or task.id)
         else:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from plansync.model.plan import Estimate, IssueRef
 from plansync.planfile.fields import parse_estimate
+from plansync.planfile.inline import plain
 from plansync.planfile.items import split_metadata
 
 # `(depends on T012, T013)`, `Depends on T009`, `depends on: T2 and T3`.
@@ -27,7 +28,7 @@ _NUMBERED = re.compile(r"^(?P<id>\d{1,3}(?:\.\d{1,3})*)\.?(?:\s+|$)(?P<rest>.*)$
 _AIDEVOPS_ID = re.compile(r"^(?P<id>t\d{2,}(?:\.\d+)*)(?:\s+|$)(?P<rest>.*)$")
 # One whitespace-separated token of a todo.txt-style line that is a field, not title text.
 _FIELD_TOKEN = re.compile(
-    r"^(?:~\d+(?:\.\d+)?[mhdw]|@[\w.-]+|#[A-Za-z][\w/-]*|[a-z][\w-]*:\S+|\(\w+:[^)]*\)?|→|->)$"
+    r"^(?:~\d+(?:\.\d+)?[mhdw]|@[\w.-]+|#[A-Za-z][\w/-]*|[a-z][\w-]*:(?!//)\S+|\(\w+:[^)]*\)?)$"
 )
 _REF = re.compile(r"^ref:(?P<tracker>G[HL])#(?P<number>\d+)$")
 _CCPM_FILE = re.compile(r"^(?P<id>\d{1,4})\.md\s*[-–—:]\s*(?P<rest>.*)$")
@@ -83,32 +84,38 @@ def numbered(text: str) -> LineTask | None:
     return LineTask(match["id"], match["rest"].strip())
 
 
-def todo_fields(text: str) -> LineTask:
+def is_field_token(token: str) -> bool:
+    """Whether a whitespace-separated token of a todo.txt-style line is a field (as written:
+    `&#64;ann`, how plansync writes a title's `@ann`, is text)."""
+    return bool(_FIELD_TOKEN.match(token))
+
+
+def todo_fields(raw: str) -> LineTask:
     """aidevops / todo.txt: `t019.2 Sync script ~8h #sync @alice blocked-by:t019.1 ref:GH#510`.
 
-    The title runs up to the first field; `~8h` is the estimate, `@name` an owner, `#tag` a
-    label, `blocked-by:` / `depends:` / `after:` name the tasks it waits for, and `ref:GH#510`
-    / `ref:GL#7` link it to that existing issue. Other `key:value` fields (`logged:`,
-    `risk:`) and a time breakdown `(ai:2h test:1h)` are kept out of the title.
+    `raw` is the item's text as written (after the checkbox). The title runs up to the first
+    field; `~8h` is the estimate, `@name` an owner, `#tag` a label, `blocked-by:` /
+    `depends:` / `after:` name the tasks it waits for, and `ref:GH#510` / `ref:GL#7` link it
+    to that existing issue. Other `key:value` fields (`logged:`, `risk:`) and a time breakdown
+    `(ai:2h test:1h)` are kept out of the title.
     """
     task_id = None
-    match = _AIDEVOPS_ID.match(text)
+    match = _AIDEVOPS_ID.match(raw)
     if match is not None:
-        task_id, text = match["id"], match["rest"]
-    tokens = list(re.finditer(r"\S+", text))
-    end = len(text)
+        task_id, raw = match["id"], match["rest"]
+    end = len(raw)
     labels: list[str] = []
     owners: list[str] = []
     depends: list[str] = []
     refs: list[IssueRef] = []
     estimate: Estimate | None = None
     in_group = False
-    for token in tokens:
+    for token in re.finditer(r"\S+", raw):
         word = token.group()
         if in_group:
             in_group = not word.endswith(")")
             continue
-        if not _FIELD_TOKEN.match(word):
+        if not is_field_token(word):
             continue  # title text, or what follows a field (`→ [todo/PLANS.md#x]`)
         end = min(end, token.start())
         if word.startswith("(") and not word.endswith(")"):
@@ -126,10 +133,9 @@ def todo_fields(text: str) -> LineTask:
             key, _, value = word.partition(":")
             if key in ("blocked-by", "depends", "after"):
                 depends += [v for v in value.split(",") if v]
-    title = text[:end].strip()
     return LineTask(
         task_id,
-        title,
+        plain(raw[:end]).strip(),
         tuple(dict.fromkeys(labels)),
         tuple(dict.fromkeys(depends)),
         estimate,

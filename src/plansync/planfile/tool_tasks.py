@@ -18,11 +18,11 @@ from plansync.planfile.front_matter import FrontMatter
 from plansync.planfile.heading_tasks import with_heading_tasks
 from plansync.planfile.ids import IdMatcher, IdStrength
 from plansync.planfile.inline import checkbox_mark, plain, strip_decoration
-from plansync.planfile.item_line import item_text
+from plansync.planfile.item_line import item_text, tail_start
 from plansync.planfile.items import split_metadata
 from plansync.planfile.keys import KeySource, assign_keys
 from plansync.planfile.sections import Sections
-from plansync.planfile.structure import Outline
+from plansync.planfile.structure import Outline, without_hard_break
 from plansync.planfile.taskmaster import taskmaster_tasks
 from plansync.planfile.tool_lines import LineTask, ccpm_epic, numbered, spec_kit, todo_fields
 
@@ -30,13 +30,14 @@ _TRAILING_ID = re.compile(r"\s*\((?P<id>[^()\s]{3,40})\)\s*$")
 _CHECKBOX_STATES = {"~": "in-progress", "/": "partial", "-": "dropped"}
 
 
-def _read(format_name: str, text: str) -> LineTask | None:
+def _read(format_name: str, text: str, raw: str) -> LineTask | None:
+    """The line read with the format's grammar: `text` plain, `raw` as written."""
     if format_name == "spec-kit":
         return spec_kit(text)
     if format_name in ("kiro", "openspec"):
         return numbered(text)
     if format_name == "aidevops":
-        return todo_fields(text)
+        return todo_fields(raw)
     if format_name == "ccpm":
         return ccpm_epic(text)
     return None
@@ -82,13 +83,20 @@ def with_states(tasks: tuple[Task, ...], outline: Outline, matcher: IdMatcher) -
 
 
 def _reread(task: Task, format_name: str, outline: Outline, taken: set[str]) -> Task:
-    raw = outline.line(task.line)
-    text = plain(item_text(raw)).strip()
-    read = _read(format_name, text)
+    raw = without_hard_break(outline.line(task.line))  # a trailing `\\` is no title text
+    written = item_text(raw)
+    written = written[: tail_start(written)]  # without trailing comments (plansync's marker)
+    text = plain(written).strip()
+    read = _read(format_name, text, written.strip())
     if read is None or task.criterion:  # criteria are no tasks of the tool: no IDs
         return task
     title, estimate, priority = split_metadata(read.title)
     title = strip_decoration(title)
+    if read.id is None and task.id is not None:
+        # The general rules found the line's ID (`OPS-9: Ship ~2h`): keep their title, without
+        # the fields that follow it.
+        fields = text[len(read.title) :].strip()
+        title = task.title.removesuffix(fields).strip() if fields else task.title
     if not title:
         return task
     task_id = read.id if read.id is not None and read.id not in taken else task.id
