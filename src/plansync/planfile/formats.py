@@ -24,6 +24,9 @@ from plansync.planfile.front_matter import FrontMatter
 from plansync.planfile.rules import CompiledRules
 
 GENERIC = "generic"
+FORMATS = (
+    GENERIC, "spec-kit", "kiro", "openspec", "aidevops", "ccpm", "backlog-md", "taskmaster",
+)  # fmt: skip
 
 _CHECKBOX = r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX~/-]\]\*?[ \t]+"
 _SPEC_KIT = re.compile(_CHECKBOX + r"T\d{3,}(?:[ \t]|$)")

@@ -108,7 +108,7 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
     text = blank_front_matter(decoded.text, front)
     # A block between plansync's markers that holds headings or tasks is the plan's text.
     outline = build_outline(text, lambda inner: holds_plan_text(inner, rules))
-    format_name = detect_format(outline.lines, front)
+    format_name = compiled.format or detect_format(outline.lines, front)
     sections = read_sections(outline, with_format_milestones(compiled, format_name))
     matcher = IdMatcher(compiled)
     warnings = _encoding_warnings(decoded, outline, where)

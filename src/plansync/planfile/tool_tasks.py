@@ -17,12 +17,12 @@ from plansync.planfile.file_tasks import backlog_task_file, ccpm_task_file
 from plansync.planfile.front_matter import FrontMatter
 from plansync.planfile.heading_tasks import with_heading_tasks
 from plansync.planfile.ids import IdMatcher, IdStrength
-from plansync.planfile.inline import checkbox_mark, plain, strip_decoration
-from plansync.planfile.item_line import item_text, tail_start
+from plansync.planfile.inline import checkbox_mark, plain, split_checkbox, strip_decoration
+from plansync.planfile.item_line import tail_start
 from plansync.planfile.items import split_metadata
 from plansync.planfile.keys import KeySource, assign_keys
 from plansync.planfile.sections import Sections
-from plansync.planfile.structure import Outline, without_hard_break
+from plansync.planfile.structure import Outline
 from plansync.planfile.taskmaster import taskmaster_tasks
 from plansync.planfile.tool_lines import LineTask, ccpm_epic, numbered, spec_kit, todo_fields
 
@@ -82,10 +82,12 @@ def with_states(tasks: tuple[Task, ...], outline: Outline, matcher: IdMatcher) -
     return tuple(found)
 
 
-def _reread(task: Task, format_name: str, outline: Outline, taken: set[str]) -> Task:
-    raw = without_hard_break(outline.line(task.line))  # a trailing `\\` is no title text
-    written = item_text(raw)
-    written = written[: tail_start(written)]  # without trailing comments (plansync's marker)
+def _reread(task: Task, format_name: str, first_lines: dict[int, str], taken: set[str]) -> Task:
+    # The item's first line as the general rules read it (no hard break, no marker).
+    written = split_checkbox(first_lines.get(task.line, ""))[1]
+    tail = tail_start(written)
+    if "<!--" in written[tail:]:
+        written = written[:tail]  # without trailing comments (plansync's marker)
     text = plain(written).strip()
     read = _read(format_name, text, written.strip())
     if read is None or task.criterion:  # criteria are no tasks of the tool: no IDs
@@ -149,8 +151,9 @@ def tool_tasks(
         read = with_heading_tasks(read, outline, sections, matcher)
     if format_name not in ("generic", "taskmaster"):
         taken = {t.id for t in read if t.id is not None}
+        first_lines = {item.line: item.first_line for item in outline.items}
         read = tuple(
-            _reread(t, format_name, outline, taken) if t.kind is TaskKind.CHECKBOX else t
+            _reread(t, format_name, first_lines, taken) if t.kind is TaskKind.CHECKBOX else t
             for t in read
         )
     if front is not None and format_name == "ccpm":
