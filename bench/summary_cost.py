@@ -62,7 +62,9 @@ def measure(name: str, raw: bytes, repeat: int) -> None:
     path = Path(name)
     document = parse_plan(raw, path)
     text = decode_plan(raw, path).text
-    plan = PlanInput(name, document, tuple(line.rstrip("\r\n") for line in split_text_lines(text)))
+    plan = PlanInput(
+        name, document, tuple(line.rstrip("\r\n") for line in split_text_lines(text))
+    )
     known = linked(plan)
 
     def once() -> bytes | None:
