@@ -40,11 +40,13 @@ def _role(cells: list[str], matcher: IdMatcher) -> str:
 def as_headed(table: Table, matcher: IdMatcher) -> Table | None:
     """The table with its first row as a task row under a header naming the roles its
     columns hold; None when it is no headerless task table."""
+    first = [plain(c) for c in table.header]
+    if not any(matcher.whole(cell) is not None for cell in first):
+        return None  # no task ID in the first row: a table with a header
     rows = [TableRow(table.line, list(table.header)), *table.rows]
     width = len(table.header)
     columns = [[plain(r.cells[i]) if i < len(r.cells) else "" for r in rows] for i in range(width)]
     roles = [_role(column, matcher) for column in columns]
-    first = [plain(c) for c in table.header]
     if "id" not in roles or not {"priority", "status"} & set(roles):
         return None
     if matcher.whole(first[roles.index("id")]) is None:

@@ -131,8 +131,15 @@ class HeadingTask:
     title: str
 
 
+# What a task heading holds somewhere: a task word, or an ID's capitals and hyphen. Headings
+# without it are passed over before the work of reading them.
+_MAYBE = re.compile(rf"(?i:{_TASK_WORDS}|任务|タスク|任務)|[A-Z]-\d|[A-Z]{{2,}}[A-Z0-9]*-")
+
+
 def task_heading(heading: Heading, matcher: IdMatcher) -> HeadingTask | None:
     """The task a heading defines, or None."""
+    if _MAYBE.search(heading.text) is None:
+        return None
     text = clean_title(heading.text)
     found = _WORD_HEADING.match(text) or _CJK_HEADING.match(text)
     if found is not None:

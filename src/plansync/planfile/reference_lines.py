@@ -17,4 +17,4 @@ _REFERENCE_LINE = re.compile(
 
 def is_reference_line(text: str) -> bool:
     """Whether the (plain) line is a list of requirements or references."""
-    return bool(_REFERENCE_LINE.match(text))
+    return (":" in text or "：" in text) and _REFERENCE_LINE.match(text) is not None
