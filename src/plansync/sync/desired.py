@@ -134,3 +134,5 @@ def remote_fields(
         assignees=tuple(sorted(issue.assignees)),
         body=body,
     )
+
+

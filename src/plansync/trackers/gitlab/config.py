@@ -1,4 +1,5 @@
-"""A GitLab project's settings: gitlab.com or a self-hosted instance."""
+"""A GitLab project's settings: gitlab.com or a self-hosted instance.
+"""
 
 from __future__ import annotations
 
