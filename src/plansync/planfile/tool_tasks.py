@@ -17,7 +17,13 @@ from plansync.planfile.file_tasks import backlog_task_file, ccpm_task_file
 from plansync.planfile.front_matter import FrontMatter
 from plansync.planfile.heading_tasks import with_heading_tasks
 from plansync.planfile.ids import IdMatcher, IdStrength
-from plansync.planfile.inline import checkbox_mark, plain, split_checkbox, strip_decoration
+from plansync.planfile.inline import (
+    CHECKBOX_STATES,
+    checkbox_mark,
+    plain,
+    split_checkbox,
+    strip_decoration,
+)
 from plansync.planfile.item_line import tail_start
 from plansync.planfile.items import split_metadata
 from plansync.planfile.keys import KeySource, assign_keys
@@ -27,7 +33,6 @@ from plansync.planfile.taskmaster import taskmaster_tasks
 from plansync.planfile.tool_lines import LineTask, ccpm_epic, numbered, spec_kit, todo_fields
 
 _TRAILING_ID = re.compile(r"\s*\((?P<id>[^()\s]{3,40})\)\s*$")
-_CHECKBOX_STATES = {"~": "in-progress", "/": "partial", "-": "dropped"}
 
 
 def _read(format_name: str, text: str, raw: str) -> LineTask | None:
@@ -74,7 +79,7 @@ def with_states(tasks: tuple[Task, ...], outline: Outline, matcher: IdMatcher) -
             task = _trailing_id(task, matcher, taken)
             mark = _checkbox_text(outline.line(task.line))
             if mark is not None:
-                state = _CHECKBOX_STATES.get(mark[0])
+                state = CHECKBOX_STATES.get(mark[0])
                 labels = (*task.labels, "optional") if mark[1] else task.labels
                 if state is not None or mark[1]:
                     task = replace(task, state=state or task.state, labels=labels)
