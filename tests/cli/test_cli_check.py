@@ -42,7 +42,16 @@ class TestCheckOutput:
         assert code == 0
         data = json.loads(out)
         (file,) = data["files"]
-        assert set(file) == {"path", "encoding", "title", "milestones", "tasks", "warnings"}
+        assert set(file) == {
+            "path",
+            "encoding",
+            "title",
+            "format",
+            "milestones",
+            "tasks",
+            "warnings",
+        }
+        assert file["format"] == "generic"
         assert set(file["encoding"]) == {"detected", "bom", "newline"}
         assert file["title"] == "Website Relaunch Plan"
         task = file["tasks"][0]
@@ -59,6 +68,8 @@ class TestCheckOutput:
             "depends_on",
             "issue_refs",
             "criterion",
+            "state",
+            "labels",
             "line",
         }
         assert task["title"] == "Audit the current site's pages"
@@ -74,6 +85,24 @@ class TestCheckOutput:
         assert file["title"] == "Support Desk Migration – Execution Plan"
         titles = [t["title"] for t in file["tasks"]]
         assert "Export the old tickets → JSON" in titles
+
+    def test_names_the_format_each_file_was_read_as(self, no_config: Path) -> None:
+        plan = no_config / "tasks.md"
+        plan.write_text(
+            "# Tasks\n\n## Phase 1: Setup\n\n- [ ] T001 [P] Create the layout\n"
+            "- [~] T002 [US1] Write the model (depends on T001)\n",
+            encoding="utf-8",
+        )
+        code, out, _ = run("check", str(plan))
+        assert code == 0
+        assert "format: spec-kit" in out
+        code, out, _ = run("check", "--json", str(plan))
+        (file,) = json.loads(out)["files"]
+        assert file["format"] == "spec-kit"
+        assert [(t["id"], t["state"], t["labels"]) for t in file["tasks"]] == [
+            ("T001", None, ["parallel"]),
+            ("T002", "in-progress", ["story: US1"]),
+        ]
 
 
 class TestCheckExitCodes:

@@ -8,6 +8,7 @@ import pytest
 
 from plansync.config.load import load_config, rules_for
 from plansync.errors import ConfigError
+from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
 
 
@@ -88,6 +89,26 @@ class TestPerFileRules:
         assert inside.sync_criteria is True
         assert outside.task_sections == ("^Backlog",)
         assert outside.sync_criteria is False
+
+    def test_a_file_can_be_read_as_a_given_format(self, tmp_path: Path) -> None:
+        path = write(
+            tmp_path, 'root = ".."\n[[reader.files]]\nglob = "TODO.md"\nformat = "aidevops"\n'
+        )
+        config = load_config(path)
+        assert rules_for(config, tmp_path / "TODO.md").format == "aidevops"
+        assert rules_for(config, tmp_path / "plan.md").format is None
+        # One todo.txt-style line alone reads as generic; the switch reads it as aidevops.
+        raw = b"# TODO\n\n- [ ] Sync script ~8h @alice\n"
+        generic = parse_plan(raw, Path("TODO.md"))
+        switched = parse_plan(raw, Path("TODO.md"), rules_for(config, tmp_path / "TODO.md"))
+        assert (generic.format, generic.tasks[0].title) == ("generic", "Sync script ~8h @alice")
+        assert (switched.format, switched.tasks[0].title) == ("aidevops", "Sync script")
+        assert switched.tasks[0].assignees == ("alice",)
+
+    def test_an_unknown_format_is_refused_naming_the_formats(self, tmp_path: Path) -> None:
+        path = write(tmp_path, '[reader]\nformat = "jira"\n')
+        with pytest.raises(ConfigError, match=r"`reader\.format`: expected one of generic, spec"):
+            load_config(path)
 
 
 class TestErrors:

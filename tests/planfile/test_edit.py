@@ -177,7 +177,7 @@ class TestSetCheckbox:
         assert set_checkbox(raw, 1, False) == b"- [ ] done\n"
 
     @pytest.mark.parametrize(
-        "line", ["plain text", "- [x]done", "- [-] maybe", "[ ] no marker", "-- [ ] no item"]
+        "line", ["plain text", "- [x]done", "- [?] maybe", "[ ] no marker", "-- [ ] no item"]
     )
     def test_no_checkbox_is_an_error(self, line: str) -> None:
         with pytest.raises(ValueError, match=r"[Ll]ine 1 "):

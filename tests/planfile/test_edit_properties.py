@@ -72,6 +72,23 @@ PIECES = [
     "",
     "text with a hard break\\",
     "  - Depends on: {id}",
+    # The shapes of the planning-tool formats and the other new readings.
+    "- [ ] T{n}0{m}0 [P] [US{n}] {t}",
+    "- [~] T{n}0{m}1 [US{n}] {t} (depends on T{n}0{m}0)",
+    "- [ ]* {n}.{m} {t}",
+    "- [/] {n}.{m} {t}",
+    "  - _Requirements: {n}.{m}_",
+    "- [-] t0{n}.{m} {t} ~2h #sync @ann blocked-by:t0{n}",
+    "- [ ] t0{n} {t} ~1d ref:GH#{n}",
+    "### Task {n}: {t}",
+    "- Owner: @ann",
+    "Status: Done",
+    "## Semana {n}: Pagos",
+    "## v{n}.{m}: Automation",
+    "- [ ] {t} (TASK-{n}.{m})",
+    "**Acceptance criteria:**",
+    "| Story | Est. | Owner | Status |",
+    "| {t} | 2h | ann y ben | 🟡 |",
 ]
 WORDS = st.sampled_from(
     ["Ship", "the", "beta", "a|b", "#7", "café", "✅", "T9", "OPS-9", "x*y", "(P1)", "<!--", "\\"]
@@ -168,6 +185,16 @@ def words(title: str) -> set[str]:
     return {w for w in slug(title, limit=1000).split("-") if w}
 
 
+def under_heading(task: Task, heading: Task) -> bool:
+    """Whether `task` lies in the section of the task `heading` defines."""
+    depth = len(heading.section_path)
+    return (
+        len(task.section_path) > depth
+        and task.section_path[:depth] == heading.section_path
+        and heading.title in task.section_path[depth]
+    )
+
+
 def assert_only(before: PlanDocument, after: PlanDocument, edited: Task, expected: Task) -> None:
     """`after` holds the tasks of `before`, with `edited` now `expected`.
 
@@ -175,7 +202,8 @@ def assert_only(before: PlanDocument, after: PlanDocument, edited: Task, expecte
     `~3` in document order, so the others of the edited task's old base key may be
     renumbered; and a plain list item that only repeats a task's title is no task of its own
     (a grouping list), so such an item of the old title's words becomes one, and one of the new
-    title's words stops being one."""
+    title's words stops being one. A task defined by a heading is also a section: the tasks
+    under it have the new title in their section path."""
     old_lines = {t.line for t in before.tasks}
     new_lines = {t.line for t in after.tasks}
     for task in [*before.tasks, *after.tasks]:
@@ -188,6 +216,8 @@ def assert_only(before: PlanDocument, after: PlanDocument, edited: Task, expecte
     before_tasks = [t for t in before.tasks if t.line in kept]
     after_tasks = [t for t in after.tasks if t.line in kept]
     for old, new in zip(before_tasks, after_tasks, strict=True):
+        if edited.kind is TaskKind.HEADING and under_heading(old, edited):
+            new = replace(new, section_path=old.section_path)
         if old is edited or old == edited:
             assert new == expected
         elif edited.key != expected.key and without_key_number(old.key) == without_key_number(
@@ -233,7 +263,9 @@ class TestOneEditChangesOneLine:
             after = set_checkbox(plan.raw, task.line, not task.done)
             assert changed_line_numbers(plan.raw, after, same_endings=True) == [task.line]
             assert verdict(read(after)) == verdict(document)
-            assert_only(document, read(after), task, replace(task, done=not task.done))
+            # The mark is now `x` or a space: `[~]` / `[/]` / `[-]` said more, and no longer do.
+            ticked = replace(task, done=not task.done, state=None)
+            assert_only(document, read(after), task, ticked)
 
     @SETTINGS
     @given(plans())
@@ -269,7 +301,12 @@ class TestOneEditChangesOneLine:
                 title = f"{new_title.replace(': ', ' ')} {task.id}"
             try:
                 after = set_task_title(plan.raw, task.line, task.title, title, task.table, task.id)
-            except ValueError:
+            except ValueError as refused:
+                if "would read the task on line" in str(refused):
+                    # A title that would tip how another line reads (the file's format rests
+                    # on its lines: a retitled duplicate ID can take away a Kiro file's
+                    # second numbered item) is refused whole: checked in test_edit.py.
+                    continue
                 # Only a title that is not in its line's text as written (markup inside it),
                 # after the list markers and checkbox the editor never writes a title over.
                 stored = as_stored(task.title, storage.of_line(task.line))

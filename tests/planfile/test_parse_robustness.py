@@ -39,6 +39,24 @@ _PIECES = [
     "",
     "\t- [ ] tab",
     "✅ done",
+    "- [ ] T001 [P] [US1] spec-kit task (depends on T000)",
+    "- [~] T002 in progress",
+    "- [ ]* 2.1 optional Kiro task",
+    "  - _Requirements: 1.2, 3.4_",
+    "- [-] t019.2 todo fields ~8h #sync @ann blocked-by:t019.1 ref:GH#5",
+    "### Task 3: heading task",
+    "- Owner: @ann",
+    "Status: Done",
+    "# Task ID: 4",
+    "## 1. Subtask [done]",
+    "---",
+    "status: open",
+    "| T1 | P0 | DONE | headerless |",
+    "| Story | Est. | Owner | Status |",
+    "| - | | | 🟡 |",
+    "## Semana 2",
+    "## 第一周",
+    "**Acceptance criteria:**",
 ]
 
 
@@ -72,6 +90,34 @@ HOSTILE = {
     "issue numbers": "ABC" + "-1" * 20_000,
     "spaces": "a" + " " * 40_000 + "b",
 }
+
+
+# The same lines in the shapes of the planning-tool formats and the other new readings.
+SHAPES = {
+    "spec-kit": "- [ ] T001 [P] [US1] {body} (#5)\n- [ ] T002 [P] second\n",
+    "aidevops": "- [ ] t001 {body} ~2h @ann (#5)\n- [ ] t002 second ~1h @ben\n",
+    "kiro": "- [ ] 1.1 {body} (#5)\n- [ ]* 1.2 second\n  - _Requirements: 1.1_\n",
+    "heading task": "### Task 1: {body} (#5)\n- Owner: @ann\n- Status: {body}\n",
+    "trailing id": "- [ ] {body} (#5) (TASK-1.2)\n",
+    "criteria label": "**{body}:**\n- [ ] {body} (#5)\n",
+}
+HOSTILE_MORE = {
+    **HOSTILE,
+    "brackets and tags": "[P] " * 10_000,
+    "fields": "~1h @a #t x:y " * 5_000,
+    "parentheses": "(" * 20_000,
+    "closing": "(a) " * 10_000,
+    "depends": "depends on T001, " * 5_000,
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
+@pytest.mark.parametrize("body", HOSTILE_MORE.values(), ids=HOSTILE_MORE.keys())
+def test_hostile_lines_in_the_new_shapes_are_read(shape: str, body: str) -> None:
+    raw = ("## Week 1\n\n" + shape.format(body=body)).encode()
+    document = parse_plan(raw, Path("plan.md"))
+    assert document.tasks
+    assert all(t.title for t in document.tasks)
 
 
 @pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())

@@ -100,6 +100,7 @@ def document_to_json(document: PlanDocument) -> dict[str, Any]:
             "newline": document.encoding.newline,
         },
         "title": document.title,
+        "format": document.format,
         "milestones": [{"title": s.title, "line": s.line} for s in document.milestones],
         "tasks": [_task_to_json(t) for t in document.tasks],
         "warnings": [
@@ -122,6 +123,8 @@ def _task_to_json(task: Task) -> dict[str, Any]:
         "depends_on": list(task.depends_on),
         "issue_refs": [ref.text for ref in task.issue_refs],
         "criterion": task.criterion,
+        "state": task.state,
+        "labels": list(task.labels),
         "line": task.line,
     }
 
@@ -143,6 +146,7 @@ def print_document(console: Console, document: PlanDocument) -> None:
         f"{len(work)} tasks ({sum(t.done for t in work)} done), {criteria} criteria, "
         f"{len(document.milestones)} milestones"
     )
+    console.print(f"format: {document.format}")
 
     if document.milestones:
         milestones = Table(title="Milestones", title_justify="left", show_edge=False)
@@ -209,4 +213,6 @@ def _task_table(document: PlanDocument) -> Table:
 def _status(task: Task) -> str:
     if task.criterion:
         return "met" if task.done else "unmet"
+    if task.state is not None:  # `[~]` in progress, `[/]` partial, `[-]` dropped
+        return task.state
     return "[green]done[/]" if task.done else "open"

@@ -30,6 +30,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from plansync.config.daemon import DaemonConfig
 from plansync.config.project import ProjectConfig
 from plansync.errors import ConfigError
+from plansync.planfile.formats import FORMATS
 from plansync.planfile.rules import ReaderRules
 from plansync.trackers.config import WriteQueue
 
@@ -69,6 +70,15 @@ class RulesModel(BaseModel):
     exclude_sections: list[str] | None = None
     task_sections: list[str] | None = None
     sync_criteria: bool | None = None
+    # Read the files as this planning tool's format instead of judging from their lines.
+    format: str | None = None
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str | None) -> str | None:
+        if value is not None and value not in FORMATS:
+            raise ValueError(f"expected one of {', '.join(FORMATS)}")
+        return value
 
     @field_validator(*_PATTERN_KEYS)
     @classmethod
@@ -319,7 +329,7 @@ def rules_for(config: LoadedConfig, plan_path: Path) -> ReaderRules:
     relative = _relative_to_root(config, plan_path)
     layers += [f for f in config.reader.files if fnmatch.fnmatch(relative, f.glob)]
     for layer in layers:
-        for key in (*_PATTERN_KEYS, "sync_criteria"):
+        for key in (*_PATTERN_KEYS, "sync_criteria", "format"):
             value = getattr(layer, key)
             if value is None:
                 continue

@@ -18,6 +18,8 @@ class TaskKind(StrEnum):
     ID_ITEM = "id-item"
     NUMBERED_ITEM = "numbered-item"
     LIST_ITEM = "list-item"  # a plain bullet made a task by a rule (time-boxed item, steering)
+    HEADING = "heading"  # `### Task 3: Wire the CLI`, with field lines under it
+    FILE = "file"  # a planning tool's task file (Backlog.md): the file is the task
 
 
 class Priority(StrEnum):
@@ -45,6 +47,13 @@ class IssueRef:
     text: str
     repo: str | None = None
     url: str | None = None
+    # The tracker kind the reference names, where it names one (`ref:GH#510` -> `github`,
+    # `ref:GL#7` -> `gitlab`): such a reference is only for a project on that tracker.
+    tracker: str | None = None
+
+    def is_for(self, repo: str, tracker: str) -> bool:
+        """Whether it references an issue of this repository on this kind of tracker."""
+        return self.repo in (None, repo) and self.tracker in (None, tracker)
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,9 @@ class Task:
     criterion: bool = False
     table: TableRowLayout | None = None
     from_mention: bool = False
+    # What a checkbox or status field says beyond open / done: `in-progress` (`[~]`),
+    # `partial` (`[/]`), `dropped` (`[-]`, read as done); None when it says nothing more.
+    state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,9 @@ class PlanDocument:
     sections: tuple[Section, ...]
     tasks: tuple[Task, ...]
     warnings: tuple[PlanWarning, ...] = field(default=())
+    # The shape the file was read as: `generic`, or a planning tool's (`spec-kit`, `kiro`,
+    # `aidevops`, `openspec`, `ccpm`, `backlog-md`, `taskmaster`); see `planfile.formats`.
+    format: str = "generic"
 
     @property
     def milestones(self) -> tuple[Section, ...]:

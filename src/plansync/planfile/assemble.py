@@ -59,6 +59,7 @@ class Draft:
     item: Item | None = field(default=None, repr=False)
     inherited: ItemFields | None = field(default=None, repr=False)
     from_mention: bool = False  # see Task.from_mention
+    state: str | None = None  # see Task.state
 
 
 def _shape(occurrence: Occurrence) -> str | None:
@@ -148,6 +149,7 @@ class Assembler:
                 labels=row.labels,
                 issue_refs=row.issue_refs,
                 table=row.layout,
+                state=row.state,
             )
             drafts.append(_titled(draft, row.title))
 
@@ -256,7 +258,7 @@ class Assembler:
                     id=d.id,
                     scope=self.sections.criteria_title(d.line) if d.criterion else milestone,
                     title=d.title,
-                    pinned=_pinned_key(self.outline.line(d.line)),
+                    pinned=pinned_key(self.outline.line(d.line)),
                 )
                 for d, milestone in zip(drafts, milestones, strict=True)
             ]
@@ -282,6 +284,7 @@ class Assembler:
                 criterion=d.criterion,
                 table=d.table,
                 from_mention=d.from_mention,
+                state=d.state,
             )
             for d, milestone, key in zip(drafts, milestones, keys, strict=True)
         )
@@ -290,7 +293,7 @@ class Assembler:
 _KEY_MARKER = re.compile(r"<!--\s*plansync:task=(\S+?)\s*-->")
 
 
-def _pinned_key(line: str) -> str | None:
+def pinned_key(line: str) -> str | None:
     found = _KEY_MARKER.search(line)
     return found.group(1) if found is not None else None
 

@@ -36,7 +36,7 @@ from plansync.planfile.edit_table import cell_of, cells_of, unescaped_pipe_free,
 from plansync.planfile.edit_title import TitlePlace, cell_place, item_place, retitled
 from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import strip_decoration
-from plansync.planfile.item_line import CHECKBOX
+from plansync.planfile.item_line import CHECKBOX, is_done_mark
 from plansync.planfile.items import split_metadata
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
 from plansync.planfile.parse import parse_plan
@@ -189,7 +189,7 @@ class PlanfileEditor:
                     f"Line {line} of the planfile has no task checkbox (`- [ ]` or `- [x]`) to "
                     "tick or clear; the file probably changed since it was read: read it again."
                 )
-            if (match.group(1) != " ") == done:
+            if is_done_mark(match.group(1)) == done:
                 return text
             return text[: match.start(1)] + ("x" if done else " ") + text[match.end(1) :]
 
@@ -305,22 +305,28 @@ class PlanfileEditor:
     def refused_titles(self) -> dict[int, str]:
         """The deferred title checks (see the class): each retitled line whose task the reader
         now reads with another ID (or not at all) gets back its bytes from before its first
-        retitle, so every edit made on it since is undone too. Returns why, by line."""
+        retitle, so every edit made on it since is undone too. When another line's task reads
+        otherwise (a title can tip how the whole file reads, as a planning tool's format), every
+        retitle is undone. Returns why, by line."""
         refused: dict[int, str] = {}
         before = self._ids_before or {}
         while self._retitled:
-            now: dict[int, str | None] = {}
-            for task in parse_plan(self.data, Path("planfile"), self.rules).tasks:
-                now.setdefault(task.line, task.id)
+            now = _ids_by_line(self.data, self.rules)
             wrong = [
                 line
                 for line in self._retitled
                 if line in before and (line not in now or now[line] != before[line])
             ]
+            for line in wrong:
+                refused[line] = _other_task_message(line, before[line], now, line in now)
+            elsewhere = _read_otherwise(before, now, set(self._retitled))
+            if elsewhere is not None:
+                wrong = list(self._retitled)
+                for line in wrong:
+                    refused.setdefault(line, _elsewhere_message(line, elsewhere))
             if not wrong:
                 break
             for line in wrong:
-                refused[line] = _other_task_message(line, before[line], now, line in now)
                 self._lines[line - 1] = self._retitled.pop(line)
         self._retitled.clear()
         return refused
@@ -415,13 +421,43 @@ def _check_same_task(raw: bytes, edited: bytes, line: int, rules: ReaderRules | 
     """ValueError unless the reader reads the task on `line` after the edit with the ID (or
     none) it had before. The title's own escaping sees to that; this catches the rest, such
     as a line whose ID is not its first token (`1. OPS-9 OPS-9`: the second one counts)."""
-    before = _task_id_at(raw, line, rules)
-    if before is None:
+    ids_before = _ids_by_line(raw, rules)
+    if line not in ids_before:
         return
-    after = _task_id_at(edited, line, rules)
-    if after != before:
-        ids = {} if after is None else {line: after[0]}
-        raise ValueError(_other_task_message(line, before[0], ids, after is not None))
+    now = _ids_by_line(edited, rules)
+    if now.get(line, _NO_TASK) != ids_before[line]:
+        raise ValueError(_other_task_message(line, ids_before[line], now, line in now))
+    elsewhere = _read_otherwise(ids_before, now, {line})
+    if elsewhere is not None:
+        raise ValueError(_elsewhere_message(line, elsewhere))
+
+
+_NO_TASK = "\x00no task"  # never an ID
+
+
+def _ids_by_line(raw: bytes, rules: ReaderRules | None) -> dict[int, str | None]:
+    """The ID (or None) of the first task the reader reads on each line of `raw`."""
+    ids: dict[int, str | None] = {}
+    for task in parse_plan(raw, Path("planfile"), rules).tasks:
+        ids.setdefault(task.line, task.id)
+    return ids
+
+
+def _read_otherwise(
+    before: Mapping[int, str | None], now: Mapping[int, str | None], edited: set[int]
+) -> int | None:
+    """The first line outside `edited` whose task the reader reads otherwise now (another
+    ID, none, or a task where there was none); None when every other line reads as before."""
+    lines = sorted((set(before) | set(now)) - edited)
+    return next((n for n in lines if before.get(n, _NO_TASK) != now.get(n, _NO_TASK)), None)
+
+
+def _elsewhere_message(line: int, elsewhere: int) -> str:
+    return (
+        f"Line {line}: with the new title the reader would read the task on line {elsewhere} "
+        "otherwise (the file would read in another shape), so plansync leaves the title as it "
+        "is; change it by hand."
+    )
 
 
 def _other_task_message(
@@ -433,12 +469,6 @@ def _other_task_message(
         f"Line {line}: with the new title the reader would read {read} there instead of "
         f"the task with {held}, so plansync leaves the title as it is; change it by hand."
     )
-
-
-def _task_id_at(raw: bytes, line: int, rules: ReaderRules | None) -> tuple[str | None] | None:
-    """The ID (or None) of the task the reader reads on `line`, in a 1-tuple; None for none."""
-    tasks = parse_plan(raw, Path("planfile"), rules).tasks
-    return next(((task.id,) for task in tasks if task.line == line), None)
 
 
 def _title_place(

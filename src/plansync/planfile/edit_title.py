@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from plansync.planfile.decode import as_stored
 from plansync.planfile.edit_escape import escape_title
+from plansync.planfile.edit_fields import escape_fields
 from plansync.planfile.edit_table import Cell, refit, unescaped_pipe_free
 from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import plain, strip_decoration
@@ -166,8 +167,13 @@ def retitled(
         if plain(form := escaped(old_title, line_start=line_start, pipes=line_start).rstrip(" "))
         == plain(old_title)  # (escaping turns controls into spaces: that is another text)
     ]
+    if not in_cell:
+        # A title on a line may not read as todo.txt-style fields (`@ann`, `#sync`).
+        searched += [escape_fields(form) for form in searched]
     start, end = place.start, place.end
     new_stored = as_stored(escaped(new_title, line_start=False, pipes=pipes), mojibake)
+    if not in_cell:
+        new_stored = escape_fields(new_stored)
     stored_id = as_stored(task_id, mojibake) if task_id is not None else None
     region = text[start:end]
     item_like = place.item_like
@@ -178,6 +184,7 @@ def retitled(
     # names the ID itself (`Get FIX-006 done`). A title that is the ID is the text after
     # it (`- [ ] OPS-9 OPS-9`), or else no title of its own (`- T1`, `OPS-1 (#7)`).
     id_end = None
+    before_id = lead_end
     names_id = task_id is not None and task_id in old_title and old_title != task_id
     if item_like and stored_id is not None and not names_id:
         id_end = _id_end(text, start, end, stored_id)
@@ -189,13 +196,23 @@ def retitled(
         for stored in dict.fromkeys(as_stored(candidate, mojibake) for candidate in searched)
         if (at := _title_at(region, stored, blocked, lead_end)) is not None
     ]
+    if not found and id_end is not None:
+        # `- [ ] Tag the build (REL-1.2.1)`: the ID trails the title it names.
+        found = [
+            (at, -len(stored), stored)
+            for stored in dict.fromkeys(as_stored(candidate, mojibake) for candidate in searched)
+            if (at := _title_at(region, stored, blocked, before_id)) is not None
+            and at + len(stored) <= id_end - start - len(stored_id or "")
+        ]
     if found:
         at, _, old_stored = min(found)
         if new_title == old_title:
             return text  # the same title, perhaps written unescaped: leave it as it is
         written, rest = new_stored, region[at + len(old_stored) :]
         if not in_cell and _LINE_START.fullmatch(text, 0, start + at):
-            written = as_stored(escaped(new_title, line_start=True, pipes=pipes), mojibake)
+            written = escape_fields(
+                as_stored(escaped(new_title, line_start=True, pipes=pipes), mojibake)
+            )
         if id_lead and not region[lead_end:at].strip() and old_stored.startswith("("):
             # `- T1 (urgent) fix`: the `(` made `T1` the item's ID; a `:` keeps it one.
             at, written = lead_end, f": {new_stored}"

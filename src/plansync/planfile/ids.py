@@ -31,7 +31,11 @@ class IdStrength(IntEnum):
     STRONG = 3
 
 
-_STRONG = re.compile(r"(?<![\w./#-])[A-Z]{2,}[A-Z0-9]*-\d+(?![\w]|-\w|\.\w)")
+# `FIX-006`, and `TASK-010-001` / `TASK-1.2.1` (numbered parts) and `T-0001` (one capital and
+# at least three digits) too.
+_STRONG = re.compile(
+    r"(?<![\w./#-])(?:[A-Z]{2,}[A-Z0-9]*-\d+(?:-\d+)*(?:\.\d+)*|[A-Z]-\d{3,})(?![\w]|-\w|\.\w)"
+)
 _DOTTED_PREFIX = r"(?<![\w./#-])[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*-"
 _DOTTED = re.compile(_DOTTED_PREFIX + r"[a-z]+\d[a-z0-9]*(?:\.\d+)*(?![\w-]|\.\w)")
 # `app-1.2`: the shape of a version too, so without marking it needs ` - ` or `: ` after it.
@@ -52,6 +56,8 @@ _NOT_IDS = frozenset(
     {
         "AES", "CVE", "CWE", "ECMA", "ES", "GPT", "HTTP", "IEC", "IEEE", "ISO", "IPV", "MD",
         "PEP", "RFC", "RSA", "SHA", "SSL", "TLS", "UTF", "WCAG", "COVID", "X", "TCP", "UDP",
+        "SQL", "ANSI", "POSIX", "FIPS", "NIST", "PCI", "SOC", "EN", "DIN", "BS", "JIS", "GB",
+        "ASCII", "UCS", "ECMASCRIPT", "MPEG", "H", "V", "IPV4", "IPV6",
     }
 )  # fmt: skip
 

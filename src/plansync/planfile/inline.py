@@ -30,8 +30,13 @@ _SPACES = re.compile(r"\s+")
 
 # A list item's marker and checkbox, at the start of a source line.
 LIST_MARKER = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d{1,9}[.)])(?:\s+|$)")
-# A task checkbox: a space or tab (as GFM and the editor require) or nothing after it.
-CHECKBOX = re.compile(r"^\[([ xX])\](?:[ \t]+|$)")
+# A task checkbox: a space or tab (as GFM and the editor require) or nothing after it. Besides
+# `[ ]` and `[x]`, planning tools write `[~]` (in progress), `[/]` (partial) and `[-]` (dropped);
+# Kiro marks an optional task `[ ]*`.
+CHECKBOX = re.compile(r"^\[([ xX~/-])\](\*?)(?:[ \t]+|$)")
+# The state a checkbox mark other than `[ ]` / `[x]` gives its task; `[-]` counts as done.
+CHECKBOX_STATES = {"~": "in-progress", "/": "partial", "-": "dropped"}
+DONE_MARKS = frozenset("xX-")
 
 # `<!-- plansync: ignore -->` on a task's line leaves the task out.
 IGNORE_MARK = re.compile(r"<!--\s*plansync\s*:\s*ignore\s*-->", re.IGNORECASE)
@@ -107,7 +112,14 @@ def split_checkbox(text: str) -> tuple[bool | None, str]:
     match = CHECKBOX.match(text)
     if match is None:
         return None, text
-    return match.group(1) != " ", text[match.end() :]
+    return match.group(1) in DONE_MARKS, text[match.end() :]
+
+
+def checkbox_mark(text: str) -> tuple[str, bool] | None:
+    """`[~]* Ship it` -> `("~", True)`: the mark between the brackets, and whether the
+    task is marked optional; None for text without a checkbox."""
+    match = CHECKBOX.match(text)
+    return (match.group(1), bool(match.group(2))) if match is not None else None
 
 
 def strip_list_marker(line: str) -> str:

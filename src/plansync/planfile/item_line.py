@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from plansync.planfile.inline import DONE_MARKS
+
 # What opens a container at the start of a line: a block quote, or a list marker (which a
 # space or tab must follow). Items nest: `> - [ ] x`, `* - [ ] x`, `1. - [ ] x`.
 _OPENER = r"(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))"
@@ -16,9 +18,15 @@ _OPENER = r"(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]))"
 _ITEM_START = rf"[ \t]*(?:{_OPENER}[ \t]*)*(?:[-*+]|\d{{1,9}}[.)])(?=[ \t]|$)"
 # A task checkbox after it: `[ ]` / `[x]` / `[X]`, then a space, a tab or the end of the line
 # (as GFM requires). Group 1 is the character between the brackets.
-CHECKBOX = re.compile(rf"^{_ITEM_START}[ \t]+\[([ xX])\](?=[ \t]|$)")
+# `[~]`, `[/]`, `[-]` and an optional task's `[ ]*` too (see `inline.CHECKBOX`).
+CHECKBOX = re.compile(rf"^{_ITEM_START}[ \t]+\[([ xX~/-])\]\*?(?=[ \t]|$)")
 # Everything before a list item's text.
-ITEM_PREFIX = re.compile(rf"^{_ITEM_START}(?:[ \t]+\[[ xX]\](?=[ \t]|$))?[ \t]*")
+ITEM_PREFIX = re.compile(rf"^{_ITEM_START}(?:[ \t]+\[[ xX~/-]\]\*?(?=[ \t]|$))?[ \t]*")
+
+
+def is_done_mark(mark: str) -> bool:
+    """Whether a checkbox's mark reads as done: `x`, `X` and `-` (dropped) do."""
+    return mark in DONE_MARKS
 
 
 def item_text(text: str) -> str:

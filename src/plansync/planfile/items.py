@@ -36,7 +36,7 @@ from plansync.planfile.inline import (
 from plansync.planfile.inline import (
     field as read_field,
 )
-from plansync.planfile.rules import CompiledRules
+from plansync.planfile.rules import CompiledRules, any_match
 from plansync.planfile.sections import Sections
 from plansync.planfile.structure import Item, ListBlock, Outline, Paragraph, neighbour
 
@@ -328,7 +328,9 @@ class ItemReader:
         kind = self._kind(item, lead)
         if kind is None:
             return None
-        criterion = self.sections.in_criteria(item.line)
+        criterion = self.sections.in_criteria(item.line) or (
+            kind is TaskKind.CHECKBOX and under_criteria_label(self.outline, item, self.rules)
+        )
         ignored = bool(IGNORE_MARK.search(self.outline.line(item.line)))
         estimate: Estimate | None = None
         if lead.id is not None and not criterion:
@@ -353,6 +355,21 @@ class ItemReader:
             priority=priority,
             inherited=self.inherited(item.listing),
         )
+
+
+def _criteria_label(text: str, rules: CompiledRules) -> bool:
+    label = clean_title(text).rstrip(":：").strip()
+    return bool(label) and len(label) <= 40 and any_match(rules.criteria, label)
+
+
+def under_criteria_label(outline: Outline, item: Item, rules: CompiledRules) -> bool:
+    """`**Acceptance criteria:**` (a paragraph or an item) just before the item's list: its
+    checkboxes are criteria, as under a criteria heading."""
+    listing = item.listing
+    if listing.parent is not None and _criteria_label(listing.parent.first_line, rules):
+        return True
+    before = neighbour(outline, listing, -1)
+    return isinstance(before, Paragraph) and _criteria_label(before.text.rsplit("\n", 1)[-1], rules)
 
 
 def own_lines(

@@ -36,8 +36,9 @@ from plansync.planfile.items import (
     read_lead,
     split_metadata,
 )
+from plansync.planfile.reference_lines import is_reference_line
 from plansync.planfile.sections import Sections
-from plansync.planfile.structure import Item, Outline, without_hard_break
+from plansync.planfile.structure import Item, Outline, TableRow, without_hard_break
 from plansync.planfile.tables import TableTask
 
 _LABEL = re.compile(r"^[^:]{1,40}:\s+$")
@@ -115,7 +116,7 @@ class OccurrenceCollector:
     ) -> None:
         """Record the ID mentions of `text`; `masked`: the same text, at the same offsets,
         with letters written as character references masked (see `items.id_text`)."""
-        if is_dependency_line(text) or self.sections.in_criteria(line):
+        if is_dependency_line(text) or is_reference_line(text) or self.sections.in_criteria(line):
             return
         in_milestone = self.sections.milestone(line) is not None
         for match in self.matcher.find(masked if masked is not None else text):
@@ -170,7 +171,9 @@ class OccurrenceCollector:
     def collect(self, rows: list[TableTask]) -> list[Occurrence]:
         rows_by_line = {row.line: row for row in rows}
         for heading in self.outline.headings:
-            self._text(plain(heading.text), heading.line)
+            # `Phase 10: Release (FR-044)`: an ID in a heading's parentheses is a reference.
+            text = plain(heading.text)
+            self._text(text, heading.line, masked=_PARENTHESES.sub(_blank, text))
         for paragraph in self.outline.paragraphs:
             item = paragraph.item
             # The lines after the first line of a task item (or of an item that starts with an
@@ -191,7 +194,9 @@ class OccurrenceCollector:
                     text = plain(without_hard_break(raw))
                     self._text(text, line, plain_mentions_only=in_task, in_task=in_task)
         for table in self.outline.tables:
-            for table_row in table.rows:
+            # A headerless task table's first row is a task row (see `headerless`).
+            first = [TableRow(table.line, table.header)] if table.line in rows_by_line else []
+            for table_row in [*first, *table.rows]:
                 row = rows_by_line.get(table_row.line)
                 if row is not None and row.id is not None:
                     self.found.append(
@@ -216,6 +221,13 @@ class OccurrenceCollector:
                     self._text(text, table_row.line, plain_mentions_only=task_row, in_task=task_row)
         self.found.sort(key=lambda o: (o.line, not o.lead))
         return self.found
+
+
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
+def _blank(found: re.Match[str]) -> str:
+    return " " * len(found.group())
 
 
 def _ignored(outline: Outline, line: int) -> bool:

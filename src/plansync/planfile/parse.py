@@ -14,17 +14,23 @@ from plansync.errors import PlanfileError
 from plansync.model.plan import PlanDocument, PlanWarning
 from plansync.planfile.assemble import Assembler, outside_milestones
 from plansync.planfile.decode import DecodedPlan, decode_plan, looks_mojibaked
+from plansync.planfile.formats import detect_format, with_format_milestones
+from plansync.planfile.front_matter import blank_front_matter, read_front_matter
 from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import clean_title
 from plansync.planfile.items import ItemReader, ItemTask
+from plansync.planfile.lines import split_text_lines
 from plansync.planfile.occurrences import OccurrenceCollector, defining
 from plansync.planfile.own_blocks import holds_plan_text
 from plansync.planfile.rules import ReaderRules, compile_rules
 from plansync.planfile.sections import read_sections
 from plansync.planfile.structure import Outline, build_outline
 from plansync.planfile.tables import TableTask, read_table
+from plansync.planfile.tool_tasks import tool_tasks
 
 __all__ = ["ReaderRules", "parse_decoded", "parse_plan", "read_plan", "read_plan_bytes"]
+
+_FRONT_MATTER_PEEK = 20_000  # characters: front matter is read from the file's start only
 
 
 def _encoding_warnings(decoded: DecodedPlan, outline: Outline, where: str) -> list[PlanWarning]:
@@ -104,9 +110,12 @@ def parse_decoded(
     """`parse_plan` of bytes already decoded (for a caller that needs the text as well)."""
     compiled = compile_rules(rules if rules is not None else ReaderRules())
     where = str(path)
+    front = read_front_matter(split_text_lines(decoded.text[:_FRONT_MATTER_PEEK]))
+    text = blank_front_matter(decoded.text, front)
     # A block between plansync's markers that holds headings or tasks is the plan's text.
-    outline = build_outline(decoded.text, lambda inner: holds_plan_text(inner, rules))
-    sections = read_sections(outline, compiled)
+    outline = build_outline(text, lambda inner: holds_plan_text(inner, rules))
+    format_name = compiled.format or detect_format(outline.lines, front)
+    sections = read_sections(outline, with_format_milestones(compiled, format_name))
     matcher = IdMatcher(compiled)
     warnings = _encoding_warnings(decoded, outline, where)
 
@@ -126,7 +135,7 @@ def parse_decoded(
     occurrences = OccurrenceCollector(outline, sections, matcher, item_tasks).collect(rows)
     assembler = Assembler(outline, sections, compiled, matcher, where)
     drafts = assembler.drafts(rows, item_tasks, occurrences, defining(occurrences))
-    tasks = assembler.tasks(drafts)
+    tasks = tool_tasks(assembler.tasks(drafts), format_name, outline, sections, matcher, front)
     warnings += assembler.warnings
     outside = outside_milestones(tasks, where)
     if outside is not None:
@@ -140,6 +149,7 @@ def parse_decoded(
         sections=sections.sections,
         tasks=tasks,
         warnings=tuple(sorted(warnings, key=lambda w: w.line or 0)),
+        format=format_name,
     )
 
 

@@ -11,23 +11,20 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from plansync.errors import ConfigError
+from plansync.planfile.heading_words import (
+    CJK_MILESTONE_PATTERN,
+    CRITERIA_WORDS,
+    MILESTONE_WORD_PATTERN,
+    VERSION_PATTERN,
+)
 
 DEFAULT_MILESTONE_PATTERNS: tuple[str, ...] = (
-    r"\bphases?\b",
-    r"\bweeks?\b",
-    r"\bmilestones?\b",
-    r"\bsprints?\b",
-    r"\bstages?\b",
-    r"\biterations?\b",
-    r"\breleases?\b",
+    MILESTONE_WORD_PATTERN,
+    CJK_MILESTONE_PATTERN,
+    VERSION_PATTERN,
 )
 
-DEFAULT_CRITERIA_PATTERNS: tuple[str, ...] = (
-    r"\bdefinition of done\b",
-    r"\bacceptance criteria\b",
-    r"\bsuccess criteria\b",
-    r"\bsuccess metrics\b",
-)
+DEFAULT_CRITERIA_PATTERNS: tuple[str, ...] = CRITERIA_WORDS
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,8 @@ class ReaderRules:
       include pattern (when any is given), and never under one matching an exclude pattern.
     - `task_sections`: the list items under these headings are tasks.
     - `sync_criteria`: whether criteria are synced as issues; the reader always lists them.
+    - `format`: read the file as this format (`spec-kit`, `aidevops`, ... see
+      `formats.FORMATS`) instead of judging it from its lines.
     """
 
     extra_id_patterns: tuple[str, ...] = ()
@@ -51,6 +50,7 @@ class ReaderRules:
     exclude_sections: tuple[str, ...] = ()
     task_sections: tuple[str, ...] = ()
     sync_criteria: bool = False
+    format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class CompiledRules:
     include: tuple[re.Pattern[str], ...]
     exclude: tuple[re.Pattern[str], ...]
     task_sections: tuple[re.Pattern[str], ...]
+    format: str | None = None
 
 
 def any_match(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
@@ -93,7 +94,7 @@ def compile_rules(rules: ReaderRules) -> CompiledRules:
     """Compile the patterns; raises ConfigError naming the rule and the pattern that is wrong."""
     for item in fields(rules):
         value = getattr(rules, item.name)
-        if item.name != "sync_criteria" and not isinstance(value, tuple):
+        if item.name not in ("sync_criteria", "format") and not isinstance(value, tuple):
             raise ConfigError(
                 f"Reader rule `{item.name}` must be a tuple of regular expressions, got "
                 f"{type(value).__name__}."
@@ -105,4 +106,5 @@ def compile_rules(rules: ReaderRules) -> CompiledRules:
         include=_compile("include_sections", rules.include_sections, re.IGNORECASE),
         exclude=_compile("exclude_sections", rules.exclude_sections, re.IGNORECASE),
         task_sections=_compile("task_sections", rules.task_sections, re.IGNORECASE),
+        format=rules.format,
     )

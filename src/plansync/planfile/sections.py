@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from plansync.model.plan import IssueRef, Section
 from plansync.planfile.fields import parse_issue_refs
-from plansync.planfile.inline import clean_title
+from plansync.planfile.inline import clean_title, strip_decoration
 from plansync.planfile.rules import CompiledRules, any_match
 from plansync.planfile.structure import Outline
 
@@ -94,6 +94,8 @@ def read_sections(outline: Outline, rules: CompiledRules) -> Sections:
     for index, heading in enumerate(headings):
         parent = parents[index]
         title, refs = split_issue_list(clean_title(heading.text))
+        if refs:  # `Ship ✅ (#5)`: the mark before a link is decoration as before it
+            title = strip_decoration(title)
         criteria = any_match(rules.criteria, title) or (
             parent is not None and sections[parent].is_criteria
         )

@@ -19,26 +19,42 @@ from plansync.planfile.fields import (
     is_priority_text,
     parse_estimate,
     parse_issue_refs,
-    parse_people,
     parse_priority,
 )
+from plansync.planfile.headerless import as_headed
 from plansync.planfile.ids import IdMatch, IdMatcher
 from plansync.planfile.inline import IGNORE_MARK, plain, strip_decoration
+from plansync.planfile.status_words import read_status
 from plansync.planfile.structure import Table
+from plansync.planfile.table_words import TABLE_WORDS, is_placeholder, owners_in_cell
 
 _MOSTLY = 0.6
-_ROLES = ("id", "title", "estimate", "priority", "assignee", "issue", "status", "group")
+_ROLES = ("id", "title", "estimate", "priority", "assignee", "issue", "status", "group", "points")
 _USED_ROLES = frozenset({"id", "estimate", "priority", "assignee", "issue", "status"})
 _HEADER_ROLES: tuple[tuple[str, frozenset[str]], ...] = (
     ("id", frozenset({"id", "#", "key", "no", "nr", "ref"})),
     ("issue", frozenset({"issue", "issues", "ticket", "tickets"})),
-    ("estimate", frozenset({"duration", "time", "estimate", "estimated", "effort", "hours"})),
-    ("priority", frozenset({"priority", "prio", "severity"})),
+    (
+        "estimate",
+        frozenset({"duration", "time", "estimate", "estimated", "effort", "hours", "est"})
+        | TABLE_WORDS["estimate"],
+    ),
+    ("priority", frozenset({"priority", "prio", "severity"}) | TABLE_WORDS["priority"]),
     ("impact", frozenset({"impact"})),
-    ("assignee", frozenset({"owner", "owners", "assignee", "assignees", "assigned", "who"})),
-    ("status", frozenset({"status", "state", "done"})),
+    (
+        "assignee",
+        frozenset({"owner", "owners", "assignee", "assignees", "assigned", "who"})
+        | TABLE_WORDS["assignee"],
+    ),
+    ("status", frozenset({"status", "state", "done"}) | TABLE_WORDS["status"]),
     ("group", frozenset({"group", "stream"})),
-    ("title", frozenset({"task", "tasks", "title", "name", "item", "deliverable", "summary"})),
+    ("points", frozenset({"points", "sp", "pts"})),
+    (
+        "title",
+        frozenset({"task", "tasks", "title", "name", "item", "deliverable", "summary"})
+        | frozenset({"story", "feature", "deliverables", "features", "stories", "items"})
+        | TABLE_WORDS["title"],
+    ),
     ("description", frozenset({"description", "details"})),
 )
 _INTEGER = re.compile(r"^\d+\.?$")
@@ -52,9 +68,9 @@ def header_role(header: str) -> str:
     text = plain(header).lower()
     if text.strip() == "#":
         return "id"
-    words = set(re.findall(r"[a-z]+", text))
+    words = set(re.findall(r"[^\W\d_]+", text))
     for role, names in _HEADER_ROLES:
-        if words & names:
+        if words & names or any(text.strip().startswith(n) for n in names if not n.isascii()):
             return role
     return ""
 
@@ -74,6 +90,7 @@ class TableTask:
     labels: tuple[str, ...]
     layout: TableRowLayout
     ignored: bool
+    state: str | None = None  # `in-progress` for `🟡` / `En curso`, see `status_words`
 
 
 class _Columns:
@@ -180,6 +197,11 @@ def read_table(
     columns = _Columns(table, matcher)
     roles = columns.decide()
     if "title" not in roles:
+        headed = as_headed(table, matcher)
+        if headed is not None:
+            table, columns = headed, _Columns(headed, matcher)
+            roles = columns.decide()
+    if "title" not in roles:
         return [], []
     layout = TableRowLayout(tuple(roles))
     at = {role: roles.index(role) for role in roles if role}
@@ -188,6 +210,8 @@ def read_table(
     group: str | None = None
     for number, (row, cells) in enumerate(zip(table.rows, columns.cells, strict=True)):
         title = cells[at["title"]]
+        if is_placeholder(title):
+            continue  # `-`, `…`, `TBD`: a row kept for later, no task
         filled = [i for i, c in enumerate(cells) if c]
         if not title:
             ids = [found for i in filled if (found := columns.id_in(number, i)) is not None]
@@ -219,19 +243,23 @@ def read_table(
             labels.append(f"group: {group}")
         if cell["group"]:
             labels.append(f"{columns.headers[at['group']]}: {cell['group']}")
+        if cell["points"]:
+            labels.append(f"points: {cell['points']}")
         tasks.append(
             TableTask(
                 line=row.line,
                 title=title,
                 id=found,
-                done=is_done_status(cell["status"]) if "status" in at else False,
+                done="status" in at
+                and (is_done_status(cell["status"]) or read_status(cell["status"]).done is True),
                 estimate=parse_estimate(cell["estimate"]) if cell["estimate"] else None,
                 priority=parse_priority(cell["priority"]) if cell["priority"] else None,
-                assignees=parse_people(cell["assignee"]),
+                assignees=owners_in_cell(cell["assignee"]),
                 issue_refs=parse_issue_refs(f"{cell['issue']} {title}"),
                 labels=tuple(labels),
                 layout=layout,
                 ignored=any(IGNORE_MARK.search(c) for c in row.cells),
+                state=read_status(cell["status"]).state if "status" in at else None,
             )
         )
     return tasks, warnings

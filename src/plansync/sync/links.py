@@ -237,7 +237,7 @@ class _Resolver:
 
     def _referenced(self, task: Task, claimed: set[int]) -> int | None:
         for ref in task.issue_refs:
-            if ref.repo not in (None, self.project.tracker.repo):
+            if not ref.is_for(self.project.tracker.repo, self.project.tracker.kind):
                 continue
             if ref.number in self.remote.issues and ref.number not in claimed:
                 return ref.number

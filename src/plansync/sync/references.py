@@ -27,9 +27,14 @@ from plansync.planfile.edit_reference import replaceable_reference
 ClaimKey = tuple[str | None, int]
 
 
-def own_references(task: Task, repo: str) -> list[IssueRef]:
-    """The task's references to issues of the project's repository."""
-    return [r for r in task.issue_refs if r.repo in (None, repo)]
+def own_references(task: Task, repo: str, tracker: str | None = None) -> list[IssueRef]:
+    """The task's references to issues of the project's repository (on its kind of tracker,
+    when given: `ref:GL#7` is no reference for a GitHub project)."""
+    return [
+        r
+        for r in task.issue_refs
+        if r.repo in (None, repo) and (tracker is None or r.tracker in (None, tracker))
+    ]
 
 
 def heading_claims(document: PlanDocument) -> dict[ClaimKey, Section]:
@@ -79,7 +84,8 @@ class LineReferences:
         """The task's references the tracker cannot give it: missing issues, and other tasks'
         issues. `number`: the task's own issue, if it has one."""
         found: list[Unusable] = []
-        for issue_ref in own_references(task, self.project.tracker.repo):
+        tracker = self.project.tracker
+        for issue_ref in own_references(task, tracker.repo, tracker.kind):
             if issue_ref.number == number:
                 continue
             owner = self.owners.get(issue_ref.number)
