@@ -188,7 +188,8 @@ class TestQuietRun:
         assert result.ok
         assert not result.actions
         statuses = [entry.status for entry in log.entries]
-        assert statuses == [304, 304, 304], log.entries  # the branch, issues and milestones
+        # The branch, issues, milestones and comments.
+        assert statuses == [304, 304, 304, 304], log.entries
 
     def test_an_unchanged_gitlab_branch_reads_its_head_only(
         self, sandbox: SandboxServer, tmp_path: Path
