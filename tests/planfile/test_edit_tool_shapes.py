@@ -122,3 +122,15 @@ class TestRetitlesThatWouldTipTheFormat:
         (_, second) = parse_plan(raw, Path("tasks.md")).tasks
         with pytest.raises(ValueError, match="read the task on line 2 otherwise"):
             set_task_title(raw, 3, second.title, "Qz renamed task", None, second.id)
+
+    def test_a_todo_item_whose_title_starts_with_a_group_keeps_its_id_and_fields(self) -> None:
+        raw = b"- [-] t01.41 (P1) Ship ~2h #sync @ann blocked-by:t01\n"
+        after = set_task_title(raw, 1, "(P1) Ship", "Ping @bob", None, "t01.41")
+        assert after == b"- [-] t01.41: Ping &#64;bob ~2h #sync @ann blocked-by:t01\n"
+        (task,) = parse_plan(after, Path("todo.md")).tasks
+        assert (task.id, task.title, task.assignees) == ("t01.41", "Ping @bob", ("ann",))
+
+    def test_field_shaped_words_stay_as_written_outside_todo_files(self) -> None:
+        raw = b"# Plan\n\n- [ ] Ship\n"
+        after = set_task_title(raw, 3, "Ship", "Ask @bob about risk:low", None, None)
+        assert after == b"# Plan\n\n- [ ] Ask @bob about risk:low\n"

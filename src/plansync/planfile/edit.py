@@ -84,6 +84,7 @@ class PlanfileEditor:
         storage: Storage | None = None,
         rules: ReaderRules | None = None,
         ids_before: Mapping[int, str | None] | None = None,
+        format_name: str | None = None,
     ) -> None:
         self.raw = raw
         self.rules = rules
@@ -94,6 +95,7 @@ class PlanfileEditor:
         self._ids: IdMatcher | None = None
         self._changed = False
         self._ids_before = ids_before
+        self._format = format_name  # as the reader read `raw` (worked out when first needed)
         self._retitled: dict[int, bytes] = {}  # line -> its bytes before its first retitle
 
     @property
@@ -283,6 +285,7 @@ class PlanfileEditor:
                 task_id=task_id,
                 ids=ids,
                 pipes=pipes,
+                fields=self._reads_fields(),
             )
 
         new_line = self._edited_line(line, edit)
@@ -301,6 +304,13 @@ class PlanfileEditor:
             self._lines[line - 1] = old_line
             raise
         self._changed = True
+
+    def _reads_fields(self) -> bool:
+        """Whether the file reads todo.txt-style fields on its lines (`@ann`, `#sync`), so a
+        new title's field-shaped words are written as text (see `edit_fields`)."""
+        if self._format is None:
+            self._format = parse_plan(self.raw, Path("planfile"), self.rules).format
+        return self._format == "aidevops"
 
     def refused_titles(self) -> dict[int, str]:
         """The deferred title checks (see the class): each retitled line whose task the reader

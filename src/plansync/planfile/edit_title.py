@@ -148,9 +148,11 @@ def retitled(
     task_id: str | None,
     ids: IdMatcher,
     pipes: bool,
+    fields: bool = False,
 ) -> str:
     """The line `text` (on `line`) with `old_title` replaced by `new_title`, escaped for where
-    it lands (`ids`, `pipes`: see `edit_escape.escape_title`); see `edit.set_task_title`.
+    it lands (`ids`, `pipes`: see `edit_escape.escape_title`; `fields`: the file reads
+    todo.txt-style fields, see `edit_fields`); see `edit.set_task_title`.
     Raises ValueError when `old_title` is not on it."""
     in_cell = place.cell is not None
 
@@ -172,7 +174,7 @@ def retitled(
         searched += [escape_fields(form) for form in searched]
     start, end = place.start, place.end
     new_stored = as_stored(escaped(new_title, line_start=False, pipes=pipes), mojibake)
-    if not in_cell:
+    if fields and not in_cell:
         new_stored = escape_fields(new_stored)
     stored_id = as_stored(task_id, mojibake) if task_id is not None else None
     region = text[start:end]
@@ -210,9 +212,9 @@ def retitled(
             return text  # the same title, perhaps written unescaped: leave it as it is
         written, rest = new_stored, region[at + len(old_stored) :]
         if not in_cell and _LINE_START.fullmatch(text, 0, start + at):
-            written = escape_fields(
-                as_stored(escaped(new_title, line_start=True, pipes=pipes), mojibake)
-            )
+            written = as_stored(escaped(new_title, line_start=True, pipes=pipes), mojibake)
+            if fields:
+                written = escape_fields(written)
         if id_lead and not region[lead_end:at].strip() and old_stored.startswith("("):
             # `- T1 (urgent) fix`: the `(` made `T1` the item's ID; a `:` keeps it one.
             at, written = lead_end, f": {new_stored}"

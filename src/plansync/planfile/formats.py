@@ -36,7 +36,7 @@ _DOTTED = re.compile(_CHECKBOX + r"\d{1,3}\.\d{1,3}(?:\.\d{1,3})*[.:]?[ \t]+\S")
 _KIRO_OPTIONAL = re.compile(r"^[ \t]*[-*+][ \t]+\[[ xX]\]\*[ \t]+\d")
 _KIRO_REQUIREMENTS = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?_?(?:Requirements|_Requirements):", re.I)
 _OPENSPEC_HEADING = re.compile(r"^#{2,3}[ \t]+\d{1,3}\.[ \t]+\S")
-_AIDEVOPS_ID = re.compile(_CHECKBOX + r"t\d{2,}(?:\.\d+)*(?:[ \t]|$)")
+_AIDEVOPS_ID = re.compile(_CHECKBOX + r"t\d{2,}(?:\.\d+)*:?(?:[ \t]|$)")
 _AIDEVOPS_FIELD = re.compile(
     r"(?<!\S)(?:~\d+(?:\.\d+)?[mhdw]|blocked-by:\S|depends:\S|after:\S|ref:G[HL]#\d|"
     r"logged:\d|started:\d|completed:\d|actual:\d)"

@@ -25,7 +25,7 @@ _SPEC_KIT = re.compile(r"^(?P<id>T\d{3,})(?:\s+|$)(?P<tags>(?:\[[^\[\]]{1,20}\]\
 _TAG = re.compile(r"\[([^\[\]]{1,20})\]")
 _STORY = re.compile(r"^US\d+$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?P<id>\d{1,3}(?:\.\d{1,3})*)[.:]?(?:\s+|$)(?P<rest>.*)$")
-_AIDEVOPS_ID = re.compile(r"^(?P<id>t\d{2,}(?:\.\d+)*)(?:\s+|$)(?P<rest>.*)$")
+_AIDEVOPS_ID = re.compile(r"^(?P<id>t\d{2,}(?:\.\d+)*):?(?:\s+|$)(?P<rest>.*)$")
 # One whitespace-separated token of a todo.txt-style line that is a field, not title text.
 _FIELD_TOKEN = re.compile(
     r"^(?:~\d+(?:\.\d+)?[mhdw]|@[\w.-]+|#[A-Za-z][\w/-]*|[a-z][\w-]*:(?!//)\S+|\(\w+:[^)]*\)?)$"

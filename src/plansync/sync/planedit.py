@@ -55,7 +55,9 @@ def apply_edits(
     for read in document.tasks:
         ids_before.setdefault(read.line, read.id)
     # New titles are checked once, for all of them, after the last edit (see `refused_titles`).
-    editor = PlanfileEditor(raw, Storage.of_encoding(document.encoding), rules, ids_before)
+    editor = PlanfileEditor(
+        raw, Storage.of_encoding(document.encoding), rules, ids_before, document.format
+    )
     applied: list[EditPlan] = []
     failed: list[tuple[EditPlan, str]] = []
     for edit in edits:
