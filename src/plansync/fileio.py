@@ -8,9 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write(
-    path: Path, data: bytes, still_valid: Callable[[], bool] | None = None
-) -> bool:
+def atomic_write(path: Path, data: bytes, still_valid: Callable[[], bool] | None = None) -> bool:
     """Replace `path` with `data`: write a temporary file beside it, fsync, rename.
 
     A crash at any instant leaves either the old file or the new one, never a mix. The file's

@@ -47,8 +47,19 @@ class TestCheckOutput:
         assert file["title"] == "Website Relaunch Plan"
         task = file["tasks"][0]
         assert set(task) == {
-            "key", "id", "title", "done", "kind", "milestone", "estimate_minutes", "priority",
-            "assignees", "depends_on", "issue_refs", "criterion", "line",
+            "key",
+            "id",
+            "title",
+            "done",
+            "kind",
+            "milestone",
+            "estimate_minutes",
+            "priority",
+            "assignees",
+            "depends_on",
+            "issue_refs",
+            "criterion",
+            "line",
         }
         assert task["title"] == "Audit the current site's pages"
         assert task["done"] is True

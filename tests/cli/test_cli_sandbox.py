@@ -22,7 +22,10 @@ PLANSYNC = Path(sys.executable).with_name("plansync")
 def sandbox_process(request: pytest.FixtureRequest) -> Iterator[str]:
     args = [str(PLANSYNC), "sandbox", "--port", "0", *request.param]
     process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, "COLUMNS": "200"},
     )
     try:
@@ -85,7 +88,9 @@ def test_secondary_limit_flag(sandbox_process: str) -> None:
 def test_bad_flags_are_one_clear_error(flags: list[str], message: str) -> None:
     result = subprocess.run(
         [str(PLANSYNC), "sandbox", "--port", "0", *flags],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert message in result.stderr
@@ -97,7 +102,9 @@ def test_unreadable_state_file_is_one_clear_error(tmp_path: Path) -> None:
     state.write_text("not json", encoding="utf-8")
     result = subprocess.run(
         [str(PLANSYNC), "sandbox", "--port", "0", "--state", str(state)],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert str(state) in result.stderr

@@ -46,6 +46,8 @@ class SteppingClock(FakeClock):
     def now(self) -> datetime:
         self.advance(self.STEP)
         return super().now()
+
+
 TOKEN_ENV = "PLANSYNC_TEST_TOKEN"
 ENVIRON = {TOKEN_ENV: "test-token"}
 
@@ -209,6 +211,4 @@ class SyncHarness:
 
     def writes(self) -> int:
         """Write requests the sandbox has logged so far."""
-        return sum(
-            n for method, n in self.store.requests.by_method().items() if method != "GET"
-        )
+        return sum(n for method, n in self.store.requests.by_method().items() if method != "GET")

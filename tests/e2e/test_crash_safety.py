@@ -156,10 +156,7 @@ def outcome(harness: SyncHarness) -> Outcome:
         for issue in harness.issues()
     }
     with harness.state() as state:
-        links = {
-            str(task): (link.number, link.base)
-            for task, link in state.links().items()
-        }
+        links = {str(task): (link.number, link.base) for task, link in state.links().items()}
     return Outcome(
         issues=issues,
         milestones=tuple(

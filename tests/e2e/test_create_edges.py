@@ -34,9 +34,7 @@ PEOPLE = '[projects.people]\nann = "alice"\nsam = "stranger"\nquinn = "no-such-u
 
 def created(result: RunResult) -> dict[str, ActionResult]:
     """The create results of a run, by task key."""
-    return {
-        r.action.task.key: r for r in result.results if isinstance(r.action, CreateIssue)
-    }
+    return {r.action.task.key: r for r in result.results if isinstance(r.action, CreateIssue)}
 
 
 class TestAnOwnerWhoCannotBeAssigned:

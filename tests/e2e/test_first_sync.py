@@ -160,7 +160,6 @@ def split_summary(data: bytes) -> tuple[bytes, list[bytes]]:
     return b"".join(lines[:begin] + lines[end + 2 :]), lines[begin : end + 1]
 
 
-
 def _line(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape").rstrip("\r\n")
 
@@ -383,9 +382,7 @@ class TestPlan000InAnEmptyRepository:
         (row_1,) = [line for line in split_lines(after) if line.startswith(b"| 1 |")]
         assert row_1.endswith(f"| Internal ({harness.repo}#1) |\n".encode()), row_1
 
-    def test_a_second_sync_does_nothing(
-        self, make_harness: MakeHarness, shared_dir: Path
-    ) -> None:
+    def test_a_second_sync_does_nothing(self, make_harness: MakeHarness, shared_dir: Path) -> None:
         harness, _, _ = plan_000_unseeded(make_harness, shared_dir)
         data = harness.plan(plan_name(PLAN_000))
 

@@ -87,9 +87,7 @@ class TestDeletedIssue:
         with harness.state() as state:
             assert 2 not in state.cached_issues()
 
-    def test_removing_its_reference_makes_a_new_issue_once(
-        self, make_harness: MakeHarness
-    ) -> None:
+    def test_removing_its_reference_makes_a_new_issue_once(self, make_harness: MakeHarness) -> None:
         harness = make_harness({"plan.md": PLAN}, project_toml=CHECK_EVERY_RUN)
         harness.sync()
         harness.store.delete_issue(harness.repo, 2)

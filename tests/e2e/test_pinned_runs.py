@@ -77,9 +77,7 @@ def _people_change_both_sides(harness: SyncHarness, name: str) -> dict[str, Any]
     closed, retitled = numbers[0], numbers[1]
     harness.store.close_issue(harness.repo, closed, user="alice")
     issue = harness.issue(retitled)
-    harness.store.set_issue_title(
-        harness.repo, retitled, f"{issue.title} (renamed)", user="alice"
-    )
+    harness.store.set_issue_title(harness.repo, retitled, f"{issue.title} (renamed)", user="alice")
     lines = harness.plan(name).splitlines(keepends=True)
     ticked = None
     for n, line in reversed(list(enumerate(lines))):

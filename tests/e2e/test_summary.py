@@ -109,9 +109,9 @@ class TestFirstSync:
         assert re.search(r"\| \[Phase 2: Delivery\]\([^)]*\) \| 0 / 2 \|", text), text
         assert "**Coverage:** 5 / 5 tasks linked to an issue." in text
         after = data.split(SUMMARY_END.encode())[1]
-        assert after == b"\n\n## Phase 1: Foundations\n" + PLAN.split(
-            b"## Phase 1: Foundations\n"
-        )[1].replace(b"(2h)", b"(2h) (#1)").replace(b"(3h)", b"(3h) (#2)").replace(
+        assert after == b"\n\n## Phase 1: Foundations\n" + PLAN.split(b"## Phase 1: Foundations\n")[
+            1
+        ].replace(b"(2h)", b"(2h) (#1)").replace(b"(3h)", b"(3h) (#2)").replace(
             b"(30min)", b"(30min) (#3)"
         ).replace(b"(1h)", b"(1h) (#4)").replace(b"the docs", b"the docs (#5)")
 
@@ -135,18 +135,14 @@ class TestFirstSync:
 
 
 class TestChanges:
-    def test_a_close_on_the_tracker_updates_every_summary_once(
-        self, synced: SyncHarness
-    ) -> None:
+    def test_a_close_on_the_tracker_updates_every_summary_once(self, synced: SyncHarness) -> None:
         synced.store.close_issue(synced.repo, synced.number(NAME, "T1"))
         result = synced.sync()
         assert result.ok, result.failed
         summary_actions = [
             r.action
             for r in result.results
-            if isinstance(
-                r.action, WriteSummary | DescribeMilestone | UpdateTrackingIssue
-            )
+            if isinstance(r.action, WriteSummary | DescribeMilestone | UpdateTrackingIssue)
         ]
         assert all(r.status is Status.APPLIED for r in result.results), result.results
         assert sorted(type(a).__name__ for a in summary_actions) == [
@@ -163,12 +159,8 @@ class TestChanges:
         assert progress_line(synced.issue(number).body) == expected
         quiet(synced)
 
-    def test_a_person_text_in_a_milestone_description_is_kept(
-        self, synced: SyncHarness
-    ) -> None:
-        (milestone,) = [
-            m for m in synced.store.milestones(synced.repo) if m.title == PHASE_2
-        ]
+    def test_a_person_text_in_a_milestone_description_is_kept(self, synced: SyncHarness) -> None:
+        (milestone,) = [m for m in synced.store.milestones(synced.repo) if m.title == PHASE_2]
         kept = "Ship it **well**."
         synced.store.update_milestone(
             synced.repo, milestone.number, description=f"{kept}\n\n{milestone.description}"

@@ -42,9 +42,9 @@ def shared_plan(name: str) -> bytes:
 def misread(text: str, code_page: str) -> str:
     """What a tool that reads UTF-8 as `code_page` shows; cp1252's holes become C1 controls."""
     return "".join(
-        chr(byte) if code_page == "cp1252" and byte in CP1252_HOLES else bytes([byte]).decode(
-            code_page
-        )
+        chr(byte)
+        if code_page == "cp1252" and byte in CP1252_HOLES
+        else bytes([byte]).decode(code_page)
         for byte in text.encode("utf-8")
     )
 
@@ -304,9 +304,7 @@ class TestSplitLines:
     @given(st.text(), st.sampled_from([None, "cp1252", "mac_roman"]), st.booleans())
     @example("\ufeff", "cp1252", False)
     @example("\ufeff# ✅\r\n\r", "mac_roman", True)
-    def test_decoding_never_moves_a_line(
-        self, text: str, code_page: str | None, bom: bool
-    ) -> None:
+    def test_decoding_never_moves_a_line(self, text: str, code_page: str | None, bom: bool) -> None:
         stored = text if code_page is None else misread(text, code_page)
         raw = (b"\xef\xbb\xbf" if bom else b"") + stored.encode("utf-8")
         decoded = decode_plan(raw, Path("p.md"))

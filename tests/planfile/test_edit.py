@@ -190,9 +190,7 @@ class TestSetCheckbox:
     @pytest.mark.parametrize("name", ["001_3cc556623f022b87.txt", "004_94c9ab7eab5eb102.txt"])
     def test_ticking_in_a_mojibake_plan_keeps_every_other_byte(self, name: str) -> None:
         raw = shared_plan(name)
-        boxes = [
-            n for n, line in enumerate(split_lines(raw), start=1) if line.startswith(b"- [ ]")
-        ]
+        boxes = [n for n, line in enumerate(split_lines(raw), start=1) if line.startswith(b"- [ ]")]
         assert boxes
         for line in boxes:
             after = set_checkbox(raw, line, True)

@@ -198,9 +198,7 @@ def assert_only(before: PlanDocument, after: PlanDocument, edited: Task, expecte
             assert new == old
 
 
-SETTINGS = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 class TestNoEditKeepsEveryByte:

@@ -107,9 +107,7 @@ def edits_of(task: Task, title: str) -> Iterator[Edit]:
             yield Edit("tick" if done else "untick", lambda raw, d=done: set_checkbox(raw, line, d))
     if layout is not None and layout.index_of("status") is not None:
         for done in (True, False):
-            yield Edit(
-                "status", lambda raw, d=done: set_table_status(raw, line, layout, d)
-            )
+            yield Edit("status", lambda raw, d=done: set_table_status(raw, line, layout, d))
     yield Edit("link", lambda raw: add_issue_link(raw, line, f"#{LINK}", layout, task.id))
     if any(c.isalnum() for c in task.title):
         yield Edit(

@@ -90,9 +90,7 @@ class TestMojibake:
         raw = original + "- [ ] Celebrate ✅\n".encode()
         before, after = parse_plan(original, path), parse_plan(raw, path)
         assert [t.title for t in after.tasks[:-1]] == [t.title for t in before.tasks]
-        assert "Implement config merging (global → project → CLI)" in [
-            t.title for t in after.tasks
-        ]
+        assert "Implement config merging (global → project → CLI)" in [t.title for t in after.tasks]
         assert after.tasks[-1].title == "Celebrate"
         assert after.encoding.detected == "utf-8+cp1252 (partial)"
         assert len(after.encoding.mojibake_lines) == 42

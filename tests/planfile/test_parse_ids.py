@@ -176,9 +176,7 @@ class TestOneLineDefinesOneTask:
         ]
 
     def test_a_titled_mention_gives_a_checkbox_no_id_an_item_starts_with(self) -> None:
-        document = parse(
-            "## Backlog\n- OPS-1: Real one\n## Week 4\n- [ ] Week 4: OPS-1 (Other)\n"
-        )
+        document = parse("## Backlog\n- OPS-1: Real one\n## Week 4\n- [ ] Week 4: OPS-1 (Other)\n")
         assert rows(document) == [
             ("OPS-1", "Real one", 2, "OPS-1"),
             ("week-4/week-4-ops-1-other", "Week 4: OPS-1 (Other)", 4, None),

@@ -172,10 +172,7 @@ class TestOwnBlock:
     )
     def test_a_block_holding_tasks_or_headings_is_the_plan_s_and_read(self, inside: str) -> None:
         document = parse(
-            "# Plan\n<!-- plansync:summary -->\n"
-            f"{inside}"
-            "<!-- /plansync:summary -->\n"
-            "- [ ] real\n"
+            f"# Plan\n<!-- plansync:summary -->\n{inside}<!-- /plansync:summary -->\n- [ ] real\n"
         )
         assert [t.title for t in document.tasks] == ["inside", "real"]
 

@@ -138,9 +138,7 @@ class TestRowsWithoutTitle:
         assert "`Task`" in warning.message
 
     def test_a_bold_label_is_a_group_even_when_it_looks_like_an_id(self) -> None:
-        document = parse(
-            "| ID | Task |\n|---|---|\n| **M1** | |\n| T1 | One |\n| T2 | Two |\n"
-        )
+        document = parse("| ID | Task |\n|---|---|\n| **M1** | |\n| T1 | One |\n| T2 | Two |\n")
         assert [t.labels for t in document.tasks] == [("group: M1",), ("group: M1",)]
         assert not [w for w in document.warnings if w.code == "no-title"]
 

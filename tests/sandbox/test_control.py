@@ -350,9 +350,7 @@ class TestEveryAct:
         names = [name.strip(" .\n") for name in listed.split(",")]
         assert sorted(names) == sorted(ACTS)
 
-    def test_update_issue_sets_labels_milestone_and_assignees(
-        self, sandbox: SandboxServer
-    ) -> None:
+    def test_update_issue_sets_labels_milestone_and_assignees(self, sandbox: SandboxServer) -> None:
         store = sandbox.store
         store.set_permission(REPO, "carol", "write")
         week = act_ok(sandbox, action="create_milestone", repo=REPO, title="Week 1")["number"]
@@ -385,9 +383,7 @@ class TestEveryAct:
         assert edited["updated_at"] == "2024-03-01T09:01:30+00:00"
         stored = sandbox.store.comment(REPO, comment)
         assert (stored.body, stored.author) == ("/plan done", "bob")
-        first = act_ok(
-            sandbox, action="react", repo=REPO, comment_id=comment, reaction="thumbsup"
-        )
+        first = act_ok(sandbox, action="react", repo=REPO, comment_id=comment, reaction="thumbsup")
         again = act_ok(sandbox, action="react", repo=REPO, comment_id=comment, reaction="+1")
         assert (first["new"], again["new"], again["id"]) == (True, False, first["id"])
         assert [r.content for r in stored.reactions] == ["+1"]

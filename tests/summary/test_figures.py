@@ -72,8 +72,13 @@ def link(key: str, number: int) -> tuple[TaskRef, Link]:
 
 def milestone(number: int, title: str, due: date | None = None) -> RemoteMilestone:
     return RemoteMilestone(
-        number, 500 + number, title, IssueState.OPEN,
-        f"https://github.com/demo/plans/milestone/{number}", "", due,
+        number,
+        500 + number,
+        title,
+        IssueState.OPEN,
+        f"https://github.com/demo/plans/milestone/{number}",
+        "",
+        due,
     )
 
 

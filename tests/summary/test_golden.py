@@ -233,9 +233,7 @@ def read(number: str, variant: str = "") -> Read:
 
 
 def build(number: str, variant: str = "", today: date = TODAY) -> Synced:
-    config = project(
-        name="plans", tracker={"kind": "github", "repo": "acme/plans"}, plans=["*.md"]
-    )
+    config = project(name="plans", tracker={"kind": "github", "repo": "acme/plans"}, plans=["*.md"])
     found = read(number, variant)
     plan, roles, planfile = found.plan, found.roles, found.plan.planfile
     milestones = milestones_of(plan, config)

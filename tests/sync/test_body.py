@@ -160,9 +160,7 @@ class TestSplice:
             ("Intro\r\n", "Intro\r\n\r\n" + BLOCK),
         ],
     )
-    def test_body_without_a_block_gets_it_after_a_blank_line(
-        self, body: str, spliced: str
-    ) -> None:
+    def test_body_without_a_block_gets_it_after_a_blank_line(self, body: str, spliced: str) -> None:
         assert splice(body, BLOCK) == spliced
 
     def test_block_without_its_end_is_replaced_to_the_end_of_the_body(self) -> None:

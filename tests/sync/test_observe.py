@@ -86,9 +86,7 @@ class TestWholeList:
         assert sorted(store.cached_issues()) == [1, 3]
         assert snapshot.checked
 
-    def test_a_read_of_what_changed_says_nothing_of_what_is_absent(
-        self, store: StateStore
-    ) -> None:
+    def test_a_read_of_what_changed_says_nothing_of_what_is_absent(self, store: StateStore) -> None:
         snapshot = Snapshot(tracker(StubTracker(Observed((issue(3),), Cursor()))), store)
 
         snapshot.observe()

@@ -316,9 +316,10 @@ class TestEveryOtherByteIsKept:
         assert outcome.applied == (edits[0], edits[1], edits[3])
         assert "numbered-item without a checkbox" in outcome.failed[0][1]
         assert changed_line_numbers(raw, outcome.data) == [11, 21]
-        assert line(outcome.data, 11) == (
-            "  1. " + as_stored(new_title, "cp1252") + " (#4)\r\n"
-        ).encode()
+        assert (
+            line(outcome.data, 11)
+            == ("  1. " + as_stored(new_title, "cp1252") + " (#4)\r\n").encode()
+        )
         task = task_at(outcome.data, 11, path)
         assert task.title == new_title
         assert [ref.number for ref in task.issue_refs] == [4]
@@ -335,9 +336,7 @@ class TestWriteIfUnchanged:
         assert stat.S_IMODE(path.stat().st_mode) == 0o640
         assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.md"]
 
-    def test_refuses_when_the_file_changed_and_keeps_the_other_bytes(
-        self, tmp_path: Path
-    ) -> None:
+    def test_refuses_when_the_file_changed_and_keeps_the_other_bytes(self, tmp_path: Path) -> None:
         path = tmp_path / "plan.md"
         path.write_bytes(b"someone else's edit\n")
         assert not write_if_unchanged(path, PLAN, b"new")

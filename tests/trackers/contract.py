@@ -188,9 +188,7 @@ class TrackerContract:
         assert [i.title for i in items] == ["one", "two", "three"]
         assert [i.updated_at for i in items] == sorted(i.updated_at for i in items)
 
-    def test_observe_follows_pagination_beyond_100(
-        self, tracker: Tracker, other_side: Any
-    ) -> None:
+    def test_observe_follows_pagination_beyond_100(self, tracker: Tracker, other_side: Any) -> None:
         for n in range(250):
             other_side.create_issue(tracker.repo, f"Task {n:03d}")
         observed = tracker.observe_issues(None)
@@ -207,9 +205,7 @@ class TrackerContract:
         titles = [i.title for i in _observe_all(tracker)]
         assert titles == ["A real issue"]
 
-    def test_change_after_cursor_is_returned_once(
-        self, tracker: Tracker, other_side: Any
-    ) -> None:
+    def test_change_after_cursor_is_returned_once(self, tracker: Tracker, other_side: Any) -> None:
         first = tracker.create_issue(IssueDraft(title="first"))
         tracker.create_issue(IssueDraft(title="second"))
         observed = tracker.observe_issues(None)

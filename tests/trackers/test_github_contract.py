@@ -112,9 +112,7 @@ class TestGitHubOnSandbox:
         tracker.set_estimate(issue.number, 120)
         fetched = tracker.get_issue(issue.number)
         assert fetched is not None
-        assert [name for name in fetched.labels if name.startswith("estimate:")] == [
-            "estimate: 2h"
-        ]
+        assert [name for name in fetched.labels if name.startswith("estimate:")] == ["estimate: 2h"]
         writes = tracker.stats.writes
         tracker.set_estimate(issue.number, 120)  # already so: no write
         assert tracker.stats.writes == writes
@@ -347,16 +345,16 @@ class TestIncrementalReads:
 
 class TestProbeValidator:
     def _probe(self, items: list[Item], *, complete: bool, served_at: datetime | None) -> Probe:
-        return Probe(False, items, "W/\"v\"", complete, served_at)
+        return Probe(False, items, 'W/"v"', complete, served_at)
 
     def test_a_whole_list_is_validated_by_its_page(self) -> None:
         probe = self._probe([_item(1, _at(0))], complete=True, served_at=None)
-        assert probe_validator(probe) == "W/\"v\""
+        assert probe_validator(probe) == 'W/"v"'
 
     def test_a_page_holding_older_items_shows_its_whole_newest_second(self) -> None:
         items = [_item(3, _at(5)), _item(2, _at(5)), _item(1, _at(4))]
         probe = self._probe(items, complete=False, served_at=BASE + timedelta(seconds=5))
-        assert probe_validator(probe) == "W/\"v\""
+        assert probe_validator(probe) == 'W/"v"'
 
     def test_a_page_all_in_one_second_needs_the_server_past_it(self) -> None:
         items = [_item(2, _at(5)), _item(1, _at(5))]
@@ -364,5 +362,5 @@ class TestProbeValidator:
         after = self._probe(items, complete=False, served_at=BASE + timedelta(seconds=6))
         unknown = self._probe(items, complete=False, served_at=None)
         assert probe_validator(within) is None
-        assert probe_validator(after) == "W/\"v\""
+        assert probe_validator(after) == 'W/"v"'
         assert probe_validator(unknown) is None

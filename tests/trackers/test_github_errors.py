@@ -171,7 +171,10 @@ class TestAuthentication:
         api.get(
             f"{REPO_URL}/issues",
             status=401,
-            json={"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+            json={
+                "message": "Bad credentials",
+                "documentation_url": "https://docs.github.com/rest",
+            },
         )
         with pytest.raises(AuthenticationError) as raised:
             tracker.observe_issues(None)

@@ -129,9 +129,7 @@ class TestGitLabOnSandbox:
         assert second.cursor == first.cursor
         assert tracker.observe_issues(None).cursor == first.cursor
 
-    def test_system_notes_are_not_comments(
-        self, tracker: GitLabTracker, other_side: Any
-    ) -> None:
+    def test_system_notes_are_not_comments(self, tracker: GitLabTracker, other_side: Any) -> None:
         issue = tracker.create_issue(IssueDraft(title="Busy"))
         tracker.set_estimate(issue.number, 30)  # GitLab records a system note for this
         tracker.close_issue(issue.number)
@@ -175,18 +173,14 @@ class TestGitLabOnSandbox:
         with pytest.raises(Exception, match="no milestone number 7"):
             tracker.create_issue(IssueDraft(title="x", milestone_number=7))
 
-    def test_assignees_are_set_by_username(
-        self, tracker: GitLabTracker, other_side: Any
-    ) -> None:
+    def test_assignees_are_set_by_username(self, tracker: GitLabTracker, other_side: Any) -> None:
         other_side.set_permission(tracker.repo, "carol", "write")
         issue = tracker.create_issue(IssueDraft(title="Mine", assignees=("carol",)))
         assert issue.assignees == ("carol",)
         cleared = tracker.update_issue(issue.number, IssuePatch(assignees=()))
         assert cleared.assignees == ()
 
-    def test_reaction_twice_is_one_award(
-        self, tracker: GitLabTracker, other_side: Any
-    ) -> None:
+    def test_reaction_twice_is_one_award(self, tracker: GitLabTracker, other_side: Any) -> None:
         issue = tracker.create_issue(IssueDraft(title="Thumbs"))
         other_side.add_comment(tracker.repo, issue.number, "/plan done", user="alice")
         [comment] = tracker.observe_comments(None).items

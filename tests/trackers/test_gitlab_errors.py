@@ -483,8 +483,7 @@ class TestGitLabSpecificAnswers:
             f"{API}/repository/files/docs%2FPLAN.md",
             status=400,
             json=message_body(
-                "You are attempting to update a file that has changed since you started "
-                "editing it."
+                "You are attempting to update a file that has changed since you started editing it."
             ),
         )
         with pytest.raises(StaleFileError) as raised:
@@ -520,7 +519,11 @@ class TestGitLabSpecificAnswers:
             json=message_body("404 Award Emoji Name has already been taken Not Found"),
         )
         comment = RemoteComment(
-            id=77, issue_number=3, author="alice", body="/plan done", created_at=START,
+            id=77,
+            issue_number=3,
+            author="alice",
+            body="/plan done",
+            created_at=START,
             updated_at=START,
         )
         tracker.add_reaction(comment, "+1")

@@ -12,9 +12,7 @@ from plansync.trackers.markers import (
 )
 
 
-@pytest.mark.parametrize(
-    "planfile", ["plans/launch.md", "a b/c--d.md", "plans/ünï.md", "x-->y.md"]
-)
+@pytest.mark.parametrize("planfile", ["plans/launch.md", "a b/c--d.md", "plans/ünï.md", "x-->y.md"])
 def test_a_tracking_marker_reads_back_its_planfile_and_is_no_task_marker(planfile: str) -> None:
     marker = tracking_marker(planfile)
     body = f"intro\n{marker}\n\n**Progress:** 1 / 2"

@@ -76,8 +76,11 @@ def check(
             unreadable += 1
             err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
     if as_json:
-        print(json.dumps({"files": [document_to_json(d) for d in documents]}, indent=2,
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {"files": [document_to_json(d) for d in documents]}, indent=2, ensure_ascii=False
+            )
+        )
     else:
         for document in documents:
             print_document(out, document)

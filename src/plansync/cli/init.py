@@ -15,9 +15,9 @@ def init(
     root: Annotated[
         Path, typer.Argument(help="Folder to look for plan files in (default: here).")
     ] = Path("."),
-    config: Annotated[
-        Path, typer.Option("--config", help="Where to write the config.")
-    ] = Path("config/plansync.toml"),
+    config: Annotated[Path, typer.Option("--config", help="Where to write the config.")] = Path(
+        "config/plansync.toml"
+    ),
     kind: Annotated[str, typer.Option(help="Tracker kind: github or gitlab.")] = "github",
     repo: Annotated[
         str | None, typer.Option(help="Repository (owner/name) or project (group/project).")
@@ -40,8 +40,10 @@ def init(
         for plan in plans:
             out.print(f"  {plan}")
     else:
-        out.print(f"wrote {config}: no plan file with tasks found under {root}; list yours in "
-                  f"`plans` there.")
+        out.print(
+            f"wrote {config}: no plan file with tasks found under {root}; list yours in "
+            f"`plans` there."
+        )
     if repo is None:
         placeholder = "OWNER/REPO" if kind == "github" else "GROUP/PROJECT"
         token = "GITHUB_TOKEN" if kind == "github" else "GITLAB_TOKEN"

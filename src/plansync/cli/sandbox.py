@@ -30,8 +30,10 @@ def sandbox(
     ] = None,
     secondary_limit: Annotated[
         int | None,
-        typer.Option(help="Answer 403 + Retry-After past this many creates a minute (GitHub's "
-                     "secondary limit)."),
+        typer.Option(
+            help="Answer 403 + Retry-After past this many creates a minute (GitHub's "
+            "secondary limit)."
+        ),
     ] = None,
     primary_limit: Annotated[
         int | None,

@@ -135,9 +135,7 @@ def status_to_json(statuses: list[ProjectStatus]) -> dict[str, Any]:
         projects.append(
             {
                 "project": status.project,
-                "last_sync": (
-                    status.last_run.started_at.isoformat() if status.last_run else None
-                ),
+                "last_sync": (status.last_run.started_at.isoformat() if status.last_run else None),
                 "plans": plans,
             }
         )

@@ -44,7 +44,6 @@ from plansync.sync.result import RunResult
 _PROGRESS_FROM = 5
 
 
-
 def sync(
     project: Annotated[
         str | None, typer.Option("--project", "-p", help="Sync only this project.")
@@ -188,8 +187,10 @@ def unified_diff(planfile: str, before: bytes, after: bytes) -> str:
 def print_run(console: Console, result: RunResult, show_diffs: bool) -> None:
     statuses = {id(r.action): r for r in result.results}
     if result.actions:
-        table = Table(title=f"{result.project}: {'would do' if result.dry_run else 'done'}",
-                      title_justify="left")
+        table = Table(
+            title=f"{result.project}: {'would do' if result.dry_run else 'done'}",
+            title_justify="left",
+        )
         table.add_column("action")
         table.add_column("target", overflow="fold")
         table.add_column("why", overflow="fold")

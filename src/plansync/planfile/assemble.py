@@ -242,8 +242,11 @@ class Assembler:
             milestone = None if draft.criterion else self.sections.milestone(draft.line)
             if milestone is None and not draft.criterion:
                 milestone = next(
-                    (by_issue[(r.repo, r.number)] for r in draft.issue_refs
-                     if (r.repo, r.number) in by_issue),
+                    (
+                        by_issue[(r.repo, r.number)]
+                        for r in draft.issue_refs
+                        if (r.repo, r.number) in by_issue
+                    ),
                     None,
                 )
             milestones.append(milestone)
@@ -344,4 +347,3 @@ def outside_milestones(tasks: tuple[Task, ...], where: str) -> PlanWarning | Non
         "or set the reader's `milestone_patterns` to match the headings this plan uses.",
         outside[0].line,
     )
-

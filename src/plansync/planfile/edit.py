@@ -183,9 +183,7 @@ def _delimiter_cells_after(raw: bytes, line: int) -> int | None:
     return len(cells_of(following)) if _DELIMITER_ROW.match(following) else None
 
 
-def _other_row_roles(
-    raw: bytes, line: int, layout: TableRowLayout | None
-) -> TableRowLayout | None:
+def _other_row_roles(raw: bytes, line: int, layout: TableRowLayout | None) -> TableRowLayout | None:
     """For a task that is no table row (`layout` None) on a line of a table, the roles the
     table's header gives its columns; else None. Only a line with a pipe is looked at."""
     if layout is not None:

@@ -69,8 +69,7 @@ def replace_between_markers(
     eol = dominant_ending(body)
     mojibake = storage_of(raw).of_new_lines
     block = [
-        as_stored(text, mojibake).encode("utf-8") + eol
-        for text in re.split(r"\r\n|\r|\n", content)
+        as_stored(text, mojibake).encode("utf-8") + eol for text in re.split(r"\r\n|\r|\n", content)
     ]
     if block and block[-1] == eol:
         block.pop()  # content ending with a newline: that newline ends the last line

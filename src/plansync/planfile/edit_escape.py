@@ -128,9 +128,7 @@ def _without_ids(text: str, own_id: str | None, ids: IdMatcher) -> str:
 def _id_escaped(text: str, own_id: str | None, ids: IdMatcher, *, lead: bool) -> str:
     at = 0
     while at < len(text) and (
-        text[at].isspace()
-        or text[at] in _MARKS
-        or unicodedata.category(text[at]) in _SYMBOLS
+        text[at].isspace() or text[at] in _MARKS or unicodedata.category(text[at]) in _SYMBOLS
     ):
         at += 1
     if at == len(text) or not text[at].isalnum():

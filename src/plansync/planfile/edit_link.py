@@ -104,9 +104,7 @@ def _read(text: str, cells: list[Cell], mojibake: str | None) -> str:
     return " ".join(as_read(text[cell.start : cell.end], mojibake) for cell in cells)
 
 
-def _with_reference(
-    text: str, line: int, layout: TableRowLayout, title: Cell, stored: str
-) -> str:
+def _with_reference(text: str, line: int, layout: TableRowLayout, title: Cell, stored: str) -> str:
     """`stored` added to the issue cell (padding a ragged row up to it): alone in an empty
     one, after the references already there (`#61, #70`), or beside other text
     (`Internal (#70)`); without an issue column, at the end of the `title` cell."""

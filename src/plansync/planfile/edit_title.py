@@ -34,9 +34,7 @@ def _not_title(region: str) -> list[tuple[int, int]]:
     return comments(region) + link_targets(region)
 
 
-def _title_at(
-    region: str, title: str, blocked: list[tuple[int, int]], lead_end: int
-) -> int | None:
+def _title_at(region: str, title: str, blocked: list[tuple[int, int]], lead_end: int) -> int | None:
     """The first place `title` stands in `region` after the lead (`OPS` is not the `OPS` of
     `- OPS-1: OPS`), outside the blocked spans and not right after an escaping backslash; else
     at the start, when it takes in the lead and goes on past it (a line of prose naming its ID:

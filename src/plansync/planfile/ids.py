@@ -79,16 +79,23 @@ class IdMatcher:
         """
         found: list[IdMatch] = []
         for pattern in self._extra:
-            found += [IdMatch(m.group(), m.start(), m.end(), IdStrength.STRONG) for m in
-                      pattern.finditer(text) if m.group()]
+            found += [
+                IdMatch(m.group(), m.start(), m.end(), IdStrength.STRONG)
+                for m in pattern.finditer(text)
+                if m.group()
+            ]
         for m in _STRONG.finditer(text):
             if m.group().split("-")[0] not in _NOT_IDS:
                 found.append(IdMatch(m.group(), m.start(), m.end(), IdStrength.STRONG))
-        found += [IdMatch(m.group(), m.start(), m.end(), IdStrength.DOTTED)
-                  for m in _DOTTED.finditer(text)]
-        found += [IdMatch(m.group(), m.start(), m.end(), IdStrength.DOTTED)
-                  for m in _NUMBERED.finditer(text)
-                  if numbered or _NUMBERED_TITLED.match(text, m.end())]
+        found += [
+            IdMatch(m.group(), m.start(), m.end(), IdStrength.DOTTED)
+            for m in _DOTTED.finditer(text)
+        ]
+        found += [
+            IdMatch(m.group(), m.start(), m.end(), IdStrength.DOTTED)
+            for m in _NUMBERED.finditer(text)
+            if numbered or _NUMBERED_TITLED.match(text, m.end())
+        ]
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         kept: list[IdMatch] = []
         for match in found:

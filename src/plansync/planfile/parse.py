@@ -133,7 +133,7 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
         encoding=decoded.encoding,
         sections=sections.sections,
         tasks=tasks,
-        warnings=tuple(sorted(warnings, key=lambda w: (w.line or 0))),
+        warnings=tuple(sorted(warnings, key=lambda w: w.line or 0)),
     )
 
 

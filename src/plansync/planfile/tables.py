@@ -80,13 +80,17 @@ class _Columns:
     def __init__(self, table: Table, matcher: IdMatcher) -> None:
         self.headers = [plain(h) for h in table.header]
         width = len(self.headers)
-        self.cells = [[plain(row.cells[i]) if i < len(row.cells) else "" for i in range(width)]
-                      for row in table.rows]
+        self.cells = [
+            [plain(row.cells[i]) if i < len(row.cells) else "" for i in range(width)]
+            for row in table.rows
+        ]
         self.matcher = matcher
         self.roles = [header_role(h) for h in table.header]
         self.marked = [
-            [self.roles[i] == "id" or (i < len(row.cells) and _marked(row.cells[i]))
-             for i in range(width)]
+            [
+                self.roles[i] == "id" or (i < len(row.cells) and _marked(row.cells[i]))
+                for i in range(width)
+            ]
             for row in table.rows
         ]
 

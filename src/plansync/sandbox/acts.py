@@ -32,9 +32,7 @@ def perform(store: SandboxStore, data: Mapping[str, Any]) -> Result:
     action = data.get("action")
     act = ACTS.get(action) if isinstance(action, str) else None
     if act is None:
-        raise FieldError(
-            f"Unknown action {action!r}; the actions are {', '.join(sorted(ACTS))}."
-        )
+        raise FieldError(f"Unknown action {action!r}; the actions are {', '.join(sorted(ACTS))}.")
     fields = JsonFields(data, f"act {action}")
     fields.refuse_unknown(("action", *act.fields))
     return act.run(store, fields)
@@ -98,9 +96,7 @@ def _set_title(store: SandboxStore, f: JsonFields) -> Result:
 
 
 def _set_body(store: SandboxStore, f: JsonFields) -> Result:
-    issue = store.set_issue_body(
-        f.text("repo"), f.integer("number"), f.text("body"), user=_user(f)
-    )
+    issue = store.set_issue_body(f.text("repo"), f.integer("number"), f.text("body"), user=_user(f))
     return {"number": issue.number}
 
 
@@ -121,9 +117,7 @@ def _delete_issue(store: SandboxStore, f: JsonFields) -> Result:
 
 
 def _move_issue(store: SandboxStore, f: JsonFields) -> Result:
-    number = store.move_issue(
-        f.text("repo"), f.integer("number"), f.text("to_repo"), user=_user(f)
-    )
+    number = store.move_issue(f.text("repo"), f.integer("number"), f.text("to_repo"), user=_user(f))
     return {"number": number}
 
 
@@ -201,9 +195,7 @@ def _create_label(store: SandboxStore, f: JsonFields) -> Result:
 
 
 def _update_label(store: SandboxStore, f: JsonFields) -> Result:
-    changes = _changes(
-        f, {"new_name": f.text, "color": f.text, "description": f.opt_text}
-    )
+    changes = _changes(f, {"new_name": f.text, "color": f.text, "description": f.opt_text})
     label = store.update_label(f.text("repo"), f.text("name"), **changes)
     return {"id": label.id, "name": label.name}
 

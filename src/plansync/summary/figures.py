@@ -183,9 +183,7 @@ def _milestones(
         remote = on_tracker.get(title)
         due_on = due.get(title) or (remote.due_on if remote is not None else None)
         overdue = due_on is not None and due_on < known.today and progress.done < progress.total
-        rows.append(
-            MilestoneRow(title, progress, due_on, overdue, remote.url if remote else None)
-        )
+        rows.append(MilestoneRow(title, progress, due_on, overdue, remote.url if remote else None))
     outside = [t for t in lines if t.milestone is None]
     if outside:
         rows.append(MilestoneRow(NO_MILESTONE, _progress(outside, estimates)))

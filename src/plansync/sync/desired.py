@@ -134,5 +134,3 @@ def remote_fields(
         assignees=tuple(sorted(issue.assignees)),
         body=body,
     )
-
-

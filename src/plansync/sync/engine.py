@@ -264,9 +264,7 @@ def _renamed_in_plan(results: list[ActionResult]) -> bool:
 
 def _findings(result: RunResult) -> Findings:
     failures = tuple(
-        Failure(r.action.task, r.detail)
-        for r in result.failed
-        if isinstance(r.action, CreateIssue)
+        Failure(r.action.task, r.detail) for r in result.failed if isinstance(r.action, CreateIssue)
     )
     return Findings(tuple(result.conflicts), failures)
 

@@ -62,9 +62,7 @@ def reconcile(
         issue = remote.issues.get(link.number)
         if issue is None:
             continue  # reported by resolve_links
-        task_updates, task_edits = merger.merge(
-            plan, task, link, issue, desired(plan, task, issue)
-        )
+        task_updates, task_edits = merger.merge(plan, task, link, issue, desired(plan, task, issue))
         updates.extend(task_updates)
         edits.extend(task_edits)
 

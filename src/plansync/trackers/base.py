@@ -86,8 +86,9 @@ class Tracker(Protocol):
 
     def update_issue(self, number: int, patch: IssuePatch) -> RemoteIssue: ...
 
-    def close_issue(self, number: int, reason: CloseReason = CloseReason.COMPLETED) -> RemoteIssue:
-        ...
+    def close_issue(
+        self, number: int, reason: CloseReason = CloseReason.COMPLETED
+    ) -> RemoteIssue: ...
 
     def reopen_issue(self, number: int) -> RemoteIssue: ...
 
@@ -130,9 +131,7 @@ class Tracker(Protocol):
     # repository files ---------------------------------------------------------------------
     def read_file(self, path: str, ref: str | None = None) -> RepoFile | None: ...
 
-    def write_file(
-        self, path: str, content: bytes, message: str, version: str | None
-    ) -> RepoFile:
+    def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         """Create (version None) or update a file; StaleFileError when `version` is not current."""
         ...
 

@@ -83,9 +83,7 @@ class GitHubTracker:
     ) -> None:
         if not token:
             raise ConfigError(f"No GitHub token was given for {repo}. {TOKEN_HINT}")
-        self._setup(
-            repo, Auth.Token(token), TOKEN_HINT, base_url, pacing, max_wait, clock, timeout
-        )
+        self._setup(repo, Auth.Token(token), TOKEN_HINT, base_url, pacing, max_wait, clock, timeout)
 
     @classmethod
     def from_app(
@@ -185,9 +183,7 @@ class GitHubTracker:
         # edit of an issue read at the cursor's second.
         read = read_incrementally(probe, read_since, cursor, what=f"issues of {self.repo}")
         issues = tuple(
-            issue_from_github(self._issue(item))
-            for item in read.items
-            if not is_pull_request(item)
+            issue_from_github(self._issue(item)) for item in read.items if not is_pull_request(item)
         )
         listed = (
             frozenset(int(item["number"]) for item in read.whole if not is_pull_request(item))
@@ -375,9 +371,7 @@ class GitHubTracker:
     def read_file(self, path: str, ref: str | None = None) -> RepoFile | None:
         return self._files.read(path, ref)
 
-    def write_file(
-        self, path: str, content: bytes, message: str, version: str | None
-    ) -> RepoFile:
+    def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         return self._files.write(path, content, message, version)
 
     # estimates ------------------------------------------------------------------------------

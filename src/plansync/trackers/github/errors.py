@@ -125,9 +125,7 @@ class GitHubErrors:
     whether the repository or the thing inside it is missing; it is asked only on a 404.
     """
 
-    def __init__(
-        self, repo: str, auth_hint: str, repository_exists: Callable[[], bool]
-    ) -> None:
+    def __init__(self, repo: str, auth_hint: str, repository_exists: Callable[[], bool]) -> None:
         self.repo = repo
         self.auth_hint = auth_hint
         self._repository_exists = repository_exists

@@ -66,9 +66,7 @@ class RepoFiles:
             partial(self._write_once, path, content, message, version), find, f"write {path}"
         )
 
-    def _write_once(
-        self, path: str, content: bytes, message: str, version: str | None
-    ) -> RepoFile:
+    def _write_once(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         def put() -> ContentFile:
             try:
                 if version is None:

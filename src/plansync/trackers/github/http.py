@@ -78,9 +78,7 @@ class CountingAdapter(HTTPAdapter):
         return response
 
 
-def build_client(
-    auth: Auth.Auth, base_url: str, timeout: float, stats: RequestStats
-) -> Github:
+def build_client(auth: Auth.Auth, base_url: str, timeout: float, stats: RequestStats) -> Github:
     """A PyGithub client whose requests are all counted in `stats` and never retried by it."""
     client = Github(
         auth=auth,
@@ -151,9 +149,7 @@ def get_page(
             status, response_headers, data if isinstance(data, dict) else {}
         )
     if not isinstance(data, list):
-        raise GithubException(
-            status, data, response_headers, f"expected a JSON list from {url}"
-        )
+        raise GithubException(status, data, response_headers, f"expected a JSON list from {url}")
     return Page(
         status=status,
         items=[item for item in data if isinstance(item, dict)],

@@ -329,9 +329,7 @@ class GitLabTracker:
             return self._user_ids[username]
 
         def lookup() -> int | None:
-            listing = self._calls.gl.users.list(
-                iterator=True, per_page=PER_PAGE, username=username
-            )
+            listing = self._calls.gl.users.list(iterator=True, per_page=PER_PAGE, username=username)
             for user in listing:
                 data = user.asdict()
                 if str(data.get("username", "")).lower() == username.lower():
@@ -369,7 +367,5 @@ class GitLabTracker:
     def read_file(self, path: str, ref: str | None = None) -> RepoFile | None:
         return self._files.read(path, ref)
 
-    def write_file(
-        self, path: str, content: bytes, message: str, version: str | None
-    ) -> RepoFile:
+    def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         return self._files.write(path, content, message, version)

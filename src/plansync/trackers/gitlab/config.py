@@ -1,5 +1,4 @@
-"""A GitLab project's settings: gitlab.com or a self-hosted instance.
-"""
+"""A GitLab project's settings: gitlab.com or a self-hosted instance."""
 
 from __future__ import annotations
 

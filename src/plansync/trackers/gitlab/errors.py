@@ -145,8 +145,7 @@ def translate(exc: GitlabError, *, repo: str, action: str) -> TrackerError:
         )
     if status >= 500:
         return TrackerUnavailableError(
-            f"GitLab failed to {action} in {repo} ({said}); the server may be down, so retry "
-            "later."
+            f"GitLab failed to {action} in {repo} ({said}); the server may be down, so retry later."
         )
     return TrackerError(
         f"GitLab answered {said} when asked to {action} in {repo}; check the project settings "
