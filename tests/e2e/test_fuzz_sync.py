@@ -508,6 +508,7 @@ def _row_explained(old: str, new: str, task: Task, allowed: Allowed) -> bool:
         if not len(before) < len(after) <= len(task.table.roles):
             return False
         before += [""] * (len(after) - len(before))
+        before, after = [c.strip() for c in before], [c.strip() for c in after]
         offset = 0
     roles = task.table.roles
     number = allowed.numbers.get(task.key)
@@ -517,11 +518,8 @@ def _row_explained(old: str, new: str, task: Task, allowed: Allowed) -> bool:
             continue
         role = roles[index - offset] if 0 <= index - offset < len(roles) else None
         was, now = was.strip(), now.strip()
-        if role == "issue" and number is not None:
-            if was.strip("*_` ").lower() in PLACEHOLDERS and now == reference:
-                continue
-            if now in (f"{was}, {reference}", f"{was} ({reference})"):
-                continue  # beside the references there, or beside a word (`Internal`)
+        if role == "issue" and number is not None and _written(was, now, reference):
+            continue  # alone, beside the references there, or beside a word (`Internal`)
         if role == "status" and task.key in allowed.may_tick and now.lower() in {"done", "todo"}:
             continue
         if role == "title":
@@ -550,13 +548,30 @@ def _cells(row: str) -> int:
     return len(_cell_texts(row))
 
 
-def _same_cells(old: str, new: str, task: Task) -> bool:
-    """Whether a table row kept its cells: as many, or, for a row shorter than its header,
-    more up to the header's width (an edit writes in a cell the row lacked)."""
+def _same_cells(old: str, new: str, width: int) -> bool:
+    """Whether a table row kept its cells: as many, or, for a row shorter than its header
+    (`width` cells), more up to that (an edit writes in a cell the row lacked)."""
     was, now = _cells(old), _cells(new)
-    if task.table is None or was == now:
-        return was == now
-    return was < now <= len(task.table.roles)
+    return was == now or was < now <= width
+
+
+def _written(was: str, now: str, reference: str) -> bool:
+    """Whether a cell holding `was` now holds `reference` written in it by plansync."""
+    if was.strip("*_` ").lower() in PLACEHOLDERS and now == reference:
+        return True
+    return now in (f"{was}, {reference}", f"{was} ({reference})")
+
+
+def _other_row_explained(old: str, new: str, number: int | None) -> bool:
+    """Whether a row a task was read from by the ID in one of its cells changed only by its
+    reference written in one cell (the row padded up to it, if short)."""
+    before, after = _cell_texts(old), _cell_texts(new)
+    before = [c.strip() for c in before] + [""] * (len(after) - len(before))
+    after = [c.strip() for c in after]
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    if not changed:
+        return True
+    return number is not None and len(changed) == 1 and _written(*changed[0], f"#{number}")
 
 
 def _texts(data: bytes) -> list[str]:
@@ -567,16 +582,20 @@ def _texts(data: bytes) -> list[str]:
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 
-def shapes(data: bytes) -> tuple[set[int], set[int]]:
-    """The 0-based lines of the file that are table rows, and those inside code blocks."""
-    rows: set[int] = set()
+def shapes(data: bytes) -> tuple[dict[int, int], set[int]]:
+    """The 0-based lines of the file that are table rows (with their header's width), and
+    those inside code blocks."""
+    rows: dict[int, int] = {}
     code: set[int] = set()
+    width = 0
     for token in _MARKDOWN.parse(decode_plan(data, Path(NAME)).text):
-        if token.map is None:
-            continue
-        if token.type == "tr_open":
-            rows.update(range(*token.map))
-        elif token.type in ("fence", "code_block"):
+        if token.type == "table_open":
+            width = 0
+        elif token.type == "th_open":
+            width += 1
+        elif token.type == "tr_open" and token.map is not None:
+            rows.update(dict.fromkeys(range(*token.map), width))
+        elif token.type in ("fence", "code_block") and token.map is not None:
             code.update(range(*token.map))
     return rows, code
 
@@ -639,8 +658,13 @@ def lost_lines(before: bytes, after: bytes, allowed: Allowed) -> list[str]:
             problems.append(f"{where} holds no synced task, yet {old!r} became {new!r}")
         elif split_ending(old)[1] != split_ending(new)[1]:
             problems.append(f"{where}: its ending changed: {old!r} became {new!r}")
-        elif i in rows and not _same_cells(old_texts[i], new_texts[j], task):
+        elif i in rows and not _same_cells(old_texts[i], new_texts[j], rows[i]):
             problems.append(f"{where}: a table row got other cells: {old!r} became {new!r}")
+        elif i in rows and task.table is None:
+            # A task read from an ID in a cell: its reference goes in the issue column, or
+            # beside the ID.
+            if not _other_row_explained(old_texts[i], new_texts[j], allowed.numbers.get(task.key)):
+                problems.append(f"{where}, task {task.key!r}: {old!r} became {new!r}")
         else:
             explain = _item_explained if task.table is None else _row_explained
             if not explain(old_texts[i], new_texts[j], task, allowed):
@@ -1004,6 +1028,17 @@ class TestFound:
         # code block is text: planfile/structure.in_code).
         example = b"```\n<!-- plansync:summary -->\nan example\n<!-- /plansync:summary -->\n```\n"
         check(Case(b"- [ ] One\n\n" + example, summary=ALL_SUMMARIES))
+
+    def test_short_rows_padded_up_to_their_issue_cell(self, check: Callable[[Case], None]) -> None:
+        check(
+            Case(
+                b"| Task | Estimate | Status | Issue |\n|----|:---|:-:|---|\n"
+                b"| a \\| b | 30 min |\n| a \\| b |  \n"
+            )
+        )
+
+    def test_a_short_row_read_by_its_id(self, check: Callable[[Case], None]) -> None:
+        check(Case(b"# Phase 1: Write\n\n| ID | Task | Issue |\n|---|---|---|\n| OPS-1 |\n"))
 
 
 class TestKnownFailures:
