@@ -558,16 +558,20 @@ def _written(was: str, now: str, reference: str) -> bool:
     return now in (f"{was}, {reference}", f"{was} ({reference})")
 
 
-def _other_row_explained(old: str, new: str, number: int | None) -> bool:
+def _other_row_explained(old: str, new: str, number: int | None, retitled: bool) -> bool:
     """Whether a row a task was read from by the ID in one of its cells changed only by its
-    reference written in one cell (the row padded up to it, if short)."""
+    reference written in one cell (the row padded up to it, if short) and, when the task was
+    retitled on the tracker, the title written in one cell."""
     before, after = _cell_texts(old), _cell_texts(new)
     before = [c.strip() for c in before] + [""] * (len(after) - len(before))
     after = [c.strip() for c in after]
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
-    if not changed:
-        return True
-    return number is not None and len(changed) == 1 and _written(*changed[0], f"#{number}")
+    reference = f"#{number}"
+    linked = [pair for pair in changed if number is not None and _written(*pair, reference)]
+    others = [pair for pair in changed if pair not in linked]
+    if retitled and len(others) == 1 and others[0][1]:
+        return len(linked) <= 1
+    return not others and len(linked) <= 1
 
 
 def _texts(data: bytes) -> list[str]:
@@ -659,7 +663,9 @@ def lost_lines(before: bytes, after: bytes, allowed: Allowed) -> list[str]:
         elif i in rows and task.table is None:
             # A task read from an ID in a cell: its reference goes in the issue column, or
             # beside the ID.
-            if not _other_row_explained(old_texts[i], new_texts[j], allowed.numbers.get(task.key)):
+            number = allowed.numbers.get(task.key)
+            retitled = task.key in allowed.retitled
+            if not _other_row_explained(old_texts[i], new_texts[j], number, retitled):
                 problems.append(f"{where}, task {task.key!r}: {old!r} became {new!r}")
         else:
             explain = _item_explained if task.table is None else _row_explained
@@ -1033,6 +1039,9 @@ class TestFound:
                 b"| a \\| b | 30 min |\n| a \\| b |  \n"
             )
         )
+
+    def test_a_row_read_by_its_id_retitled(self, check: Callable[[Case], None]) -> None:
+        check(Case(b"# Phase 1: Write\n\nID | Status\n---|---\nFIX-006 | Todo\n", retitle=0))
 
     def test_a_short_row_read_by_its_id(self, check: Callable[[Case], None]) -> None:
         check(Case(b"# Phase 1: Write\n\n| ID | Task | Issue |\n|---|---|---|\n| OPS-1 |\n"))
