@@ -1043,6 +1043,18 @@ class TestFound:
     def test_a_row_read_by_its_id_retitled(self, check: Callable[[Case], None]) -> None:
         check(Case(b"# Phase 1: Write\n\nID | Status\n---|---\nFIX-006 | Todo\n", retitle=0))
 
+    def test_a_row_read_by_its_id_between_pasted_markers(
+        self, check: Callable[[Case], None]
+    ) -> None:
+        # The editor read the file without the reader's markers rule: it found no table there
+        # and wrote the link after the row's last pipe. Fixed in planfile/edit_row.py.
+        check(
+            Case(
+                b"<!-- plansync:summary -->\n\n# Phase 1: Write\n\n| ID | Status | Task |\n"
+                b"|---|---|---|\n| FIX-006 |\n| T1 | Todo | a |\n\n<!-- /plansync:summary -->\n"
+            )
+        )
+
     def test_a_short_row_read_by_its_id(self, check: Callable[[Case], None]) -> None:
         check(Case(b"# Phase 1: Write\n\n| ID | Task | Issue |\n|---|---|---|\n| OPS-1 |\n"))
 

@@ -13,6 +13,7 @@ from plansync.errors import PlanfileError
 from plansync.model.plan import TableRowLayout
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.edit_table import Cell, cells_of
+from plansync.planfile.own_blocks import holds_plan_text
 from plansync.planfile.structure import build_outline
 from plansync.planfile.tables import header_role
 
@@ -24,7 +25,9 @@ def table_row_roles(raw: bytes, line: int) -> TableRowLayout | None:
         text = decode_plan(raw, Path("planfile")).text
     except PlanfileError:
         return None
-    for table in build_outline(text).tables:
+    # Read as the reader reads it: a table between plansync's markers that holds the plan's
+    # text (markers pasted around it) is a table of the plan.
+    for table in build_outline(text, holds_plan_text).tables:
         if table.line <= line <= table.end_line and any(r.line == line for r in table.rows):
             return TableRowLayout(tuple(header_role(header) for header in table.header))
     return None
