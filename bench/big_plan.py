@@ -1,13 +1,14 @@
 """How a sync scales with the size of a prose-heavy plan: prints seconds; asserts nothing.
 
-    .venv/bin/python bench/big_plan.py [MEGABYTES ...]      (default: 1 2 4 8)
+    .venv/bin/python bench/big_plan.py [--read-only] [MEGABYTES ...]      (default: 1 2 4 8)
 
 Each plan is mostly prose (paragraphs with emoji and arrows, risk tables, quotes, code) with
 1,000 checkbox tasks with IDs, estimates and dependencies at its end, in ten phases; a
 mis-encoded copy (UTF-8 read as cp1252 and saved again, as some editors do) is synced too. Each
 is synced against the in-process sandbox (GitHub API, pacing off): the first sync (1,000
 issues, 1,000 links written into the file) and a quiet sync. Linear cost shows as seconds that
-double with the megabytes.
+double with the megabytes. `--read-only` times reading alone (decode, parse, the summary
+block), as many times as a run reads the file, without syncing.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import time
 from pathlib import Path
 
 from plansync.config.load import load_config
+from plansync.planfile.decode import storage_of
 from plansync.planfile.parse import parse_plan
 from plansync.sandbox.server import SandboxServer
+from plansync.summary.place import summary_block
 from plansync.sync.engine import run_once
 
 REPO = "bench/plans"
@@ -90,8 +93,28 @@ def sync_twice(server: SandboxServer, name: str, data: bytes) -> None:
         )
 
 
+def read_only(name: str, data: bytes) -> None:
+    start = time.perf_counter()
+    tasks = len(parse_plan(data, Path("plan.md")).tasks)
+    summary_block(data)
+    storage_of(data)
+    seconds = time.perf_counter() - start
+    print(
+        f"{name:28} {len(data) / 1e6:6.1f} MB {tasks:5d} tasks  read {seconds:6.2f} s "
+        f"({seconds / (len(data) / 1e6):5.2f} s/MB)",
+        flush=True,
+    )
+
+
 def main() -> None:
-    sizes = [float(arg) for arg in sys.argv[1:]] or [1.0, 2.0, 4.0, 8.0]
+    args = sys.argv[1:]
+    sizes = [float(arg) for arg in args if arg != "--read-only"] or [1.0, 2.0, 4.0, 8.0]
+    if "--read-only" in args:
+        for megabytes in sizes:
+            plan = prose_plan(megabytes)
+            read_only(f"prose {megabytes:g} MB", plan)
+            read_only(f"prose {megabytes:g} MB mis-encoded", mis_encoded(plan))
+        return
     server = SandboxServer(repos=(REPO,))
     server.start()
     try:

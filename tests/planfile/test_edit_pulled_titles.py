@@ -241,3 +241,14 @@ class TestALineNeverReadsAsAnotherTask:
         assert (task.id, task.title) == ("OPS-9", "OPS-9")
         with pytest.raises(ValueError, match="would read ZZ-7 there instead of the task with"):
             set_task_title(raw, 3, "OPS-9", "Qz ZZ-7", None, "OPS-9")
+
+
+class TestControlCharactersInAPlansTitle:
+    @pytest.mark.parametrize("title", ["Write\x05 it", "Write \x02it\x18", "Write\x7f it \x1b"])
+    def test_read_as_the_same_title_pulled_from_the_tracker(self, title: str) -> None:
+        # The issue gets the plan's title; pulled back, its controls read as spaces. Were the
+        # plan's title read with them, the two would differ every run: a retitle that changes
+        # nothing, planned again and again.
+        task = at_line(f"## Week 1\n\n- [ ] {title}\n".encode(), 3)
+        assert task.title == "Write it"
+        assert pulled_title_text(title) == task.title

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -22,6 +23,7 @@ from plansync.planfile.edit import add_issue_link, set_checkbox, set_table_statu
 from plansync.planfile.edit_escape import pulled_title_text
 from plansync.planfile.keys import slug
 from plansync.planfile.lines import strip_bom
+from plansync.planfile.parse import parse_plan
 
 from .test_edit_properties import (
     LINK,
@@ -201,3 +203,16 @@ class TestEditsKeepTheMarkdownWellFormed:
     @given(hostile_plans(), HOSTILE)
     def test_sweep(self, plan: Plan, title: str) -> None:
         check_every_edit(plan, title)
+
+
+class TestRowsBetweenPastedMarkers:
+    def test_a_row_read_by_its_id_gets_its_link_inside_its_cell(self) -> None:
+        # The reader reads a table between markers pasted around plan text; the editor found
+        # no table there and wrote the link after the row's last pipe.
+        raw = (
+            b"<!-- plansync:summary -->\n\n# Phase 1: Write\n\n| ID | Status | Task |\n"
+            b"|---|---|---|\n| FIX-006 |\n| T1 | Todo | a |\n\n<!-- /plansync:summary -->\n"
+        )
+        task = next(t for t in parse_plan(raw, Path("plan.md")).tasks if t.id == "FIX-006")
+        after = add_issue_link(raw, task.line, "#1", task.table, task.id)
+        assert after == raw.replace(b"| FIX-006 |", b"| FIX-006 (#1) |")

@@ -336,6 +336,37 @@ class TestMarkersPlace:
         assert after == b"# Plan\n\n## W1\n" + BEGIN + b"\nx\n" + END + b"\n- [ ] a\n"
 
 
+class TestMarkersInCode:
+    """Markers in a code block are an example of them, the plan's text: never plansync's block,
+    neither for the editor nor for the reader."""
+
+    FENCED = b"```md\n" + BEGIN + b"\nan example\n" + END + b"\n```\n"
+    INDENTED = b"Text.\n\n    " + BEGIN + b"\n    an example\n    " + END + b"\n"
+
+    IN_ITEM = b"- item\n\n" + b"".join(b"  " + line for line in FENCED.splitlines(True))
+
+    @pytest.mark.parametrize("example", [FENCED, INDENTED, IN_ITEM])
+    def test_a_block_is_inserted_and_the_example_kept(self, example: bytes) -> None:
+        raw = b"# Plan\n\n- [ ] a\n\n" + example
+        after = write_summary(raw, "new", "after-title")
+        assert after is not None
+        assert after.endswith(example)
+        assert after.startswith(b"# Plan\n\n" + BEGIN + b"\nnew\n" + END + b"\n")
+        assert write_summary(raw, "new", "markers") is None
+        assert [t.key for t in tasks(after)] == [t.key for t in tasks(raw)]
+
+    def test_an_example_after_the_block_is_no_second_marker(self) -> None:
+        raw = b"# Plan\n\n" + BEGIN + b"\nold\n" + END + b"\n\n- [ ] a\n\n" + self.FENCED
+        after = write_summary(raw, "new", "markers")
+        assert after == raw.replace(b"\nold\n", b"\nnew\n", 1)
+
+    def test_the_reader_reads_a_task_between_fenced_markers_as_code(self) -> None:
+        # The fence's text is code either way; a begin marker in a fence and an end marker
+        # outside it make no block that hides the task between them.
+        raw = b"```\n" + BEGIN + b"\n```\n\n- [ ] a\n\n" + END + b"\n"
+        assert [t.title for t in tasks(raw)] == ["a"]
+
+
 class TestDamagedBlocks:
     @pytest.mark.parametrize(
         ("raw", "message"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ftfy.badness import MOJIBAKE_CATEGORIES, badness, is_bad
@@ -111,6 +112,9 @@ class _Repair:
     lines: tuple[int, ...] | None  # the lines repaired one by one; None: all at once (or none)
 
 
+# One run reads a planfile's text several times (parse, summary block, the editor's storage):
+# the last few answers are kept, so a big file's mojibake is looked for once, not each time.
+@lru_cache(maxsize=2)
 def _repair(text: str) -> _Repair:
     """The text with its mojibake undone: all at once when the whole text reverse-decodes,
     else line by line; the text itself when there is nothing to undo."""

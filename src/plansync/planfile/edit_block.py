@@ -11,6 +11,7 @@ import re
 
 from plansync.planfile.decode import as_stored, storage_of
 from plansync.planfile.lines import dominant_ending, split_ending, split_lines, strip_bom
+from plansync.planfile.structure import in_code
 
 
 def _squeezed(text: str) -> str:
@@ -27,12 +28,16 @@ def marker_lines(raw: bytes, begin: str, end: str) -> tuple[list[int], list[int]
 def _marker_indexes(lines: list[bytes], begin: str, end: str) -> tuple[list[int], list[int]]:
     # Spaces next to the comment's delimiters do not matter (`<!--plansync:summary-->`), as
     # for the reader, which skips such a block: else a re-spaced block would get a second one.
+    # A marker in a code block is an example of one, text like any other, as for the reader.
     found: dict[str, list[int]] = {_marker_form(begin): [], _marker_form(end): []}
-    for index, line in enumerate(lines):
-        form = _marker_form(split_ending(line)[0].decode("utf-8", "replace"))
+    texts = [split_ending(line)[0].decode("utf-8", "replace") for line in lines]
+    for index, text in enumerate(texts):
+        form = _marker_form(text) if "<!--" in text else ""
         if form in found:
             found[form].append(index)
-    return found[_marker_form(begin)], found[_marker_form(end)]
+    begins, ends = found[_marker_form(begin)], found[_marker_form(end)]
+    code = in_code(texts, [i + 1 for i in begins + ends])
+    return [i for i in begins if i + 1 not in code], [i for i in ends if i + 1 not in code]
 
 
 _COMMENT = re.compile(r"^<!--\s*(.*?)\s*-->$")

@@ -13,6 +13,7 @@ from plansync.errors import PlanfileError
 from plansync.model.plan import TableRowLayout
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.edit_table import Cell, cells_of
+from plansync.planfile.own_blocks import holds_plan_text
 from plansync.planfile.structure import build_outline
 from plansync.planfile.tables import header_role
 
@@ -31,7 +32,9 @@ def table_rows_roles(text: str) -> dict[int, TableRowLayout]:
     """For each line of the planfile text `text` that is a body row of a table, the roles its
     table's header gives each column."""
     roles: dict[int, TableRowLayout] = {}
-    for table in build_outline(text).tables:
+    # Read as the reader reads it: a table between plansync's markers that holds the plan's
+    # text (markers pasted around it) is a table of the plan.
+    for table in build_outline(text, holds_plan_text).tables:
         layout = TableRowLayout(tuple(header_role(header) for header in table.header))
         for row in table.rows:
             if table.line <= row.line <= table.end_line:

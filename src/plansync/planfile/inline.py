@@ -26,7 +26,9 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _STRONG = re.compile(r"\*\*|~~")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_SPACES = re.compile(r"\s+")
+# Whitespace, and the control characters a title from a tracker has as spaces once written
+# (see `edit_escape`): a plan's title and its issue's compare the same.
+_SPACES = re.compile(r"[\s\x00-\x08\x0e-\x1b\x7f]+")
 
 # A list item's marker and checkbox, at the start of a source line.
 LIST_MARKER = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d{1,9}[.)])(?:\s+|$)")

@@ -5,7 +5,7 @@ tables and code, each with its 1-based source lines. Markdown is never rendered.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -20,6 +20,30 @@ _MARKDOWN = MarkdownIt("commonmark").enable("table").disable(["inline", "text_jo
 # it, unless the caller finds the plan's own text in it (see `own_blocks`).
 _BLOCK_BEGIN = re.compile(r"^\s*<!--\s*plansync:([\w-]+)\s*-->\s*$")
 _BLOCK_END = re.compile(r"^\s*<!--\s*/plansync:([\w-]+)\s*-->\s*$")
+# A line that may open a fence (in a list item or a quote too), and one indented like code.
+_FENCE_LIKE = re.compile(r"^[ \t>]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*(?:`{3,}|~{3,})")
+_INDENTED = re.compile(r"^(?: {4}| {0,3}\t)")
+
+
+def in_code(lines: list[str], numbers: Collection[int]) -> set[int]:
+    """Those of the 1-based line `numbers` that lie inside a code block (fenced or indented),
+    where a marker is an example, not plansync's. `lines`: the text's lines, without endings.
+
+    Whether a line is code depends only on the lines before it, so markdown-it reads the
+    lines up to the last of `numbers`, and only when one of those could open a fence or one
+    of `numbers` is indented like code: a plan without code pays nothing."""
+    if not numbers:
+        return set()
+    last = max(numbers)
+    if not any(_INDENTED.match(lines[n - 1]) for n in numbers) and not any(
+        _FENCE_LIKE.match(line) for line in lines[:last]
+    ):
+        return set()
+    code: set[int] = set()
+    for token in _MARKDOWN.parse("\n".join(lines[:last]) + "\n"):
+        if token.type in ("fence", "code_block") and token.map is not None:
+            code.update(range(token.map[0] + 1, token.map[1] + 1))
+    return code & set(numbers)
 
 
 def without_hard_break(line: str) -> str:
@@ -129,12 +153,16 @@ class Outline:
 
 def _own_block_lines(lines: list[str], read_block: BlockFilter | None) -> set[int]:
     """1-based lines inside plansync's own marker blocks (the markers included), but for the
-    blocks whose inner text `read_block` says is to be read."""
+    blocks whose inner text `read_block` says is to be read. A marker in a code block is
+    text."""
+    marked = [n for n, text in enumerate(lines, start=1) if "plansync:" in text]
+    found = {n: (_BLOCK_BEGIN.match(lines[n - 1]), _BLOCK_END.match(lines[n - 1])) for n in marked}
+    code = in_code(lines, [n for n, (opening, closing) in found.items() if opening or closing])
     inside: set[int] = set()
     begin: tuple[int, str] | None = None
-    for number, text in enumerate(lines, start=1):
-        opening = _BLOCK_BEGIN.match(text)
-        closing = _BLOCK_END.match(text)
+    for number, (opening, closing) in found.items():
+        if number in code:
+            continue
         if begin is None and opening is not None:
             begin = (number, opening.group(1))
         elif begin is not None and closing is not None and closing.group(1) == begin[1]:

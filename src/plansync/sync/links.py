@@ -25,6 +25,11 @@ from plansync.sync.removed import gone_issue_message, references
 from plansync.trackers.markers import find_marker, find_tracking_marker, task_of_marker
 
 
+def _twins(a: TaskRef, b: TaskRef) -> bool:
+    """Two keys of tasks of one title in one planfile (`same`, `same~2`)."""
+    return a != b and a.planfile == b.planfile and a.key.split("~")[0] == b.key.split("~")[0]
+
+
 def retired_tasks(plan: PlanInput, links: Mapping[TaskRef, Link]) -> frozenset[str]:
     """Keys of the planfile's tasks that are no longer tasks: an item or row of their own
     defined them when they were last synced, and only a mention of their ID in prose is left.
@@ -135,6 +140,13 @@ class _Resolver:
             if old not in present:
                 orphans[old_link.number] = old_link
         adoption: Adoption | None = None  # indexed when a task first has no issue
+        moves = self._renumbered(tasks)
+        for ref, _ in moves:  # the issue a twin's key was linked to is free for its task
+            orphans[self.known.links[ref].number] = self.known.links[ref]
+        for ref, taken in moves:
+            orphans.pop(taken.number, None)
+            self.out.links[ref] = Link(ref, taken.number, taken.issue_id, taken.url, taken.base)
+            self.out.owners[taken.number] = ref
         for plan, task in tasks:
             ref = TaskRef(plan.planfile, task.key)
             link = self.out.links.get(ref)
@@ -190,6 +202,40 @@ class _Resolver:
             self.out.to_create.append((plan, task))
         if not self.pull:
             self._renamed_unreferenced(orphans)
+        # After the task that took a twin's key's issue moved its link: the store moves each
+        # link off a key before another link comes onto it.
+        for ref, taken in moves:
+            why = f"its line references #{taken.number}, the issue of {taken.task.key!r}"
+            self.out.linked_now[ref] = LinkIssue(
+                ref, taken.number, taken.issue_id, taken.url, why, taken.task
+            )
+            self.out.renamed.add(taken.task)
+
+    def _renumbered(self, tasks: list[tuple[PlanInput, Task]]) -> list[tuple[TaskRef, Link]]:
+        """Twins (tasks of one title, keyed `same`, `same~2`) renumbered in a run that renamed
+        one of them: a task whose key is linked to an issue its line does not reference, while
+        its line references the issue of a twin's key, is that twin. The reference plansync
+        wrote on the line wins over the key. Each as (the task, the link it takes)."""
+        repo = self.project.tracker.repo
+        by_number = {link.number: link for link in self.known.links.values()}
+        found: dict[int, list[TaskRef]] = {}
+        for plan, task in tasks:
+            ref = TaskRef(plan.planfile, task.key)
+            link = self.known.links.get(ref)
+            if link is None or references(task, link.number, repo):
+                continue
+            twins = {
+                r.number
+                for r in task.issue_refs
+                if r.repo in (None, repo)
+                and r.number in by_number
+                and r.number in self.remote.issues
+                and _twins(by_number[r.number].task, ref)
+            }
+            if len(twins) == 1:
+                found.setdefault(twins.pop(), []).append(ref)
+        # Two lines naming one twin's issue: neither is moved.
+        return [(refs[0], by_number[n]) for n, refs in found.items() if len(refs) == 1]
 
     def _adoption(self, tasks: list[tuple[PlanInput, Task]], claimed: set[int]) -> Adoption:
         """The issues tasks could adopt: none that is linked, marked, or that a task's line
