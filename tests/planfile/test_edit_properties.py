@@ -302,6 +302,8 @@ class TestOneEditChangesOneLine:
             try:
                 after = set_task_title(plan.raw, task.line, task.title, title, task.table, task.id)
             except ValueError as refused:
+                if task.from_mention and "would read no task there" in str(refused):
+                    continue  # a task read from its ID's mentions (`1. OPS-9 OPS-9`) has none left
                 if "would read the task on line" in str(refused):
                     # A title that would tip how another line reads (the file's format rests
                     # on its lines: a retitled duplicate ID can take away a Kiro file's
