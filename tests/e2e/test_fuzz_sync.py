@@ -940,8 +940,16 @@ def test_fuzzed_plans_lose_nothing(
     check_case(sandbox, example_folder(tmp_path), kind, case)
 
 
+# Derandomised too: CI runs the sweep, and a run must pass or fail on the code, not on the draw.
+# To explore, run it with `--hypothesis-seed=N` and another N each time.
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=SUPPRESSED)
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=SUPPRESSED,
+)
 @given(case=cases())
 def test_fuzzed_plans_lose_nothing_sweep(
     sandbox: SandboxServer, tmp_path: Path, kind: str, case: Case
@@ -1107,5 +1115,25 @@ class TestKnownFailures:
                 retitle=24,
                 new_title="# not a heading | nor a cell",
                 seed_references=True,
+            )
+        )
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="A heading that defines a task (`## FIX-006: ...`) inside summary markers "
+        "pasted around plan text, beside a checkbox task of the same ID: the task ends with "
+        "no issue (the two readings of FIX-006 take turns). Found by the slow sweep.",
+    )
+    def test_one_id_on_a_heading_inside_pasted_markers_and_on_a_task(
+        self, check: Callable[[Case], None]
+    ) -> None:
+        check(
+            Case(
+                b"---\ntitle: A plan\nowner: web\n---\n\n**Phase 1: Write**\n\n- [ ] Write\n\n"
+                b"# Phase 1: Write\n\n- [ ] FIX-006: Write\n\n<!-- plansync:summary -->\n"
+                b"**Phase 1: Write**\n\n## FIX-006: Phase 1: Write\n<!-- /plansync:summary -->\n",
+                summary="[projects.summary]\nenabled = false\nmilestones = false\n",
+                seed_references=True,
+                retitle_twins=True,
             )
         )
