@@ -144,6 +144,10 @@ def test_three_daemons_share_the_projects_and_survive_a_kill(
         assert len(counts) == 2, f"{repo(i)}: {counts}"
         assert set(counts.values()) == {1}, f"{repo(i)}: duplicate issues {counts}"
 
+    # Every daemon is ready, those whose runs were skipped for another daemon's too.
+    for daemon in daemons:
+        wait_for(daemon, lambda d=daemon: d.get("/readyz").status_code == 200, "readiness")
+
     # A person closes an issue of every project; webhooks go to random daemons.
     for i in range(PROJECTS):
         harness.store.close_issue(repo(i), 1, user="alice")

@@ -125,7 +125,11 @@ def _watched_run(
         tracker = open_tracker(project.tracker)
         result = run_once(config, project, store=state, tracker=tracker, stop=stop)
     except BusyError:
-        if not shared:  # with a shared store another daemon runs it: no run to count
+        if shared:
+            # Another daemon is syncing it, and the tracker answered this one: the project is
+            # looked after (readiness), and there is no run of this daemon to count.
+            watch.health.run_finished(project)
+        else:
             watch.metrics.run_finished(name, "error", time.monotonic() - started)
         raise
     except AuthenticationError:
