@@ -24,6 +24,7 @@ from plansync.sandbox.config import sandbox_tracker_toml
 from plansync.sandbox.server import SandboxServer
 from plansync.state.base import RunRecord
 from plansync.state.open import open_state
+from plansync.state.postgres import lock_key
 from plansync.trackers.markers import find_marker
 
 PROJECTS = 30
@@ -196,3 +197,30 @@ def test_three_daemons_share_the_projects_and_survive_a_kill(
     # The dead daemon's claims ran out and were taken by the others: nothing is left dirty.
     wait_for(survivors[0], lambda: not claimed_by(harness, victim), "the dead daemon's claims gone")
     no_overlap(harness, unfinished_allowed=10)
+
+
+def test_a_project_locked_elsewhere_is_skipped_quietly_and_runs_once_the_lock_drops(
+    harness: SyncHarness, daemons: list[DaemonProcess]
+) -> None:
+    wait_for(daemons[0], lambda: all(finished_runs(harness).values()), "a run of every project")
+    assert harness.state_setting is not None
+    # Another daemon's run of p00, as far as the database can tell: its advisory lock is held.
+    with psycopg.connect(harness.state_setting, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (lock_key("p00"),))
+        harness.store.close_issue(repo(0), 1, user="alice")
+        before = finished_runs(harness)["p00"]
+        payload = {"action": "closed", "issue": {"number": 1}, "repository": {"full_name": repo(0)}}
+        assert daemons[1].github("issues", payload).status_code == 202
+        skipped = [d.count("run skipped: p00") for d in daemons]
+        wait_for(
+            daemons[1],
+            lambda: sum(d.count("run skipped: p00") for d in daemons) > sum(skipped),
+            "a skipped run",
+        )
+        assert not any("run failed" in line for d in daemons for line in d.lines)
+        assert finished_runs(harness)["p00"] == before
+        assert b"- [x]" not in harness.plan("p00/plan.md")
+    # The lock dropped with the connection: the project, still dirty, runs on the next claim.
+    wait_for(daemons[1], lambda: finished_runs(harness)["p00"] > before, "the run of p00")
+    assert b"- [x]" in harness.plan("p00/plan.md")
+    no_overlap(harness)
