@@ -69,7 +69,6 @@ def test_a_marked_project_is_claimed_triggered_and_clean_after_its_run(
     state: StateDatabase,
 ) -> None:
     coordinator = replicas(state)
-    coordinator._trigger = lambda name: True  # as while the claim loop runs
     assert coordinator.mark("demo")
     triggered: list[str] = []
     coordinator._claim(lambda name: triggered.append(name) is None)
@@ -135,3 +134,4 @@ def test_claims_whose_run_never_started_are_freed_when_the_daemon_stops(
     claim_then_stop(coordinator, triggered)  # triggered, then stopped before the run
     assert triggered == ["demo"]
     assert state.claim_dirty("other", 60.0)[0].project == "demo"
+    assert not coordinator.mark("demo")  # stopped: a webhook is answered `stopping`

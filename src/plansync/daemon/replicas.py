@@ -59,7 +59,7 @@ class Replicas:
         self._lock = threading.Lock()
         self._waiting: dict[str, list[DirtyClaim]] = {}  # claimed, their run not started
         self._wake = threading.Event()
-        self._trigger: Callable[[str], bool] | None = None
+        self._stopped = False
 
     # webhooks -------------------------------------------------------------------------------
 
@@ -72,7 +72,7 @@ class Replicas:
         project = self._projects.get(name)
         if project is None:
             raise KeyError(name)
-        if self._trigger is None:
+        if self._stopped:
             return False
         self._state.store(project.name, project.scope).mark_dirty()
         self._wake.set()
@@ -103,7 +103,6 @@ class Replicas:
 
     def claim_loop(self, trigger: Callable[[str], bool], stopping: threading.Event) -> None:
         """Claim dirty projects and trigger their runs until `stopping` is set."""
-        self._trigger = trigger
         forgot = 0.0
         while not stopping.is_set():
             try:
@@ -111,11 +110,11 @@ class Replicas:
                 if time.monotonic() - forgot > _FORGET_EVERY:
                     self._state.forget_deliveries(DELIVERIES_KEPT)
                     forgot = time.monotonic()
-            except PlansyncError as exc:
+            except Exception as exc:  # the next tick tries again; this thread must live on
                 self._log.warning("claiming dirty projects failed: %s", exc)
             self._wake.wait(self._every)
             self._wake.clear()
-        self._trigger = None
+        self._stopped = True
         with self._lock:
             left = [claim for claims in self._waiting.values() for claim in claims]
             self._waiting.clear()
