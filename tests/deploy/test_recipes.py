@@ -5,6 +5,7 @@ kustomize), and for the fields that matter by reading them."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,6 +85,50 @@ class TestDocker:
         assert "127.0.0.1:8765" in tracker["base_url"]
         assert "8765" in services["sandbox"]["command"]
         assert tracker["token_env"] in services["daemon"]["environment"]
+
+
+class TestDockerReplicas:
+    COMPOSE = DEPLOY / "docker" / "compose.replicas.yaml"
+
+    def test_the_replicas_compose_matches_the_compose_spec(self) -> None:
+        result = run(
+            tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(self.COMPOSE)
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_three_daemons_share_postgres_and_the_plans(self, tmp_path: Path) -> None:
+        services = load_yaml(self.COMPOSE)["services"]
+        daemons = {name: s for name, s in services.items() if name.startswith("daemon")}
+        assert len(daemons) == 3
+        ports = set()
+        for daemon in daemons.values():
+            assert daemon["command"][:2] == ["daemon", "--listen"]
+            ports.add(daemon["command"][2].rsplit(":", 1)[1])
+            assert daemon["network_mode"] == "service:sandbox"
+            assert (
+                daemon["environment"]["PGPASSWORD"]
+                == (services["postgres"]["environment"]["POSTGRES_PASSWORD"])
+            )
+            assert daemon["volumes"] == services["seed"]["volumes"][-1:]
+            assert daemon["depends_on"]["postgres"]["condition"] == "service_healthy"
+            assert ports.issuperset({daemon["healthcheck"]["test"][-1].split("127.0.0.1:")[1][:4]})
+        published = {p.split(":")[1] for p in services["sandbox"]["ports"]}
+        assert published == ports
+        # The seed's edit of the demo config names the shared database, without a password.
+        seed = services["seed"]["command"][0].replace("$$", "$")  # compose's escaped `$`
+        edit = re.search(r"sed -i 's\|(.*?)\|(.*?)\|'", seed)
+        assert edit is not None
+        text = (TOP / "config" / "plansync.toml").read_text(encoding="utf-8")
+        edited, count = re.subn(f"(?m){edit[1]}", edit[2], text)
+        assert count == 1, "the seed edits the `state` line, and only it"
+        config = tmp_path / "plansync.toml"
+        config.write_text(edited, encoding="utf-8")
+        url = load_config(config).state_url
+        assert url == "postgresql://plansync@127.0.0.1:5432/plansync"
+
+    def test_the_image_carries_the_postgresql_driver(self) -> None:
+        text = (DEPLOY / "docker" / "Dockerfile").read_text(encoding="utf-8")
+        assert 'pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres]"' in text
 
 
 class TestSystemd:
@@ -175,6 +220,50 @@ class TestKubernetes:
         path = tmp_path / "plansync.toml"
         path.write_text(text, encoding="utf-8")
         assert load_config(path).projects
+
+
+class TestKubernetesReplicas:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def manifests(cls) -> list[dict[str, Any]]:
+        kubectl = shutil.which("kubectl")
+        if kubectl is None:
+            pytest.skip("kubectl is not installed: the overlay needs kustomize to render")
+        result = run(kubectl, "kustomize", str(DEPLOY / "kubernetes-replicas"))
+        assert result.returncode == 0, result.stderr
+        return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+    def test_three_replicas_rolled_one_at_a_time_without_a_shared_volume(
+        self, manifests: list[dict[str, Any]]
+    ) -> None:
+        (deployment,) = [m for m in manifests if m["kind"] == "Deployment"]
+        spec = deployment["spec"]
+        assert spec["replicas"] == 3
+        assert spec["strategy"]["type"] == "RollingUpdate"
+        assert "$retainKeys" not in spec["strategy"]
+        assert not [m for m in manifests if m["kind"] == "PersistentVolumeClaim"]
+        pod = spec["template"]["spec"]
+        assert all("persistentVolumeClaim" not in v for v in pod["volumes"])
+        (container,) = pod["containers"]
+        env = {e["name"]: e for e in container["env"]}
+        assert "PLANSYNC_STATE" not in env
+        assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "plansync"
+
+    def test_the_config_names_the_database_and_reads_plans_from_the_repository(
+        self, manifests: list[dict[str, Any]], tmp_path: Path
+    ) -> None:
+        (config_map,) = [m for m in manifests if m["kind"] == "ConfigMap"]
+        path = tmp_path / "plansync.toml"
+        path.write_text(config_map["data"]["plansync.toml"], encoding="utf-8")
+        config = load_config(path)
+        assert config.state_url.startswith("postgresql://plansync@plansync-postgres:5432/")
+        assert all(p.plans_source.kind == "repository" for p in config.projects)
+        services = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "Service"}
+        (database,) = [m for m in manifests if m["kind"] == "StatefulSet"]
+        assert "plansync-postgres" in services
+        assert services["plansync-postgres"]["spec"]["selector"].items() <= (
+            database["spec"]["template"]["metadata"]["labels"].items()
+        )
 
 
 class TestCI:

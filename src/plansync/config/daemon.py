@@ -6,6 +6,8 @@ github_secret_env = ["PLANSYNC_GITHUB_WEBHOOK_SECRET", "PLANSYNC_GITHUB_WEBHOOK_
 gitlab_secret_env = ["PLANSYNC_GITLAB_WEBHOOK_SECRET", "PLANSYNC_GITLAB_WEBHOOK_SECRET_PREVIOUS"]
 safety_net_minutes = 60              # polling interval of every project while webhooks are on
 trigger_gap_seconds = 2              # triggered runs of a project start at least this far apart
+claim_every_seconds = 1              # with a PostgreSQL store: how often dirty projects are claimed
+claim_lease_seconds = 300            # how long a claim holds before another daemon may take it
 
 Several variables per provider let a secret be rotated: set the new one beside the old, change
 it on the tracker, then remove the old. A variable that is unset or empty is left out.
@@ -41,6 +43,10 @@ class DaemonConfig(BaseModel):
     # Webhook-triggered runs of a project start at least this far apart: a burst of deliveries
     # (one click can send a label, a milestone and a comment event) makes one run now, one later.
     trigger_gap_seconds: float = Field(default=2.0, ge=0, le=3600)
+    # Daemons sharing a PostgreSQL store claim the projects a webhook marked dirty this often;
+    # a claim whose daemon died is free again once its lease has run out.
+    claim_every_seconds: float = Field(default=1.0, gt=0, le=3600)
+    claim_lease_seconds: float = Field(default=300.0, gt=0, le=86400)
 
     @field_validator("github_secret_env", "gitlab_secret_env")
     @classmethod

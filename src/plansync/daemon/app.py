@@ -21,7 +21,7 @@ from plansync.daemon.health import Health, tracker_label
 from plansync.daemon.logs import LogFormat, configure_logging
 from plansync.daemon.metrics import Metrics, action_name
 from plansync.daemon.scheduler import RunProject, RunReport, run_daemon
-from plansync.errors import AuthenticationError
+from plansync.errors import AuthenticationError, BusyError
 from plansync.model.changeset import (
     ActionResult,
     CloseIssue,
@@ -35,7 +35,7 @@ from plansync.model.changeset import (
 )
 from plansync.model.sync import TaskRef
 from plansync.state.base import StateDatabase
-from plansync.state.open import open_state
+from plansync.state.open import is_postgres, open_state
 from plansync.sync.engine import run_once
 from plansync.sync.result import RunResult
 from plansync.trackers.registry import open_tracker
@@ -62,7 +62,8 @@ def serve(
     log = logging.getLogger(LOGGER)
     with open_state(config.state_url) as state:
         if listen is None:
-            return run_daemon(projects, project_runner(config, state), log=log)
+            shared = is_postgres(config.state_url)
+            return run_daemon(projects, project_runner(config, state, shared=shared), log=log)
         from plansync.daemon.service import run_service
 
         return run_service(config, projects, state, listen, log)
@@ -78,14 +79,24 @@ class RunWatch:
 
 
 def project_runner(
-    config: LoadedConfig, state: StateDatabase | None = None, watch: RunWatch | None = None
+    config: LoadedConfig,
+    state: StateDatabase | None = None,
+    watch: RunWatch | None = None,
+    *,
+    shared: bool = False,
 ) -> RunProject:
-    """What a project's job does: one run, reported on one line."""
+    """What a project's job does: one run, reported on one line. With a `shared` store
+    (several daemons), a project locked by another daemon's run is skipped, not an error."""
 
     def run(project: ProjectConfig, stop: threading.Event) -> RunReport:
-        if watch is None:
-            return report(run_once(config, project, store=state, stop=stop))
-        return _watched_run(config, project, state, stop, watch)
+        try:
+            if watch is None:
+                return report(run_once(config, project, store=state, stop=stop))
+            return _watched_run(config, project, state, stop, watch, shared)
+        except BusyError:
+            if not shared:
+                raise
+            return RunReport(f"{project.name}: another daemon is running it", skipped=True)
 
     return run
 
@@ -96,6 +107,7 @@ def _watched_run(
     state: StateDatabase | None,
     stop: threading.Event,
     watch: RunWatch,
+    shared: bool = False,
 ) -> RunReport:
     log = logging.getLogger(LOGGER)
     name = project.name
@@ -112,6 +124,14 @@ def _watched_run(
     try:
         tracker = open_tracker(project.tracker)
         result = run_once(config, project, store=state, tracker=tracker, stop=stop)
+    except BusyError:
+        if shared:
+            # Another daemon is syncing it, and the tracker answered this one: the project is
+            # looked after (readiness), and there is no run of this daemon to count.
+            watch.health.run_finished(project)
+        else:
+            watch.metrics.run_finished(name, "error", time.monotonic() - started)
+        raise
     except AuthenticationError:
         watch.health.token_refused(project)
         watch.metrics.run_finished(name, "error", time.monotonic() - started)

@@ -6,6 +6,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Protocol
+
+
+class DeliveryLog(Protocol):
+    def first_time(self, delivery_id: str) -> bool:
+        """True the first time an id is offered, False for a repeat."""
+        ...
 
 
 class SeenDeliveries:

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from plansync.config.project import ProjectConfig
-from plansync.daemon.deliveries import PendingHints, SeenDeliveries
+from plansync.daemon.deliveries import DeliveryLog, PendingHints
 from plansync.daemon.events import (
     GITHUB_EVENTS,
     GITHUB_PING,
@@ -52,7 +52,7 @@ class Service:
     alive: Callable[[], bool]
     readiness: Callable[[], Readiness]
     metrics: Metrics
-    seen: SeenDeliveries
+    seen: DeliveryLog
     pending: PendingHints
 
 

@@ -44,10 +44,12 @@ from plansync.errors import PlansyncError
 
 @dataclass(frozen=True)
 class RunReport:
-    """How a run went, on one line; `ok` False when some of its actions failed."""
+    """How a run went, on one line; `ok` False when some of its actions failed, `skipped` when
+    another daemon sharing the store was running the project."""
 
     line: str
     ok: bool = True
+    skipped: bool = False
 
 
 RunProject = Callable[[ProjectConfig, threading.Event], RunReport | None]
@@ -286,6 +288,11 @@ class Daemon:
             self.log.debug("run failed: %s", name, exc_info=True)
         else:
             seconds = time.monotonic() - started
+            if report is not None and report.skipped:
+                self.log.info(
+                    "run skipped: %s", report.line, extra={"project": name, "result": "skipped"}
+                )
+                return
             line = report.line if report is not None else name
             level = logging.INFO if report is None or report.ok else logging.WARNING
             result = "ok" if level == logging.INFO else "failed"

@@ -25,9 +25,11 @@ from plansync.daemon.deliveries import PendingHints, SeenDeliveries
 from plansync.daemon.health import Health
 from plansync.daemon.http import Service, build_app
 from plansync.daemon.metrics import Metrics
+from plansync.daemon.replicas import Replicas
 from plansync.daemon.scheduler import Daemon
 from plansync.errors import PlansyncError
 from plansync.state.base import StateDatabase
+from plansync.state.open import is_postgres
 
 PROVIDERS = ("github", "gitlab")
 # How long the HTTP server may take to finish its answers once told to stop.
@@ -52,18 +54,23 @@ def run_service(
     metrics = Metrics()
     health = Health(scheduled)
     pending = PendingHints()
-    runner = project_runner(config, state, RunWatch(metrics, health, pending))
+    # A PostgreSQL store may be shared by several daemons: they coordinate through it.
+    replicas = _replicas(config, scheduled, state, log)
+    watch = RunWatch(metrics, health, pending)
+    runner = project_runner(config, state, watch, shared=replicas is not None)
+    if replicas is not None:
+        runner = replicas.runner(runner)
     gap = config.daemon.trigger_gap_seconds
     daemon = Daemon(scheduled, runner, log=log, trigger_gap=gap)
     app = build_app(
         Service(
             projects=scheduled,
             secrets=secrets,
-            trigger=daemon.trigger,
+            trigger=daemon.trigger if replicas is None else replicas.mark,
             alive=lambda: daemon.alive,
             readiness=health.readiness,
             metrics=metrics,
-            seen=SeenDeliveries(),
+            seen=SeenDeliveries() if replicas is None else replicas,
             pending=pending,
         )
     )
@@ -91,6 +98,13 @@ def run_service(
         extra={"host": host, "port": port},
     )
     http.start()
+    if replicas is not None:
+        threading.Thread(
+            target=replicas.claim_loop,
+            args=(daemon.trigger, daemon.stopping),
+            name="plansync-claims",
+            daemon=True,
+        ).start()
     # The HTTP server stops taking requests as soon as a stop is requested, not after the run.
     closer = threading.Thread(
         target=_close_on_stop, args=(daemon, server), name="plansync-http-closer", daemon=True
@@ -104,6 +118,23 @@ def run_service(
         with contextlib.suppress(OSError):
             sock.close()
     return code
+
+
+def _replicas(
+    config: LoadedConfig,
+    projects: Sequence[ProjectConfig],
+    state: StateDatabase | None,
+    log: logging.Logger,
+) -> Replicas | None:
+    if state is None or not is_postgres(config.state_url):
+        return None
+    return Replicas(
+        state,
+        {p.name: p for p in projects},
+        every=config.daemon.claim_every_seconds,
+        lease=config.daemon.claim_lease_seconds,
+        log=log,
+    )
 
 
 def _close_on_stop(daemon: Daemon, server: uvicorn.Server) -> None:
