@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from plansync.model.plan import TableRowLayout
-from plansync.planfile.edit_reference import replace_issue_reference, replaceable_reference
+from plansync.planfile.edit import replace_issue_reference
+from plansync.planfile.edit_reference import replaceable_reference
 from plansync.planfile.parse import parse_plan
 
 ROWS = TableRowLayout(("", "title", "issue"))

@@ -21,7 +21,6 @@ from plansync.planfile.items import split_metadata
 __all__ = [
     "check_new_reference",
     "reference_replaced",
-    "replace_issue_reference",
     "replaceable_reference",
 ]
 
@@ -92,18 +91,3 @@ def reference_replaced(
         inner = (old_cell[:at] + reference + old_cell[end:]).strip(" \t")
         return with_cell(text, cell, fill_cell(old_cell, inner))
     return text[: found.start()] + reference + text[found.end() :]
-
-
-def replace_issue_reference(
-    raw: bytes, line: int, old: str, new: str, layout: TableRowLayout | None
-) -> bytes:
-    """The planfile `raw` with the reference `old` on `line` replaced by `new` (`#2` or
-    `owner/repo#2`), where it stands apart from the title. A line that no longer holds `old`
-    there gets `new` added as `add_issue_link` adds it (a line already referencing `new` stays
-    as it is). Raises ValueError when `new` is not one issue reference."""
-    # The editor uses this module's line edit, so it is imported here, not above.
-    from plansync.planfile.edit import PlanfileEditor
-
-    editor = PlanfileEditor(raw)
-    editor.replace_issue_reference(line, old, new, layout)
-    return editor.data

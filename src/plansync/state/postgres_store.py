@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from plansync.errors import PlansyncError
@@ -14,6 +13,7 @@ from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
 from plansync.state import codec
 from plansync.state.base import BlockRef, PendingReply, RunRecord, check_stream
+from plansync.state.rows import block_ref, now_text, run_record
 
 if TYPE_CHECKING:
     from plansync.state.postgres import Connection, PostgresDatabase
@@ -267,7 +267,7 @@ class PostgresStore:
         found: dict[BlockRef, set[str]] = {}
         for kind, target, digest in rows:
             with self._db.reading_row("written_blocks", self.scope, f"{kind} {target!r}"):
-                block = _block_ref(kind, target)
+                block = block_ref(kind, target)
             found.setdefault(block, set()).add(digest)
         return {block: frozenset(digests) for block, digests in found.items()}
 
@@ -308,7 +308,7 @@ class PostgresStore:
             connection.execute(
                 "INSERT INTO processed_comments (scope, comment_id, processed_at) "
                 "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                (self.scope, comment_id, _now()),
+                (self.scope, comment_id, now_text()),
             )
 
     def record_reply(self, reply: PendingReply) -> None:
@@ -317,7 +317,7 @@ class PostgresStore:
             connection.execute(
                 "INSERT INTO processed_comments (scope, comment_id, processed_at) "
                 "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                (self.scope, reply.comment_id, _now()),
+                (self.scope, reply.comment_id, now_text()),
             )
             connection.execute(
                 "INSERT INTO comment_replies "
@@ -350,7 +350,7 @@ class PostgresStore:
             row = connection.execute(
                 "INSERT INTO runs (scope, project, started_at, dry_run) "
                 "VALUES (%s, %s, %s, %s) RETURNING id",
-                (self.scope, self.project, _now(), int(dry_run)),
+                (self.scope, self.project, now_text(), int(dry_run)),
             ).fetchone()
         if row is None:
             raise PlansyncError(f"The state store {self._db.where} did not number the new run.")
@@ -363,7 +363,7 @@ class PostgresStore:
         with self._statement() as connection:
             updated = connection.execute(
                 "UPDATE runs SET finished_at = %s, ok = %s, summary = %s WHERE id = %s",
-                (_now(), int(ok), data, run_id),
+                (now_text(), int(ok), data, run_id),
             ).rowcount
             if updated != 1:
                 raise ValueError(
@@ -382,28 +382,8 @@ class PostgresStore:
         return [self._run_record(row) for row in rows]
 
     def _run_record(self, row: tuple[Any, ...]) -> RunRecord:
-        run_id, project, started_at, finished_at, dry_run, ok, summary = row
-        return RunRecord(
-            id=run_id,
-            project=project,
-            started_at=datetime.fromisoformat(started_at),
-            finished_at=None if finished_at is None else datetime.fromisoformat(finished_at),
-            dry_run=bool(dry_run),
-            ok=None if ok is None else bool(ok),
-            summary=self._run_summary(run_id, summary),
-        )
+        return run_record(row, self._run_summary(row[0], row[-1]))
 
     def _run_summary(self, run_id: int, text: str) -> dict[str, object]:
         with self._db.reading_row("runs", self.scope, f"run {run_id}"):
             return codec.loads_object(text)
-
-
-def _block_ref(kind: str, target: str) -> BlockRef:
-    try:
-        return BlockRef(kind, target)
-    except ValueError as exc:
-        raise codec.CodecError(str(exc)) from exc
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()

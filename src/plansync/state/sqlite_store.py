@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from plansync.errors import PlansyncError
@@ -12,6 +11,7 @@ from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
 from plansync.state import codec
 from plansync.state.base import BlockRef, PendingReply, RunRecord, check_stream
+from plansync.state.rows import block_ref, now_text, run_record
 
 if TYPE_CHECKING:
     from plansync.state.sqlite import SqliteDatabase
@@ -215,7 +215,7 @@ class SqliteStore:
         found: dict[BlockRef, set[str]] = {}
         for kind, target, digest in rows:
             with self._db.reading_row("written_blocks", self.scope, f"{kind} {target!r}"):
-                block = _block_ref(kind, target)
+                block = block_ref(kind, target)
             found.setdefault(block, set()).add(digest)
         return {block: frozenset(digests) for block, digests in found.items()}
 
@@ -256,7 +256,7 @@ class SqliteStore:
             connection.execute(
                 "INSERT OR IGNORE INTO processed_comments (scope, comment_id, processed_at) "
                 "VALUES (?, ?, ?)",
-                (self.scope, comment_id, _now()),
+                (self.scope, comment_id, now_text()),
             )
 
     def record_reply(self, reply: PendingReply) -> None:
@@ -264,7 +264,7 @@ class SqliteStore:
             connection.execute(
                 "INSERT OR IGNORE INTO processed_comments (scope, comment_id, processed_at) "
                 "VALUES (?, ?, ?)",
-                (self.scope, reply.comment_id, _now()),
+                (self.scope, reply.comment_id, now_text()),
             )
             connection.execute(
                 "INSERT OR IGNORE INTO comment_replies "
@@ -298,7 +298,7 @@ class SqliteStore:
                 "INSERT INTO dirty_projects (scope, project, marked_at, marks) "
                 "VALUES (?, ?, ?, 1) "
                 "ON CONFLICT (scope) DO UPDATE SET marks = dirty_projects.marks + 1",
-                (self.scope, self.project, _now()),
+                (self.scope, self.project, now_text()),
             )
 
     # run log --------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ class SqliteStore:
         with self._db.writing() as connection:
             run_id = connection.execute(
                 "INSERT INTO runs (scope, project, started_at, dry_run) VALUES (?, ?, ?, ?)",
-                (self.scope, self.project, _now(), int(dry_run)),
+                (self.scope, self.project, now_text(), int(dry_run)),
             ).lastrowid
         if run_id is None:
             raise PlansyncError(f"The state store {self._db.where} did not number the new run.")
@@ -321,7 +321,7 @@ class SqliteStore:
         with self._db.writing() as connection:
             updated = connection.execute(
                 "UPDATE runs SET finished_at = ?, ok = ?, summary = ? WHERE id = ?",
-                (_now(), int(ok), data, run_id),
+                (now_text(), int(ok), data, run_id),
             ).rowcount
             if updated != 1:
                 raise ValueError(
@@ -340,28 +340,8 @@ class SqliteStore:
         return [self._run_record(row) for row in rows]
 
     def _run_record(self, row: tuple[Any, ...]) -> RunRecord:
-        run_id, project, started_at, finished_at, dry_run, ok, summary = row
-        return RunRecord(
-            id=run_id,
-            project=project,
-            started_at=datetime.fromisoformat(started_at),
-            finished_at=None if finished_at is None else datetime.fromisoformat(finished_at),
-            dry_run=bool(dry_run),
-            ok=None if ok is None else bool(ok),
-            summary=self._run_summary(run_id, summary),
-        )
+        return run_record(row, self._run_summary(row[0], row[-1]))
 
     def _run_summary(self, run_id: int, text: str) -> dict[str, object]:
         with self._db.reading_row("runs", self.scope, f"run {run_id}"):
             return codec.loads_object(text)
-
-
-def _block_ref(kind: str, target: str) -> BlockRef:
-    try:
-        return BlockRef(kind, target)
-    except ValueError as exc:
-        raise codec.CodecError(str(exc)) from exc
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
