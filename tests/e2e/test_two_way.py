@@ -302,6 +302,32 @@ class TestTitles:
         assert synced.number(NAME, "phase-1-foundations/write-the-reader") == parser
         assert_quiet(synced)
 
+    def test_a_title_the_plan_cannot_take_is_a_notice_until_settled(
+        self, make_harness: MakeHarness
+    ) -> None:
+        # A bare ID line under a table without outer pipes: a title with a pipe would make it
+        # read as a row without the ID, so the editor refuses it.
+        plan = b"# Phase 1: Write\n\nID | Task | Status\n---|---|---\nFIX-006\n"
+        harness = make_harness({NAME: plan})
+        assert harness.sync().ok
+        number, synced_plan = harness.number(NAME, "FIX-006"), harness.plan(NAME)
+        harness.store.set_issue_title(harness.repo, number, "[FIX-006] not a heading | nor a cell")
+
+        for _ in range(2):  # said each run while the titles differ; nothing to do, no failure
+            result = harness.sync()
+            assert result.ok, result.failed
+            assert result.actions == []
+            said = [n.message for n in result.notices if n.task == TaskRef(NAME, "FIX-006")]
+            assert len(said) == 1, said
+            assert "Retitle the task by hand" in said[0], said
+            assert harness.plan(NAME) == synced_plan
+            assert harness.issue(number).title == "[FIX-006] not a heading | nor a cell"
+
+        harness.store.set_issue_title(harness.repo, number, "[FIX-006] Fix it")  # settled
+        sync(harness)
+        assert b"Fix it" in harness.plan(NAME)
+        assert_quiet(harness)
+
 
 class TestMilestones:
     def test_a_task_moved_to_another_section_takes_its_milestone_along(

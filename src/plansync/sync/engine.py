@@ -43,6 +43,7 @@ from plansync.sync.reconcile import reconcile
 from plansync.sync.repository_plans import RepositoryPlans, repository_of
 from plansync.sync.result import RunResult
 from plansync.sync.status import plan_figures
+from plansync.sync.unwritable import keep_unwritable_titles
 from plansync.trackers.access import AccessCheck, expiry_warning
 from plansync.trackers.base import Tracker
 from plansync.trackers.registry import open_tracker
@@ -268,6 +269,8 @@ class _Run:
         )
         # A block a person edited in an issue body is reported and kept, not reverted.
         keep_edited_blocks(changeset, remote.issues, store.written_blocks())
+        # A title the plan cannot take is a notice, not an edit failing run after run.
+        keep_unwritable_titles(changeset, self.plans)
         return changeset
 
 
