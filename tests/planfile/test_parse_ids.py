@@ -133,6 +133,23 @@ class TestCheckboxIds:
         assert "XY-1" in warning.message
         assert "line 2" in warning.message
 
+    def test_a_heading_with_the_id_of_a_task_defined_before_it_is_a_duplicate(self) -> None:
+        document = parse("## FIX-006: Phase 1\n\n- [ ] FIX-006: Write\n")
+        assert [(t.key, t.kind, t.line) for t in document.tasks] == [
+            ("FIX-006", TaskKind.CHECKBOX, 3)
+        ]
+        (warning,) = [w for w in document.warnings if w.code == "duplicate-id"]
+        assert warning.line == 1
+        assert "task on line 3" in warning.message
+
+    def test_a_heading_defining_the_id_of_a_checkbox_above_it_gets_a_key(self) -> None:
+        # The heading (in its milestone) defines FIX-006 and the checkbox reads as a reference,
+        # as the reader's rules have it; the heading's task was left without a key.
+        document = parse("- [ ] FIX-006: Write\n\n## FIX-006: Phase 1\n")
+        assert [(t.key, t.kind, t.line) for t in document.tasks] == [
+            ("FIX-006", TaskKind.HEADING, 3)
+        ]
+
     def test_a_checkbox_naming_its_id_in_a_title_shape(self) -> None:
         document = parse("## Week 4\n- [ ] Week 4: SEC-001 (Encryption at rest)\n")
         (task,) = document.tasks

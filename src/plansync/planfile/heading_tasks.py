@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from plansync.model.plan import Estimate, IssueRef, Priority, Task, TaskKind
+from plansync.model.plan import Estimate, IssueRef, PlanWarning, Priority, Task, TaskKind
 from plansync.planfile.fields import parse_estimate, parse_issue_refs, parse_people, parse_priority
 from plansync.planfile.ids import IdMatcher, dependency_ids
 from plansync.planfile.inline import clean_title, plain, strip_decoration
@@ -213,9 +213,44 @@ def with_heading_tasks(
         existing = by_line.get(heading.line)
         if existing is not None and not existing.from_mention:
             continue
+        if _defined_elsewhere([*by_line.values(), *added], heading.line, found.id) is not None:
+            continue  # the task of that ID is read where it was; `duplicate_heading_ids` says so
         task = heading_task(found, outline, sections, matcher, taken)
         if existing is not None:
             by_line[heading.line] = replace(task, id=existing.id or task.id)
         else:
             added.append(task)
     return tuple(sorted((*by_line.values(), *added), key=lambda t: t.line))
+
+
+def _defined_elsewhere(tasks: Iterable[Task], line: int, task_id: str | None) -> int | None:
+    """The line of the first task, not on `line`, whose ID is `task_id`."""
+    if task_id is None:
+        return None
+    return next((t.line for t in tasks if t.id == task_id and t.line != line), None)
+
+
+def duplicate_heading_ids(
+    tasks: tuple[Task, ...], outline: Outline, sections: Sections, matcher: IdMatcher, where: str
+) -> list[PlanWarning]:
+    """A duplicate-id warning for each heading that would define a task whose ID a task on
+    another line defines: that task keeps the ID wherever the heading stands, so which one is
+    the task does not depend on their order (see `with_heading_tasks`)."""
+    warnings: list[PlanWarning] = []
+    for heading in outline.headings:
+        if sections.in_criteria(heading.line):
+            continue
+        found = task_heading(heading, matcher)
+        other = _defined_elsewhere(tasks, heading.line, found.id if found else None)
+        if found is None or other is None:
+            continue
+        warnings.append(
+            PlanWarning(
+                "duplicate-id",
+                f"{where}:{heading.line}: {found.id} is defined by this heading and by the task "
+                f"on line {other}, which is the task; the heading is read as a section only. "
+                "Give one of them a new ID.",
+                heading.line,
+            )
+        )
+    return warnings

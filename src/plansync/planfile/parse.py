@@ -16,6 +16,7 @@ from plansync.planfile.assemble import Assembler, outside_milestones
 from plansync.planfile.decode import DecodedPlan, decode_plan, looks_mojibaked
 from plansync.planfile.formats import detect_format, with_format_milestones
 from plansync.planfile.front_matter import blank_front_matter, read_front_matter
+from plansync.planfile.heading_tasks import duplicate_heading_ids
 from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import clean_title
 from plansync.planfile.items import ItemReader, ItemTask
@@ -137,6 +138,8 @@ def parse_decoded(
     drafts = assembler.drafts(rows, item_tasks, occurrences, defining(occurrences))
     tasks = tool_tasks(assembler.tasks(drafts), format_name, outline, sections, matcher, front)
     warnings += assembler.warnings
+    if format_name != "taskmaster":
+        warnings += duplicate_heading_ids(tasks, outline, sections, matcher, where)
     outside = outside_milestones(tasks, where)
     if outside is not None:
         warnings.append(outside)

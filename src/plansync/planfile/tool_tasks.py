@@ -165,8 +165,9 @@ def tool_tasks(
         read = ccpm_task_file(read, front)
     if front is not None and format_name == "backlog-md":
         read = backlog_task_file(read, front, outline, sections)
+    # A task made anew here (a heading's, in place of the mention on its line) has no key yet.
     unchanged = len(read) == len(tasks) and all(
-        (a.id, a.title, a.criterion) == (b.id, b.title, b.criterion)
+        a.key and (a.id, a.title, a.criterion) == (b.id, b.title, b.criterion)
         for a, b in zip(read, tasks, strict=True)
     )
     return read if unchanged else rekeyed(read, sections, outline)
