@@ -185,8 +185,21 @@ def check_every_edit(plan: Plan, title: str) -> None:
 
 NO_TITLE_CELL = b"## Week 1\n| ID | Owner | Notes | Task |\n|---|---|---|---|\n| AB-1 | bob |  |\n"
 SHORT_OF_ITS_ISSUE_CELL = b"## Week 1\n| ID | Task | Owner | Issue |\n|--|--|--|--|\n| T1 | a |\n"
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SWEEP = settings(max_examples=4000, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomised while HEADING_RETITLES_FAIL stand: a run must pass or fail on the code, not on
+# the draw. To explore, run with `--hypothesis-seed=N`.
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+SWEEP = settings(
+    max_examples=4000, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+
+# Found by the generator: a task defined by a heading, retitled, reads back with another title
+# (`### Task 1: OPS-9` to `ZZ-999 Do it` reads `OPS-9: ZZ-999 Do it`).
+HEADING_RETITLES_FAIL = [(b"### Task 1: OPS-9\n", 1, "ZZ-999 Do it")]
 
 
 class TestEditsKeepTheMarkdownWellFormed:
@@ -203,6 +216,12 @@ class TestEditsKeepTheMarkdownWellFormed:
     @given(hostile_plans(), HOSTILE)
     def test_sweep(self, plan: Plan, title: str) -> None:
         check_every_edit(plan, title)
+
+
+@pytest.mark.xfail(strict=True, reason="see HEADING_RETITLES_FAIL")
+@pytest.mark.parametrize(("raw", "lines", "title"), HEADING_RETITLES_FAIL)
+def test_retitles_of_tasks_defined_by_headings(raw: bytes, lines: int, title: str) -> None:
+    check_every_edit(Plan(raw, lines), title)
 
 
 class TestRowsBetweenPastedMarkers:
