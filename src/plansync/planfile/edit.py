@@ -179,7 +179,7 @@ class PlanfileEditor:
 
     def _html_row(self, line: int, layout: TableRowLayout | None) -> HtmlRow | None:
         """The row of an HTML `<table>` whose `<tr>` is on `line` (a task row: `layout` set)."""
-        if layout is None or b"<t" not in self.raw.lower():
+        if layout is None:
             return None
         if self._html is None:
             # Edits keep every row's cells on their lines: one reading serves the whole run.
@@ -187,6 +187,8 @@ class PlanfileEditor:
                 text = decode_plan(self.raw, Path("planfile")).text
             except PlanfileError:
                 text = ""
+            if "<table" not in text.lower():
+                text = ""  # no HTML table: no need to read the structure
             self._html = {
                 row.line: row.html
                 for table in build_outline(text, holds_plan_text).tables
