@@ -112,3 +112,13 @@ def test_a_row_without_an_id_is_retitled_in_its_cell() -> None:
 def task_without_id(raw: bytes) -> Task:
     (only,) = parse_plan(raw, Path("plan.md")).tasks
     return only
+
+
+def test_a_task_on_an_html_row_that_is_no_task_row_is_not_edited() -> None:
+    # No layout: the reader found the task on the row without reading it as a task row.
+    editor = PlanfileEditor(PLAN)
+    with pytest.raises(ValueError, match="HTML table that is not read as a task row"):
+        editor.add_issue_link(5, "#3", None, "A1")
+    with pytest.raises(ValueError, match="HTML table that is not read as a task row"):
+        editor.set_task_title(5, "Ship → it", "Other", None, "A1")
+    assert editor.data == PLAN

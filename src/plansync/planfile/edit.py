@@ -21,6 +21,7 @@ times the edits. The module functions (`add_issue_link`, ...) make one edit on b
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -178,24 +179,29 @@ class PlanfileEditor:
         return self._roles.get(line)
 
     def _html_row(self, line: int, layout: TableRowLayout | None) -> HtmlRow | None:
-        """The row of an HTML `<table>` whose `<tr>` is on `line` (a task row: `layout` set)."""
-        if layout is None:
-            return None
+        """The row of an HTML `<table>` whose `<tr>` is on `line`, None when there is none.
+        ValueError when there is one but the task is not read as its task (`layout` None)."""
         if self._html is None:
             # Edits keep every row's cells on their lines: one reading serves the whole run.
-            try:
-                text = decode_plan(self.raw, Path("planfile")).text
-            except PlanfileError:
-                text = ""
-            if "<table" not in text.lower():
-                text = ""  # no HTML table: no need to read the structure
+            text = ""  # no HTML table: no need to read the structure
+            if b"<table" in self.raw.lower():
+                with contextlib.suppress(PlanfileError):  # then no edit reads the tables
+                    text = decode_plan(self.raw, Path("planfile")).text
             self._html = {
                 row.line: row.html
                 for table in build_outline(text, holds_plan_text).tables
                 for row in table.rows
                 if row.html is not None
             }
-        return self._html.get(line)
+        row = self._html.get(line)
+        if row is not None and layout is None:
+            # A task the reader finds on such a row without reading it as a task row: its
+            # edits would land on a line of HTML markup, outside any cell.
+            raise ValueError(
+                f"Line {line} is a row of an HTML table that is not read as a task row; "
+                "plansync edits only the cells of HTML task rows, so it leaves the row alone."
+            )
+        return row
 
     def _edit_html_cell(
         self, line: int, row: HtmlRow, layout: TableRowLayout, role: str, edit: _CellEdit
