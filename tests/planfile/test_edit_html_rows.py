@@ -122,3 +122,13 @@ def test_a_task_on_an_html_row_that_is_no_task_row_is_not_edited() -> None:
     with pytest.raises(ValueError, match="HTML table that is not read as a task row"):
         editor.set_task_title(5, "Ship → it", "Other", None, "A1")
     assert editor.data == PLAN
+
+
+def test_a_title_found_only_inside_a_tag_is_refused() -> None:
+    plan = (
+        b"<table>\n<tr><th>ID</th><th>Task</th></tr>\n"
+        b'<tr><td>C1</td><td><a title="Ship">Sh</a>ip</td></tr>\n</table>\n'
+    )
+    c1 = task(plan, "C1")
+    with pytest.raises(ValueError, match="does not contain the task title"):
+        set_task_title(plan, c1.line, c1.title, "Other", c1.table, c1.id)

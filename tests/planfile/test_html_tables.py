@@ -28,3 +28,12 @@ def test_th_header_row_and_missing_closing_tags() -> None:
         (5, "A1", "First <step>", ("ann",)),
         (6, "A2", "Second step", ("bo",)),
     ]
+
+
+def test_inline_tags_join_their_text_and_a_break_is_a_space() -> None:
+    plan = (
+        b"<table>\n<tr><th>ID</th><th>Task</th></tr>\n"
+        b"<tr><td>B1</td><td>Re<b>name</b> the<br>parser</td></tr>\n</table>\n"
+    )
+    (task,) = parse_plan(plan, Path("plan.md")).tasks
+    assert (task.id, task.title) == ("B1", "Rename the parser")

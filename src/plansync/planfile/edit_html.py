@@ -93,7 +93,7 @@ def retitled(text: str, place: CellText, line: int, old_title: str, new_title: s
     new = html.escape(flat, quote=False)
     for written in (html.escape(old_title, quote=False), old_title):
         at = old.find(written)
-        if at >= 0:
+        if at >= 0 and old.count("<", 0, at) == old.count(">", 0, at):  # not inside a tag
             start = place.start + at
             return text[:start] + new + text[start + len(written) :]
     raise ValueError(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 _TAG = re.compile(r"<[^>]*>")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TABLE_OPEN = re.compile(r"^\s*<table[\s>]", re.IGNORECASE)
 
 
@@ -33,7 +34,7 @@ class HtmlCell:
     @property
     def text(self) -> str:
         """Inline text for the reader: tags out, whitespace runs (line breaks) one space."""
-        return " ".join(_TAG.sub(" ", self.source).split())
+        return " ".join(_TAG.sub("", _BREAK.sub(" ", self.source)).split())
 
 
 @dataclass
