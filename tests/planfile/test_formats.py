@@ -38,6 +38,15 @@ def rows(document: PlanDocument) -> list[Row]:
     ]  # fmt: skip
 
 
+HTML_TABLE_TASKS: list[Row] = [
+    ("R1", "Write the release notes", True, None, "R1", "2h", ("alice",), (), None, (), False),
+    ("R2", "Tag the release & push it", False, None, "R2", "30m", ("bob",), (), None, (), False),
+    (
+        "R3", "Announce on the mailing list", False, "in-progress", "R3", "1h", ("carol",), (),
+        None, (), False,
+    ),
+]  # fmt: skip
+
 CASES = [
     FormatCase(
         "aidevops-TODO.md",
@@ -778,6 +787,9 @@ CASES = [
             ),
         ],
     ),
+    FormatCase("html-table.md", "generic", HTML_TABLE_TASKS),
+    # The same plan as a markdown table: the HTML table must read the same.
+    FormatCase("html-table-md.md", "generic", HTML_TABLE_TASKS),
 ]
 
 

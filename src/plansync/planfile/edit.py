@@ -21,12 +21,14 @@ times the edits. The module functions (`add_issue_link`, ...) make one edit on b
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from plansync.errors import PlanfileError
 from plansync.model.plan import TableRowLayout
+from plansync.planfile import edit_html
 from plansync.planfile.decode import Storage, as_stored, decode_plan, storage_of
 from plansync.planfile.edit_escape import escape_inline, pulled_title_text
 from plansync.planfile.edit_link import linked_item, linked_other_row, linked_row
@@ -34,13 +36,16 @@ from plansync.planfile.edit_reference import check_new_reference, reference_repl
 from plansync.planfile.edit_row import id_cell, table_rows_roles
 from plansync.planfile.edit_table import cell_of, cells_of, unescaped_pipe_free, with_status
 from plansync.planfile.edit_title import TitlePlace, cell_place, item_place, retitled
+from plansync.planfile.html_tables import HtmlRow
 from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import strip_decoration
 from plansync.planfile.item_line import CHECKBOX, is_done_mark
 from plansync.planfile.items import split_metadata
 from plansync.planfile.lines import split_ending, split_lines, strip_bom
+from plansync.planfile.own_blocks import holds_plan_text
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules, compile_rules
+from plansync.planfile.structure import build_outline
 
 __all__ = [
     "PlanfileEditor",
@@ -61,6 +66,8 @@ _DELIMITER_ROW = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*
 
 # An edit of one line: (line text without its ending, the line's mojibake) -> new line text.
 _LineEdit = Callable[[str, str | None], str]
+# An edit of one HTML table cell's text: (its line's text, where the cell's text lies) -> new text.
+_CellEdit = Callable[[str, edit_html.CellText], str]
 
 
 class PlanfileEditor:
@@ -97,6 +104,7 @@ class PlanfileEditor:
         self._ids_before = ids_before
         self._format = format_name  # as the reader read `raw` (worked out when first needed)
         self._retitled: dict[int, bytes] = {}  # line -> its bytes before its first retitle
+        self._html: dict[int, HtmlRow] | None = None
 
     @property
     def data(self) -> bytes:
@@ -170,10 +178,61 @@ class PlanfileEditor:
                 self._roles = table_rows_roles(text)
         return self._roles.get(line)
 
+    def _html_row(self, line: int, layout: TableRowLayout | None) -> HtmlRow | None:
+        """The row of an HTML `<table>` whose `<tr>` is on `line`, None when there is none.
+        ValueError when there is one but the task is not read as its task (`layout` None)."""
+        if self._html is None:
+            # Edits keep every row's cells on their lines: one reading serves the whole run.
+            text = ""  # no HTML table: no need to read the structure
+            if b"<table" in self.raw.lower():
+                with contextlib.suppress(PlanfileError):  # then no edit reads the tables
+                    text = decode_plan(self.raw, Path("planfile")).text
+            self._html = {
+                row.line: row.html
+                for table in build_outline(text, holds_plan_text).tables
+                for row in table.rows
+                if row.html is not None
+            }
+        row = self._html.get(line)
+        if row is not None and layout is None:
+            # A task the reader finds on such a row without reading it as a task row: its
+            # edits would land on a line of HTML markup, outside any cell.
+            raise ValueError(
+                f"Line {line} is a row of an HTML table that is not read as a task row; "
+                "plansync edits only the cells of HTML task rows, so it leaves the row alone."
+            )
+        return row
+
+    def _edit_html_cell(
+        self, line: int, row: HtmlRow, layout: TableRowLayout, role: str, edit: _CellEdit
+    ) -> None:
+        place = edit_html.cell_text(row, line, layout, role)
+
+        def edit_line(text: str, mojibake: str | None) -> str:
+            if mojibake is not None:
+                raise ValueError(
+                    f"Line {place.line} of the planfile is stored as mojibake; plansync does not "
+                    "edit HTML table rows stored that way. Repair the file's encoding first."
+                )
+            return edit(text, place)
+
+        self._edit_line(place.line, edit_line)
+
     # -- table rows and checkboxes -------------------------------------------------------------
 
     def set_table_status(self, line: int, layout: TableRowLayout, done: bool) -> None:
         """Write `Done` / `Todo` into the `status` cell of the table row on `line`."""
+
+        html_row = self._html_row(line, layout)
+        if html_row is not None:
+            self._edit_html_cell(
+                line,
+                html_row,
+                layout,
+                "status",
+                lambda text, place: edit_html.with_status(text, place, done),
+            )
+            return
 
         def edit(text: str, mojibake: str | None) -> str:
             return with_status(text, line, layout, done)
@@ -210,6 +269,19 @@ class PlanfileEditor:
         inline = _SPACE_RUN.sub(" ", escape_inline(link_text)).strip()
         if not inline:
             raise ValueError(f"The issue link for line {line} is empty; expected e.g. `#123`.")
+        html_row = self._html_row(line, layout)
+        if html_row is not None and layout is not None:
+            role = edit_html.link_role(html_row, layout)
+            self._edit_html_cell(
+                line,
+                html_row,
+                layout,
+                role,
+                lambda text, place: edit_html.with_link(
+                    text, place, inline, issue_cell=role == "issue"
+                ),
+            )
+            return
         roles = self._other_row_roles(line, layout)
         in_cell = layout is not None or roles is not None
         delimiter_cells = self._delimiter_cells_after(line)
@@ -268,6 +340,10 @@ class PlanfileEditor:
                 "written (it is empty, or only an estimate, a priority or a reference); the task "
                 "keeps its title."
             )
+        html_row = self._html_row(line, layout)
+        if html_row is not None and layout is not None:
+            self._retitle_html(line, html_row, layout, old_title, new_title)
+            return
         roles = self._other_row_roles(line, layout)
         if self._ids is None:
             self._ids = IdMatcher(compile_rules(self.rules or ReaderRules()))
@@ -304,6 +380,29 @@ class PlanfileEditor:
             self._lines[line - 1] = old_line
             raise
         self._changed = True
+
+    def _retitle_html(
+        self, line: int, row: HtmlRow, layout: TableRowLayout, old_title: str, new_title: str
+    ) -> None:
+        """A new title in an HTML row's title cell, checked at once to leave the row's task
+        read with its ID (the cell may lie on another line than the task's)."""
+        place = edit_html.cell_text(row, line, layout, "title")
+        before = self.data
+        old_line = self._lines[place.line - 1]
+        self._edit_html_cell(
+            line,
+            row,
+            layout,
+            "title",
+            lambda text, place: edit_html.retitled(text, place, line, old_title, new_title),
+        )
+        if self._lines[place.line - 1] == old_line:
+            return
+        try:
+            _check_same_task(before, self._bom + b"".join(self._lines), line, self.rules)
+        except ValueError:
+            self._lines[place.line - 1] = old_line
+            raise
 
     def _reads_fields(self) -> bool:
         """Whether the file reads todo.txt-style fields on its lines (`@ann`, `#sync`), so a

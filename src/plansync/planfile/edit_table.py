@@ -125,7 +125,7 @@ def with_cell(text: str, cell: Cell, new_cell: str) -> str:
     return text[: cell.start] + new_cell + text[cell.end :]
 
 
-def _status_word(done: bool, old: str) -> str:
+def status_word(done: bool, old: str) -> str:
     word = "Done" if done else "Todo"
     letters = [c for c in old if c.isalpha()]
     return word.upper() if letters and all(c.isupper() for c in letters) else word
@@ -140,4 +140,4 @@ def with_status(text: str, line: int, layout: TableRowLayout, done: bool) -> str
     old = padded[cell.start : cell.end]
     if old.strip(" \t").lower() == ("done" if done else "todo"):
         return text
-    return with_cell(padded, cell, fill_cell(old, _status_word(done, old)))
+    return with_cell(padded, cell, fill_cell(old, status_word(done, old)))

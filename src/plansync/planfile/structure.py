@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from plansync.planfile.html_tables import HtmlRow, header_and_body, html_rows, is_html_table
 from plansync.planfile.lines import split_text_lines
 
 # Block structure only: inline tokens keep their source text; nothing is rendered.
@@ -88,6 +89,7 @@ class Other:
 class TableRow:
     line: int
     cells: list[str]  # inline markdown of each cell, as many as the header has
+    html: HtmlRow | None = None  # a row of an HTML `<table>`: where its cells' text lies
 
 
 @dataclass(eq=False)
@@ -227,6 +229,20 @@ class _Builder:
         self.add(table)
         return index
 
+    def html_table(self, token: Token) -> None:
+        """A `<table>` HTML block, read as a table: a row is on the line of its `<tr>`."""
+        start, end = self.span(token)
+        head, body = header_and_body(html_rows(self.outline.lines[start - 1 : end], start))
+        header = [cell.text for cell in head.cells] if head is not None else []
+        width = max([len(header), *(len(row.cells) for row in body)])
+        rows = [
+            TableRow(row.line, [cell.text for cell in row.cells][:width] or [""], row)
+            for row in body
+        ]
+        table = Table(start, end, header + [""] * (width - len(header)), rows)
+        self.outline.tables.append(table)
+        self.add(table)
+
     def walk(self, tokens: list[Token]) -> None:
         index = 0
         while index < len(tokens):
@@ -271,6 +287,8 @@ class _Builder:
                 self.add(paragraph)
             elif kind == "table_open":
                 index = self.table(tokens, index)
+            elif kind == "html_block" and is_html_table(token.content):
+                self.html_table(token)
             elif kind in ("fence", "code_block", "html_block", "hr"):
                 self.add(Other(*self.span(token)))
             index += 1
