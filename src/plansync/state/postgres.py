@@ -16,7 +16,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import Any
 
@@ -163,13 +163,12 @@ class PostgresDatabase:
         return row is not None and bool(row[0])
 
     def _unlock(self, connection: Connection, key: int) -> None:
+        # A broken connection: the server dropped the lock with it, and the pool discards
+        # such a connection when it is given back.
         try:
-            if not connection.closed:
-                connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
-        except psycopg.Error:
-            # The connection broke: the server dropped the lock with it. The pool discards
-            # a broken connection when it is given back.
-            pass
+            with suppress(psycopg.Error):
+                if not connection.closed:
+                    connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
         finally:
             self._pool.putconn(connection)
 
