@@ -21,9 +21,10 @@ def check_access(
         Path | None, typer.Option("--config", envvar="PLANSYNC_CONFIG", help=CONFIG_HELP)
     ] = None,
 ) -> None:
-    """Say, for each project, who plansync acts as on the tracker, which permissions it has
-    and lacks, the rate limit left, and whether each plan glob matches files (in the local
-    folder or in the repository's branch).
+    """Say who plansync acts as on each project's tracker and what it may do there.
+
+    For each project: the account, the permissions it has and lacks, the rate limit left, and
+    whether each plan glob matches files (in the local folder or in the repository's branch).
 
     Writes nothing. Exit codes: 0 everything needed is there; 2 a permission is missing, a
     glob matches no file, or the tracker or the configuration could not be used.
