@@ -4,6 +4,8 @@ exactly as it was), passwords never taken from a URL."""
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,13 +15,14 @@ from plansync.cli.app import app
 from plansync.model.sync import Failure, Findings, TaskRef
 from plansync.state.base import BlockRef, PendingReply, StateDatabase
 from plansync.state.open import open_state
-from plansync.state.schema import LATEST_VERSION
+from plansync.state.schema import LATEST_VERSION, MIGRATIONS, migrate
 from plansync.state.tables import TableRows
 from state import samples
 
 runner = CliRunner()
 PROJECT = "web"
 SCOPE = "web@github:https://api.github.com/acme/web"
+WROTE_AT = datetime(2026, 12, 6, 21, 0, 0, 123456, tzinfo=UTC)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -44,6 +47,7 @@ def fill(database: StateDatabase) -> None:
         store.finish_run(run_id, ok=ok, summary={"created": 2, "failed": []})
     store.mark_dirty()
     database.record_delivery("delivery-1")
+    database.record_write("api.github.com", WROTE_AT)
 
 
 def rows(database: StateDatabase) -> dict[str, list[tuple[object, ...]]]:
@@ -76,6 +80,8 @@ class TestCopy:
             assert store.links() == source.store(PROJECT, SCOPE).links()
             assert store.is_comment_processed(4_000_000_001)
             assert [r.comment_id for r in store.pending_replies()] == [4_000_000_002]
+            # The pacing history goes too: daemons on the target keep the hour's budget.
+            assert target.writes_since("api.github.com", WROTE_AT) == [WROTE_AT]
             # New runs are numbered after the copied ones.
             assert store.start_run(dry_run=True) == max(r.id for r in store.runs()[1:]) + 1
 
@@ -183,3 +189,21 @@ class TestMigrate:
         config.write_text('state = "data/state.db"\n', encoding="utf-8")
         assert run("state", "migrate", "--config", str(config))[0] == 0
         assert (tmp_path / "data" / "state.db").is_file()
+
+    def test_a_sqlite_file_at_version_5_is_upgraded_keeping_its_rows(self, tmp_path: Path) -> None:
+        path = tmp_path / "state.db"
+        raw = sqlite3.connect(path)
+        try:
+            assert migrate(raw, str(path), MIGRATIONS[:5]) == 5
+            with raw:
+                raw.execute("INSERT INTO webhook_deliveries VALUES ('delivery-1', 1)")
+        finally:
+            raw.close()
+        (tmp_path / "plansync.toml").write_text('state = "state.db"\n', encoding="utf-8")
+        code, stdout, _ = run("state", "migrate", "--config", str(tmp_path / "plansync.toml"))
+        assert code == 0
+        assert f"at schema version {LATEST_VERSION}" in stdout
+        with open_state(f"sqlite:///{path}") as database:
+            assert database.record_delivery("delivery-1") is False  # kept
+            database.record_write("api.github.com", WROTE_AT)
+            assert database.writes_since("api.github.com", WROTE_AT) == [WROTE_AT]

@@ -152,6 +152,15 @@ class StateStore(Protocol):
         """The project needs a run: a daemon claims it (StateDatabase.claim_dirty) and runs it."""
         ...
 
+    # the write history of the pacing queues (shared by the whole database, see StateDatabase)
+    def record_write(self, queue: str, at: datetime) -> None:
+        """StateDatabase.record_write: not bound to this project's scope, nor to its lock."""
+        ...
+
+    def writes_since(self, queue: str, since: datetime) -> list[datetime]:
+        """StateDatabase.writes_since."""
+        ...
+
     # the run log
     def start_run(self, dry_run: bool) -> int: ...
     def finish_run(self, run_id: int, ok: bool, summary: Mapping[str, object]) -> None: ...
@@ -188,6 +197,19 @@ class StateDatabase(Protocol):
 
     def forget_deliveries(self, older_than: float) -> int:
         """Drop the deliveries recorded more than `older_than` seconds ago; how many."""
+        ...
+
+    # the write history of the pacing queues
+    def record_write(self, queue: str, at: datetime) -> None:
+        """Remember a write sent through `queue` (a tracker host's pacing queue) at `at`, an
+        aware datetime; the queue's writes older than write_history.KEPT before `at` are
+        forgotten. Its own short transaction, never the one of a project's lock: safe from
+        any thread, and from every process on the store."""
+        ...
+
+    def writes_since(self, queue: str, since: datetime) -> list[datetime]:
+        """The times (UTC) of the writes recorded for `queue` at or after `since`, oldest
+        first, whichever process recorded them."""
         ...
 
     # whole tables, for copying a store into another

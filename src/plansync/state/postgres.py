@@ -17,6 +17,7 @@ import socket
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -25,7 +26,7 @@ from psycopg import sql as _sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from plansync.errors import BusyError, ConfigError, PlansyncError
-from plansync.state import codec, postgres_schema
+from plansync.state import codec, postgres_schema, write_history
 from plansync.state.base import DirtyClaim
 from plansync.state.open import where_of
 from plansync.state.postgres_store import PostgresStore
@@ -342,6 +343,34 @@ class PostgresDatabase:
                 f"DELETE FROM webhook_deliveries WHERE received_ms < {NOW_MS} - %s",
                 (int(older_than * 1000),),
             ).rowcount
+
+    # the write history of the pacing queues ------------------------------------------------
+
+    def record_write(self, queue: str, at: datetime) -> None:
+        """See StateDatabase. One statement on a pooled connection (never a run's locked one),
+        its own transaction. The prune skips rows another process is pruning at that moment
+        (SKIP LOCKED): it is deleting them already, and neither waits for the other."""
+        queue = write_history.checked_queue(queue)
+        stamp = write_history.to_micros(at, "at")
+        with self.statement() as connection:
+            connection.execute(
+                "WITH pruned AS ("
+                " DELETE FROM write_history WHERE ctid = ANY(ARRAY("
+                "  SELECT ctid FROM write_history WHERE queue = %s AND at_us < %s"
+                "  FOR UPDATE SKIP LOCKED)))"
+                " INSERT INTO write_history (queue, at_us) VALUES (%s, %s)",
+                (queue, stamp - write_history.KEPT_US, queue, stamp),
+            )
+
+    def writes_since(self, queue: str, since: datetime) -> list[datetime]:
+        queue = write_history.checked_queue(queue)
+        cut = write_history.to_micros(since, "since")
+        with self.statement() as connection:
+            rows = connection.execute(
+                "SELECT at_us FROM write_history WHERE queue = %s AND at_us >= %s ORDER BY at_us",
+                (queue, cut),
+            ).fetchall()
+        return [write_history.from_micros(at_us) for (at_us,) in rows]
 
 
 _NAMESPACE = (postgres_schema.NAMESPACE,)

@@ -186,6 +186,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (received_ms)",
         ),
     ),
+    Migration(
+        6,
+        "write history: the recent writes of each pacing queue, so pacing survives a restart "
+        "and every process on the store paces by the same writes",
+        (
+            # One row per write sent through a queue (one queue per tracker host; two writes
+            # in one microsecond are two rows). `at_us`: microseconds since the epoch, UTC,
+            # exact and ordered as numbers in both backends. The index serves both the reads
+            # ("since") and the pruning of a queue's old rows.
+            """CREATE TABLE write_history (
+                queue TEXT NOT NULL,
+                at_us $int64 NOT NULL
+            )""",
+            "CREATE INDEX write_history_by_queue ON write_history (queue, at_us)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -10,11 +10,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 from plansync.errors import BusyError, ConfigError, PlansyncError
-from plansync.state import codec, schema
+from plansync.state import codec, schema, write_history
 from plansync.state.base import DirtyClaim
 from plansync.state.lock import ProjectLock
 from plansync.state.sqlite_store import SqliteStore
@@ -161,6 +162,31 @@ class SqliteDatabase:
                 "DELETE FROM webhook_deliveries WHERE received_ms < ?",
                 (_now_ms() - int(older_than * 1000),),
             ).rowcount
+
+    # the write history of the pacing queues ------------------------------------------------
+
+    def record_write(self, queue: str, at: datetime) -> None:
+        """See StateDatabase; the prune walks the queue's index, a row or two a write."""
+        queue = write_history.checked_queue(queue)
+        stamp = write_history.to_micros(at, "at")
+        with self.writing() as connection:
+            connection.execute(
+                "INSERT INTO write_history (queue, at_us) VALUES (?, ?)", (queue, stamp)
+            )
+            connection.execute(
+                "DELETE FROM write_history WHERE queue = ? AND at_us < ?",
+                (queue, stamp - write_history.KEPT_US),
+            )
+
+    def writes_since(self, queue: str, since: datetime) -> list[datetime]:
+        queue = write_history.checked_queue(queue)
+        cut = write_history.to_micros(since, "since")
+        with self.reading() as connection:
+            rows = connection.execute(
+                "SELECT at_us FROM write_history WHERE queue = ? AND at_us >= ? ORDER BY at_us",
+                (queue, cut),
+            ).fetchall()
+        return [write_history.from_micros(at_us) for (at_us,) in rows]
 
     # whole tables, for `plansync state copy` ---------------------------------------------------
 
