@@ -9,6 +9,11 @@ three owners in threads claim them all (FOR UPDATE SKIP LOCKED in PostgreSQL). P
 per phase, runs per second, claims per second, and for PostgreSQL the most connections the
 database saw from this process.
 
+Then the write history of the pacing queues: 2,000 writes recorded 3 s apart on one queue from
+one thread (past the first 70 minutes each record prunes the row that fell out), 2,000 more
+from 4 threads at once on a second queue, and a pacer's read of the last hour. Printed:
+microseconds per record_write, milliseconds per writes_since, and the rows the table holds.
+
 PostgreSQL is the database named by PLANSYNC_BENCH_POSTGRES (a URL without password, e.g.
 postgresql://postgres@127.0.0.1:5432/bench; its `plansync` schema is dropped first), or else a
 throwaway cluster started like the tests start theirs (PostgreSQL's server binaries needed).
@@ -21,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -117,6 +122,45 @@ def claim_all(database: StateDatabase, projects: list[str]) -> float:
     return time.perf_counter() - started
 
 
+HISTORY_WRITES = 2000
+HISTORY_THREADS = 4
+HISTORY_START = datetime(2026, 12, 6, 21, 0, tzinfo=UTC)
+
+
+def write_history_cost(database: StateDatabase) -> str:
+    """The cost of recording and reading a pacing queue's writes, as one line."""
+    started = time.perf_counter()
+    for n in range(HISTORY_WRITES):
+        database.record_write("api.github.com", HISTORY_START + timedelta(seconds=3 * n))
+    alone = (time.perf_counter() - started) / HISTORY_WRITES
+    each = HISTORY_WRITES // HISTORY_THREADS
+
+    def record(thread: int) -> None:
+        for n in range(each):
+            at = HISTORY_START + timedelta(seconds=n * HISTORY_THREADS + thread)
+            database.record_write("gitlab.example", at)
+
+    threads = [threading.Thread(target=record, args=(t,)) for t in range(HISTORY_THREADS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    shared = (time.perf_counter() - started) / (each * HISTORY_THREADS)
+    last = HISTORY_START + timedelta(seconds=3 * (HISTORY_WRITES - 1))
+    reads = 50
+    started = time.perf_counter()
+    for _ in range(reads):
+        hour = database.writes_since("api.github.com", last - timedelta(hours=1))
+    read = (time.perf_counter() - started) / reads
+    held = sum(len(t.rows) for t in database.dump_tables() if t.table == "write_history")
+    return (
+        f"record_write {alone * 1e6:6.0f} us (one thread), {shared * 1e6:6.0f} us a write "
+        f"({HISTORY_THREADS} threads at once)   writes_since(1 h, {len(hour)} writes) "
+        f"{read * 1e3:5.2f} ms   rows held {held} of {2 * HISTORY_WRITES} recorded"
+    )
+
+
 def measure(label: str, url: str, projects: list[str], connections: Watch | None) -> None:
     with open_state(url) as database:
         started = time.perf_counter()
@@ -128,6 +172,7 @@ def measure(label: str, url: str, projects: list[str], connections: Watch | None
             quiet_sync(database, project)
         quiet = time.perf_counter() - started
         claims = claim_all(database, projects)
+        history = write_history_cost(database)
     n = len(projects)
     print(
         f"{label:<10} first syncs {first:6.2f} s ({n / first:6.1f} runs/s)   "
@@ -135,6 +180,7 @@ def measure(label: str, url: str, projects: list[str], connections: Watch | None
         f"claims by {OWNERS} owners {claims:5.2f} s ({n / claims:7.1f} claims/s)"
         + (f"   connections at most {connections.most}" if connections else "")
     )
+    print(f"{'':<10} write history: {history}")
 
 
 class Watch:
