@@ -6,6 +6,9 @@ read that went through the whole issue list (what is not in it is gone), an issu
 was moved (`moved_to_id`), and, at most every `check_deleted_every` runs, a read of each linked
 issue (404 / 410, or moved). A read that failed (5xx, timeout, rate limit) proves nothing: no
 issue is ever taken for gone because of one.
+
+The milestone list is read whole, or (GitHub) page by page with each page's ETag: then only the
+pages that changed bring their milestones, and the others are the ones already known.
 """
 
 from __future__ import annotations
