@@ -1,10 +1,12 @@
 """What observing a repository costs, per tracker: prints requests, 304s and time; asserts nothing.
 
-    .venv/bin/python bench/observe_cost.py [--issues 500] [--comments 200]
+    .venv/bin/python bench/observe_cost.py [--issues 10000] [--milestones 1000] [--comments 200]
+                                           [--changes 5]
 
 Runs the local sandbox in-process, fills one repository, then with each adapter (the real
-PyGithub / python-gitlab clients over HTTP) observes issues, milestones and comments twice:
-cold (everything is new) and again with the returned cursors (nothing changed).
+PyGithub / python-gitlab clients over HTTP) observes issues, milestones and comments: cold
+(everything is new), again with the returned cursors (nothing changed), once more after
+`--changes` issues and one milestone were edited, and quiet again.
 """
 
 from __future__ import annotations
@@ -25,18 +27,35 @@ from plansync.trackers.pacing import PacingLimits
 REPO = "bench/plans"
 
 
-def fill(server: SandboxServer, issues: int, comments: int) -> None:
-    """Issues and comments a minute apart, ending an hour ago, as a real history would be
-    (`since` filters are per second and inclusive: a whole history in one second is not)."""
+def fill(server: SandboxServer, issues: int, milestones: int, comments: int) -> FakeClock:
+    """Milestones, issues and comments a second apart, ending an hour ago, as a real history
+    would be (`since` filters are per second and inclusive: a whole history in one second is
+    not). Returns the sandbox's clock."""
     store = server.store
-    clock = FakeClock(datetime.now(UTC) - timedelta(minutes=issues + comments + 60))
+    clock = FakeClock(datetime.now(UTC) - timedelta(seconds=issues + milestones + comments + 3600))
     store.set_clock(clock)
+    for n in range(1, milestones + 1):
+        store.create_milestone(REPO, f"Week {n} → ✨")
+        clock.advance(1)
     for n in range(1, issues + 1):
         store.create_issue(REPO, f"Task {n}", body=f"<!-- plansync:task=T{n} -->")
-        clock.advance(60)
+        clock.advance(1)
     for n in range(comments):
         store.add_comment(REPO, 1 + n % issues, f"/plan estimate {n % 8 + 1}h", user="alice")
-        clock.advance(60)
+        clock.advance(1)
+    return clock
+
+
+def change(server: SandboxServer, clock: FakeClock, issues: int, changes: int) -> None:
+    """Someone edits `changes` issues spread over the list and the middle milestone."""
+    clock.advance(60)
+    store = server.store
+    for n in range(changes):
+        store.set_issue_title(REPO, 1 + n * max(1, issues // max(1, changes)), f"Edited {n} ✏️")
+        clock.advance(1)
+    middle = max(1, len(store.milestones(REPO)) // 2)
+    if store.milestones(REPO):
+        store.update_milestone(REPO, middle, description="moved → later")
 
 
 def observe_all(tracker: Tracker, cursors: dict[str, Cursor | None]) -> dict[str, Cursor | None]:
@@ -46,10 +65,12 @@ def observe_all(tracker: Tracker, cursors: dict[str, Cursor | None]) -> dict[str
     return {"issues": issues.cursor, "milestones": milestones.cursor, "comments": comments.cursor}
 
 
-def measure(name: str, make: Callable[[], Tracker]) -> None:
+def measure(name: str, make: Callable[[], Tracker], edit: Callable[[], None]) -> None:
     tracker = make()
     cursors: dict[str, Cursor | None] = {"issues": None, "milestones": None, "comments": None}
-    for run in ("cold", "unchanged"):
+    for run in ("cold", "unchanged", "changed", "unchanged"):
+        if run == "changed":
+            edit()
         before = RequestStats(dict(tracker.stats.by_method), tracker.stats.not_modified)
         start = time.perf_counter()
         cursors = observe_all(tracker, cursors)
@@ -57,24 +78,31 @@ def measure(name: str, make: Callable[[], Tracker]) -> None:
         requests = tracker.stats.total - before.total
         not_modified = tracker.stats.not_modified - before.not_modified
         print(
-            f"{name:7} {run:10} {requests:5d} requests  {not_modified:3d} answered 304  "
-            f"{elapsed * 1000:8.1f} ms"
+            f"{name:7} {run:10} {requests:5d} requests  {not_modified:4d} answered 304  "
+            f"{requests - not_modified:4d} read  {elapsed * 1000:8.1f} ms"
         )
+    tracker.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--issues", type=int, default=500)
+    parser.add_argument("--issues", type=int, default=10_000)
+    parser.add_argument("--milestones", type=int, default=1_000)
     parser.add_argument("--comments", type=int, default=200)
+    parser.add_argument("--changes", type=int, default=5)
     args = parser.parse_args()
     with SandboxServer(repos=(REPO,)) as server:
-        fill(server, args.issues, args.comments)
-        print(f"{args.issues} issues, {args.comments} comments in {REPO}")
+        clock = fill(server, args.issues, args.milestones, args.comments)
+        print(
+            f"{args.issues} issues, {args.milestones} milestones, {args.comments} comments in "
+            f"{REPO}; 'changed': {args.changes} issues and 1 milestone edited"
+        )
         measure(
             "GitHub",
             lambda: GitHubTracker(
                 REPO, "bench", base_url=server.github_api_url, pacing=PacingLimits.DISABLED
             ),
+            lambda: change(server, clock, args.issues, args.changes),
         )
         measure(
             "GitLab",
@@ -85,6 +113,7 @@ def main() -> None:
                 pacing=PacingLimits.DISABLED,
                 notes_pacing=PacingLimits.DISABLED,
             ),
+            lambda: change(server, clock, args.issues, args.changes),
         )
 
 

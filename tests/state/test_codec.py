@@ -146,7 +146,7 @@ class TestEncoding:
             "permission": 3,
             "at": "2024-01-02T03:04:05+00:00",
             "day": "2024-01-02",
-            "cursor": {"since": "s", "etag": None, "seen": [1], "digests": []},
+            "cursor": {"since": "s", "etag": None, "seen": [1], "digests": [], "pages": []},
             "labels": ["a", "b"],
             "counts": {"done": 3},
             "requests": {"GET": 4},

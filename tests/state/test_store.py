@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from plansync.errors import PlansyncError
-from plansync.model.remote import Cursor, RemoteIssue
+from plansync.model.remote import Cursor, PageMark, RemoteIssue
 from plansync.model.sync import Conflict, Failure, Findings, TaskRef
 from plansync.state import codec
 from plansync.state import sqlite as store_module
@@ -242,6 +242,16 @@ class TestSnapshot:
         assert store.cursor("issues") == later
         assert store.cursor("comments") is None
         assert store.cursor("milestones") is None
+
+    def test_a_cursor_keeps_every_page_of_a_list(self, store: StateStore) -> None:
+        url = "/repos/acme/web/milestones?page="
+        pages = (
+            PageMark(f"{url}1", 'W/"1"', (1, 2, 3)),
+            PageMark(f"{url}2", 'W/"2"', (4, 5, 6)),
+            PageMark(f"{url}3", 'W/"empty"'),
+        )
+        store.save_snapshot([], [samples.milestone(1)], {"milestones": Cursor(pages=pages)})
+        assert store.cursor("milestones") == Cursor(pages=pages)
 
     def test_an_unknown_stream_is_refused_before_anything_is_written(
         self, store: StateStore

@@ -11,7 +11,14 @@ from typing import cast
 import pytest
 
 from plansync.errors import RateLimitedError, TrackerUnavailableError
-from plansync.model.remote import Cursor, IssueState, Observed, RemoteIssue, RemoteMilestone
+from plansync.model.remote import (
+    Cursor,
+    IssueState,
+    Observed,
+    PageMark,
+    RemoteIssue,
+    RemoteMilestone,
+)
 from plansync.model.sync import Link, TaskRef
 from plansync.state.base import StateStore
 from plansync.state.open import memory_state
@@ -40,11 +47,17 @@ class StubTracker:
         self.changed = changed
         self.answers = answers or {}
         self.asked: list[int] = []
+        # What each milestone read answers, in turn (then: not modified), and the cursors given.
+        self.milestone_reads: list[Observed[RemoteMilestone]] = []
+        self.milestone_cursors: list[Cursor | None] = []
 
     def observe_issues(self, cursor: Cursor | None = None) -> Observed[RemoteIssue]:
         return self.changed
 
     def observe_milestones(self, cursor: Cursor | None = None) -> Observed[RemoteMilestone]:
+        self.milestone_cursors.append(cursor)
+        if self.milestone_reads:
+            return self.milestone_reads.pop(0)
         return Observed((), Cursor(), not_modified=True)
 
     def get_issue(self, number: int) -> RemoteIssue | None:
@@ -201,3 +214,77 @@ def test_an_issue_seen_again_after_it_was_taken_for_gone_is_kept(store: StateSto
     snapshot.save(store)
 
     assert store.cached_issues()[2].title == "back"
+
+
+def milestone(number: int, title: str = "") -> RemoteMilestone:
+    return RemoteMilestone(
+        number, 700 + number, title or f"Week {number}", IssueState.OPEN, f"m/{number}"
+    )
+
+
+PAGES = Cursor(pages=(PageMark("/milestones?page=1", 'W/"1"', (1, 2)),))
+
+
+class TestMilestonesReadByPage:
+    """A read of the pages that changed names every milestone of the list (`all_numbers`)
+    and brings those of the changed pages; the rest are the ones known."""
+
+    @pytest.fixture
+    def known(self, store: StateStore) -> StateStore:
+        store.save_snapshot([], [milestone(1), milestone(2), milestone(3)], {"milestones": PAGES})
+        return store
+
+    def test_the_changed_pages_are_merged_with_the_known_milestones(
+        self, known: StateStore
+    ) -> None:
+        stub = StubTracker(NOTHING_CHANGED)
+        stub.milestone_reads = [
+            Observed(
+                (milestone(2, "Week 2 → late"), milestone(4)),
+                PAGES,
+                all_numbers=frozenset({1, 2, 4}),
+            )
+        ]
+        snapshot = Snapshot(tracker(stub), known)
+
+        snapshot.observe()
+        snapshot.save(known)
+
+        assert stub.milestone_cursors == [PAGES]
+        titles = ["Week 1", "Week 2 → late", "Week 4"]  # #3 left the list
+        assert [m.title for m in snapshot.milestones] == titles
+        assert [m.title for m in known.cached_milestones() or []] == titles
+
+    def test_all_pages_unchanged_keeps_the_known_list(self, known: StateStore) -> None:
+        stub = StubTracker(NOTHING_CHANGED)
+        stub.milestone_reads = [
+            Observed((), PAGES, not_modified=True, all_numbers=frozenset({1, 2, 3}))
+        ]
+        snapshot = Snapshot(tracker(stub), known)
+
+        snapshot.observe()
+
+        assert [m.number for m in snapshot.milestones] == [1, 2, 3]
+
+    def test_a_milestone_named_but_unknown_makes_a_whole_read(self, known: StateStore) -> None:
+        stub = StubTracker(NOTHING_CHANGED)
+        whole = (milestone(1), milestone(2), milestone(9))
+        stub.milestone_reads = [
+            Observed((), PAGES, all_numbers=frozenset({1, 2, 9})),
+            Observed(whole, PAGES, all_numbers=frozenset({1, 2, 9})),
+        ]
+        snapshot = Snapshot(tracker(stub), known)
+
+        snapshot.observe()
+
+        assert stub.milestone_cursors == [PAGES, None]
+        assert [m.number for m in snapshot.milestones] == [1, 2, 9]
+
+    def test_a_whole_list_without_numbers_replaces_the_known_one(self, known: StateStore) -> None:
+        stub = StubTracker(NOTHING_CHANGED)
+        stub.milestone_reads = [Observed((milestone(5),), Cursor())]  # GitLab's answer
+        snapshot = Snapshot(tracker(stub), known)
+
+        snapshot.observe()
+
+        assert [m.number for m in snapshot.milestones] == [5]

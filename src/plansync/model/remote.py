@@ -136,6 +136,16 @@ class MilestonePatch:
 
 
 @dataclass(frozen=True)
+class PageMark:
+    """One page of a list as last read: the URL it was read from, its validator (ETag), and
+    the numbers of the items it held, in order."""
+
+    url: str
+    etag: str
+    numbers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Cursor:
     """Where the last complete read of one stream (issues, milestones, comments) ended.
 
@@ -143,14 +153,16 @@ class Cursor:
     `updated_after`); `etag` is the validator of the last 200 answer to the same URL (GitHub);
     `seen` holds the ids already returned at exactly `since`, because both filters are inclusive;
     `digests`, where kept, a short digest of each of those items as read (`id:digest`), so one
-    changed again within that second is told from one unchanged. Cursors are plain data so the
-    state store can keep them as JSON.
+    changed again within that second is told from one unchanged; `pages`, for a list read page
+    by page without a `since` filter (GitHub's milestones), every page's mark, so each page is
+    asked for conditionally. Cursors are plain data so the state store can keep them as JSON.
     """
 
     since: str | None = None
     etag: str | None = None
     seen: tuple[int, ...] = ()
     digests: tuple[str, ...] = ()
+    pages: tuple[PageMark, ...] = ()
 
 
 @dataclass(frozen=True)

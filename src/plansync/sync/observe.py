@@ -6,6 +6,9 @@ read that went through the whole issue list (what is not in it is gone), an issu
 was moved (`moved_to_id`), and, at most every `check_deleted_every` runs, a read of each linked
 issue (404 / 410, or moved). A read that failed (5xx, timeout, rate limit) proves nothing: no
 issue is ever taken for gone because of one.
+
+The milestone list is read whole, or (GitHub) page by page with each page's ETag: then only the
+pages that changed bring their milestones, and the others are the ones already known.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from plansync.errors import AuthenticationError, RateLimitedError, TrackerError
-from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
+from plansync.model.remote import Cursor, Observed, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Notice, RemoteSnapshot
 from plansync.state.base import StateStore
 from plansync.trackers.base import Tracker
@@ -81,14 +84,31 @@ class Snapshot:
                 self.issues[issue.number] = issue
                 self._unsaved[issue.number] = issue
                 self._gone.discard(issue.number)
-        milestones = self.tracker.observe_milestones(self._cursors["milestones"])
-        if not milestones.not_modified:
-            self.milestones = list(milestones.items)
-            self._milestones_read = True
+        milestones = self._observe_milestones()
         self._cursors = {"issues": changed.cursor, "milestones": milestones.cursor}
         if self._to_check is not None and not self.checked:
             self._check(self._to_check)
         self._to_check = None  # once a run: the read after the run's writes needs no check
+
+    def _observe_milestones(self) -> Observed[RemoteMilestone]:
+        """Read the milestones; keep the list up to date. A read of the pages that changed
+        (`all_numbers` says what the list holds) is merged with the milestones already known;
+        should one it names be unknown here, the whole list is read instead."""
+        cursor = self._cursors["milestones"]
+        milestones = self.tracker.observe_milestones(cursor)
+        merged = _merged(self.milestones, milestones)
+        if merged is None and cursor is not None:
+            milestones = self.tracker.observe_milestones(None)
+            merged = _merged([], milestones)
+        if merged is None:
+            raise TrackerError(
+                "The tracker's milestone list named milestones it did not return; "
+                "nothing was concluded from it. Run again."
+            )
+        if not milestones.not_modified:
+            self.milestones = merged
+            self._milestones_read = True
+        return milestones
 
     def _check(self, linked: Iterable[int]) -> None:
         """Read each linked issue still in the snapshot: one answered 404 / 410, or moved
@@ -136,3 +156,21 @@ class Snapshot:
 
     def remote(self) -> RemoteSnapshot:
         return RemoteSnapshot(self.issues, self.milestones)
+
+
+def _merged(
+    known: list[RemoteMilestone], read: Observed[RemoteMilestone]
+) -> list[RemoteMilestone] | None:
+    """The milestone list after `read`: its items as they are now, plus the known ones it
+    names in `all_numbers` without returning them (their pages did not change); without
+    `all_numbers` the items are the whole list. None when a named milestone is unknown."""
+    if read.all_numbers is None:
+        return list(read.items) if not read.not_modified else list(known)
+    fresh = {milestone.number: milestone for milestone in read.items}
+    by_number = {milestone.number: milestone for milestone in known}
+    if not set(read.all_numbers) <= fresh.keys() | by_number.keys():
+        return None
+    return sorted(
+        (fresh.get(number) or by_number[number] for number in read.all_numbers),
+        key=lambda milestone: milestone.number,
+    )

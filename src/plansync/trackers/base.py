@@ -113,7 +113,9 @@ class Tracker(Protocol):
         ...
 
     def observe_milestones(self, cursor: Cursor | None = None) -> Observed[RemoteMilestone]:
-        """All milestones, or not_modified when nothing changed since the cursor's ETag."""
+        """All milestones; from a cursor, not_modified when nothing changed since it. A
+        tracker that reads the list page by page (GitHub) may return only the milestones of
+        the pages that changed, with `all_numbers` naming every milestone of the list."""
         ...
 
     def create_milestone(self, draft: MilestoneDraft) -> RemoteMilestone: ...

@@ -153,6 +153,8 @@ class GitHubTracker:
         self._milestones = RepoMilestones(self._requests)
         self._git = GitDatabase(self._requests)
         self.app_installation: AppInstallation | None = None  # set when acting as an App
+        # The issue the last edit answered with, until any other request of the adapter.
+        self._last_written: RemoteIssue | None = None
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -298,9 +300,11 @@ class GitHubTracker:
             issue.edit(**fields)
             return issue
 
-        return issue_from_github(
+        written = issue_from_github(
             self._requests.call(edit, doing, f"issue #{number}", write=True, idempotent=True)
         )
+        self._last_written = written
+        return written
 
     def close_issue(self, number: int, reason: CloseReason = CloseReason.COMPLETED) -> RemoteIssue:
         return self._edit_issue(
@@ -459,9 +463,14 @@ class GitHubTracker:
                 f"The estimate for issue #{number} in {self._requests.what} is {minutes} "
                 "minutes; an estimate is 0 or more (0 or None clears it)."
             )
-        current = self.get_issue(number)
+        # The answer of an edit of this issue made just before holds its labels as they are
+        # now: no need to read them again.
+        current = self._last_written
+        if current is None or current.number != number:
+            current = self.get_issue(number)
         if current is None:
             raise self._requests.errors.not_found(404, "Not Found", f"issue #{number}")
+        self._last_written = None
         self._labels.set_estimate(number, minutes, current.labels)
 
 

@@ -28,19 +28,28 @@ class RepoMilestones:
         return list(self.observe(None).items)
 
     def observe(self, cursor: Cursor | None) -> Observed[RemoteMilestone]:
+        """Every milestone without a cursor; from one, the milestones of the pages that
+        changed, with `all_numbers` naming every milestone of the list (see github/pages.py).
+        An unchanged list costs one 304 a page."""
         parameters = {"state": "all", "per_page": PER_PAGE}
-        etag = cursor.etag if cursor is not None else None
-        answer = self._requests.fetch_all(
-            f"{self._requests.path}/milestones", parameters, etag, "read milestones"
+        marks = cursor.pages if cursor is not None else ()
+        read = self._requests.read_pages(
+            f"{self._requests.path}/milestones",
+            parameters,
+            marks,
+            lambda item: int(item["number"]),
+            "read milestones",
+            f"milestones of {self._requests.repo}",
         )
-        if answer.not_modified:
-            return Observed((), cursor if cursor is not None else Cursor(), not_modified=True)
+        after = Cursor(pages=read.marks)
+        if read.not_modified:
+            return Observed((), after, not_modified=True, all_numbers=frozenset(read.numbers))
         requester = self._requests.requester
         milestones = tuple(
             milestone_from_github(Milestone(requester, {}, dict(item), completed=True))
-            for item in answer.items
+            for item in read.fresh
         )
-        return Observed(milestones, Cursor(etag=answer.etag))
+        return Observed(milestones, after, all_numbers=frozenset(read.numbers))
 
     def create(self, draft: MilestoneDraft) -> RemoteMilestone:
         fields: dict[str, Any] = {"title": draft.title, "description": draft.description}

@@ -18,9 +18,11 @@ from github.Requester import Requester
 
 from plansync.clock import Clock
 from plansync.errors import NotFoundError
+from plansync.model.remote import PageMark
 from plansync.trackers.github.errors import GitHubErrors, classify
-from plansync.trackers.github.http import get_page, place_of
+from plansync.trackers.github.http import PER_PAGE, Page, get_page, place_of
 from plansync.trackers.github.observe import Answer, Item, Probe
+from plansync.trackers.github.pages import PagedRead, first_url, read_pages
 from plansync.trackers.pacing import WritePacer
 from plansync.trackers.retry import call_with_retries, write_once
 
@@ -169,3 +171,21 @@ class RepoRequests:
             next_url = page.next_url
         single_page = first.next_url is None
         return Answer(False, items, first.etag if single_page else None)
+
+    def read_pages(
+        self,
+        path: str,
+        parameters: Mapping[str, Any],
+        marks: tuple[PageMark, ...],
+        number_of: Callable[[Item], int],
+        doing: str,
+        what: str,
+    ) -> PagedRead:
+        """Every page of a list, each asked for with its ETag from `marks` (see
+        github/pages.py); each request retried on its own."""
+
+        def get(url: str, etag: str | None) -> Page:
+            return self.call(partial(get_page, self.requester, url, None, etag), doing)
+
+        start = first_url(path, parameters)
+        return read_pages(get, start, marks, PER_PAGE, number_of, what=what)

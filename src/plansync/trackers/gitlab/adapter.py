@@ -242,7 +242,8 @@ class GitLabTracker:
         return self._milestones("list milestones")
 
     def observe_milestones(self, cursor: Cursor | None = None) -> Observed[RemoteMilestone]:
-        # GitLab's milestone list has no ETag and no updated_after: the full list every time.
+        # The full list every time: GitLab answers no 304s, and its `updated_after` filter
+        # (GitLab 15.10 and later) would not show a milestone deleted since.
         return Observed(items=tuple(self.list_milestones()), cursor=Cursor())
 
     def _milestone_id(self, number: int) -> int:
