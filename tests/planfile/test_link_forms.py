@@ -180,3 +180,13 @@ class TestNotReferences:
         (task,) = read("# P\n\n- [ ] Other https://github.com/other/app/issues/515\n").tasks
         (ref,) = task.issue_refs
         assert (ref.repo, ref.number) == ("other/app", 515)
+
+    def test_a_url_in_a_table_cells_code_span_is_quoted_not_linked(self) -> None:
+        plan = (
+            "# P\n\n| Task | Issue |\n|---|---|\n"
+            "| Quote | `https://github.com/acme/app/issues/5` |\n"
+            "| Link | https://github.com/acme/app/issues/6 |\n"
+        )
+        tasks = by_line(read(plan))
+        assert texts(tasks[5]) == []
+        assert texts(tasks[6]) == ["https://github.com/acme/app/issues/6"]

@@ -26,10 +26,12 @@ _GITHUB_SHORT = re.compile(r"(?<![\w/#&.-])GH-(?P<number>\d+)(?![\w-]|\.\d)")
 
 def link_forms(text: str) -> Iterator[tuple[int, IssueRef]]:
     """Each `ref:GH#N`, `ref:GL#N` and `GH-N` of the (plain) text, with where it starts."""
-    for match in _TOOL_REF.finditer(text):
-        yield match.start(), tool_reference(match.group())
-    for match in _GITHUB_SHORT.finditer(text):
-        yield match.start(), IssueRef(int(match["number"]), match.group(), tracker="github")
+    if "ref:G" in text:  # most lines hold neither form: no scan for them
+        for match in _TOOL_REF.finditer(text):
+            yield match.start(), tool_reference(match.group())
+    if "GH-" in text:
+        for match in _GITHUB_SHORT.finditer(text):
+            yield match.start(), IssueRef(int(match["number"]), match.group(), tracker="github")
 
 
 def tool_reference(token: str) -> IssueRef:
