@@ -80,8 +80,11 @@ class TestLinkForms:
         result = harness.sync()
 
         assert result.ok, [r.detail for r in result.failed]
-        linked = {a.number for a in result.actions if isinstance(a, LinkIssue)}
-        assert linked == {one, two, three, four}
+        linked = {a.number: a.why for a in result.actions if isinstance(a, LinkIssue)}
+        assert set(linked) == {one, two, three, four}
+        mine = "GH" if harness.kind == "github" else "GL"
+        assert linked[two] == f"the plan references #{two} (as ref:{mine}#{two})"
+        assert linked[three].endswith(f"(as {issue_url(harness, three)})")
         creates = [a for a in result.actions if isinstance(a, CreateIssue)]
         # Only the quoted link's task and the other repository's get issues of their own.
         assert [a.tracker_title.split(" `")[0].split(" http")[0] for a in creates] == [
@@ -177,3 +180,20 @@ class TestFormsOfTheOtherTracker:
         written = harness.plan(PLAN).decode()
         for line in lines:
             assert f"{line} (#" in written
+
+
+class TestALinkToAMissingIssue:
+    def test_creates_nothing_and_the_run_names_the_form(self, make_harness: MakeHarness) -> None:
+        harness = make_harness({})
+        mine = "GH" if harness.kind == "github" else "GL"
+        line = f"- [ ] Wire the endpoint ref:{mine}#99 {issue_url(harness, 98)}"
+        data = f"# Launch\n\n{line}\n".encode()
+        harness.write_plan(PLAN, data)
+
+        result = harness.sync()
+
+        assert harness.issues() == []
+        assert harness.plan(PLAN) == data
+        messages = " ".join(n.message for n in result.notices)
+        assert f"ref:{mine}#99" in messages
+        assert issue_url(harness, 98) in messages

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import LinkIssue
-from plansync.model.plan import Task
+from plansync.model.plan import IssueRef, Task
 from plansync.model.remote import IssueState
 from plansync.model.sync import Known, Link, Notice, PlanInput, RemoteSnapshot, TaskRef
 from plansync.sync.adopt import Adoption
@@ -176,8 +176,8 @@ class _Resolver:
                 continue
             referenced = self._referenced(task, claimed)
             if referenced is not None:
-                claimed.add(referenced)
-                self._link(ref, referenced, f"the plan references #{referenced}")
+                claimed.add(referenced.number)
+                self._link(ref, referenced.number, _references_why(referenced))
                 continue
             if not self.push:
                 self._notice(ref, "not linked to an issue: the direction is pull")
@@ -278,10 +278,10 @@ class _Resolver:
         self.out.owners[old.number] = ref
         self.out.renamed.add(old.task)
 
-    def _referenced(self, task: Task, claimed: set[int]) -> int | None:
+    def _referenced(self, task: Task, claimed: set[int]) -> IssueRef | None:
         for ref in own_references(task, self.project.tracker):
             if ref.number in self.remote.issues and ref.number not in claimed:
-                return ref.number
+                return ref
         return None
 
     def _link(self, ref: TaskRef, number: int, why: str) -> None:
@@ -289,3 +289,9 @@ class _Resolver:
         self.out.linked_now[ref] = LinkIssue(ref, number, issue.id, issue.url, why)
         self.out.links[ref] = Link(ref, number, issue.id, issue.url, None)
         self.out.owners[number] = ref
+
+
+def _references_why(ref: IssueRef) -> str:
+    """`the plan references #510`, with the form the line wrote it in where it is another."""
+    said = f"the plan references #{ref.number}"
+    return said if ref.text == f"#{ref.number}" else f"{said} (as {ref.text})"
