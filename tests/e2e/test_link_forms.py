@@ -30,17 +30,18 @@ def issue_url(harness: SyncHarness, number: int, repo: str | None = None) -> str
 
 
 class Linked:
-    """A plan whose first four tasks link existing issues, one per form; then a task
-    quoting a URL in a code span and one naming another repository's issue."""
+    """A plan whose tasks link existing issues, one per form and shape: three checkboxes
+    (`GH-N` or `#N`, `ref:GH#N` / `ref:GL#N`, a URL), a table row's issue cell and a heading
+    task (URLs); and two that link nothing: a URL in a code span, another repository's."""
 
     def __init__(self, harness: SyncHarness) -> None:
         self.harness = harness
         mine = "GH" if harness.kind == "github" else "GL"
         self.numbers = [
             existing(harness, title)
-            for title in ("Sketch", "Wire", "Docs", "Cache", "Quoted", "Upstream")
+            for title in ("Sketch", "Wire", "Docs", "Cache", "Quoted", "Upstream", "Index")
         ]
-        one, two, three, four, five, six = self.numbers
+        one, two, three, four, five, six, seven = self.numbers
         # GitHub's `GH-N` has no GitLab twin: on GitLab the first line links by `#N`.
         short = f"GH-{one}" if harness.kind == "github" else f"#{one}"
         self.lines = [
@@ -51,6 +52,7 @@ class Linked:
             f"- [ ] Read the upstream notes {issue_url(harness, six, 'other/elsewhere')}",
         ]
         self.row = f"| Tune the cache | {issue_url(harness, four)} |"
+        self.heading = f"### Task 7: Tune the index {issue_url(harness, seven)}"
         text = "\n".join(
             [
                 "# Launch",
@@ -62,6 +64,10 @@ class Linked:
                 "| Task | Issue |",
                 "|------|-------|",
                 self.row,
+                "",
+                self.heading,
+                "",
+                "- Owner: @ana",
                 "",
             ]
         )
@@ -75,13 +81,13 @@ class TestLinkForms:
     ) -> None:
         harness = make_harness({}, summary_toml=SUMMARY)
         plan = Linked(harness)
-        one, two, three, four, five, six = plan.numbers
+        one, two, three, four, five, six, seven = plan.numbers
 
         result = harness.sync()
 
         assert result.ok, [r.detail for r in result.failed]
         linked = {a.number: a.why for a in result.actions if isinstance(a, LinkIssue)}
-        assert set(linked) == {one, two, three, four}
+        assert set(linked) == {one, two, three, four, seven}
         mine = "GH" if harness.kind == "github" else "GL"
         assert linked[two] == f"the plan references #{two} (as ref:{mine}#{two})"
         assert linked[three].endswith(f"(as {issue_url(harness, three)})")
@@ -91,21 +97,21 @@ class TestLinkForms:
             "Quote the link",
             "Read the upstream notes",
         ]
-        assert len(harness.issues()) == 6 + 2
+        assert len(harness.issues()) == 7 + 2
         marked = harness.issues_by_task()
-        for number in (one, two, three, four):
+        for number in (one, two, three, four, seven):
             assert len([n for found in marked.values() for n in found if n == number]) == 1
         assert five not in [n for found in marked.values() for n in found]
         assert six not in [n for found in marked.values() for n in found]
         written = harness.plan(PLAN).decode().splitlines()
         # The linked lines keep every byte: no `(#N)` is added beside the link they carry.
-        for line in (*plan.lines[:3], plan.row):
+        for line in (*plan.lines[:3], plan.row, plan.heading):
             assert line in written
         # The two tasks that got new issues get their reference written.
         quoted, upstream = [harness.number(PLAN, c.task.key) for c in creates]
         assert f"{plan.lines[3]} (#{quoted})" in written
         assert f"{plan.lines[4]} (#{upstream})" in written
-        assert "**Coverage:** 6 / 6 tasks linked to an issue." in "\n".join(written)
+        assert "**Coverage:** 7 / 7 tasks linked to an issue." in "\n".join(written)
 
     def test_a_second_run_changes_nothing(self, make_harness: MakeHarness) -> None:
         harness = make_harness({})
@@ -117,7 +123,7 @@ class TestLinkForms:
 
         assert again.actions == []
         assert harness.plan(PLAN) == data
-        assert len(harness.issues()) == 8
+        assert len(harness.issues()) == 9
 
     def test_ticks_and_retitles_still_reach_the_linked_issues(
         self, make_harness: MakeHarness
@@ -137,7 +143,7 @@ class TestLinkForms:
         assert harness.issue(two).state == "closed"
         assert harness.issue(three).title.startswith("Publish the user docs")
         assert harness.issue(four).title == "Tune the query cache"
-        assert len(harness.issues()) == 8
+        assert len(harness.issues()) == 9
         text = harness.plan(PLAN).decode()
         assert f"(#{three})" not in text
         assert f"(#{four})" not in text
