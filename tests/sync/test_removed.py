@@ -13,7 +13,7 @@ from plansync.model.remote import IssueState, RemoteIssue
 from plansync.model.sync import Known, Link, PlanInput, RemoteSnapshot, TaskRef
 from plansync.planfile.parse import parse_plan
 from plansync.planfile.rules import ReaderRules
-from plansync.sync.removed import gone_issue_message, references, removed_task_actions
+from plansync.sync.removed import gone_issue_message, removed_task_actions
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 KEPT = "plans/kept.md"
@@ -103,20 +103,3 @@ class TestGoneIssueMessage:
             "issue #7 was deleted or moved to another project: remove the task from the plan "
             f"(with direction {direction} plansync makes no new issue for it)"
         )
-
-
-class TestReferences:
-    @pytest.mark.parametrize(
-        ("line", "expected"),
-        [
-            ("- [ ] Task (#7)", True),
-            ("- [ ] Task demo/plans#7", True),
-            ("- [ ] Task", False),
-            ("- [ ] Task (#70)", False),
-            ("- [ ] Task other/repo#7", False),
-        ],
-    )
-    def test_a_reference_to_the_issue_in_this_repository(self, line: str, expected: bool) -> None:
-        (task,) = plan(f"# P\n\n{line}\n").synced_tasks()
-
-        assert references(task, 7, "demo/plans") is expected

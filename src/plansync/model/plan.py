@@ -50,10 +50,20 @@ class IssueRef:
     # The tracker kind the reference names, where it names one (`ref:GH#510` -> `github`,
     # `ref:GL#7` -> `gitlab`): such a reference is only for a project on that tracker.
     tracker: str | None = None
+    # The host an issue URL names (`github.com`, `gitlab.example.org:8443`); None otherwise.
+    host: str | None = None
 
-    def is_for(self, repo: str, tracker: str) -> bool:
-        """Whether it references an issue of this repository on this kind of tracker."""
-        return self.repo in (None, repo) and self.tracker in (None, tracker)
+    def is_for(self, repo: str, tracker: str, host: str | None = None) -> bool:
+        """Whether it references an issue of this repository on this kind of tracker. `host`:
+        the tracker's web host; an issue URL on another host names another repository. A URL's
+        repository path compares without case, as both trackers resolve it."""
+        if self.tracker not in (None, tracker):
+            return False
+        if self.host is not None and host is not None and self.host.lower() != host.lower():
+            return False
+        if self.repo is None or self.repo == repo:
+            return True
+        return self.url is not None and self.repo.lower() == repo.lower()
 
 
 @dataclass(frozen=True)

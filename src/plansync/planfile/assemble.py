@@ -17,9 +17,9 @@ from plansync.model.plan import (
     Task,
     TaskKind,
 )
-from plansync.planfile.fields import parse_issue_refs
 from plansync.planfile.ids import IdMatcher
-from plansync.planfile.inline import plain, split_checkbox, strip_decoration
+from plansync.planfile.inline import split_checkbox, strip_decoration
+from plansync.planfile.issue_refs import issue_refs_in
 from plansync.planfile.items import (
     ItemFields,
     ItemTask,
@@ -204,7 +204,7 @@ class Assembler:
                 claimed[id(item)] = draft
                 pending_items.append((item, draft))
             elif item is None:  # a paragraph or heading line: its references are the task's
-                draft.issue_refs = parse_issue_refs(plain(self.outline.line(occurrence.line)))
+                draft.issue_refs = issue_refs_in(self.outline.line(occurrence.line))
             drafts.append(draft)
 
         task_items = set(claimed)
@@ -226,7 +226,7 @@ class Assembler:
         draft.assignees = draft.assignees or found.assignees
         draft.labels = draft.labels or found.labels
         draft.depends_on = tuple(d for d in found.depends_on if d != draft.id)
-        draft.issue_refs = parse_issue_refs(plain(split_checkbox(item.first_line)[1]))
+        draft.issue_refs = issue_refs_in(split_checkbox(item.first_line)[1])
 
     # -- the tasks -----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from plansync.model.plan import TableRowLayout
+from plansync.model.plan import IssueRef, TableRowLayout
 from plansync.planfile.decode import as_read
 from plansync.planfile.edit_row import id_cell
 from plansync.planfile.edit_table import (
@@ -26,6 +26,7 @@ from plansync.planfile.edit_table import (
 from plansync.planfile.fields import parse_issue_refs
 from plansync.planfile.inline import plain
 from plansync.planfile.item_line import insert_at_end, item_text, tail_start
+from plansync.planfile.link_forms import is_link_form
 
 
 def _has_reference(text: str, reference: str) -> bool:
@@ -40,8 +41,15 @@ def _linked(text: str, reference: str, read_text: str) -> bool:
     wanted = parse_issue_refs(reference)
     if not wanted:
         return _has_reference(text, reference)
-    present = {(ref.repo, ref.number) for ref in parse_issue_refs(plain(read_text))}
-    return all((ref.repo, ref.number) in present for ref in wanted)
+    present = {_named(ref) for ref in parse_issue_refs(plain(read_text))}
+    return all(_named(ref) in present for ref in wanted)
+
+
+def _named(ref: IssueRef) -> tuple[str | None, int, str | None]:
+    # `ref:GL#12` or `GH-12` names an issue of one kind of tracker, which this edit does not
+    # know: it holds `#12` only for the sync, which asks for no link where the line holds
+    # its own issue's reference in any form.
+    return ref.repo, ref.number, ref.tracker if is_link_form(ref) else None
 
 
 def linked_item(

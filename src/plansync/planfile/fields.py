@@ -10,6 +10,7 @@ import re
 from bisect import bisect_right
 
 from plansync.model.plan import Estimate, IssueRef, Priority
+from plansync.planfile.link_forms import is_link_form, link_forms
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 8 * MINUTES_PER_HOUR  # a working day
@@ -153,10 +154,11 @@ def parse_people(text: str) -> tuple[str, ...]:
     return tuple(people)
 
 
-# `#61`, `#42-45` (a range), `group/project#12`, and GitHub / GitLab issue URLs.
+# `#61`, `#42-45` (a range), `group/project#12`, and GitHub / GitLab issue URLs (GitLab's
+# with `/-/`, also its work items'); `ref:GH#510` and `GH-510` are read by `link_forms`.
 _ISSUE_URL = re.compile(
-    r"https?://(?P<host>[\w.-]+(?::\d+)?)/(?P<repo>[\w.-]+(?:/[\w.-]+)+?)(?:/-)?/issues/"
-    r"(?P<number>\d+)\b"
+    r"https?://(?P<host>[\w.-]+(?::\d+)?)/(?P<repo>[\w.-]+(?:/[\w.-]+)+?)"
+    r"(?:(?P<gitlab>/-)?/issues|/-/work_items)/(?P<number>\d+)\b"
 )
 # The number part of a short reference; the repository before the `#` is read by hand
 # (`_repository_before`), as a pattern would rescan long `a-1-1-1...` runs from every start.
@@ -190,12 +192,27 @@ def _repository_before(text: str, end: int, floor: int) -> tuple[int, str | None
     return (end, None) if free(end) else None
 
 
+def _url_reference(match: re.Match[str]) -> IssueRef:
+    """An issue URL's reference; the tracker it names where its shape says (GitLab's `/-/`
+    paths, github.com), else None."""
+    host = match["host"]
+    if match["gitlab"] or "/-/work_items/" in match.group():
+        tracker: str | None = "gitlab"
+    elif host.lower() in ("github.com", "www.github.com"):
+        tracker = "github"
+    else:
+        tracker = None
+    url = match.group()
+    return IssueRef(int(match["number"]), url, match["repo"], url, tracker, host)
+
+
 def parse_issue_refs(text: str) -> tuple[IssueRef, ...]:
     """Every issue reference in the text, in order, without repeats.
 
     `#42-45` stands for #42, #43, #44 and #45. Words such as `Internal` or `Multiple` are no
     references. A range longer than 100 issues is read as its first number only. Linear in
-    the length of the text.
+    the length of the text. `ref:GH#510`, `ref:GL#7` and `GH-510` are read too (see
+    `link_forms`).
     """
     found: list[tuple[int, IssueRef]] = []
     url_starts: list[int] = []
@@ -203,8 +220,7 @@ def parse_issue_refs(text: str) -> tuple[IssueRef, ...]:
     for match in _ISSUE_URL.finditer(text):
         url_starts.append(match.start())
         url_ends.append(match.end())
-        ref = IssueRef(int(match["number"]), match.group(), match["repo"], match.group())
-        found.append((match.start(), ref))
+        found.append((match.start(), _url_reference(match)))
 
     def in_url(at: int) -> bool:
         index = bisect_right(url_starts, at) - 1
@@ -227,10 +243,13 @@ def parse_issue_refs(text: str) -> tuple[IssueRef, ...]:
             last = first
         for number in range(first, last + 1):
             found.append((start, IssueRef(number, f"{prefix}{number}", repo)))
+    found += ((at, ref) for at, ref in link_forms(text) if not in_url(at))
     refs: list[IssueRef] = []
-    seen: set[tuple[str | None, int]] = set()
+    seen: set[tuple[str | None, int, str | None]] = set()
     for _, ref in sorted(found, key=lambda pair: pair[0]):
-        if (ref.repo, ref.number) not in seen:
-            seen.add((ref.repo, ref.number))
+        # `ref:GL#5` is no repeat of `#5`: each counts on its own kind of tracker.
+        seen_as = (ref.repo, ref.number, ref.tracker if is_link_form(ref) else None)
+        if seen_as not in seen:
+            seen.add(seen_as)
             refs.append(ref)
     return tuple(refs)

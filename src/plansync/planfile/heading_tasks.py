@@ -18,9 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from plansync.model.plan import Estimate, IssueRef, PlanWarning, Priority, Task, TaskKind
-from plansync.planfile.fields import parse_estimate, parse_issue_refs, parse_people, parse_priority
+from plansync.planfile.fields import parse_estimate, parse_people, parse_priority
 from plansync.planfile.ids import IdMatcher, dependency_ids
 from plansync.planfile.inline import clean_title, plain, strip_decoration
+from plansync.planfile.issue_refs import issue_refs_in
 from plansync.planfile.items import split_metadata
 from plansync.planfile.sections import Sections
 from plansync.planfile.status_words import read_status
@@ -190,7 +191,7 @@ def heading_task(
         assignees=fields.assignees,
         labels=fields.labels,
         depends_on=tuple(d for d in dict.fromkeys(fields.depends_on) if d != found.id),
-        issue_refs=parse_issue_refs(plain(outline.line(line))),
+        issue_refs=issue_refs_in(outline.line(line)),
         description=fields.description,
         state=fields.state,
     )

@@ -104,6 +104,12 @@ def plain(text: str) -> str:
     return _SPACES.sub(" ", "".join(pieces)).strip()
 
 
+def split_code(text: str) -> tuple[str, list[str]]:
+    """Inline markdown with each code span made a space, and the spans' contents."""
+    spans = [match.group(2) for match in _CODE_SPAN.finditer(text)]
+    return (_CODE_SPAN.sub(" ", text) if spans else text), spans
+
+
 def clean_title(text: str) -> str:
     """A task or section title: plain text without decoration at either end."""
     return strip_decoration(plain(text))

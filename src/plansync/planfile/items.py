@@ -36,6 +36,7 @@ from plansync.planfile.inline import (
 from plansync.planfile.inline import (
     field as read_field,
 )
+from plansync.planfile.link_forms import is_link_form
 from plansync.planfile.rules import CompiledRules, any_match
 from plansync.planfile.sections import Sections
 from plansync.planfile.structure import Item, ListBlock, Outline, Paragraph, neighbour
@@ -143,8 +144,12 @@ def split_metadata(title: str) -> tuple[str, Estimate | None, Priority | None]:
 
 
 def _is_issue_ref(text: str) -> bool:
+    # `(GH-510)` and `(ref:GH#510)` stay in the title, as they always did: reading them as
+    # references changes no title, so no task's key.
     refs = parse_issue_refs(text)
-    return len(refs) == 1 and text.strip() in (refs[0].text, refs[0].url)
+    return (
+        len(refs) == 1 and not is_link_form(refs[0]) and text.strip() in (refs[0].text, refs[0].url)
+    )
 
 
 @dataclass

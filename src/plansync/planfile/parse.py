@@ -21,6 +21,7 @@ from plansync.planfile.ids import IdMatcher
 from plansync.planfile.inline import clean_title
 from plansync.planfile.items import ItemReader, ItemTask
 from plansync.planfile.lines import split_text_lines
+from plansync.planfile.link_forms import without_task_ids
 from plansync.planfile.occurrences import OccurrenceCollector, defining
 from plansync.planfile.own_blocks import holds_plan_text
 from plansync.planfile.rules import ReaderRules, compile_rules
@@ -137,6 +138,7 @@ def parse_decoded(
     assembler = Assembler(outline, sections, compiled, matcher, where)
     drafts = assembler.drafts(rows, item_tasks, occurrences, defining(occurrences))
     tasks = tool_tasks(assembler.tasks(drafts), format_name, outline, sections, matcher, front)
+    tasks = without_task_ids(tasks)
     warnings += assembler.warnings
     if format_name != "taskmaster":
         warnings += duplicate_heading_ids(tasks, outline, sections, matcher, where)

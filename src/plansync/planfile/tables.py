@@ -18,14 +18,14 @@ from plansync.planfile.fields import (
     is_done_status,
     is_priority_text,
     parse_estimate,
-    parse_issue_refs,
     parse_priority,
 )
 from plansync.planfile.headerless import as_headed
 from plansync.planfile.ids import IdMatch, IdMatcher
 from plansync.planfile.inline import IGNORE_MARK, plain, strip_decoration
+from plansync.planfile.issue_refs import issue_refs_in
 from plansync.planfile.status_words import read_status
-from plansync.planfile.structure import Table
+from plansync.planfile.structure import Table, TableRow
 from plansync.planfile.table_words import TABLE_WORDS, is_placeholder, owners_in_cell
 
 _MOSTLY = 0.6
@@ -185,6 +185,11 @@ def _group_label(raw_cell: str, cell: str, found: IdMatch | None) -> str | None:
     return _TRAILING_GROUP.sub("", strip_decoration(cell)) or None
 
 
+def _raw(row: TableRow, index: int | None) -> str:
+    """A cell as written (code spans and all), empty where the row has none."""
+    return row.cells[index] if index is not None and index < len(row.cells) else ""
+
+
 def read_table(
     table: Table, matcher: IdMatcher, where: str
 ) -> tuple[list[TableTask], list[PlanWarning]]:
@@ -255,7 +260,7 @@ def read_table(
                 estimate=parse_estimate(cell["estimate"]) if cell["estimate"] else None,
                 priority=parse_priority(cell["priority"]) if cell["priority"] else None,
                 assignees=owners_in_cell(cell["assignee"]),
-                issue_refs=parse_issue_refs(f"{cell['issue']} {title}"),
+                issue_refs=issue_refs_in(f"{_raw(row, at.get('issue'))} {_raw(row, at['title'])}"),
                 labels=tuple(labels),
                 layout=layout,
                 ignored=any(IGNORE_MARK.search(c) for c in row.cells),

@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 
 from plansync.model.plan import Task, TaskKind
-from plansync.planfile.fields import parse_issue_refs, parse_priority
-from plansync.planfile.inline import clean_title, plain
+from plansync.planfile.fields import parse_priority
+from plansync.planfile.inline import clean_title
+from plansync.planfile.issue_refs import issue_refs_in
 from plansync.planfile.items import split_metadata
 from plansync.planfile.sections import Sections
 from plansync.planfile.status_words import read_status
@@ -71,7 +72,7 @@ def taskmaster_tasks(outline: Outline, sections: Sections) -> tuple[Task, ...]:
                 id=f"{parent}.{number}",
                 section_path=sections.path(subtask_line),
                 depends_on=_dependencies(subtask.get("dependencies", ""), parent),
-                issue_refs=parse_issue_refs(plain(outline.line(subtask_line))),
+                issue_refs=issue_refs_in(outline.line(subtask_line)),
                 description=subtask.get("description", ""),
                 state=state,
             )
@@ -121,7 +122,7 @@ def taskmaster_tasks(outline: Outline, sections: Sections) -> tuple[Task, ...]:
                 section_path=sections.path(main_line),
                 priority=parse_priority(main.get("priority", "")),
                 depends_on=_dependencies(main.get("dependencies", ""), None),
-                issue_refs=parse_issue_refs(plain(outline.line(main_line))),
+                issue_refs=issue_refs_in(outline.line(main_line)),
                 description=main.get("description", ""),
                 state=state,
             ),

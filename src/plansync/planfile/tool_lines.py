@@ -15,6 +15,7 @@ from plansync.model.plan import Estimate, IssueRef
 from plansync.planfile.fields import parse_estimate
 from plansync.planfile.inline import plain
 from plansync.planfile.items import split_metadata
+from plansync.planfile.link_forms import tool_reference
 
 # `(depends on T012, T013)`, `Depends on T009`, `depends on: T2 and T3`.
 _DEPENDS = re.compile(
@@ -126,9 +127,8 @@ def todo_fields(raw: str) -> LineTask:
             owners.append(word[1:])
         elif word.startswith("#"):
             labels.append(word[1:])
-        elif (ref := _REF.match(word)) is not None:
-            tracker = "github" if ref["tracker"] == "GH" else "gitlab"
-            refs.append(IssueRef(int(ref["number"]), word, tracker=tracker))
+        elif _REF.match(word) is not None:
+            refs.append(tool_reference(word))
         else:
             key, _, value = word.partition(":")
             if key in ("blocked-by", "depends", "after"):

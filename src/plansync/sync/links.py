@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import LinkIssue
-from plansync.model.plan import Task
+from plansync.model.plan import IssueRef, Task
 from plansync.model.remote import IssueState
 from plansync.model.sync import Known, Link, Notice, PlanInput, RemoteSnapshot, TaskRef
 from plansync.sync.adopt import Adoption
-from plansync.sync.references import LineReferences
-from plansync.sync.removed import gone_issue_message, references
+from plansync.sync.references import LineReferences, own_references, references
+from plansync.sync.removed import gone_issue_message
 from plansync.trackers.markers import find_marker, find_tracking_marker, task_of_marker
 
 
@@ -154,7 +154,7 @@ class _Resolver:
                 if link.number in self.remote.issues:
                     continue
                 if not (self.push and self.pull) or references(
-                    task, link.number, self.project.tracker.repo
+                    task, link.number, self.project.tracker
                 ):
                     message = gone_issue_message(link.number, self.project.direction)
                     self._notice(ref, message, link.number)
@@ -176,8 +176,8 @@ class _Resolver:
                 continue
             referenced = self._referenced(task, claimed)
             if referenced is not None:
-                claimed.add(referenced)
-                self._link(ref, referenced, f"the plan references #{referenced}")
+                claimed.add(referenced.number)
+                self._link(ref, referenced.number, _references_why(referenced))
                 continue
             if not self.push:
                 self._notice(ref, "not linked to an issue: the direction is pull")
@@ -216,19 +216,18 @@ class _Resolver:
         one of them: a task whose key is linked to an issue its line does not reference, while
         its line references the issue of a twin's key, is that twin. The reference plansync
         wrote on the line wins over the key. Each as (the task, the link it takes)."""
-        repo = self.project.tracker.repo
+        tracker = self.project.tracker
         by_number = {link.number: link for link in self.known.links.values()}
         found: dict[int, list[TaskRef]] = {}
         for plan, task in tasks:
             ref = TaskRef(plan.planfile, task.key)
             link = self.known.links.get(ref)
-            if link is None or references(task, link.number, repo):
+            if link is None or references(task, link.number, tracker):
                 continue
             twins = {
                 r.number
-                for r in task.issue_refs
-                if r.repo in (None, repo)
-                and r.number in by_number
+                for r in own_references(task, tracker)
+                if r.number in by_number
                 and r.number in self.remote.issues
                 and _twins(by_number[r.number].task, ref)
             }
@@ -240,10 +239,8 @@ class _Resolver:
     def _adoption(self, tasks: list[tuple[PlanInput, Task]], claimed: set[int]) -> Adoption:
         """The issues tasks could adopt: none that is linked, marked, or that a task's line
         references (an explicit reference wins over an adoption, wherever it stands)."""
-        repo = self.project.tracker.repo
-        referenced = {
-            ref.number for _, task in tasks for ref in task.issue_refs if ref.repo in (None, repo)
-        }
+        tracker = self.project.tracker
+        referenced = {ref.number for _, task in tasks for ref in own_references(task, tracker)}
         return Adoption(self.remote.issues, claimed, referenced, self.project.adopt == "title")
 
     def _renamed_unreferenced(self, orphans: dict[int, Link]) -> None:
@@ -267,9 +264,9 @@ class _Resolver:
                 self._relink(TaskRef(plan.planfile, task.key), links[0])
 
     def _renamed(self, task: Task, orphans: dict[int, Link]) -> Link | None:
-        for ref in task.issue_refs:
+        for ref in own_references(task, self.project.tracker):
             link = orphans.get(ref.number)
-            if ref.repo is None and link is not None:
+            if link is not None:
                 return link
         return None
 
@@ -281,12 +278,10 @@ class _Resolver:
         self.out.owners[old.number] = ref
         self.out.renamed.add(old.task)
 
-    def _referenced(self, task: Task, claimed: set[int]) -> int | None:
-        for ref in task.issue_refs:
-            if not ref.is_for(self.project.tracker.repo, self.project.tracker.kind):
-                continue
+    def _referenced(self, task: Task, claimed: set[int]) -> IssueRef | None:
+        for ref in own_references(task, self.project.tracker):
             if ref.number in self.remote.issues and ref.number not in claimed:
-                return ref.number
+                return ref
         return None
 
     def _link(self, ref: TaskRef, number: int, why: str) -> None:
@@ -294,3 +289,9 @@ class _Resolver:
         self.out.linked_now[ref] = LinkIssue(ref, number, issue.id, issue.url, why)
         self.out.links[ref] = Link(ref, number, issue.id, issue.url, None)
         self.out.owners[number] = ref
+
+
+def _references_why(ref: IssueRef) -> str:
+    """`the plan references #510`, with the form the line wrote it in where it is another."""
+    said = f"the plan references #{ref.number}"
+    return said if ref.text == f"#{ref.number}" else f"{said} (as {ref.text})"

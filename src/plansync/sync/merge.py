@@ -35,7 +35,7 @@ from plansync.model.sync import (
 )
 from plansync.sync.body import managed_block, splice
 from plansync.sync.desired import plan_title_of, remote_fields, same_state, tracker_title
-from plansync.sync.references import LineReferences, own_references
+from plansync.sync.references import LineReferences, references
 
 _V = TypeVar("_V")
 
@@ -119,8 +119,7 @@ class TaskMerger:
             target = replace(target, labels=there.labels, body=there.body)
         if changed:
             updates.append(self._update(ref, task, issue, target, changed, base))
-        repo = self.project.tracker.repo
-        if self.pull and all(r.number != link.number for r in own_references(task, repo)):
+        if self.pull and not references(task, link.number, self.project.tracker):
             link_edit, notices = self.references.link_edit(plan, task, link.number)
             self.out.notices.extend(notices)
             if link_edit is not None:

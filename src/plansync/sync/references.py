@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import EditPlan, PlanEditKind
@@ -23,18 +24,27 @@ from plansync.model.plan import IssueRef, PlanDocument, Section, Task
 from plansync.model.remote import RemoteIssue
 from plansync.model.sync import Notice, PlanInput, TaskRef
 from plansync.planfile.edit_reference import replaceable_reference
+from plansync.trackers.registry import TrackerConfig
 
 ClaimKey = tuple[str | None, int]
 
 
-def own_references(task: Task, repo: str, tracker: str | None = None) -> list[IssueRef]:
-    """The task's references to issues of the project's repository (on its kind of tracker,
-    when given: `ref:GL#7` is no reference for a GitHub project)."""
-    return [
-        r
-        for r in task.issue_refs
-        if r.repo in (None, repo) and (tracker is None or r.tracker in (None, tracker))
-    ]
+def own_references(task: Task, tracker: TrackerConfig) -> list[IssueRef]:
+    """The task's references to issues of the project's repository on its tracker: `ref:GL#7`
+    and `GH-7` are none for a project of the other kind, nor is an issue URL of another
+    repository or another host."""
+    host = web_host(tracker)
+    return [r for r in task.issue_refs if r.is_for(tracker.repo, tracker.kind, host)]
+
+
+def references(task: Task, number: int, tracker: TrackerConfig) -> bool:
+    """Whether the task's line refers to issue `number` of the project's repository."""
+    return any(r.number == number for r in own_references(task, tracker))
+
+
+def web_host(tracker: TrackerConfig) -> str:
+    """The host of the tracker's web pages (where its issue URLs point)."""
+    return urlsplit(tracker.web_url("")).netloc
 
 
 def heading_claims(document: PlanDocument) -> dict[ClaimKey, Section]:
@@ -85,7 +95,7 @@ class LineReferences:
         issues. `number`: the task's own issue, if it has one."""
         found: list[Unusable] = []
         tracker = self.project.tracker
-        for issue_ref in own_references(task, tracker.repo, tracker.kind):
+        for issue_ref in own_references(task, tracker):
             if issue_ref.number == number:
                 continue
             owner = self.owners.get(issue_ref.number)

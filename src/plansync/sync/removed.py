@@ -121,8 +121,3 @@ def gone_issue_message(number: int, direction: str) -> str:
         f"{gone}: remove the task from the plan (with direction {direction} plansync makes no "
         "new issue for it)"
     )
-
-
-def references(task: Task, number: int, repo: str) -> bool:
-    """Whether the task's text still refers to issue `number` of the project's repository."""
-    return any(r.number == number and r.repo in (None, repo) for r in task.issue_refs)
