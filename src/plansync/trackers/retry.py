@@ -302,17 +302,17 @@ def _raise_rate_limited(
     *,
     attempts: int | None,
 ) -> NoReturn:
-    retry_at = _ceil_second(clock.now() + timedelta(seconds=wait + RATE_LIMIT_MARGIN))
+    retry_at = ceil_second(clock.now() + timedelta(seconds=wait + RATE_LIMIT_MARGIN))
     at = retry_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     if attempts is None:
         reason = (
-            f"{what} asked to wait {_duration(wait)} before the next request, longer than "
-            f"the {_duration(max_wait)} this run may wait"
+            f"{what} asked to wait {duration_text(wait)} before the next request, longer than "
+            f"the {duration_text(max_wait)} this run may wait"
         )
     else:
         reason = (
             f"{what} still answered with a rate limit after {attempts} attempts and asked "
-            f"to wait {_duration(wait)} more"
+            f"to wait {duration_text(wait)} more"
         )
     raise RateLimitedError(
         f"{reason}, so the run stopped cleanly with nothing half-done; run it again after {at}.",
@@ -329,7 +329,8 @@ def _describe(verdict: Verdict, error: BaseException) -> str:
     return summary if len(summary) <= 200 else summary[:197] + "..."
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A wait in words: `45 s`, `52 min`, `2 h 5 min`."""
     whole = math.ceil(seconds)
     if whole < 120:
         return f"{whole} s"
@@ -340,7 +341,8 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
-def _ceil_second(moment: datetime) -> datetime:
+def ceil_second(moment: datetime) -> datetime:
+    """`moment` rounded up to a whole second (a time to retry at is never too early)."""
     if moment.microsecond:
         moment = moment.replace(microsecond=0) + timedelta(seconds=1)
     return moment
