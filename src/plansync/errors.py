@@ -55,6 +55,8 @@ class RateLimitedError(TrackerError):
     """The tracker asked us to wait longer than the configured maximum. `retry_at` (aware,
     UTC) is when a request may go again, when known."""
 
+    exit_code = 3  # nothing is wrong: run again later
+
     def __init__(self, message: str, retry_at: datetime | None = None) -> None:
         super().__init__(message)
         self.retry_at = retry_at

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from plansync.clock import Clock, SystemClock
 from plansync.errors import ConfigError, StopRequested, WriteBudgetSpent
-from plansync.trackers.retry import ceil_second, duration_text
+from plansync.trackers.retry import STOP_POLL, ceil_second, duration_text
 from plansync.trackers.waits import WaitRules
 
 MINUTE = 60.0
@@ -33,8 +33,6 @@ HOUR = 3600.0
 # Floating-point sums of sleeps can land a hair short of a window's edge; a wait shorter than
 # this is treated as no wait, so a pacer never issues a second, microscopic sleep.
 _NEGLIGIBLE = 1e-6
-# A wait that a stop may end is slept in steps this long, so a stop ends it within a second.
-STOP_POLL = 0.5
 
 
 @runtime_checkable
@@ -112,6 +110,7 @@ class WritePacer:
         # The writes this pacer recorded in the history (epoch ms), not to be loaded back.
         self._own: dict[int, float] = {}
         self._history: WriteHistory | None = None
+        self._history_users = 0
         if history is not None:
             self.attach_history(history)
 
@@ -176,9 +175,12 @@ class WritePacer:
 
     def attach_history(self, history: WriteHistory) -> None:
         """Keep the writes in `history` from now on, and count the ones it holds from the
-        last hour (a restart forgets nothing). Attaching the same history again does nothing."""
-        if history is self._history:
-            return
+        last hour (a restart forgets nothing). Every run that attaches a history detaches it
+        when done; the same history attached again only counts one more user."""
+        with self._lock:
+            if history is self._history:
+                self._history_users += 1
+                return
         wall, now = self.clock.now(), self.clock.monotonic()
         loaded = history.writes_since(self.queue, wall - timedelta(seconds=HOUR))
         with self._lock:
@@ -189,13 +191,16 @@ class WritePacer:
                 known.add(now - (wall - at).total_seconds())
             self._slots = deque(sorted(known))
             self._forget_before(now)
-            self._history = history
+            self._history, self._history_users = history, 1
 
     def detach_history(self, history: WriteHistory) -> None:
-        """Stop keeping writes in `history` (its store is closing); another one stays."""
+        """One user of `history` is done (its store may close); the last one leaves the
+        pacer without a history. Another history attached since stays."""
         with self._lock:
             if self._history is history:
-                self._history = None
+                self._history_users -= 1
+                if self._history_users <= 0:
+                    self._history, self._history_users = None, 0
 
     # -- inside --------------------------------------------------------------------------------
 

@@ -31,7 +31,13 @@ from typing import NoReturn, TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from plansync.clock import Clock, SystemClock
-from plansync.errors import RateLimitedError, TrackerError, TrackerUnavailableError
+from plansync.errors import (
+    RateLimitedError,
+    StopRequested,
+    TrackerError,
+    TrackerUnavailableError,
+)
+from plansync.trackers.waits import current_rules
 
 T = TypeVar("T")
 
@@ -48,6 +54,8 @@ BACKOFF_CAP = 8.0
 TRANSIENT_STATUSES = frozenset({408, 500, 502, 503, 504})
 # A RateLimit-Reset below this is a number of seconds (IETF draft), not an epoch (GitLab).
 _EPOCH_THRESHOLD = 1_000_000_000
+# A wait a stop may end is slept in steps this long, so a stop ends it within a second.
+STOP_POLL = 0.5
 # How often a write whose outcome stayed unknown, and whose result was then not found, is tried.
 UNCLEAR_WRITE_ATTEMPTS = 3
 
@@ -227,7 +235,7 @@ def call_with_retries(
         ) from failure.error
 
     retrying = Retrying(
-        sleep=lambda seconds: clock.sleep(float(seconds)),
+        sleep=lambda seconds: _sleep(clock, float(seconds), what),
         stop=stop_after_attempt(max_attempts),
         wait=wait_for,
         retry=retry_if_exception_type(_RetryLater),
@@ -282,6 +290,19 @@ def write_once(
         "after each one found nothing written, so nothing was. The tracker may be down or "
         "unreachable; run again later."
     ) from last
+
+
+def _sleep(clock: Clock, seconds: float, what: str) -> None:
+    """Wait before a retry; the run's stop (waits.py) ends the wait within a second."""
+    stop = current_rules().stop
+    if stop is None:
+        clock.sleep(seconds)
+        return
+    end = clock.monotonic() + seconds
+    while (remaining := end - clock.monotonic()) > 0:
+        if stop.is_set():
+            raise StopRequested(f"A stop was asked for while {what} was waited for a retry.")
+        clock.sleep(min(remaining, STOP_POLL))
 
 
 def _failure_of(state: RetryCallState) -> _Failure:
