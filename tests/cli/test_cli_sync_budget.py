@@ -16,6 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from plansync.cli.app import app
+from plansync.cli.sync import ProgressBar, eta_text
+from plansync.model.changeset import Changeset, EnsureLabels
 from plansync.sandbox.server import SandboxServer
 from plansync.trackers.pacing import reset_pacers
 
@@ -140,3 +142,44 @@ class TestCtrlC:
         assert code == 130
         assert writes(sandbox) == 1
         assert "stopped on request: made 1 of its" in out
+
+
+class TestProgressBar:
+    def test_the_bar_shows_the_pacings_eta_for_the_writes_left_and_a_long_wait(self) -> None:
+        asked: list[int] = []
+
+        def eta(writes: int) -> float | None:
+            asked.append(writes)
+            return writes * 7.2
+
+        bar = ProgressBar(False, eta)
+        bar.enabled = True  # as on a terminal
+        changeset = Changeset(actions=[EnsureLabels((f"label {n}",), "why") for n in range(10)])
+        bar.changeset(changeset)
+        try:
+            assert bar.task is not None
+            task = next(t for t in bar.bar.tasks if t.id == bar.task)
+            assert task.fields["eta"] == "about 72 s left"
+            bar.advance(changeset.actions[0])
+            assert task.fields["eta"] == "about 65 s left"
+            assert asked == [10, 9]
+            until = datetime(2026, 12, 6, 14, 32, 7, tzinfo=UTC)
+            bar.waiting(3000.0, until)
+            assert task.description.startswith("waiting for the write budget until ")
+            assert until.astimezone().strftime("%H:%M:%S") in task.description
+            bar.advance(changeset.actions[1])
+            assert task.description == "syncing"
+        finally:
+            bar.__exit__(None, None, None)
+
+    @pytest.mark.parametrize(
+        ("seconds", "text"),
+        [
+            (None, ""),
+            (0.4, "less than 1 s left"),
+            (90.0, "about 90 s left"),
+            (3000, "about 50 min left"),
+        ],
+    )
+    def test_eta_text(self, seconds: float | None, text: str) -> None:
+        assert eta_text(seconds) == text

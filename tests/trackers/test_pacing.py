@@ -487,8 +487,11 @@ class TestEta:
         clock = FakeClock()
         pacer = pacer_for("api.github.com", PacingLimits.GITHUB, clock)
         pacer.acquire()
-        assert eta_of([("gitlab.com", "writes"), ("https://api.github.com", "writes")], 2) == 1.5
-        assert eta_of([("gitlab.com", "writes")], 2) is None
+        assert eta_of([("api.github.com", "notes"), ("https://api.github.com", "writes")], 2) == 1.5
+        assert eta_of([("gitlab.com", "writes")], 2) is None  # no tracker paces it
+        unlimited = PacingLimits(min_interval=0.0, per_minute=None, per_hour=None)
+        pacer_for("gitlab.com", unlimited, clock)
+        assert eta_of([("gitlab.com", "writes")], 2) is None  # nothing holds writes back
         assert registered_pacer("api.github.com") is pacer
         assert pacer.queue == "api.github.com/writes"
 

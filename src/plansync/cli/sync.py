@@ -214,8 +214,12 @@ class ProgressBar:
     def advance(self, action: object) -> None:
         if self.task is not None:
             self.done += 1
-            left = eta_text(self.eta(self.total - self.done))
-            self.bar.update(self.task, advance=1, description="syncing", eta=left)
+            self.bar.update(self.task, advance=1, description="syncing")
+            seconds = self.eta(self.total - self.done)
+            if seconds is None:  # not paced: the bar's own estimate from the speed so far
+                shown = next(task for task in self.bar.tasks if task.id == self.task)
+                seconds = shown.time_remaining
+            self.bar.update(self.task, eta=eta_text(seconds))
 
     def waiting(self, seconds: float, until: datetime) -> None:
         """A write waits for the pacing: a long wait shows until when."""

@@ -64,6 +64,13 @@ class PacingLimits:
     # No pacing at all: the local sandbox and tests that do not exercise pacing.
     DISABLED: ClassVar[PacingLimits]
 
+    @property
+    def holds_back(self) -> bool:
+        """Whether these limits ever make a write wait."""
+        return self.enabled and (
+            self.min_interval > 0 or self.per_minute is not None or self.per_hour is not None
+        )
+
     def __post_init__(self) -> None:
         if self.min_interval < 0:
             raise ConfigError(
@@ -360,13 +367,16 @@ def registered_pacer(host: str, kind: str = "writes") -> WritePacer | None:
 
 
 def eta_of(queues: Iterable[tuple[str, str]], writes: int) -> float | None:
-    """Seconds the pacing needs for `writes` more writes through the first of `queues`
-    ((host, kind) pairs, as config.WriteQueue has them) a tracker paces; None when none is
-    paced (pacing off: the writes go as fast as the tracker answers)."""
+    """Seconds the pacing needs for `writes` more writes through the "writes" queue among
+    `queues` ((host, kind) pairs, as config.WriteQueue has them); None when no tracker paces
+    it or its limits hold nothing back (the writes go as fast as the tracker answers)."""
     for host, kind in queues:
+        if kind != "writes":
+            continue  # the other kinds (GitLab's notes) pace only some of the writes
         pacer = registered_pacer(host, kind)
-        if pacer is not None and pacer.limits.enabled:
-            return pacer.eta(writes)
+        if pacer is None or not pacer.limits.holds_back:
+            return None
+        return pacer.eta(writes)
     return None
 
 
