@@ -142,7 +142,10 @@ class WritePacer:
             elif max_wait is not None and wait > max_wait and not rules.wait_for_budget:
                 raise self._spent(wait, max_wait, reason)
             elif rules.stop is not None and rules.stop.is_set():
-                raise StopRequested(f"A stop was asked for; the write to {self.queue} waited.")
+                raise StopRequested(
+                    f"A stop was asked for; a write to {self.queue} would have had to wait its "
+                    "turn, so it was not sent."
+                )
             self._slots.append(slot)
         if wait > 0.0:
             self._wait_until(slot, wait, rules)
