@@ -117,8 +117,10 @@ def sync(
     reports = []
     stop = threading.Event()
     with stop_on_signals(stop, told=_stopping):
-        for entry in projects:
+        for number, entry in enumerate(projects):
             if stop.is_set():
+                left = ", ".join(p.name for p in projects[number:])
+                err.print(f"stopped; projects not run: {left}", soft_wrap=True)
                 break
             try:
                 with ProgressBar(not as_json, _eta_of(entry)) as progress:
