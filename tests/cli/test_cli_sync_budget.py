@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plansync.cli.app import app
+from plansync.cli.stopping import stop_on_signals
 from plansync.cli.sync import ProgressBar, eta_text
 from plansync.model.changeset import Changeset, EnsureLabels
 from plansync.sandbox.server import SandboxServer
@@ -183,3 +185,24 @@ class TestProgressBar:
     )
     def test_eta_text(self, seconds: float | None, text: str) -> None:
         assert eta_text(seconds) == text
+
+
+def interrupt() -> None:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(1)  # the handler raises here, at once
+
+
+class TestSignals:
+    def test_the_first_signal_asks_to_stop_the_second_quits_and_handlers_come_back(
+        self,
+    ) -> None:
+        stop = threading.Event()
+        told: list[str] = []
+        before = signal.getsignal(signal.SIGTERM)
+        with stop_on_signals(stop, told.append):
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert stop.wait(timeout=5)
+            assert told == ["SIGTERM"]
+            with pytest.raises(KeyboardInterrupt):
+                interrupt()
+        assert signal.getsignal(signal.SIGTERM) is before
