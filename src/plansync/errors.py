@@ -52,11 +52,26 @@ class StaleFileError(TrackerError):
 
 
 class RateLimitedError(TrackerError):
-    """The tracker asked us to wait longer than the configured maximum."""
+    """The tracker asked us to wait longer than the configured maximum. `retry_at` (aware,
+    UTC) is when a request may go again, when known."""
+
+    exit_code = 3  # nothing is wrong: run again later
 
     def __init__(self, message: str, retry_at: datetime | None = None) -> None:
         super().__init__(message)
         self.retry_at = retry_at
+
+
+class WriteBudgetSpent(RateLimitedError):
+    """The pacing of a host's writes (e.g. 500 an hour on GitHub) lets the next write go only
+    later than the configured maximum wait; nothing was sent. `retry_at` says when it may."""
+
+
+class StopRequested(PlansyncError):
+    """A stop was asked for (Ctrl-C, SIGTERM, the daemon stopping) while a write waited its
+    turn; that write was not sent."""
+
+    exit_code = 130
 
 
 class TrackerUnavailableError(TrackerError):

@@ -253,7 +253,7 @@ class TestPacingSharedByAHost:
         message = str(caught.value)
         assert message.startswith(f"{path}: projects 'web' and 'docs' both write to ")
         assert "api.github.com" in message
-        assert "`pacing.min_interval` is 1.0 in 'web' and 2.0 in 'docs'" in message
+        assert "`pacing.min_interval` is 0.75 in 'web' and 2.0 in 'docs'" in message
         assert "`pacing.per_hour` is 500 in 'web' and 300 in 'docs'" in message
         assert "per_minute" not in message  # the same in both: not a difference
         assert "[projects.tracker.pacing]" in message
@@ -278,7 +278,7 @@ class TestPacingSharedByAHost:
     def test_the_same_pacing_spelled_out_or_left_to_the_defaults_loads(
         self, tmp_path: Path
     ) -> None:
-        spelled = DOCS + "pacing = { min_interval = 1, per_minute = 80, per_hour = 500 }\n"
+        spelled = DOCS + "pacing = { min_interval = 0.75, per_minute = 80, per_hour = 500 }\n"
         path = write(tmp_path, project_toml("web", WEB) + project_toml("docs", spelled))
         assert [p.name for p in load_config(path).projects] == ["web", "docs"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,14 +28,17 @@ from plansync.errors import (
     PermissionDeniedError,
     RateLimitedError,
     StaleFileError,
+    StopRequested,
     TrackerUnavailableError,
     ValidationFailedError,
+    WriteBudgetSpent,
 )
 from plansync.model.remote import CloseReason, IssueDraft, MilestoneDraft
 from plansync.trackers.github.adapter import GitHubTracker
 from plansync.trackers.markers import task_marker
 from plansync.trackers.pacing import PacingLimits, reset_pacers
 from plansync.trackers.retry import UnclearWriteError
+from plansync.trackers.waits import WaitRules, rules_for_run
 
 API = "https://api.github.com"
 # PyGithub spells the port out in every URL it requests.
@@ -737,8 +741,44 @@ class TestPacing:
             api.patch(f"{REPO_URL}/issues/2", json={**issue_json(2, "b"), "state": "closed"})
             tracker.close_issue(1)
             tracker.close_issue(2)
-            assert clock.sleeps == [pytest.approx(1.0)]  # GitHub: at least 1 s between writes
+            # GitHub's 80 writes a minute, evenly spaced: 0.75 s between writes.
+            assert clock.sleeps == [pytest.approx(0.75)]
             assert tracker.stats.writes == 2
+        finally:
+            reset_pacers()
+
+    def test_a_spent_budget_stops_the_write_before_it_is_sent(
+        self, api: responses.RequestsMock, clock: FakeClock
+    ) -> None:
+        reset_pacers()
+        try:
+            hourly = PacingLimits(min_interval=0.0, per_minute=None, per_hour=1)
+            tracker = GitHubTracker(
+                "demo/plans", TOKEN, base_url=API, pacing=hourly, max_wait=60.0, clock=clock
+            )
+            api.patch(f"{REPO_URL}/issues/1", json={**issue_json(1, "a"), "state": "closed"})
+            tracker.close_issue(1)
+            with pytest.raises(WriteBudgetSpent) as caught:
+                tracker.close_issue(2)
+            assert caught.value.retry_at == clock.now() + timedelta(hours=1)
+            assert tracker.stats.writes == 1
+            assert clock.sleeps == []
+        finally:
+            reset_pacers()
+
+    def test_a_stop_ends_the_wait_and_nothing_is_sent(
+        self, api: responses.RequestsMock, clock: FakeClock
+    ) -> None:
+        reset_pacers()
+        try:
+            tracker = GitHubTracker("demo/plans", TOKEN, base_url=API, clock=clock)
+            api.patch(f"{REPO_URL}/issues/1", json={**issue_json(1, "a"), "state": "closed"})
+            tracker.close_issue(1)
+            stop = threading.Event()
+            stop.set()
+            with rules_for_run(WaitRules(stop=stop)), pytest.raises(StopRequested):
+                tracker.close_issue(2)
+            assert tracker.stats.writes == 1
         finally:
             reset_pacers()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from plansync.clock import FakeClock
 from plansync.errors import (
     RateLimitedError,
     StaleFileError,
+    StopRequested,
     TrackerError,
     TrackerUnavailableError,
 )
@@ -27,6 +29,7 @@ from plansync.trackers.retry import (
     wait_from_headers,
     write_once,
 )
+from plansync.trackers.waits import WaitRules, rules_for_run
 
 NOW = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 EPOCH_NOW = int(NOW.timestamp())
@@ -181,6 +184,28 @@ class TestRateLimited:
         assert result == "done"
         assert call.calls == 2
         assert clock.sleeps == [31.0]  # 30 s advised + 1 s margin
+
+    def test_a_stop_ends_the_wait_for_a_retry_within_a_second(self) -> None:
+        stop = threading.Event()
+
+        class StoppingClock(FakeClock):
+            def sleep(self, seconds: float) -> None:
+                super().sleep(seconds)
+                if sum(self.sleeps) >= 5.0:
+                    stop.set()
+
+        clock = StoppingClock(NOW)
+        call = Script([rate_limited(30)])
+        with rules_for_run(WaitRules(stop=stop)), pytest.raises(StopRequested):
+            call_with_retries(
+                call,
+                classify=classify_with(clock),
+                idempotent=True,
+                what="GitHub demo/plans",
+                clock=clock,
+            )
+        assert call.calls == 1
+        assert 5.0 <= sum(clock.sleeps) <= 6.0
 
     def test_no_advised_wait_means_a_minute(self) -> None:
         clock = FakeClock(NOW)

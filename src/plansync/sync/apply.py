@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from plansync.errors import (
     PermissionDeniedError,
     PlansyncError,
     RateLimitedError,
+    StopRequested,
     TrackerUnavailableError,
 )
 from plansync.model.changeset import (
@@ -103,6 +105,10 @@ class ApplyContext:
     # Why tracker actions are no longer tried (the token was refused, ...): kept across the
     # changesets of one run, so the summary's writes are not tried against a tracker gone.
     halted: str | None = None
+    # When the tracker (or the pacing's write budget) lets writes go again, if it halted the
+    # run by a rate limit that said so.
+    retry_at: datetime | None = None
+    rate_limit: str | None = None  # what that rate limit said
 
 
 def apply(changeset: Changeset, ctx: ApplyContext) -> list[ActionResult]:
@@ -160,8 +166,14 @@ class _Applier:
     def _attempt(self, action: Action, run: Callable[[], str]) -> ActionResult:
         try:
             detail = run()
+        except StopRequested:
+            # Stopped while waiting for its turn to write: that write was not sent.
+            return ActionResult(action, Status.SKIPPED, "the run is stopping")
         except _FATAL as exc:
             self.ctx.halted = f"not tried: {exc}"
+            if isinstance(exc, RateLimitedError):
+                self.ctx.rate_limit = str(exc)
+                self.ctx.retry_at = exc.retry_at
             return ActionResult(action, Status.FAILED, str(exc))
         except NotFoundError as exc:
             self._gone(action)

@@ -83,6 +83,8 @@ class Writes:
         )
         result.results.extend(apply(changeset, ctx))
         self.halted = ctx.halted
+        if ctx.rate_limit is not None:
+            result.rate_limit, result.retry_at = ctx.rate_limit, ctx.retry_at
         for planfile, data in ctx.written.items():
             before = next(p.raw for p in plans if p.planfile == planfile)
             first = result.diffs.get(planfile, (before, before))[0]

@@ -13,6 +13,7 @@ hold.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ from plansync.sync.body import keep_edited_blocks
 from plansync.sync.commands import run_commands
 from plansync.sync.effects import Effects, Preview, Writes
 from plansync.sync.observe import CHECKED_KEY, Snapshot
+from plansync.sync.pacing import history_kept_in, writes_eta
 from plansync.sync.plans import LocalPlans, PlanRead, PlanSource
 from plansync.sync.reconcile import reconcile
 from plansync.sync.repository_plans import RepositoryPlans, repository_of
@@ -47,6 +49,10 @@ from plansync.sync.unwritable import keep_unwritable_titles
 from plansync.trackers.access import AccessCheck, expiry_warning
 from plansync.trackers.base import Tracker
 from plansync.trackers.registry import open_tracker
+from plansync.trackers.retry import duration_text
+from plansync.trackers.waits import WaitListener, WaitRules, rules_for_run
+
+log = logging.getLogger(__name__)
 
 # Passes of reconcile + apply in one run: the second links what the first created.
 _PASSES = 2
@@ -64,6 +70,8 @@ def run_once(
     on_changeset: Callable[[Changeset], None] | None = None,
     environ: Mapping[str, str] | None = None,
     today: date | None = None,
+    wait_for_budget: bool = False,
+    on_wait: WaitListener | None = None,
 ) -> RunResult:
     """Sync one project, then bring every summary up to date (`today` decides what is overdue).
     A dry run reads everything and writes nothing: not to the tracker, not to the planfiles,
@@ -72,6 +80,11 @@ def run_once(
     Without `store`, the run opens the config's state database itself, and creates it only
     once the plans were read and the tracker answered: a run stopped by bad input writes
     nothing.
+
+    `stop` set ends a wait for the pacing within a second and the run after the action in
+    progress. A write the pacing would hold longer than the tracker's `max_wait` halts the
+    run's writes (`RunResult.retry_at` says when to run again), unless `wait_for_budget`;
+    `on_wait` is told of each wait.
     """
     opened = tracker is None
     source: PlanSource
@@ -91,7 +104,8 @@ def run_once(
     if opened and isinstance(tracker, AccessCheck):  # a tracker given is the caller's to check
         run.warnings += _expiry(tracker, run.today, project.tracker.repo)
     try:
-        return run.preview(store) if dry_run else run.sync(store)
+        with rules_for_run(WaitRules(stop, wait_for_budget, on_wait)):
+            return run.preview(store) if dry_run else run.sync(store)
     except AuthenticationError as exc:
         hint = project.tracker.auth_hint()
         if hint is None:
@@ -153,14 +167,16 @@ class _Run:
         snapshot = self._snapshot(self._store(database) if database else None)
         snapshot.observe()  # the tracker answered: from here on the run may write
         if database is not None:
-            return self._locked(self._store(database), snapshot)
+            return self._locked(database, snapshot)
         with open_state(self.config.state_url) as created:
-            return self._locked(self._store(created), snapshot)
+            return self._locked(created, snapshot)
 
-    def _locked(self, store: StateStore, snapshot: Snapshot) -> RunResult:
+    def _locked(self, database: StateDatabase, snapshot: Snapshot) -> RunResult:
+        store = self._store(database)
         result = RunResult(self.project.name, dry_run=False)
         effects = Writes(self.tracker, store, self.source, self.stop, self.progress)
-        with store.lock():
+        # The store keeps the pacers' write history while the run has it open.
+        with store.lock(), history_kept_in(self.project, database, store):
             run_id = store.start_run(dry_run=False)
             try:
                 snapshot.save(store)
@@ -215,8 +231,7 @@ class _Run:
             result.changesets.append(changeset)
             if changeset.is_empty() and not changeset.bases:
                 return
-            if effects.writes and self.on_changeset is not None:
-                self.on_changeset(changeset)
+            self._announce(changeset, result, effects)
             if effects.apply(changeset, self.plans, snapshot, result):
                 self.plans = effects.reread(self.plans)
             if self.stop is not None and self.stop.is_set():
@@ -245,9 +260,27 @@ class _Run:
         result.changesets.append(changeset)
         if changeset.is_empty():
             return
-        if effects.writes and self.on_changeset is not None:
-            self.on_changeset(changeset)
+        self._announce(changeset, result, effects)
         effects.apply(changeset, self.plans, snapshot, result)
+
+    def _announce(self, changeset: Changeset, result: RunResult, effects: Effects) -> None:
+        """Say what a changeset about to be applied costs: its tracker writes and, when they
+        are paced, how long the pacing needs for them (the log, the result, the listener)."""
+        if not effects.writes:
+            return
+        writes = len(changeset.tracker_actions)
+        eta = writes_eta(self.project, writes) if writes else None
+        if eta is not None:
+            if result.eta_seconds is None:
+                result.eta_seconds = eta
+            log.info(
+                "%s: %d tracker writes to make; the pacing lets them through in about %s",
+                self.project.name,
+                writes,
+                duration_text(eta),
+            )
+        if self.on_changeset is not None:
+            self.on_changeset(changeset)
 
     def _reconcile(self, store: StateStore, snapshot: Snapshot) -> Changeset:
         links = store.links()

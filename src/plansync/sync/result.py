@@ -5,6 +5,7 @@ counts the report and the state store's run log show.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from plansync.model.changeset import (
     Action,
@@ -15,6 +16,7 @@ from plansync.model.changeset import (
     CreateTrackingIssue,
     DescribeMilestone,
     EditPlan,
+    LinkIssue,
     PlanEditKind,
     ReopenIssue,
     Status,
@@ -39,6 +41,33 @@ class RunResult:
     requests: int = 0
     stopped: bool = False
     commands: list[tuple[str, str]] = field(default_factory=list)  # (verb, verdict) of each
+    # What halted the run's tracker writes when a rate limit or the pacing's spent write
+    # budget did, and when writes may go again (aware, UTC; None when the tracker said not).
+    rate_limit: str | None = None
+    retry_at: datetime | None = None
+    # What the pacing said the tracker writes would take when they began (None: not paced).
+    eta_seconds: float | None = None
+
+    @property
+    def failed_otherwise(self) -> list[ActionResult]:
+        """The failures other than the rate limit that halted the run's writes."""
+        return [r for r in self.failed if r.detail != self.rate_limit]
+
+    @property
+    def writes_done(self) -> int:
+        """Tracker actions applied."""
+        return sum(1 for r in self.results if r.status is Status.APPLIED and _is_tracker(r.action))
+
+    @property
+    def writes_planned(self) -> int:
+        """Tracker actions the run set out to make: those applied, and each one that was not
+        (a second pass meets a skipped one again: it counts once)."""
+        left = {
+            _identity(r.action)
+            for r in self.results
+            if r.status is not Status.APPLIED and _is_tracker(r.action)
+        }
+        return self.writes_done + len(left)
 
     @property
     def actions(self) -> list[Action]:
@@ -101,6 +130,21 @@ class RunResult:
         counts["failed"] = len(self.failed)
         counts["skipped"] = sum(1 for r in self.results if r.status is Status.SKIPPED)
         return counts
+
+
+def _is_tracker(action: Action) -> bool:
+    return not isinstance(action, EditPlan | WriteSummary | LinkIssue)
+
+
+def _identity(action: Action) -> tuple[object, ...]:
+    """What an action is about, the same in both passes of a run."""
+    return (
+        type(action).__name__,
+        str(getattr(action, "task", "")),
+        getattr(action, "number", None),
+        getattr(action, "title", None),
+        getattr(action, "planfile", None),
+    )
 
 
 def _count_name(action: Action) -> str | None:

@@ -28,7 +28,8 @@ class PacingConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_interval: float = Field(default=1.0, ge=0)
+    # 60 / 80: GitHub's 80 writes a minute, evenly spaced (see pacing.PacingLimits.GITHUB).
+    min_interval: float = Field(default=0.75, ge=0)
     per_minute: int | None = Field(default=80, gt=0)
     per_hour: int | None = Field(default=500, gt=0)
     enabled: bool = True
@@ -76,7 +77,8 @@ class TrackerConfigBase(BaseModel, ABC):
     kind: str
     repo: str
     token_env: str = Field(min_length=1)
-    max_wait: float = Field(default=60.0, ge=0)  # seconds a one-shot run may wait on a limit
+    # Seconds a run may wait on a rate limit or for the pacing's write budget; longer stops it.
+    max_wait: float = Field(default=60.0, ge=0)
 
     @field_validator("token_env")
     @classmethod

@@ -4,18 +4,28 @@ Trackers punish bursts of writes (GitHub's secondary rate limits, GitLab's per-u
 every write waits its turn: at least `min_interval` after the previous one, and never more than
 `per_minute` / `per_hour` inside any sliding minute / hour. Adapters that talk to the same host
 share one pacer through `pacer_for`, so two repositories on github.com still form one queue.
+
+A writer reserves its slot under a short lock and sleeps outside it, so a wait never holds up
+anyone but the writers whose slots come later; a wait ends early when the run's stop is set
+(see waits.py), and a wait longer than the tracker's `max_wait` is not waited at all: the
+write raises WriteBudgetSpent, saying when it may go. With a `WriteHistory` (the state store)
+the writes of the last hour survive a restart.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from datetime import datetime, timedelta
+from typing import ClassVar, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from plansync.clock import Clock, SystemClock
-from plansync.errors import ConfigError
+from plansync.errors import ConfigError, StopRequested, WriteBudgetSpent
+from plansync.trackers.retry import STOP_POLL, ceil_second, duration_text
+from plansync.trackers.waits import WaitRules
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -25,23 +35,41 @@ HOUR = 3600.0
 _NEGLIGIBLE = 1e-6
 
 
+@runtime_checkable
+class WriteHistory(Protocol):
+    """Where a pacer keeps the writes it let through, so a restarted process knows them (the
+    state store). `queue` is `host/kind` (`api.github.com/writes`); times are aware, UTC."""
+
+    def record_write(self, queue: str, at: datetime) -> None: ...
+
+    def writes_since(self, queue: str, since: datetime) -> list[datetime]: ...
+
+
 @dataclass(frozen=True)
 class PacingLimits:
     """How writes to one host are spaced. None means no limit for that window."""
 
-    min_interval: float = 1.0
+    min_interval: float = 0.75
     per_minute: int | None = 80
     per_hour: int | None = 500
     enabled: bool = True
 
-    # GitHub asks for at least 1 s between writes and counts content-creating requests against
-    # secondary limits of 80 a minute and 500 an hour.
+    # GitHub counts content-creating requests against secondary limits of 80 a minute and 500
+    # an hour. 0.75 s apart is 60 / 80: writes spaced evenly at the minute's full rate, so a
+    # burst never exceeds 80 in any minute and the first 500 of an hour take 6 min 15 s.
     GITHUB: ClassVar[PacingLimits]
     # GitLab has no spacing rule; note creation is limited per user (300 a minute by default on
     # self-managed instances), so notes stay well inside it at 60 a minute.
     GITLAB_NOTES: ClassVar[PacingLimits]
     # No pacing at all: the local sandbox and tests that do not exercise pacing.
     DISABLED: ClassVar[PacingLimits]
+
+    @property
+    def holds_back(self) -> bool:
+        """Whether these limits ever make a write wait."""
+        return self.enabled and (
+            self.min_interval > 0 or self.per_minute is not None or self.per_hour is not None
+        )
 
     def __post_init__(self) -> None:
         if self.min_interval < 0:
@@ -57,7 +85,7 @@ class PacingLimits:
                 )
 
 
-PacingLimits.GITHUB = PacingLimits(min_interval=1.0, per_minute=80, per_hour=500)
+PacingLimits.GITHUB = PacingLimits(min_interval=0.75, per_minute=80, per_hour=500)
 PacingLimits.GITLAB_NOTES = PacingLimits(min_interval=0.0, per_minute=60, per_hour=None)
 PacingLimits.DISABLED = PacingLimits(
     min_interval=0.0, per_minute=None, per_hour=None, enabled=False
@@ -65,86 +93,210 @@ PacingLimits.DISABLED = PacingLimits(
 
 
 class WritePacer:
-    """Lets writes through one at a time, each after the wait its limits require.
+    """Lets writes through one at a time, each at the first moment its limits allow.
 
-    `acquire` holds a queue lock while it sleeps, so concurrent writers line up behind each
-    other (a serial queue); the bookkeeping has its own short lock so `delay_needed` never
-    waits for a sleeping writer.
+    `acquire` reserves the writer's slot under a short lock (recorded at once, so the next
+    writer's slot comes after it) and sleeps until then outside the lock. `queue` names the
+    queue in the write history (`host/kind`).
     """
 
-    def __init__(self, limits: PacingLimits, clock: Clock) -> None:
+    def __init__(
+        self,
+        limits: PacingLimits,
+        clock: Clock,
+        queue: str = "writes",
+        history: WriteHistory | None = None,
+    ) -> None:
         self.limits = limits
         self.clock = clock
-        self._queue = threading.Lock()
-        self._state = threading.Lock()
-        # Monotonic times of the writes still inside the longest window that applies.
-        self._recent: deque[float] = deque()
-        self._last: float | None = None
+        self.queue = queue
+        self._lock = threading.Lock()
+        # Monotonic times of the writes let through or reserved, in order, back to the
+        # longest window that applies (reserved slots may lie in the future).
+        self._slots: deque[float] = deque()
+        # The writes this pacer recorded in the history (epoch ms), not to be loaded back.
+        self._own: dict[int, float] = {}
+        self._history: WriteHistory | None = None
+        self._history_users = 0
+        if history is not None:
+            self.attach_history(history)
 
-    def acquire(self) -> float:
-        """Wait until a write may go, record it, and return the seconds waited."""
+    # -- writing -------------------------------------------------------------------------------
+
+    def acquire(self, max_wait: float | None = None, rules: WaitRules | None = None) -> float:
+        """Wait until a write may go, and return the seconds waited.
+
+        A wait longer than `max_wait` (None: no maximum) is not waited unless
+        `rules.wait_for_budget`: WriteBudgetSpent says when the write may go. `rules.stop`
+        set ends a wait with StopRequested (the write must not be sent).
+        """
         if not self.limits.enabled:
             return 0.0
-        waited = 0.0
-        with self._queue:
-            while True:
-                with self._state:
-                    now = self.clock.monotonic()
-                    delay = self._delay_at(now)
-                    if delay <= _NEGLIGIBLE:
-                        self._record(now)
-                        return waited
-                self.clock.sleep(delay)
-                waited += delay
+        rules = rules if rules is not None else WaitRules()
+        with self._lock:
+            now = self.clock.monotonic()
+            slot, reason = self._next_slot(now, self._slots)
+            wait = slot - now
+            if wait <= _NEGLIGIBLE:
+                slot, wait = max(now, slot), 0.0
+            elif max_wait is not None and wait > max_wait and not rules.wait_for_budget:
+                raise self._spent(wait, max_wait, reason)
+            elif rules.stop is not None and rules.stop.is_set():
+                raise StopRequested(
+                    f"A stop was asked for; a write to {self.queue} would have had to wait its "
+                    "turn, so it was not sent."
+                )
+            self._slots.append(slot)
+        if wait > 0.0:
+            self._wait_until(slot, wait, rules)
+        self._remember(slot)
+        return wait
 
     def delay_needed(self) -> float:
         """Seconds a write would have to wait if it asked now (0.0 when it may go at once)."""
         if not self.limits.enabled:
             return 0.0
-        with self._state:
-            delay = self._delay_at(self.clock.monotonic())
+        with self._lock:
+            now = self.clock.monotonic()
+            delay = self._next_slot(now, self._slots)[0] - now
         return delay if delay > _NEGLIGIBLE else 0.0
 
+    def eta(self, writes: int) -> float:
+        """Seconds from now until the last of `writes` more writes may go, by the rules and
+        the writes made and reserved so far (0.0 for none, or with pacing off)."""
+        if writes <= 0 or not self.limits.enabled:
+            return 0.0
+        with self._lock:
+            now = self.clock.monotonic()
+            slots = list(self._slots)
+        at = now
+        for _ in range(writes):
+            at = self._next_slot(at, slots)[0]
+            slots.append(at)
+        return max(0.0, at - now)
+
     def recent_writes(self) -> tuple[float, ...]:
-        """Monotonic times of the writes still inside the longest window that applies."""
-        with self._state:
-            return tuple(self._recent)
+        """Monotonic times of the writes (let through or reserved) still inside the longest
+        window that applies."""
+        with self._lock:
+            return tuple(self._slots)
 
-    def _delay_at(self, now: float) -> float:
-        self._forget_before(now)
+    # -- the history ---------------------------------------------------------------------------
+
+    def attach_history(self, history: WriteHistory) -> None:
+        """Keep the writes in `history` from now on, and count the ones it holds from the
+        last hour (a restart forgets nothing). Every run that attaches a history detaches it
+        when done; the same history attached again only counts one more user."""
+        with self._lock:
+            if history is self._history:
+                self._history_users += 1
+                return
+        wall, now = self.clock.now(), self.clock.monotonic()
+        loaded = history.writes_since(self.queue, wall - timedelta(seconds=HOUR))
+        with self._lock:
+            known = set(self._slots)
+            for at in loaded:
+                if _epoch_ms(at) in self._own:
+                    continue  # recorded by this pacer: already counted
+                known.add(now - (wall - at).total_seconds())
+            self._slots = deque(sorted(known))
+            self._forget_before(now)
+            self._history, self._history_users = history, 1
+
+    def detach_history(self, history: WriteHistory) -> None:
+        """One user of `history` is done (its store may close); the last one leaves the
+        pacer without a history. Another history attached since stays."""
+        with self._lock:
+            if self._history is history:
+                self._history_users -= 1
+                if self._history_users <= 0:
+                    self._history, self._history_users = None, 0
+
+    # -- inside --------------------------------------------------------------------------------
+
+    def _next_slot(self, now: float, slots: deque[float] | list[float]) -> tuple[float, str]:
+        """The first moment from `now` a write may go after `slots`, and the rule that set it.
+        Slots stay in order (a later writer never goes first), so only the windows ending at
+        the new slot can overflow: the `limit`-th latest slot must have left them."""
         limits = self.limits
-        delay = 0.0
-        if self._last is not None:
-            delay = max(delay, self._last + limits.min_interval - now)
-        delay = max(delay, self._window_delay(now, MINUTE, limits.per_minute))
-        delay = max(delay, self._window_delay(now, HOUR, limits.per_hour))
-        return delay
+        at, reason = now, ""
+        if slots:
+            last = slots[-1] + limits.min_interval
+            if last > at:
+                at, reason = last, "min_interval"
+        for span, limit, name in (
+            (MINUTE, limits.per_minute, "per_minute"),
+            (HOUR, limits.per_hour, "per_hour"),
+        ):
+            if limit is not None and len(slots) >= limit:
+                leaves = slots[-limit] + span
+                if leaves > at:
+                    at, reason = leaves, name
+        return at, reason
 
-    def _window_delay(self, now: float, span: float, limit: int | None) -> float:
-        """Wait until fewer than `limit` writes lie inside the `span` seconds before a write."""
-        if limit is None:
-            return 0.0
-        inside = [t for t in self._recent if t > now - span]
-        if len(inside) < limit:
-            return 0.0
-        # Once this write leaves the window, exactly limit - 1 remain inside it.
-        leaving = inside[len(inside) - limit]
-        return leaving + span - now
+    def _wait_until(self, slot: float, wait: float, rules: WaitRules) -> None:
+        try:
+            if rules.on_wait is not None:
+                rules.on_wait(wait, self.clock.now() + timedelta(seconds=wait))
+            while (remaining := slot - self.clock.monotonic()) > _NEGLIGIBLE:
+                if rules.stop is None:
+                    self.clock.sleep(remaining)
+                    continue
+                if rules.stop.is_set():
+                    raise StopRequested(
+                        f"A stop was asked for while a write to {self.queue} waited its turn; "
+                        "it was not sent."
+                    )
+                self.clock.sleep(min(remaining, STOP_POLL))
+        except BaseException:
+            with self._lock:
+                self._slots.remove(slot)  # the later slots stay valid with one write fewer
+            raise
 
-    def _record(self, now: float) -> None:
-        self._last = now
-        self._recent.append(now)
-        self._forget_before(now)
+    def _remember(self, slot: float) -> None:
+        with self._lock:
+            self._forget_before(self.clock.monotonic())
+            history = self._history
+        if history is None:
+            return
+        at = self.clock.now() - timedelta(seconds=self.clock.monotonic() - slot)
+        with self._lock:
+            self._own[_epoch_ms(at)] = slot
+        history.record_write(self.queue, at)
+
+    def _spent(self, wait: float, max_wait: float, reason: str) -> WriteBudgetSpent:
+        limits = self.limits
+        retry_at = ceil_second(self.clock.now() + timedelta(seconds=wait))
+        rule = {
+            "per_hour": f"{limits.per_hour} writes an hour",
+            "per_minute": f"{limits.per_minute} writes a minute",
+        }.get(reason, f"{limits.min_interval:g} s between writes")
+        return WriteBudgetSpent(
+            f"The write budget of {self.queue} ({rule}, its pacing settings) is spent: the next "
+            f"write may go at {retry_at:%Y-%m-%d %H:%M:%S} UTC, in {duration_text(wait)}, longer "
+            f"than the {duration_text(max_wait)} this run may wait (max_wait). The run stopped "
+            "cleanly with nothing half-done; run it again after that time (or with --wait).",
+            retry_at=retry_at,
+        )
 
     def _forget_before(self, now: float) -> None:
-        if self.limits.per_hour is not None:
+        limits = self.limits
+        if limits.per_hour is not None:
             keep = HOUR
-        elif self.limits.per_minute is not None:
+        elif limits.per_minute is not None:
             keep = MINUTE
         else:
-            keep = 0.0  # no window applies; only `_last` matters
-        while self._recent and self._recent[0] <= now - keep:
-            self._recent.popleft()
+            keep = 0.0  # no window applies; only the last write's interval matters
+        keep = max(keep, limits.min_interval)
+        while self._slots and self._slots[0] <= now - keep:
+            self._slots.popleft()
+        oldest = now - HOUR
+        for key in [k for k, slot in self._own.items() if slot <= oldest]:
+            del self._own[key]
+
+
+def _epoch_ms(at: datetime) -> int:
+    return round(at.timestamp() * 1000)
 
 
 _registry: dict[tuple[str, str], WritePacer] = {}
@@ -183,7 +335,7 @@ def pacer_for(
     with _registry_lock:
         pacer = _registry.get(key)
         if pacer is None:
-            pacer = WritePacer(limits, wanted_clock)
+            pacer = WritePacer(limits, wanted_clock, queue=f"{key[0]}/{kind}")
             _registry[key] = pacer
             return pacer
     if pacer.limits != limits:
@@ -209,6 +361,26 @@ def tracker_pacer(
     if not limits.enabled:
         return WritePacer(limits, clock if clock is not None else _system_clock)
     return pacer_for(host, limits, clock, kind=kind)
+
+
+def registered_pacer(host: str, kind: str = "writes") -> WritePacer | None:
+    """The process-wide pacer of `host` and `kind` if a tracker made it, else None."""
+    with _registry_lock:
+        return _registry.get((host_key(host), kind))
+
+
+def eta_of(queues: Iterable[tuple[str, str]], writes: int) -> float | None:
+    """Seconds the pacing needs for `writes` more writes through the "writes" queue among
+    `queues` ((host, kind) pairs, as config.WriteQueue has them); None when no tracker paces
+    it or its limits hold nothing back (the writes go as fast as the tracker answers)."""
+    for host, kind in queues:
+        if kind != "writes":
+            continue  # the other kinds (GitLab's notes) pace only some of the writes
+        pacer = registered_pacer(host, kind)
+        if pacer is None or not pacer.limits.holds_back:
+            return None
+        return pacer.eta(writes)
+    return None
 
 
 def reset_pacers() -> None:

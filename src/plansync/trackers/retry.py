@@ -31,7 +31,13 @@ from typing import NoReturn, TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from plansync.clock import Clock, SystemClock
-from plansync.errors import RateLimitedError, TrackerError, TrackerUnavailableError
+from plansync.errors import (
+    RateLimitedError,
+    StopRequested,
+    TrackerError,
+    TrackerUnavailableError,
+)
+from plansync.trackers.waits import current_rules
 
 T = TypeVar("T")
 
@@ -48,6 +54,8 @@ BACKOFF_CAP = 8.0
 TRANSIENT_STATUSES = frozenset({408, 500, 502, 503, 504})
 # A RateLimit-Reset below this is a number of seconds (IETF draft), not an epoch (GitLab).
 _EPOCH_THRESHOLD = 1_000_000_000
+# A wait a stop may end is slept in steps this long, so a stop ends it within a second.
+STOP_POLL = 0.5
 # How often a write whose outcome stayed unknown, and whose result was then not found, is tried.
 UNCLEAR_WRITE_ATTEMPTS = 3
 
@@ -227,7 +235,7 @@ def call_with_retries(
         ) from failure.error
 
     retrying = Retrying(
-        sleep=lambda seconds: clock.sleep(float(seconds)),
+        sleep=lambda seconds: _sleep(clock, float(seconds), what),
         stop=stop_after_attempt(max_attempts),
         wait=wait_for,
         retry=retry_if_exception_type(_RetryLater),
@@ -284,6 +292,19 @@ def write_once(
     ) from last
 
 
+def _sleep(clock: Clock, seconds: float, what: str) -> None:
+    """Wait before a retry; the run's stop (waits.py) ends the wait within a second."""
+    stop = current_rules().stop
+    if stop is None:
+        clock.sleep(seconds)
+        return
+    end = clock.monotonic() + seconds
+    while (remaining := end - clock.monotonic()) > 0:
+        if stop.is_set():
+            raise StopRequested(f"A stop was asked for while {what} was waited for a retry.")
+        clock.sleep(min(remaining, STOP_POLL))
+
+
 def _failure_of(state: RetryCallState) -> _Failure:
     outcome = state.outcome
     error = outcome.exception() if outcome is not None else None
@@ -302,17 +323,17 @@ def _raise_rate_limited(
     *,
     attempts: int | None,
 ) -> NoReturn:
-    retry_at = _ceil_second(clock.now() + timedelta(seconds=wait + RATE_LIMIT_MARGIN))
+    retry_at = ceil_second(clock.now() + timedelta(seconds=wait + RATE_LIMIT_MARGIN))
     at = retry_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     if attempts is None:
         reason = (
-            f"{what} asked to wait {_duration(wait)} before the next request, longer than "
-            f"the {_duration(max_wait)} this run may wait"
+            f"{what} asked to wait {duration_text(wait)} before the next request, longer than "
+            f"the {duration_text(max_wait)} this run may wait"
         )
     else:
         reason = (
             f"{what} still answered with a rate limit after {attempts} attempts and asked "
-            f"to wait {_duration(wait)} more"
+            f"to wait {duration_text(wait)} more"
         )
     raise RateLimitedError(
         f"{reason}, so the run stopped cleanly with nothing half-done; run it again after {at}.",
@@ -329,7 +350,8 @@ def _describe(verdict: Verdict, error: BaseException) -> str:
     return summary if len(summary) <= 200 else summary[:197] + "..."
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A wait in words: `45 s`, `52 min`, `2 h 5 min`."""
     whole = math.ceil(seconds)
     if whole < 120:
         return f"{whole} s"
@@ -340,7 +362,8 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
-def _ceil_second(moment: datetime) -> datetime:
+def ceil_second(moment: datetime) -> datetime:
+    """`moment` rounded up to a whole second (a time to retry at is never too early)."""
     if moment.microsecond:
         moment = moment.replace(microsecond=0) + timedelta(seconds=1)
     return moment

@@ -25,6 +25,7 @@ from plansync.trackers.github.observe import Answer, Item, Probe
 from plansync.trackers.github.pages import PagedRead, first_url, read_pages
 from plansync.trackers.pacing import WritePacer
 from plansync.trackers.retry import call_with_retries, write_once
+from plansync.trackers.waits import current_rules
 
 T = TypeVar("T")
 
@@ -69,7 +70,7 @@ class RepoRequests:
 
         def attempt() -> T:
             if write:
-                self._pacer.acquire()
+                self._pacer.acquire(self._max_wait, current_rules())
             return fn()
 
         try:

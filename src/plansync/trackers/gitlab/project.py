@@ -30,6 +30,7 @@ from plansync.trackers.retry import (
     write_once,
 )
 from plansync.trackers.urls import is_http_url, normalised
+from plansync.trackers.waits import current_rules
 
 T = TypeVar("T")
 
@@ -102,10 +103,11 @@ class ProjectCalls:
         """
 
         def attempt() -> T:
+            rules = current_rules()
             if write or note:
-                self._pacer.acquire()
+                self._pacer.acquire(self._max_wait, rules)
             if note:
-                self._notes_pacer.acquire()
+                self._notes_pacer.acquire(self._max_wait, rules)
             return fn()
 
         try:
