@@ -171,24 +171,6 @@ class TestStop:
         assert harness.plan("plan.md").count(b"(#") == TASKS
 
 
-class MemoryHistory:
-    """The state database with a write history kept in memory (the stores' own is tested
-    with them): what `plansync sync` hands the pacers."""
-
-    def __init__(self, database: object) -> None:
-        self.database = database
-        self.writes: dict[str, list[datetime]] = {}
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.database, name)
-
-    def record_write(self, queue: str, at: datetime) -> None:
-        self.writes.setdefault(queue, []).append(at)
-
-    def writes_since(self, queue: str, since: datetime) -> list[datetime]:
-        return [at for at in self.writes.get(queue, []) if at >= since]
-
-
 class TestHistory:
     def test_the_state_store_keeps_the_writes_and_a_restart_counts_them(
         self, harness: SyncHarness
@@ -196,14 +178,14 @@ class TestHistory:
         clock = FakeClock()
         config = load_config(harness.config_path)
         queue = f"{host_key(harness.sandbox.github_api_url)}/writes"
+        first = paced_sync(harness, clock)
         with open_state(config.state_url) as database:
-            history = MemoryHistory(database)
-            first = paced_sync(harness, clock, database=history)
-            assert len(history.writes[queue]) == harness.writes() == 4
-            assert first.rate_limit is not None
-            reset_pacers()  # a new process: only the history knows the hour's writes
-            clock.advance(600.0)
-            second = paced_sync(harness, clock, database=history)
-            assert second.rate_limit is not None
-            assert second.retry_at == first.retry_at
-            assert harness.writes() == 4
+            kept = database.writes_since(queue, clock.now() - timedelta(hours=1))
+        assert len(kept) == harness.writes() == 4
+        assert first.rate_limit is not None
+        reset_pacers()  # a new process: only the state store knows the hour's writes
+        clock.advance(600.0)
+        second = paced_sync(harness, clock)
+        assert second.rate_limit is not None
+        assert second.retry_at == first.retry_at
+        assert harness.writes() == 4
