@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -103,6 +104,8 @@ class ApplyContext:
     # Why tracker actions are no longer tried (the token was refused, ...): kept across the
     # changesets of one run, so the summary's writes are not tried against a tracker gone.
     halted: str | None = None
+    # When a rate limit halted them: the time the tracker allows requests again.
+    retry_at: datetime | None = None
 
 
 def apply(changeset: Changeset, ctx: ApplyContext) -> list[ActionResult]:
@@ -162,6 +165,8 @@ class _Applier:
             detail = run()
         except _FATAL as exc:
             self.ctx.halted = f"not tried: {exc}"
+            if isinstance(exc, RateLimitedError) and exc.retry_at is not None:
+                self.ctx.retry_at = exc.retry_at
             return ActionResult(action, Status.FAILED, str(exc))
         except NotFoundError as exc:
             self._gone(action)

@@ -83,6 +83,8 @@ class Writes:
         )
         result.results.extend(apply(changeset, ctx))
         self.halted = ctx.halted
+        if ctx.retry_at is not None:
+            result.retry_at = ctx.retry_at
         for planfile, data in ctx.written.items():
             before = next(p.raw for p in plans if p.planfile == planfile)
             first = result.diffs.get(planfile, (before, before))[0]

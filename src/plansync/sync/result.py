@@ -5,6 +5,7 @@ counts the report and the state store's run log show.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from plansync.model.changeset import (
     Action,
@@ -39,6 +40,8 @@ class RunResult:
     requests: int = 0
     stopped: bool = False
     commands: list[tuple[str, str]] = field(default_factory=list)  # (verb, verdict) of each
+    # The tracker's rate limit stopped the run's writes; when it allows them again.
+    retry_at: datetime | None = None
 
     @property
     def actions(self) -> list[Action]:
