@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from plansync.errors import ConfigError
 from plansync.trackers.pacing import PacingLimits, host_key
+from plansync.trackers.timeouts import Timeouts
 from plansync.trackers.urls import is_http_url, normalised
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -77,6 +78,10 @@ class TrackerConfigBase(BaseModel, ABC):
     repo: str
     token_env: str = Field(min_length=1)
     max_wait: float = Field(default=60.0, ge=0)  # seconds a one-shot run may wait on a limit
+    # Seconds to connect, and to wait for each part of an answer, before the request fails
+    # (retried as a timeout, then the run stops): a hanging tracker holds a run this long.
+    connect_timeout: float = Field(default=10.0, gt=0, le=600)
+    read_timeout: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("token_env")
     @classmethod
@@ -88,6 +93,9 @@ class TrackerConfigBase(BaseModel, ABC):
                 "GITHUB_TOKEN; never the token itself"
             )
         return name
+
+    def timeouts(self) -> Timeouts:
+        return Timeouts(connect=self.connect_timeout, read=self.read_timeout)
 
     def token(self, environ: Mapping[str, str]) -> SecretStr:
         value = environ.get(self.token_env, "").strip()
