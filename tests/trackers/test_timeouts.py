@@ -82,7 +82,14 @@ class TestConfig:
         assert set_.timeouts() == Timeouts(connect=3.0, read=12.5)
 
     @pytest.mark.parametrize(
-        "setting", [{"read_timeout": 0}, {"connect_timeout": -1}, {"read_timeout": "soon"}]
+        "setting",
+        [
+            {"read_timeout": 0},
+            {"connect_timeout": -1},
+            {"read_timeout": "soon"},
+            {"read_timeout": "30"},
+            {"connect_timeout": True},
+        ],
     )
     def test_a_wrong_timeout_is_refused(self, setting: dict[str, Any]) -> None:
         with pytest.raises(ValidationError, match="timeout"):

@@ -51,9 +51,9 @@ class DaemonConfig(BaseModel):
     claim_lease_seconds: float = Field(default=300.0, gt=0, le=86400)
     # A run told to wait longer than this on a rate limit stops and gives its worker back; the
     # project runs again when the limit resets. Shorter waits are waited in the run.
-    max_wait_seconds: float = Field(default=5.0, ge=0, le=3600)
+    max_wait_seconds: float = Field(default=5.0, ge=0, le=3600, strict=True)
     # Worker threads: how many projects' runs may be in progress at once.
-    workers: int = Field(default=10, ge=1, le=256)
+    workers: int = Field(default=10, ge=1, le=256, strict=True)
 
     @field_validator("github_secret_env", "gitlab_secret_env")
     @classmethod

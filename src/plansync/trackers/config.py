@@ -80,8 +80,8 @@ class TrackerConfigBase(BaseModel, ABC):
     max_wait: float = Field(default=60.0, ge=0)  # seconds a one-shot run may wait on a limit
     # Seconds to connect, and to wait for each part of an answer, before the request fails
     # (retried as a timeout, then the run stops): a hanging tracker holds a run this long.
-    connect_timeout: float = Field(default=10.0, gt=0, le=600)
-    read_timeout: float = Field(default=30.0, gt=0, le=3600)
+    connect_timeout: float = Field(default=10.0, gt=0, le=600, strict=True)
+    read_timeout: float = Field(default=30.0, gt=0, le=3600, strict=True)
 
     @field_validator("token_env")
     @classmethod
