@@ -294,3 +294,29 @@ class TestPacingSharedByAHost:
         off = DOCS + "pacing = { enabled = false }\n"
         path = write(tmp_path, project_toml("web", WEB) + project_toml("docs", off))
         assert len(load_config(path).projects) == 2
+
+
+class TestDaemonTable:
+    def test_the_waits_and_workers_default_and_can_be_set(self, tmp_path: Path) -> None:
+        assert (load_config(write(tmp_path, "")).daemon.max_wait_seconds) == 5
+        assert load_config(write(tmp_path, "")).daemon.workers == 10
+        set_ = load_config(write(tmp_path, "[daemon]\nmax_wait_seconds = 0\nworkers = 32\n"))
+        assert (set_.daemon.max_wait_seconds, set_.daemon.workers) == (0, 32)
+
+    @pytest.mark.parametrize(
+        ("setting", "key"),
+        [
+            ("workers = 0", "workers"),
+            ("workers = 2.5", "workers"),
+            ('workers = "ten"', "workers"),
+            ("workers = true", "workers"),
+            ('max_wait_seconds = "5"', "max_wait_seconds"),
+            ("max_wait_seconds = -1", "max_wait_seconds"),
+            ('max_wait_seconds = "5s"', "max_wait_seconds"),
+        ],
+    )
+    def test_a_wrong_value_is_refused_naming_it(
+        self, tmp_path: Path, setting: str, key: str
+    ) -> None:
+        with pytest.raises(ConfigError, match=rf"daemon\.{key}"):
+            load_config(write(tmp_path, f"[daemon]\n{setting}\n"))

@@ -64,6 +64,24 @@ class TestReadiness:
         health.run_finished(WEB)
         assert health.readiness().ready
 
+    def test_a_project_waiting_on_a_rate_limit_is_late_only_three_intervals_after_the_reset(
+        self,
+    ) -> None:
+        clock = Clock()
+        health = Health([API], clock)
+        reset = clock.now + 3600  # an hour's budget spent: the project waits an hour
+        health.rate_limited(API, reset)
+        assert health.readiness().ready  # the tracker answered: not "no run has finished"
+        clock.now = reset + 3 * 60
+        assert health.readiness().ready
+        clock.now += 1
+        assert health.readiness().problems == (
+            "project api: last run finished 63 min ago (more than 3 intervals of 1 min)",
+        )
+        health.run_finished(API)  # the run after the reset
+        clock.now += 3 * 60 + 1
+        assert not health.readiness().ready  # the wait is over: late as any project
+
 
 class TestMetrics:
     def test_the_names_and_labels_the_service_exposes(self) -> None:
@@ -107,6 +125,22 @@ class TestMetrics:
         # A verb anyone may type does not become a label value of its own.
         assert samples[("plansync_commands_total", (("result", "refused"), ("verb", "other")))] == 1
         assert "plansync_build_info" in families
+
+    def test_a_rate_limited_run_shows_its_reset_until_a_run_that_was_not(self) -> None:
+        metrics = Metrics()
+
+        def until() -> float | None:
+            return metrics.registry.get_sample_value(
+                "plansync_rate_limited_until_timestamp_seconds", {"project": "web"}
+            )
+
+        metrics.run_finished("web", "rate_limited", 0.2)
+        metrics.rate_limited("web", 1_800_000_000.0)
+        assert until() == 1_800_000_000.0
+        runs = {"project": "web", "result": "rate_limited"}
+        assert metrics.registry.get_sample_value("plansync_sync_runs_total", runs) == 1
+        metrics.run_finished("web", "ok", 0.3, 1_800_000_100.0)
+        assert until() == 0
 
     def test_action_names_are_snake_case(self) -> None:
         assert (

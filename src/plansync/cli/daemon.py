@@ -51,7 +51,9 @@ def daemon(
     signed webhook delivery from GitHub or GitLab runs its repository's projects at once,
     and polling goes on as a safety net every `safety_net_minutes` of the config's daemon
     table (default 60). Webhook secrets come from PLANSYNC_GITHUB_WEBHOOK_SECRET and
-    PLANSYNC_GITLAB_WEBHOOK_SECRET (and their _PREVIOUS variants while rotating). SIGTERM and
+    PLANSYNC_GITLAB_WEBHOOK_SECRET (and their _PREVIOUS variants while rotating). A project
+    whose tracker asks to wait longer than the daemon table's `max_wait_seconds` (default 5)
+    runs again by itself when the rate limit resets, its worker free meanwhile. SIGTERM and
     Ctrl-C let the action in progress finish, close the HTTP service, keep the state and
     exit 0.
     """

@@ -8,6 +8,8 @@ safety_net_minutes = 60              # polling interval of every project while w
 trigger_gap_seconds = 2              # triggered runs of a project start at least this far apart
 claim_every_seconds = 1              # with a PostgreSQL store: how often dirty projects are claimed
 claim_lease_seconds = 300            # how long a claim holds before another daemon may take it
+max_wait_seconds = 5                 # a longer rate-limit wait reschedules the project instead
+workers = 10                         # runs of different projects at once
 
 Several variables per provider let a secret be rotated: set the new one beside the old, change
 it on the tracker, then remove the old. A variable that is unset or empty is left out.
@@ -47,6 +49,11 @@ class DaemonConfig(BaseModel):
     # a claim whose daemon died is free again once its lease has run out.
     claim_every_seconds: float = Field(default=1.0, gt=0, le=3600)
     claim_lease_seconds: float = Field(default=300.0, gt=0, le=86400)
+    # A run told to wait longer than this on a rate limit stops and gives its worker back; the
+    # project runs again when the limit resets. Shorter waits are waited in the run.
+    max_wait_seconds: float = Field(default=5.0, ge=0, le=3600, strict=True)
+    # Worker threads: how many projects' runs may be in progress at once.
+    workers: int = Field(default=10, ge=1, le=256, strict=True)
 
     @field_validator("github_secret_env", "gitlab_secret_env")
     @classmethod

@@ -2,7 +2,9 @@
 `listen`, the HTTP service (webhooks, health, metrics) beside it in the same process.
 
 Each run goes through the engine's `run_once`; the state database is opened once and shared by
-the projects' runs (in parallel worker threads).
+the projects' runs (in parallel worker threads). A daemon's run waits on a tracker's rate limit
+for at most the `[daemon]` table's `max_wait_seconds`: a longer wait stops the run, and the
+scheduler runs the project again when the limit resets, so no worker sleeps through it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from plansync.config.load import LoadedConfig
 from plansync.config.project import ProjectConfig
@@ -21,7 +24,7 @@ from plansync.daemon.health import Health, tracker_label
 from plansync.daemon.logs import LogFormat, configure_logging
 from plansync.daemon.metrics import Metrics, action_name
 from plansync.daemon.scheduler import RunProject, RunReport, run_daemon
-from plansync.errors import AuthenticationError, BusyError
+from plansync.errors import AuthenticationError, BusyError, RateLimitedError
 from plansync.model.changeset import (
     ActionResult,
     CloseIssue,
@@ -63,7 +66,8 @@ def serve(
     with open_state(config.state_url) as state:
         if listen is None:
             shared = is_postgres(config.state_url)
-            return run_daemon(projects, project_runner(config, state, shared=shared), log=log)
+            runner = project_runner(config, state, shared=shared)
+            return run_daemon(projects, runner, log=log, workers=config.daemon.workers)
         from plansync.daemon.service import run_service
 
         return run_service(config, projects, state, listen, log)
@@ -89,6 +93,7 @@ def project_runner(
     (several daemons), a project locked by another daemon's run is skipped, not an error."""
 
     def run(project: ProjectConfig, stop: threading.Event) -> RunReport:
+        project = waiting_at_most(project, config.daemon.max_wait_seconds)
         try:
             if watch is None:
                 return report(run_once(config, project, store=state, stop=stop))
@@ -99,6 +104,15 @@ def project_runner(
             return RunReport(f"{project.name}: another daemon is running it", skipped=True)
 
     return run
+
+
+def waiting_at_most(project: ProjectConfig, seconds: float) -> ProjectConfig:
+    """The project with its tracker's `max_wait` lowered to `seconds` (kept when lower)."""
+    tracker = project.tracker
+    if tracker.max_wait <= seconds:
+        return project
+    lowered = tracker.model_copy(update={"max_wait": seconds})
+    return project.model_copy(update={"tracker": lowered})
 
 
 def _watched_run(
@@ -136,19 +150,28 @@ def _watched_run(
         watch.health.token_refused(project)
         watch.metrics.run_finished(name, "error", time.monotonic() - started)
         raise
+    except RateLimitedError as exc:
+        if exc.retry_at is None:
+            watch.metrics.run_finished(name, "error", time.monotonic() - started)
+        else:
+            _rate_limited(watch, project, exc.retry_at, time.monotonic() - started)
+        raise
     except Exception:
         watch.metrics.run_finished(name, "error", time.monotonic() - started)
         raise
     finally:
         if tracker is not None:
             watch.metrics.tracker_requests(tracker_label(project), tracker.stats)
-    watch.health.run_finished(project)
     watch.metrics.action_results(name, result.results)
     watch.metrics.command_verdicts(result.commands)
     seconds = time.monotonic() - started
-    watch.metrics.run_finished(
-        name, "ok" if result.ok else "failed", seconds, time.time() if result.ok else None
-    )
+    if result.retry_at is not None:
+        _rate_limited(watch, project, result.retry_at, seconds)
+    else:
+        watch.health.run_finished(project)
+        watch.metrics.run_finished(
+            name, "ok" if result.ok else "failed", seconds, time.time() if result.ok else None
+        )
     for done in result.results:
         log.info(
             "action: %s: %s %s%s",
@@ -164,6 +187,15 @@ def _watched_run(
             },
         )
     return report(result)
+
+
+def _rate_limited(
+    watch: RunWatch, project: ProjectConfig, retry_at: datetime, seconds: float
+) -> None:
+    """The tracker answered, with a rate limit: the project waits for it, and is not late."""
+    watch.health.rate_limited(project, retry_at.timestamp())
+    watch.metrics.run_finished(project.name, "rate_limited", seconds)
+    watch.metrics.rate_limited(project.name, retry_at.timestamp())
 
 
 def action_fields(done: ActionResult) -> dict[str, object]:
@@ -190,4 +222,4 @@ def report(result: RunResult) -> RunReport:
         details = [" ".join(f.detail.split()) for f in failed[:_FAILURES_SHOWN]]
         more = len(failed) - _FAILURES_SHOWN
         line += "; failed: " + "; ".join(details) + (f"; and {more} more" if more > 0 else "")
-    return RunReport(line, ok=not failed)
+    return RunReport(line, ok=not failed, retry_at=result.retry_at)

@@ -69,6 +69,13 @@ class Metrics:
             ["tracker"],
             registry=r,
         )
+        self.rate_limited_until = Gauge(
+            "plansync_rate_limited_until_timestamp_seconds",
+            "When the project's run, stopped by its tracker's rate limit, runs again (Unix "
+            "time); 0 once a run was not stopped by one.",
+            ["project"],
+            registry=r,
+        )
         build = Gauge(
             "plansync_build_info",
             "plansync's version and the Python running it (always 1).",
@@ -80,11 +87,17 @@ class Metrics:
     def run_finished(
         self, project: str, result: str, seconds: float, finished_at: float | None = None
     ) -> None:
-        """A run ended: `result` is ok, failed (some actions failed) or error (it stopped)."""
+        """A run ended: `result` is ok, failed (some actions failed), error (it stopped) or
+        rate_limited (the tracker's rate limit stopped it; see `rate_limited`)."""
         self.runs.labels(project, result).inc()
+        if result != "rate_limited":
+            self.rate_limited_until.labels(project).set(0)
         self.duration.labels(project).observe(seconds)
         if finished_at is not None:
             self.last_success.labels(project).set(finished_at)
+
+    def rate_limited(self, project: str, until: float) -> None:
+        self.rate_limited_until.labels(project).set(until)
 
     def action_results(self, project: str, results: list[ActionResult]) -> None:
         for result in results:

@@ -4,6 +4,11 @@ APScheduler runs one job per project. A stop request (a signal, Ctrl-C, or the c
 `stop`) sets the stop event every run watches (the engine stops after the action in progress),
 then shuts the scheduler down, waiting for the runs in progress to finish.
 
+A run that the tracker's rate limit stops (its report, or the RateLimitedError it raised, has a
+`retry_at`) gives its worker back: the project's next run is set to that time, and triggers
+meanwhile wait for it too. A run that is late because every worker was busy runs as soon as one
+is free (no misfire grace), once however many of its times were missed (coalesce).
+
 `Daemon.trigger` runs a project's job now (a webhook's hint that something changed): at once when
 the project is idle, or once more right after the run in progress, however often it is triggered
 meanwhile; with a `trigger_gap`, triggered runs of a project start at least that far apart.
@@ -33,23 +38,26 @@ from apscheduler.events import (  # type: ignore[import-untyped]
     EVENT_JOB_EXECUTED,
     JobExecutionEvent,
 )
+from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
 from apscheduler.jobstores.base import JobLookupError  # type: ignore[import-untyped]
 from apscheduler.schedulers import SchedulerNotRunningError  # type: ignore[import-untyped]
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from plansync.config.project import ProjectConfig
-from plansync.errors import PlansyncError
+from plansync.errors import PlansyncError, RateLimitedError
 
 
 @dataclass(frozen=True)
 class RunReport:
     """How a run went, on one line; `ok` False when some of its actions failed, `skipped` when
-    another daemon sharing the store was running the project."""
+    another daemon sharing the store was running the project, `retry_at` when the tracker's
+    rate limit stopped it and the project should run again then."""
 
     line: str
     ok: bool = True
     skipped: bool = False
+    retry_at: datetime | None = None
 
 
 RunProject = Callable[[ProjectConfig, threading.Event], RunReport | None]
@@ -59,6 +67,8 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 # How long the waiting thread sleeps at most before it runs a pending signal handler.
 _WAIT_SLICE = 0.25
+# Worker threads when the caller names none (APScheduler's own default).
+DEFAULT_WORKERS = 10
 
 
 def run_daemon(
@@ -70,6 +80,7 @@ def run_daemon(
     scheduler: BackgroundScheduler | None = None,
     stop: threading.Event | None = None,
     log: logging.Logger | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> int:
     """Run every project on its interval until stopped; return the exit code (0).
 
@@ -79,21 +90,21 @@ def run_daemon(
     be started yet.
     """
     daemon = Daemon(
-        projects, run, first_run_now=first_run_now, scheduler=scheduler, stop=stop, log=log
+        projects,
+        run,
+        first_run_now=first_run_now,
+        scheduler=scheduler,
+        stop=stop,
+        log=log,
+        workers=workers,
     )
     return daemon.run_until_stopped(install_signal_handlers=install_signal_handlers)
 
 
-def _grace_seconds(project: ProjectConfig) -> int:
-    """How late a run may start (the machine slept, every worker was busy) and still run: one
-    interval. Later than that, the next scheduled run takes its place."""
-    return max(1, round(project.interval_minutes * 60))
-
-
 class Daemon:
     """One job per project on a BackgroundScheduler (a given `scheduler` must not be started
-    yet), with `coalesce=True, max_instances=1`: never two runs of a project at once. The
-    other arguments are run_daemon's."""
+    yet; otherwise one with `workers` threads), with `coalesce=True, max_instances=1`: never
+    two runs of a project at once. The other arguments are run_daemon's."""
 
     def __init__(
         self,
@@ -105,6 +116,7 @@ class Daemon:
         stop: threading.Event | None = None,
         log: logging.Logger | None = None,
         trigger_gap: float = 0.0,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
         if not projects:
             raise ValueError("the daemon needs at least one project to run")
@@ -115,7 +127,13 @@ class Daemon:
         self.log = log if log is not None else logging.getLogger(__name__)
         self._projects = list(projects)
         self._run = run
-        self._scheduler: Any = scheduler if scheduler is not None else BackgroundScheduler()
+        if workers < 1:
+            raise ValueError(f"the daemon needs at least one worker, not {workers}")
+        self._scheduler: Any = (
+            scheduler
+            if scheduler is not None
+            else BackgroundScheduler(executors={"default": ThreadPoolExecutor(workers)})
+        )
         self._stop = stop if stop is not None else threading.Event()
         self._lock = threading.Lock()
         self._running: set[str] = set()  # inside `run`
@@ -128,6 +146,11 @@ class Daemon:
         # the project's last triggered run was set to start.
         self._trigger_gap = timedelta(seconds=trigger_gap)
         self._slot: dict[str, datetime] = {}
+        # Projects whose last run the tracker's rate limit stopped: when they may run again.
+        # Set by the run, acted on once APScheduler counts the job finished (_job_done), and
+        # cleared when the next run starts; a trigger meanwhile waits for it.
+        self._resume_at: dict[str, datetime] = {}
+        self._paused: set[str] = set()  # of those, the ones whose next run is not yet moved
         self._stop_announced = False
         self._shut_down = threading.Event()  # set by the stopper once no run is in progress
         self._stopper = threading.Thread(
@@ -193,7 +216,9 @@ class Daemon:
             name=project.name,
             coalesce=True,
             max_instances=1,
-            misfire_grace_time=_grace_seconds(project),
+            # None: a run late because every worker was busy (or the machine slept) still
+            # runs as soon as a worker is free, instead of being dropped as missed.
+            misfire_grace_time=None,
             **options,
         )
 
@@ -209,6 +234,9 @@ class Daemon:
                     # The next slot: now, or one gap after the last one.
                     slot = now if slot is None else max(now, slot + self._trigger_gap)
                     self._slot[name] = slot
+                resume = self._resume_at.get(name)
+                if resume is not None and resume > slot:
+                    slot = resume  # the tracker would refuse a run before then
             self._scheduler.modify_job(name, next_run_time=slot)
 
     def _job_done(self, event: JobExecutionEvent) -> None:
@@ -218,13 +246,39 @@ class Daemon:
             self._busy.discard(name)
             again = name in self._triggered and not self._stop.is_set()
             self._triggered.discard(name)
-        if again:
+            resume = self._resume_at.get(name) if name in self._paused else None
+            self._paused.discard(name)
+        if resume is not None and not self._stop.is_set():
+            # The same reason as below for another thread; a trigger meanwhile is covered by
+            # the run at `resume`.
+            threading.Thread(
+                target=self._resume, args=(name, resume), name="plansync-daemon-resume"
+            ).start()
+        elif again:
             # Not from this thread: a run that ends before APScheduler has finished submitting
             # it reports here from the scheduler's own loop, which then sets the job's next run
             # one interval on, over ours. Another thread waits for that loop to let go.
             threading.Thread(
                 target=self._run_now, args=(name,), name="plansync-daemon-trigger"
             ).start()
+
+    def _resume(self, name: str, at: datetime) -> None:
+        with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+            self._scheduler.modify_job(name, next_run_time=max(at, datetime.now(UTC)))
+
+    def _pause(self, name: str, retry_at: datetime, line: str, seconds: float) -> None:
+        """The tracker's rate limit stopped the run: its next run is at `retry_at`."""
+        with self._lock:
+            self._resume_at[name] = retry_at
+            self._paused.add(name)
+        at = retry_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        self.log.warning(
+            "run paused by the rate limit: %s (%.1f s); next run at %s",
+            line,
+            seconds,
+            at,
+            extra={"project": name, "result": "rate_limited", "retry_at": retry_at.isoformat()},
+        )
 
     def _serve(self) -> None:
         """Start the scheduler and return once it is shut down and no run is in progress."""
@@ -272,26 +326,28 @@ class Daemon:
             return
         with self._lock:
             self._running.add(name)
+            self._resume_at.pop(name, None)
         # One line per run, with its result, once it is over.
         started = time.monotonic()
         try:
             report = self._run(project, self._stop)
-        except Exception as exc:
+        except RateLimitedError as exc:
             seconds = time.monotonic() - started
-            self.log.error(
-                "run failed: %s: %s (%.1f s)",
-                name,
-                _describe(exc),
-                seconds,
-                extra={"project": name, "result": "error"},
-            )
-            self.log.debug("run failed: %s", name, exc_info=True)
+            if exc.retry_at is None:
+                self._failed(name, exc, seconds)
+            else:
+                self._pause(name, exc.retry_at, f"{name}: {_describe(exc)}", seconds)
+        except Exception as exc:
+            self._failed(name, exc, time.monotonic() - started)
         else:
             seconds = time.monotonic() - started
             if report is not None and report.skipped:
                 self.log.info(
                     "run skipped: %s", report.line, extra={"project": name, "result": "skipped"}
                 )
+                return
+            if report is not None and report.retry_at is not None:
+                self._pause(name, report.retry_at, report.line, seconds)
                 return
             line = report.line if report is not None else name
             level = logging.INFO if report is None or report.ok else logging.WARNING
@@ -306,6 +362,16 @@ class Daemon:
         finally:
             with self._lock:
                 self._running.discard(name)
+
+    def _failed(self, name: str, exc: Exception, seconds: float) -> None:
+        self.log.error(
+            "run failed: %s: %s (%.1f s)",
+            name,
+            _describe(exc),
+            seconds,
+            extra={"project": name, "result": "error"},
+        )
+        self.log.debug("run failed: %s", name, exc_info=True)
 
 
 def _describe(exc: Exception) -> str:

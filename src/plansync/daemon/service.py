@@ -61,7 +61,7 @@ def run_service(
     if replicas is not None:
         runner = replicas.runner(runner)
     gap = config.daemon.trigger_gap_seconds
-    daemon = Daemon(scheduled, runner, log=log, trigger_gap=gap)
+    daemon = Daemon(scheduled, runner, log=log, trigger_gap=gap, workers=config.daemon.workers)
     app = build_app(
         Service(
             projects=scheduled,

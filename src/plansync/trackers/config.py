@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from plansync.errors import ConfigError
 from plansync.trackers.pacing import PacingLimits, host_key
+from plansync.trackers.timeouts import Timeouts
 from plansync.trackers.urls import is_http_url, normalised
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -79,6 +80,10 @@ class TrackerConfigBase(BaseModel, ABC):
     token_env: str = Field(min_length=1)
     # Seconds a run may wait on a rate limit or for the pacing's write budget; longer stops it.
     max_wait: float = Field(default=60.0, ge=0)
+    # Seconds to connect, and to wait for each part of an answer, before the request fails
+    # (retried as a timeout, then the run stops): a hanging tracker holds a run this long.
+    connect_timeout: float = Field(default=10.0, gt=0, le=600, strict=True)
+    read_timeout: float = Field(default=30.0, gt=0, le=3600, strict=True)
 
     @field_validator("token_env")
     @classmethod
@@ -90,6 +95,9 @@ class TrackerConfigBase(BaseModel, ABC):
                 "GITHUB_TOKEN; never the token itself"
             )
         return name
+
+    def timeouts(self) -> Timeouts:
+        return Timeouts(connect=self.connect_timeout, read=self.read_timeout)
 
     def token(self, environ: Mapping[str, str]) -> SecretStr:
         value = environ.get(self.token_env, "").strip()

@@ -45,6 +45,7 @@ def _open_gitlab(
         notes_pacing=config.notes_pacing.limits(),
         max_wait=config.max_wait,
         clock=clock,
+        timeout=config.timeouts(),
     )
 
 
@@ -60,6 +61,7 @@ def _open_github(
         pacing=config.pacing.limits(),
         max_wait=config.max_wait,
         clock=clock,
+        timeout=config.timeouts(),
     )
 
 
@@ -85,6 +87,7 @@ def _open_github_app(
         pacing=config.pacing.limits(),
         max_wait=config.max_wait,
         clock=clock,
+        timeout=config.timeouts(),
     )
     tracker.app_installation = installation
     return tracker

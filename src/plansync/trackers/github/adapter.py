@@ -64,6 +64,7 @@ from plansync.trackers.github.observe import Item, Probe, read_incrementally
 from plansync.trackers.github.requests import CLOCK_SKEW, RepoRequests
 from plansync.trackers.pacing import PacingLimits, tracker_pacer
 from plansync.trackers.repository import BranchTree, FileChange, PullRequest, RepositoryAccess
+from plansync.trackers.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 __all__ = ["DEFAULT_BASE_URL", "GitHubTracker"]
 
@@ -85,7 +86,7 @@ class GitHubTracker:
         pacing: PacingLimits = PacingLimits(),  # noqa: B008 - frozen, so sharing it is safe
         max_wait: float = 60.0,
         clock: Clock | None = None,
-        timeout: float = 30.0,
+        timeout: Timeouts = DEFAULT_TIMEOUTS,
     ) -> None:
         if not token:
             raise ConfigError(f"No GitHub token was given for {repo}. {TOKEN_HINT}")
@@ -103,7 +104,7 @@ class GitHubTracker:
         pacing: PacingLimits = PacingLimits(),  # noqa: B008 - frozen, so sharing it is safe
         max_wait: float = 60.0,
         clock: Clock | None = None,
-        timeout: float = 30.0,
+        timeout: Timeouts = DEFAULT_TIMEOUTS,
     ) -> GitHubTracker:
         """A tracker authenticated as a GitHub App installation; PyGithub renews its
         installation token before it expires."""
@@ -121,7 +122,7 @@ class GitHubTracker:
         pacing: PacingLimits,
         max_wait: float,
         clock: Clock | None,
-        timeout: float,
+        timeout: Timeouts,
     ) -> None:
         owner, _, name = repo.strip().partition("/")
         if not owner or not name or "/" in name:

@@ -18,11 +18,11 @@ from typing import Any
 import requests
 from github import Auth, Github, GithubException
 from github.Requester import Requester
-from requests.adapters import HTTPAdapter
 from requests.utils import parse_header_links
 
 from plansync.errors import ConfigError
 from plansync.trackers.base import RequestStats
+from plansync.trackers.timeouts import TimeoutAdapter, Timeouts
 from plansync.trackers.urls import is_http_url, normalised
 
 DEFAULT_BASE_URL = "https://api.github.com"
@@ -50,11 +50,12 @@ def place_of(repo: str, base_url: str) -> str:
     return f"GitHub {repo} at {base_url}"
 
 
-class CountingAdapter(HTTPAdapter):
-    """A transport adapter that counts every request it sends, answered or not."""
+class CountingAdapter(TimeoutAdapter):
+    """A transport adapter that counts every request it sends, answered or not, each sent
+    with the tracker's timeouts."""
 
-    def __init__(self, stats: RequestStats) -> None:
-        super().__init__(max_retries=0)
+    def __init__(self, stats: RequestStats, timeouts: Timeouts) -> None:
+        super().__init__(timeouts)
         self._stats = stats
 
     def send(
@@ -79,12 +80,13 @@ class CountingAdapter(HTTPAdapter):
         return response
 
 
-def build_client(auth: Auth.Auth, base_url: str, timeout: float, stats: RequestStats) -> Github:
+def build_client(auth: Auth.Auth, base_url: str, timeouts: Timeouts, stats: RequestStats) -> Github:
     """A PyGithub client whose requests are all counted in `stats` and never retried by it."""
     client = Github(
         auth=auth,
         base_url=base_url.rstrip("/"),
-        timeout=max(1, math.ceil(timeout)),
+        # The counting adapter sends every request with `timeouts`; PyGithub takes one number.
+        timeout=max(1, math.ceil(timeouts.read)),
         user_agent=USER_AGENT,
         per_page=PER_PAGE,
         retry=None,
@@ -92,11 +94,11 @@ def build_client(auth: Auth.Auth, base_url: str, timeout: float, stats: RequestS
         seconds_between_writes=None,
         lazy=True,
     )
-    _count_requests(client.requester, stats)
+    _count_requests(client.requester, stats, timeouts)
     return client
 
 
-def _count_requests(requester: Requester, stats: RequestStats) -> None:
+def _count_requests(requester: Requester, stats: RequestStats, timeouts: Timeouts) -> None:
     # PyGithub keeps one persistent requests.Session per requester inside a connection object
     # it creates on first use and exposes no way to reach it; create it now through the
     # name-mangled factory and mount the counting adapter on its session.
@@ -107,7 +109,7 @@ def _count_requests(requester: Requester, stats: RequestStats) -> None:
             "requests; install a PyGithub release between 2.4 and 3 as pyproject.toml requires."
         )
     session: requests.Session = create().session
-    adapter = CountingAdapter(stats)
+    adapter = CountingAdapter(stats, timeouts)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
 

@@ -53,6 +53,7 @@ from plansync.trackers.gitlab.notes import IssueNotes
 from plansync.trackers.gitlab.project import PER_PAGE, ProjectCalls
 from plansync.trackers.pacing import PacingLimits
 from plansync.trackers.repository import BranchTree, FileChange, PullRequest
+from plansync.trackers.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 # GitLab asks for no spacing between writes; the notes queue carries its real limit.
 GITLAB_WRITES = PacingLimits(min_interval=0.0, per_minute=None, per_hour=None)
@@ -76,7 +77,7 @@ class GitLabTracker:
         notes_pacing: PacingLimits = PacingLimits.GITLAB_NOTES,
         max_wait: float = 60.0,
         clock: Clock | None = None,
-        timeout: float = 30.0,
+        timeout: Timeouts = DEFAULT_TIMEOUTS,
     ) -> None:
         self._calls = ProjectCalls(
             repo,

@@ -17,6 +17,7 @@ import gitlab
 import requests
 
 from plansync.trackers.base import RequestStats
+from plansync.trackers.timeouts import TimeoutAdapter, Timeouts
 
 
 class SingleShotGitlab(gitlab.Gitlab):
@@ -79,16 +80,21 @@ class ResponseLog:
         return failure[1]
 
 
-def build_client(url: str, token: str, *, timeout: float, log: ResponseLog) -> SingleShotGitlab:
-    """A client for one GitLab instance whose every response passes through `log`."""
+def build_client(url: str, token: str, *, timeout: Timeouts, log: ResponseLog) -> SingleShotGitlab:
+    """A client for one GitLab instance whose every response passes through `log`, and
+    whose every request is sent with `timeout`."""
     client = SingleShotGitlab(
         url,
         private_token=token,
-        timeout=timeout,
+        # One number here; the adapter mounted below sends the connect and read timeouts.
+        timeout=timeout.read,
         retry_transient_errors=False,
         # Follow pagination links on the URL we were given, even when the server (or a proxy in
         # front of it) names itself differently in its Link headers.
         keep_base_url=True,
     )
     client.session.hooks["response"].append(log)
+    adapter = TimeoutAdapter(timeout)
+    client.session.mount("http://", adapter)
+    client.session.mount("https://", adapter)
     return client

@@ -29,6 +29,7 @@ from plansync.trackers.retry import (
     call_with_retries,
     write_once,
 )
+from plansync.trackers.timeouts import Timeouts
 from plansync.trackers.urls import is_http_url, normalised
 from plansync.trackers.waits import current_rules
 
@@ -71,7 +72,7 @@ class ProjectCalls:
         notes_pacing: PacingLimits,
         max_wait: float,
         clock: Clock | None,
-        timeout: float,
+        timeout: Timeouts,
     ) -> None:
         self.repo = repo.strip("/")
         self.url = checked_url(url, self.repo)

@@ -1,0 +1,276 @@
+"""No project waits on another: a run stopped by its tracker's rate limit gives its worker back
+and its project runs again at the reset time; a run that found every worker busy runs as soon
+as one is free instead of being dropped; hanging runs never hold the other projects back.
+
+Assertions are on events and their order (which run started, what the scheduler holds), never
+on how fast something went.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from plansync.config.project import ProjectConfig
+from plansync.daemon.scheduler import Daemon, RunProject, RunReport
+from plansync.errors import RateLimitedError
+
+LOGGER = "tests.daemon.fairness"
+WAIT = 10.0  # seconds a test waits for something that should take milliseconds
+
+
+def project(name: str, interval_minutes: float = 60) -> ProjectConfig:
+    return ProjectConfig.model_validate(
+        {
+            "name": name,
+            "tracker": {"kind": "github", "repo": f"acme/{name}"},
+            "plans": ["plans/*.md"],
+            "interval_minutes": interval_minutes,
+        }
+    )
+
+
+def wait_until(condition: Callable[[], bool], what: str = "it") -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+@dataclass
+class Runs:
+    """What a fake runner saw: each run's project and start time, in order."""
+
+    started: list[tuple[str, datetime]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, name: str) -> None:
+        with self.lock:
+            self.started.append((name, datetime.now(UTC)))
+
+    def of(self, name: str) -> list[datetime]:
+        with self.lock:
+            return [at for n, at in self.started if n == name]
+
+    def names(self) -> list[str]:
+        with self.lock:
+            return [n for n, _ in self.started]
+
+
+@dataclass
+class Served:
+    daemon: Daemon
+    scheduler: BackgroundScheduler
+    stop: threading.Event
+    thread: threading.Thread
+    missed: list[str]
+
+    def next_run(self, name: str) -> datetime | None:
+        job = self.scheduler.get_job(name)
+        return None if job is None else job.next_run_time
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Served]]:
+    started: list[Served] = []
+
+    def start(projects: list[ProjectConfig], run: RunProject, *, workers: int) -> Served:
+        scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(workers)})
+        missed: list[str] = []
+
+        def on_missed(event: JobExecutionEvent) -> None:
+            missed.append(event.job_id)
+
+        scheduler.add_listener(on_missed, EVENT_JOB_MISSED)
+        stop = threading.Event()
+        log = logging.getLogger(LOGGER)
+        daemon = Daemon(projects, run, scheduler=scheduler, stop=stop, log=log)
+        thread = threading.Thread(target=daemon.run_until_stopped)
+        served = Served(daemon, scheduler, stop, thread, missed)
+        started.append(served)
+        thread.start()
+        return served
+
+    yield start
+    for served in started:
+        served.stop.set()
+        served.thread.join(WAIT)
+
+
+def paused_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == LOGGER and r.getMessage().startswith("run paused")
+    ]
+
+
+def limited(retry_at: datetime) -> RateLimitedError:
+    return RateLimitedError("GitHub acme/a asked to wait 1 h", retry_at=retry_at)
+
+
+class TestRateLimited:
+    @pytest.mark.parametrize("how", ["report", "raised"])
+    def test_the_next_run_is_at_retry_at_and_logged_once_with_the_time(
+        self, serve: Callable[..., Served], caplog: pytest.LogCaptureFixture, how: str
+    ) -> None:
+        caplog.set_level(logging.INFO, logger=LOGGER)
+        retry_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+        runs = Runs()
+
+        def run(p: ProjectConfig, _stop: threading.Event) -> RunReport:
+            runs.add(p.name)
+            if how == "raised":
+                raise limited(retry_at)
+            return RunReport(f"{p.name}: done: 0 created", ok=False, retry_at=retry_at)
+
+        # A 2-minute interval: the next run would be 2 minutes on without the rate limit.
+        served = serve([project("a", 2)], run, workers=2)
+        wait_until(lambda: served.next_run("a") == retry_at, "the job to move to retry_at")
+
+        assert runs.names() == ["a"]
+        lines = paused_lines(caplog)
+        assert len(lines) == 1, lines
+        assert retry_at.strftime("%Y-%m-%d %H:%M:%S UTC") in lines[0]
+        assert lines[0].startswith("run paused by the rate limit: a")
+        # The interval goes on from the reset: the run after it comes one interval later.
+        job = served.scheduler.get_job("a")
+        assert job.trigger.get_next_fire_time(retry_at, retry_at) == retry_at + timedelta(minutes=2)
+
+    def test_it_runs_again_at_retry_at_not_sooner(self, serve: Callable[..., Served]) -> None:
+        runs = Runs()
+        retry_at: list[datetime] = []
+
+        def run(p: ProjectConfig, _stop: threading.Event) -> RunReport:
+            runs.add(p.name)
+            if len(runs.of(p.name)) == 1:
+                retry_at.append(datetime.now(UTC) + timedelta(seconds=1))
+                return RunReport(f"{p.name}: limited", ok=False, retry_at=retry_at[0])
+            return RunReport(f"{p.name}: done")
+
+        serve([project("a", 60)], run, workers=1)
+        wait_until(lambda: len(runs.of("a")) == 2, "the run at retry_at")
+
+        assert runs.of("a")[1] >= retry_at[0]
+
+    def test_its_worker_is_free_for_the_others_while_it_waits(
+        self, serve: Callable[..., Served]
+    ) -> None:
+        retry_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+        runs = Runs()
+
+        def run(p: ProjectConfig, _stop: threading.Event) -> RunReport:
+            runs.add(p.name)
+            if p.name == "a":
+                return RunReport("a: limited", ok=False, retry_at=retry_at)
+            return RunReport(f"{p.name}: done")
+
+        # One worker: were it held by the wait, no other run could start.
+        served = serve([project("a"), project("b"), project("c")], run, workers=1)
+        wait_until(lambda: served.next_run("a") == retry_at, "a to wait for its reset")
+        wait_until(lambda: set(runs.names()) == {"a", "b", "c"}, "every first run")
+        for k in range(3):
+            served.daemon.trigger("b")
+            wait_until(lambda k=k: len(runs.of("b")) == 2 + k, "b's triggered run")  # type: ignore[misc]
+
+        assert runs.names().count("a") == 1
+        assert served.next_run("a") == retry_at
+
+    def test_a_trigger_while_it_waits_runs_it_at_retry_at(
+        self, serve: Callable[..., Served]
+    ) -> None:
+        retry_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+        runs = Runs()
+
+        def run(p: ProjectConfig, _stop: threading.Event) -> RunReport:
+            runs.add(p.name)
+            raise limited(retry_at)
+
+        served = serve([project("a")], run, workers=2)
+        wait_until(lambda: served.next_run("a") == retry_at, "a to wait for its reset")
+        served.daemon.trigger("a")  # a webhook: the tracker would refuse a run before the reset
+        time.sleep(0.2)
+
+        assert runs.names() == ["a"]
+        assert served.next_run("a") == retry_at
+
+    def test_a_rate_limit_without_a_time_is_a_failed_run_on_the_interval(
+        self, serve: Callable[..., Served], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO, logger=LOGGER)
+        runs = Runs()
+
+        def run(p: ProjectConfig, _stop: threading.Event) -> RunReport:
+            runs.add(p.name)
+            raise RateLimitedError("limited, no time given")
+
+        before = datetime.now(UTC)
+        served = serve([project("a", 60)], run, workers=1)
+        wait_until(
+            lambda: any("run failed: a" in r.getMessage() for r in caplog.records),
+            "the failed run's line",
+        )
+        wait_until(lambda: (served.next_run("a") or before) > before + timedelta(minutes=59))
+
+        assert paused_lines(caplog) == []
+
+
+class TestBusyWorkers:
+    def test_a_run_late_because_every_worker_hangs_runs_once_one_is_free(
+        self, serve: Callable[..., Served]
+    ) -> None:
+        release = {"h1": threading.Event(), "h2": threading.Event()}
+        runs = Runs()
+
+        def run(p: ProjectConfig, _stop: threading.Event) -> RunReport:
+            runs.add(p.name)
+            if p.name in release:
+                release[p.name].wait(WAIT)
+            return RunReport(f"{p.name}: done")
+
+        # c runs every 0.6 s: while both workers hang its run waits in the pool's queue
+        # far longer than one interval, the grace a run used to have before it was dropped.
+        served = serve([project("h1"), project("h2"), project("c", 0.01)], run, workers=2)
+        wait_until(lambda: {"h1", "h2"} <= set(runs.names()), "both hanging runs")
+        waiting_from = len(runs.of("c"))
+        time.sleep(2.5)  # c's next run is due meanwhile and finds no worker
+        assert len(runs.of("c")) == waiting_from  # no worker was free: nothing ran
+        release["h1"].set()
+        wait_until(lambda: len(runs.of("c")) > waiting_from, "c's late run")
+
+        assert served.missed == []
+        assert not release["h2"].is_set()  # it ran while h2 still held its worker
+        release["h2"].set()
+
+    def test_hanging_runs_do_not_stop_the_other_projects(
+        self, serve: Callable[..., Served]
+    ) -> None:
+        hang = threading.Event()
+        runs = Runs()
+
+        def run(p: ProjectConfig, _stop: threading.Event) -> RunReport:
+            runs.add(p.name)
+            if p.name.startswith("hang"):
+                hang.wait(WAIT)
+            return RunReport(f"{p.name}: done")
+
+        others = [f"p{n}" for n in range(5)]
+        hanging = [project("hang1"), project("hang2")]
+        served = serve([*hanging, *(project(n, 0.01) for n in others)], run, workers=3)
+        # Three rounds of every other project while both hanging runs hold their workers.
+        for name in others:
+            wait_until(lambda name=name: len(runs.of(name)) >= 3, f"{name}'s third run")  # type: ignore[misc]
+
+        assert runs.names().count("hang1") == 1
+        assert runs.names().count("hang2") == 1
+        assert served.missed == []
+        hang.set()
