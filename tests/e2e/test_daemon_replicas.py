@@ -159,8 +159,12 @@ def test_three_daemons_share_the_projects_and_survive_a_kill(
         lambda: all(b"- [x]" in harness.plan(f"p{i:02d}/plan.md") for i in range(PROJECTS)),
         "every plan showing its closed issue",
     )
-    after = finished_runs(harness)
-    assert all(after[name] > before[name] for name in before)
+    # A run writes the plan before it records that it finished: wait for the records too.
+    wait_for(
+        watcher,
+        lambda: all(count > before[name] for name, count in finished_runs(harness).items()),
+        "a finished run of every project after the deliveries",
+    )
     no_overlap(harness)
 
     # A new task in every plan; the deliveries go to one daemon, which dies mid-run.
