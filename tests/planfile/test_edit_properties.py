@@ -80,8 +80,7 @@ PIECES = [
     "  - _Requirements: {n}.{m}_",
     "- [-] t0{n}.{m} {t} ~2h #sync @ann blocked-by:t0{n}",
     "- [ ] t0{n} {t} ~1d ref:GH#{n}",
-    # A fixed title: heading tasks of generated titles still fail (RETITLES_OF_HEADINGS_FAIL).
-    "### Task {n}: Wire the CLI",
+    "### Task {n}: {t}",
     "- Owner: @ann",
     "Status: Done",
     "## Semana {n}: Pagos",
