@@ -96,6 +96,16 @@ class TestUnusable:
 
         assert [(u.ref.text, u.why) for u in found] == [("#1", "which is a plan's tracking issue")]
 
+    def test_a_title_mentioning_a_tracking_issue_claims_nothing(self) -> None:
+        # `Watch #1` speaks of the tracking issue: the task gets an issue of its own.
+        plan = plan_input("# P\n\n- [ ] Watch #1\n")
+        watch = plan.document.tasks[0]
+        tracking = remote_issue(1, "Plan: P", body=tracking_marker("plans/p.md"))
+
+        found = references({1: tracking}).unusable(TaskRef(PLANFILE, watch.key), watch)
+
+        assert found == []
+
 
 class TestLinkEdit:
     def test_a_line_without_dead_references_gets_the_reference_added(self) -> None:

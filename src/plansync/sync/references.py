@@ -26,6 +26,7 @@ from plansync.model.plan import IssueRef, PlanDocument, Section, Task
 from plansync.model.remote import RemoteIssue
 from plansync.model.sync import Notice, PlanInput, TaskRef
 from plansync.planfile.edit_reference import replaceable_reference
+from plansync.planfile.fields import parse_issue_refs
 from plansync.trackers.markers import find_tracking_marker
 
 ClaimKey = tuple[str | None, int]
@@ -116,7 +117,8 @@ class LineReferences:
 
     def unusable(self, ref: TaskRef, task: Task, number: int | None = None) -> list[Unusable]:
         """The task's references the tracker cannot give it: missing issues, plansync's tracking
-        issues, and other tasks' issues. `number`: the task's own issue, if it has one."""
+        issues (unless the title mentions one: `Watch #5`), and other tasks' issues. `number`:
+        the task's own issue, if it has one."""
         found: list[Unusable] = []
         tracker = self.project.tracker
         for issue_ref in own_references(task, tracker.repo, tracker.kind):
@@ -127,7 +129,8 @@ class LineReferences:
             if issue is None:
                 found.append(Unusable(issue_ref, "which the tracker does not have"))
             elif find_tracking_marker(issue.body):
-                found.append(Unusable(issue_ref, "which is a plan's tracking issue"))
+                if not _in_title(task, issue_ref):
+                    found.append(Unusable(issue_ref, "which is a plan's tracking issue"))
             elif owner is not None and owner != ref:
                 found.append(Unusable(issue_ref, f"which is the issue of task {owner.key!r}"))
         return found
@@ -288,6 +291,12 @@ class LineReferences:
                 kept[0].ref.number,
             )
         ]
+
+
+def _in_title(task: Task, ref: IssueRef) -> bool:
+    """Whether the task's title mentions the issue (`Watch #5`): a mention of a plan's tracking
+    issue there is no claim on it, and the task gets an issue of its own."""
+    return any((r.repo, r.number) == (ref.repo, ref.number) for r in parse_issue_refs(task.title))
 
 
 def _listed(dead: list[Unusable]) -> str:
