@@ -77,3 +77,54 @@ def test_a_task_already_in_the_claiming_milestone_gets_the_plain_reference(
     assert harness.plan("plan.md").splitlines()[5] == b"| 2 | Ship the thing | #7, #2 |"
     assert milestones(harness.plan("plan.md")) == milestones(plan)
     assert harness.sync().actions == []
+
+
+# The plan of the issue's report, reduced: a task above a milestone heading whose list names
+# #1, in a repository without #1; a milestone heading that is itself a task (FIX-006), below a
+# task referencing a missing #2. The first sync makes #1 for `One` and #2 for FIX-006.
+FIRST_SYNC = b"""# First sync
+
+- [ ] One
+- [ ] REL-3: Two (#2)
+
+## FIX-006: Phase 1: Deploy
+
+- [ ] Inside
+
+## Milestone 1 (Issues #1)
+"""
+PLACE_END = '[projects.summary]\nplace = "end"\n'
+
+
+def test_the_first_syncs_references_move_no_task(make_harness: MakeHarness) -> None:
+    harness = make_harness({"plan.md": FIRST_SYNC}, summary_toml=PLACE_END)
+    before = milestones(FIRST_SYNC)
+
+    result = harness.sync()
+
+    assert result.ok, result.failed
+    plan = harness.plan("plan.md")
+    assert milestones(plan) == before  # same keys, same sections
+    lines = plan.splitlines()
+    one, fix = harness.number("plan.md", "one"), harness.number("plan.md", "FIX-006")
+    assert (one, fix) == (1, 2)
+    assert lines[2] == f"- [ ] One ({harness.repo}#1)".encode()
+    assert lines[5] == f"## FIX-006: Phase 1: Deploy ({harness.repo}#2)".encode()
+    assert lines[3] == b"- [ ] REL-3: Two (#2)"  # the person's, reported
+    assert harness.issue(one).milestone is None
+    said = [n.message for n in result.notices]
+    assert any(m.startswith("plan.md:3: the plan's 'Milestone 1' lists #1") for m in said)
+    assert any(
+        m.startswith("plan.md:6: #2 is the issue plansync made") and "'REL-3' (line 4)" in m
+        for m in said
+    )
+    # The summary counts both as linked; only REL-3, whose #2 is FIX-006's, is not.
+    summary = plan.decode()
+    assert "**Coverage:** 3 / 4 tasks linked to an issue." in summary
+    (unlinked,) = [line for line in summary.splitlines() if "not linked" in line]
+    assert "REL-3" in unlinked
+
+    again = harness.sync()
+
+    assert again.actions == []
+    assert harness.plan("plan.md") == plan

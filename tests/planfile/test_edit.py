@@ -562,6 +562,36 @@ class TestReferencesReadAsTheReaderReadsThem:
         assert [r.number for r in read(after).tasks[0].issue_refs] == [5]
 
 
+class TestLinkingAHeading:
+    """A heading that is a task's line keeps its title and its sections when linked: the
+    reference joins its trailing issue list, else goes before its closing `#`s."""
+
+    @pytest.mark.parametrize(
+        ("line", "linked"),
+        [
+            ("## FIX-6: Phase 1", "## FIX-6: Phase 1 (#7)"),
+            ("## FIX-6: Milestone 3 (Issues #4, #5)", "## FIX-6: Milestone 3 (Issues #4, #5, #7)"),
+            ("### Task 1: OPS-9 (#4)  ", "### Task 1: OPS-9 (#4, #7)  "),
+            ("## FIX-6: Phase 1 ##", "## FIX-6: Phase 1 (#7) ##"),
+            ("## FIX-6: Phase 1 (2 weeks)", "## FIX-6: Phase 1 (2 weeks) (#7)"),
+            ("## FIX-6: Phase 1 <!-- note -->", "## FIX-6: Phase 1 (#7) <!-- note -->"),
+        ],
+    )
+    def test_the_reference_reads_as_the_headings_and_the_title_stays(
+        self, line: str, linked: str
+    ) -> None:
+        raw = f"{line}\n\n- [ ] Inside\n".encode()
+        after = add_issue_link(raw, 1, "#7", None)
+        assert after == f"{linked}\n\n- [ ] Inside\n".encode()
+        before, now = read(raw), read(after)
+        assert [s.title for s in now.sections] == [s.title for s in before.sections]
+        assert [(t.key, t.milestone) for t in now.tasks] == [
+            (t.key, t.milestone) for t in before.tasks
+        ]
+        heading = next(t for t in now.tasks if t.line == 1)
+        assert 7 in [r.number for r in heading.issue_refs]
+
+
 class TestLinkingKeepsTheTitle:
     @pytest.mark.parametrize(
         ("line", "linked"),

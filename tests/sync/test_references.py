@@ -16,6 +16,7 @@ from plansync.model.sync import PlanInput, TaskRef
 from plansync.planfile.lines import split_text_lines
 from plansync.planfile.parse import parse_plan
 from plansync.sync.references import LineReferences, heading_claims
+from plansync.trackers.markers import tracking_marker
 from sync.test_reconcile import project, remote_issue
 
 PLANFILE = "plans/p.md"
@@ -74,13 +75,34 @@ class TestUnusable:
         ]
 
     def test_an_issue_of_nobody_is_usable(self) -> None:
-        # A tracking issue, or an issue nobody planned: the reference may be the task's.
+        # An issue nobody planned: the reference may be the task's.
         plan = plan_input("# P\n\n- [ ] Ship (#1)\n")
         ship = plan.document.tasks[0]
 
         found = references({1: remote_issue(1, "Plan: P")}).unusable(
             TaskRef(PLANFILE, ship.key), ship
         )
+
+        assert found == []
+
+    def test_a_plans_tracking_issue_is_not_usable(self) -> None:
+        # plansync's own issue (the number the first sync gave it may be one a line named
+        # while it was missing): the task gets no issue through it.
+        plan = plan_input("# P\n\n- [ ] Ship (#1)\n")
+        ship = plan.document.tasks[0]
+        tracking = remote_issue(1, "Plan: P", body=tracking_marker("plans/other.md"))
+
+        found = references({1: tracking}).unusable(TaskRef(PLANFILE, ship.key), ship)
+
+        assert [(u.ref.text, u.why) for u in found] == [("#1", "which is a plan's tracking issue")]
+
+    def test_a_title_mentioning_a_tracking_issue_claims_nothing(self) -> None:
+        # `Watch #1` speaks of the tracking issue: the task gets an issue of its own.
+        plan = plan_input("# P\n\n- [ ] Watch #1\n")
+        watch = plan.document.tasks[0]
+        tracking = remote_issue(1, "Plan: P", body=tracking_marker("plans/p.md"))
+
+        found = references({1: tracking}).unusable(TaskRef(PLANFILE, watch.key), watch)
 
         assert found == []
 
@@ -171,6 +193,51 @@ class TestLinkEdit:
         assert edit is not None
         assert edit.value == "#1"
         assert not [n for n in notices if "lists #1" in n.message]
+
+
+class TestMilestoneHeadingTask:
+    """A task whose line is a milestone's heading: the reference written there joins the
+    heading's issue list, and so claims the tasks outside every milestone that reference it."""
+
+    PLAN = (
+        "# Plan\n\n- [ ] REL-3: Ship it (#2)\n- [ ] Write (#5)\n\n"
+        "## FIX-006: Phase 1: Deploy\n\n- [ ] Inside (#2)\n\n## Milestone 2 (Issues #5)\n"
+    )
+
+    def test_a_number_an_outside_task_references_is_written_naming_the_repository(
+        self,
+    ) -> None:
+        plan = plan_input(self.PLAN)
+        heading = plan.document.task("FIX-006")
+
+        edit, notices = references(config=project()).link_edit(plan, heading, 2)
+
+        assert edit is not None
+        assert edit.value == "demo/plans#2"
+        (notice,) = notices
+        assert notice.message.startswith("plans/p.md:6: #2 is the issue plansync made")
+        assert "move task 'REL-3' (line 3), which references #2" in notice.message
+        assert notice.number == 2
+
+    @pytest.mark.parametrize(
+        ("number", "why"),
+        [
+            (3, "the task referencing #3 is in a milestone section"),
+            (5, "the task referencing #5 is claimed by an earlier heading already"),
+        ],
+    )
+    def test_a_number_that_moves_no_task_is_written_plain(self, number: int, why: str) -> None:
+        plan = plan_input(
+            "# Plan\n\n## Milestone 0 (Issues #5)\n\n## FIX-006: Phase 1: Deploy\n\n"
+            "- [ ] Inside (#3)\n\n# Notes\n\n- [ ] Write (#5)\n"
+        )
+        heading = plan.document.task("FIX-006")
+
+        edit, notices = references(config=project()).link_edit(plan, heading, number)
+
+        assert edit is not None
+        assert edit.value == f"#{number}", why
+        assert notices == []
 
 
 def test_heading_claims_name_the_first_heading_listing_each_number() -> None:

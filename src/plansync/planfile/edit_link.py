@@ -1,7 +1,8 @@
 """A reference to a task's issue (`#123`, `group/proj#12` or a URL) written on its line: after a
-list item's text (before its trailing comments and hard break), or inside a table row's cell:
-the issue column's, else the task's title cell. A ragged row gets the empty cells the issue
-cell needs; nothing is ever written past a row's last pipe.
+list item's text (before its trailing comments and hard break; on a heading, see
+`edit_heading`), or inside a table row's cell: the issue column's, else the task's title cell.
+A ragged row gets the empty cells the issue cell needs; nothing is ever written past a row's
+last pipe.
 
 An issue cell's text that is no reference (`Internal`, `TBD`, `-`) stays, with the reference
 beside it: `Internal (#12)`. A line that already references the issue, as the reader reads
@@ -14,6 +15,7 @@ import re
 
 from plansync.model.plan import IssueRef, TableRowLayout
 from plansync.planfile.decode import as_read
+from plansync.planfile.edit_heading import linked_heading
 from plansync.planfile.edit_row import id_cell
 from plansync.planfile.edit_table import (
     Cell,
@@ -62,6 +64,9 @@ def linked_item(
     table's header with the link as its last cell."""
     if _linked(text, stored, as_read(item_text(text), mojibake)):
         return text
+    heading = linked_heading(text, stored)
+    if heading is not None:
+        return heading
     body = text[: tail_start(text)]
     if (
         delimiter_cells is not None

@@ -145,7 +145,17 @@ def task_heading(heading: Heading, matcher: IdMatcher) -> HeadingTask | None:
     found = _WORD_HEADING.match(text) or _CJK_HEADING.match(text)
     if found is not None:
         title = found["title"] if found["title"] is not None else found.groupdict().get("plain")
-        return HeadingTask(heading, None, title or "") if title else None
+        if not title:
+            return None
+        # `Task 1: OPS-9: Wire the CLI` names its ID as an ID item does (`- OPS-9: Wire`):
+        # the title is what follows it, as plansync writes a new title beside the ID.
+        return _led_by_id(heading, title, matcher) or HeadingTask(heading, None, title)
+    return _led_by_id(heading, text, matcher)
+
+
+def _led_by_id(heading: Heading, text: str, matcher: IdMatcher) -> HeadingTask | None:
+    """`OPS-9: Wire the CLI` -> the task OPS-9, titled `Wire the CLI`; None for text that does
+    not start with an ID and a separator before more text."""
     lead = matcher.leading(text)
     if lead is not None and lead.strength >= 2:
         rest = re.sub(r"^\s*[:：.–—-]\s*", "", text[lead.end :])

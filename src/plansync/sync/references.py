@@ -2,14 +2,17 @@
 
 A reference (`#40`) is the person's word that the task is that issue. When the tracker cannot
 give it (the issue is missing: an empty repository, a deleted issue, a plan written for another
-repository; or it is another task's), the person decides: `missing_reference = "report"`
-creates nothing and leaves the line alone, `"create"` gives the task a new issue whose
-reference takes the dead one's place.
+repository; or it is a plan's tracking issue, or another task's), the person decides:
+`missing_reference = "report"` creates nothing and leaves the line alone, `"create"` gives the
+task a new issue whose reference takes the dead one's place.
 
 A milestone heading's issue list (`### Milestone 4 (Issues #1, #32)`) claims the tasks whose
 lines reference those numbers, as the people who wrote it meant them. The reference plansync
-writes for a task therefore never moves it into a milestone: where `#1` would (plansync's own
-#1 is not the list's #1), it writes `owner/repo#1`, which the list does not name, and says so.
+writes for a task therefore never moves a task into a milestone: where `#1` would (plansync's
+own #1 is not the list's #1), it writes `owner/repo#1`, which the list does not name, and says
+so. Two ways `#1` would: on the line of a task outside every milestone section, when a list
+names #1; and on a milestone heading that is itself a task (`## FIX-6: Phase 1`), where `#1`
+joins the heading's list, when a task outside every milestone section references #1.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from plansync.model.plan import IssueRef, PlanDocument, Section, Task
 from plansync.model.remote import RemoteIssue
 from plansync.model.sync import Notice, PlanInput, TaskRef
 from plansync.planfile.edit_reference import replaceable_reference
+from plansync.planfile.fields import parse_issue_refs
+from plansync.trackers.markers import find_tracking_marker
 from plansync.trackers.registry import TrackerConfig
 
 ClaimKey = tuple[str | None, int]
@@ -47,14 +52,18 @@ def web_host(tracker: TrackerConfig) -> str:
     return urlsplit(tracker.web_url("")).netloc
 
 
-def heading_claims(document: PlanDocument) -> dict[ClaimKey, Section]:
+def heading_claims(
+    document: PlanDocument, added: tuple[Section, ClaimKey] | None = None
+) -> dict[ClaimKey, Section]:
     """Each issue a milestone heading's list names -> the first such heading (as the reader
-    assigns milestones by them)."""
+    assigns milestones by them). `added`: a heading and a reference its list would get."""
     found: dict[ClaimKey, Section] = {}
     for section in document.sections:
         if section.is_milestone:
             for ref in section.issue_refs:
                 found.setdefault((ref.repo, ref.number), section)
+            if added is not None and added[0] is section:
+                found.setdefault(added[1], section)
     return found
 
 
@@ -71,6 +80,32 @@ def _enclosing_milestone(document: PlanDocument, line: int) -> str | None:
 
 def _claimed_by(refs: list[ClaimKey], claims: Mapping[ClaimKey, Section]) -> str | None:
     return next((claims[r].title for r in refs if r in claims), None)
+
+
+def _moved_by_heading(
+    document: PlanDocument, task: Task, number: int, claims: Mapping[ClaimKey, Section]
+) -> Task | None:
+    """The first other task that `#number` written on the task's line would move into a
+    milestone, when that line is a milestone's heading: `#number` joins the heading's list
+    (read after the list it has), which claims a task outside every milestone section by the
+    first of its references a list names."""
+    heading = next((s for s in document.sections if s.line == task.line and s.is_milestone), None)
+    if heading is None:
+        return None
+    after = heading_claims(document, (heading, (None, number)))
+    for other in document.tasks:
+        if (
+            other is task
+            or other.criterion
+            or (None, number) not in ((r.repo, r.number) for r in other.issue_refs)
+        ):
+            continue
+        if _enclosing_milestone(document, other.line) is not None:
+            continue
+        refs = [(r.repo, r.number) for r in other.issue_refs]
+        if _claimed_by(refs, after) != _claimed_by(refs, claims):
+            return other
+    return None
 
 
 @dataclass(frozen=True)
@@ -91,16 +126,21 @@ class LineReferences:
     owners: Mapping[int, TaskRef]
 
     def unusable(self, ref: TaskRef, task: Task, number: int | None = None) -> list[Unusable]:
-        """The task's references the tracker cannot give it: missing issues, and other tasks'
-        issues. `number`: the task's own issue, if it has one."""
+        """The task's references the tracker cannot give it: missing issues, plansync's tracking
+        issues (unless the title mentions one: `Watch #5`), and other tasks' issues. `number`:
+        the task's own issue, if it has one."""
         found: list[Unusable] = []
         tracker = self.project.tracker
         for issue_ref in own_references(task, tracker):
             if issue_ref.number == number:
                 continue
             owner = self.owners.get(issue_ref.number)
-            if issue_ref.number not in self.issues:
+            issue = self.issues.get(issue_ref.number)
+            if issue is None:
                 found.append(Unusable(issue_ref, "which the tracker does not have"))
+            elif find_tracking_marker(issue.body):
+                if not _in_title(task, issue_ref):
+                    found.append(Unusable(issue_ref, "which is a plan's tracking issue"))
             elif owner is not None and owner != ref:
                 found.append(Unusable(issue_ref, f"which is the issue of task {owner.key!r}"))
         return found
@@ -170,10 +210,31 @@ class LineReferences:
         claims: Mapping[ClaimKey, Section],
         notices: list[Notice],
     ) -> str:
-        """`#N`, or `owner/repo#N` where `#N` would move the task into the milestone whose
-        heading lists #N (the reader assigns a milestone by a heading's list only to a task
-        outside every milestone section, by its first reference the list names)."""
-        if task.criterion or _enclosing_milestone(plan.document, task.line) is not None:
+        """`#N`, or `owner/repo#N` where `#N` would move a task into a milestone (see the
+        module's docstring): the task itself into the milestone whose heading lists #N (the
+        reader assigns a milestone by a heading's list only to a task outside every milestone
+        section, by its first reference a list names), or, on a milestone heading, a task
+        that references #N into that heading's milestone."""
+        if task.criterion:
+            return f"#{number}"
+        repo = self.project.tracker.repo
+        where = f"{plan.planfile}:{task.line}"
+        moved = _moved_by_heading(plan.document, task, number, claims)
+        if moved is not None:
+            notices.append(
+                Notice(
+                    TaskRef(plan.planfile, task.key),
+                    f"{where}: #{number} is the issue plansync made for this task "
+                    f"({task.title!r}), whose line is the heading of a milestone; written "
+                    f"there, #{number} would join the heading's issue list and move task "
+                    f"{moved.key!r} (line {moved.line}), which references #{number}, into "
+                    f"that milestone. The line gets {repo}#{number}. Fix the reference on "
+                    f"line {moved.line} if it meant this task",
+                    number,
+                )
+            )
+            return f"{repo}#{number}"
+        if _enclosing_milestone(plan.document, task.line) is not None:
             return f"#{number}"
         refs = [(r.repo, r.number) for r in task.issue_refs]
         if replaced is not None:
@@ -184,11 +245,10 @@ class LineReferences:
         moved_to = _claimed_by(after, claims)
         if moved_to is None or moved_to == _claimed_by(refs, claims):
             return f"#{number}"
-        repo = self.project.tracker.repo
         notices.append(
             Notice(
                 TaskRef(plan.planfile, task.key),
-                f"{plan.planfile}:{task.line}: the plan's {moved_to!r} lists #{number}, which "
+                f"{where}: the plan's {moved_to!r} lists #{number}, which "
                 f"is the issue plansync made for this task ({task.title!r}); the line gets "
                 f"{repo}#{number}, so the task does not move into that milestone. Fix the "
                 "heading's list if it meant this task",
@@ -226,8 +286,8 @@ class LineReferences:
                 "claimed": f"the plan's {claim_title!r} lists {it}, and without {it} the task "
                 "would leave that milestone",
                 "one replaced": "only one reference makes way for the task's own",
-                "in the text": f"{it} stand{'s' if it == 'it' else ''} in the task's text, not "
-                "where plansync writes references",
+                "in the text": f"{'it stands' if it == 'it' else 'they stand'} in the task's "
+                "text, not where plansync writes references",
             }[because]
             parts.append(f"{' and '.join(texts)} ({words})")
         if not parts:
@@ -241,6 +301,12 @@ class LineReferences:
                 kept[0].ref.number,
             )
         ]
+
+
+def _in_title(task: Task, ref: IssueRef) -> bool:
+    """Whether the task's title mentions the issue (`Watch #5`): a mention of a plan's tracking
+    issue there is no claim on it, and the task gets an issue of its own."""
+    return any((r.repo, r.number) == (ref.repo, ref.number) for r in parse_issue_refs(task.title))
 
 
 def _listed(dead: list[Unusable]) -> str:
