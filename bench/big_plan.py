@@ -54,17 +54,23 @@ _ACCENTED = (
 
 
 def _background(section: int) -> str:
+    # Real prose does not repeat itself: each paragraph differs (no cache of the reader's
+    # answers for a text it has seen serves the next section).
+    prose = "".join(f"{sentence}({section}.{n}) " for n, sentence in enumerate(_SENTENCES))
     return (
-        f"\n## Background {section}: context ✨\n\n{_PARAGRAPH * 4}{_ACCENTED * 2}\n\n"
+        f"\n## Background {section}: context ✨\n\n{prose}\n\n"
         f"### Notes {section} → décisions 📝\n\n"
         f"- see the [runbook §{section}](https://example.com/runbook/{section}) ↗\n"
         "- the **owner** signs off → then staging 🚦\n\n"
         "| Risk | Owner | Mitigation |\n|---|---|---|\n"
         f"| Latency ↑ {section} | Dev 2 | cache → warm |\n"
         f"| Drift {section} | Dev 3 | diff ≠ ∅ |\n\n"
-        f"> Note: {_PARAGRAPH}\n\n"
+        f"> Note ({section}): {_PARAGRAPH}\n\n"
         f"```python\nsample_{section} = 'ok ✓'  # → déjà vu\n```\n"
     )
+
+
+_SENTENCES = [_PARAGRAPH] * 4 + [_ACCENTED] * 2
 
 
 def prose_plan(megabytes: float) -> bytes:
