@@ -17,7 +17,13 @@ from plansync.planfile.decode import (
     repair_encoding,
     storage_of,
 )
-from plansync.planfile.lines import split_ending, split_lines, split_text_lines
+from plansync.planfile.lines import (
+    dominant_ending,
+    newline_style,
+    split_ending,
+    split_lines,
+    split_text_lines,
+)
 
 SHARED_PLANS = Path(__file__).resolve().parents[2].parent / "shared" / "plans"
 
@@ -351,3 +357,20 @@ class TestNoMojibakeLeft:
         assert decode_plan("# Plan ✅\n- [ ] café\n".encode(), Path("p.md")).no_mojibake_left
         assert decode_plan(misread("# Plan ✅\n", "cp1252").encode(), Path("p.md")).no_mojibake_left
         assert not decode_plan("ok\rÃ é\n".encode(), Path("p.md")).no_mojibake_left
+
+
+class TestLineEndingCounts:
+    @given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"x", b"\xc3\xa9"]), max_size=30))
+    @example([b"\r", b"\r\n", b"\n", b"\r"])
+    def test_counted_as_the_lines_are_split(self, pieces: list[bytes]) -> None:
+        data = b"".join(pieces)
+        kinds = [split_ending(line)[1] for line in split_lines(data)]
+        counts = {ending: kinds.count(ending) for ending in (b"\n", b"\r\n", b"\r")}
+        used = [ending for ending, count in counts.items() if count]
+        names = {b"\n": "LF", b"\r\n": "CRLF", b"\r": "CR"}
+        expected = "none" if not used else "mixed" if len(used) > 1 else names[used[0]]
+        assert newline_style(data) == expected
+        best = max(counts.values())
+        assert dominant_ending(data) == (
+            b"\n" if best == 0 else next(e for e, c in counts.items() if c == best)
+        )
