@@ -15,7 +15,7 @@ writes for a task therefore never moves it into a milestone: where `#1` would (p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from plansync.config.project import ProjectConfig
 from plansync.model.changeset import EditPlan, PlanEditKind
@@ -48,9 +48,10 @@ def heading_claims(document: PlanDocument) -> dict[ClaimKey, Section]:
     return found
 
 
-def _enclosing_milestone(document: PlanDocument, line: int) -> str | None:
-    """The milestone section around `line`, as the reader finds it (None inside criteria)."""
-    around = [s for s in document.sections if s.line <= line <= s.end_line]
+def _enclosing_milestone(sections: tuple[Section, ...], line: int) -> str | None:
+    """The milestone section around `line`, as the reader finds it (None inside criteria).
+    `sections`: the document's milestone and criteria sections (see `_DocumentView`)."""
+    around = [s for s in sections if s.line <= line <= s.end_line]
     for section in sorted(around, key=lambda s: s.line, reverse=True):
         if section.is_criteria:
             return None
@@ -72,6 +73,20 @@ class Unusable:
 
 
 @dataclass(frozen=True)
+class _DocumentView:
+    """What every task of a document asks of its sections, worked out once per document, not
+    once per task: a big prose plan has thousands of sections."""
+
+    claims: dict[ClaimKey, Section]
+    deciding: tuple[Section, ...]  # milestone and criteria sections: the others decide nothing
+
+    @classmethod
+    def of(cls, document: PlanDocument) -> _DocumentView:
+        deciding = tuple(s for s in document.sections if s.is_milestone or s.is_criteria)
+        return cls(heading_claims(document), deciding)
+
+
+@dataclass(frozen=True)
 class LineReferences:
     """The run's view of references: the tracker's issues and whose each is (by link or by
     plansync's marker)."""
@@ -79,6 +94,17 @@ class LineReferences:
     project: ProjectConfig
     issues: Mapping[int, RemoteIssue]
     owners: Mapping[int, TaskRef]
+    # id(document) -> (the document, kept so its id stays its own; its view)
+    _views: dict[int, tuple[PlanDocument, _DocumentView]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def _view(self, document: PlanDocument) -> _DocumentView:
+        known = self._views.get(id(document))
+        if known is None or known[0] is not document:
+            known = (document, _DocumentView.of(document))
+            self._views[id(document)] = known
+        return known[1]
 
     def unusable(self, ref: TaskRef, task: Task, number: int | None = None) -> list[Unusable]:
         """The task's references the tracker cannot give it: missing issues, and other tasks'
@@ -130,7 +156,7 @@ class LineReferences:
                     number,
                 )
             ]
-        claims = heading_claims(plan.document)
+        claims = self._view(plan.document).claims
         line = plan.lines[task.line - 1] if 0 < task.line <= len(plan.lines) else ""
         replaced = next(
             (
@@ -163,7 +189,8 @@ class LineReferences:
         """`#N`, or `owner/repo#N` where `#N` would move the task into the milestone whose
         heading lists #N (the reader assigns a milestone by a heading's list only to a task
         outside every milestone section, by its first reference the list names)."""
-        if task.criterion or _enclosing_milestone(plan.document, task.line) is not None:
+        deciding = self._view(plan.document).deciding
+        if task.criterion or _enclosing_milestone(deciding, task.line) is not None:
             return f"#{number}"
         refs = [(r.repo, r.number) for r in task.issue_refs]
         if replaced is not None:
