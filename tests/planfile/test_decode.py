@@ -17,7 +17,13 @@ from plansync.planfile.decode import (
     repair_encoding,
     storage_of,
 )
-from plansync.planfile.lines import split_ending, split_lines, split_text_lines
+from plansync.planfile.lines import (
+    dominant_ending,
+    newline_style,
+    split_ending,
+    split_lines,
+    split_text_lines,
+)
 
 SHARED_PLANS = Path(__file__).resolve().parents[2].parent / "shared" / "plans"
 
@@ -314,3 +320,57 @@ class TestSplitLines:
         if decoded.text == "" and raw_endings == [b""]:
             return  # a file holding only a mis-read BOM: its one line is empty, so no line
         assert text_endings == raw_endings
+
+
+# Pieces of lines that ftfy finds mis-encoded (alone or next to each other), and clean ones.
+MOJIBAKE_PIECES = ["Ã ", "Â ", "a Ã ", "Ã©", "âœ…", "‚úÖ", "Œ", "Œx", "café", "✅ done", "→", "x"]
+
+
+class TestNoMojibakeLeft:
+    """The decode's look at the whole text tells the reader when no line looks mis-encoded,
+    so a big file is not searched again line by line."""
+
+    @settings(deadline=None, max_examples=400)
+    @given(
+        st.lists(st.lists(st.sampled_from(MOJIBAKE_PIECES), max_size=4).map("".join), max_size=8),
+        st.sampled_from(["\n", "\r\n", "\r"]),
+        st.sampled_from([None, "cp1252", "mac_roman"]),
+    )
+    @example(["ok", "Ã é"], "\r", None)
+    def test_it_is_told_only_when_no_line_looks_mojibaked(
+        self, lines: list[str], ending: str, code_page: str | None
+    ) -> None:
+        text = ending.join(lines)
+        stored = text if code_page is None else misread(text, code_page)
+        decoded = decode_plan(stored.encode("utf-8"), Path("p.md"))
+        by_line = any(
+            looks_mojibaked(line.rstrip("\r\n")) for line in split_text_lines(decoded.text)
+        )
+        if decoded.no_mojibake_left:
+            assert not by_line
+        elif not by_line:
+            # Not told: only when ftfy finds a sequence across two lines, or the repair went
+            # line by line.
+            assert looks_mojibaked(decoded.text) or decoded.encoding.mojibake_lines
+
+    def test_clean_and_repaired_files_are_told(self) -> None:
+        assert decode_plan("# Plan ✅\n- [ ] café\n".encode(), Path("p.md")).no_mojibake_left
+        assert decode_plan(misread("# Plan ✅\n", "cp1252").encode(), Path("p.md")).no_mojibake_left
+        assert not decode_plan("ok\rÃ é\n".encode(), Path("p.md")).no_mojibake_left
+
+
+class TestLineEndingCounts:
+    @given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"x", b"\xc3\xa9"]), max_size=30))
+    @example([b"\r", b"\r\n", b"\n", b"\r"])
+    def test_counted_as_the_lines_are_split(self, pieces: list[bytes]) -> None:
+        data = b"".join(pieces)
+        kinds = [split_ending(line)[1] for line in split_lines(data)]
+        counts = {ending: kinds.count(ending) for ending in (b"\n", b"\r\n", b"\r")}
+        used = [ending for ending, count in counts.items() if count]
+        names = {b"\n": "LF", b"\r\n": "CRLF", b"\r": "CR"}
+        expected = "none" if not used else "mixed" if len(used) > 1 else names[used[0]]
+        assert newline_style(data) == expected
+        best = max(counts.values())
+        assert dominant_ending(data) == (
+            b"\n" if best == 0 else next(e for e, c in counts.items() if c == best)
+        )

@@ -112,6 +112,37 @@ class TestAfterTitle:
         assert insertion_line(raw, "after-title") == 3
 
 
+class TestBigFiles:
+    """Markdown is read from the top only as far as the title and the block under it: the
+    answer is the same wherever in a big file the title lies."""
+
+    PROSE = "Prose → about the plan, café ✨.\n\n"
+
+    @pytest.mark.parametrize("before", [0, 100, 127, 128, 129, 500, 3000])
+    def test_title_after_many_paragraphs(self, before: int) -> None:
+        text = self.PROSE * before + "# Plan\n\n**Owner:** web\n\n" + self.PROSE * 2000
+        assert insertion_line(text.encode(), "after-title") == 2 * before + 4
+
+    @pytest.mark.parametrize("before", [60, 126, 127, 128, 510])
+    def test_setext_title_on_the_lines_read_first(self, before: int) -> None:
+        # A `===` on the line after the first lines read makes the paragraph a heading.
+        text = self.PROSE * before + "Plan\n===\nOwner: web\n\n" + self.PROSE * 2000
+        assert insertion_line(text.encode(), "after-title") == 2 * before + 4
+
+    def test_no_title_in_a_big_file_is_top(self) -> None:
+        text = "---\ntitle: Plan\n---\n" + self.PROSE * 5000 + "- [ ] a\n"
+        assert insertion_line(text.encode(), "after-title") == 3
+
+    def test_a_fence_opened_above_holds_what_looks_like_a_title(self) -> None:
+        text = "```\n" + "code\n" * 1000 + "# Not a title\n```\n\n# Plan\n\n" + self.PROSE
+        assert insertion_line(text.encode(), "after-title") == 1006
+
+    def test_end_and_top(self) -> None:
+        raw = (self.PROSE * 3000).encode()
+        assert insertion_line(raw, "end") == 6000
+        assert insertion_line(raw, "top") == 0
+
+
 class TestOtherPlaces:
     @pytest.mark.parametrize(("place", "expected"), [("top", 0), ("end", 4), ("markers", None)])
     def test_place(self, place: SummaryPlace, expected: int | None) -> None:

@@ -253,6 +253,14 @@ class TestOneParseIsEnough:
     def test_same_input_same_outcome(self) -> None:
         assert run(PLAN, *ALL_KINDS) == run(PLAN, *ALL_KINDS)
 
+    def test_the_runs_own_reading_of_the_bytes_gives_the_same_outcome(self) -> None:
+        document = parse_plan(PLAN, PATH, RULES)
+        given = apply_edits(PLAN, PATH, RULES, ALL_KINDS, document)
+        assert given == run(PLAN, *ALL_KINDS)
+        mojibake = as_stored(PLAN.decode(), "cp1252").encode()
+        document = parse_plan(mojibake, PATH, RULES)
+        assert apply_edits(mojibake, PATH, RULES, ALL_KINDS, document) == run(mojibake, *ALL_KINDS)
+
     def test_unknown_keys_fail_without_touching_the_rest(self) -> None:
         unknown = edit("NOPE-1", PlanEditKind.TICK)
         outcome = run(PLAN, unknown, *ALL_KINDS, edit("NOPE-2", PlanEditKind.LINK, "#1"))

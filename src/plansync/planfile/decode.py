@@ -68,6 +68,9 @@ class DecodedPlan:
     text: str
     encoding: EncodingInfo
     raw: bytes
+    # True when no line of `text` looks mis-encoded (`looks_mojibaked`), as the decode's own
+    # look at the whole text showed; False when that is not known.
+    no_mojibake_left: bool = False
 
 
 def _encode_code_page(text: str, code_page: str) -> bytes:
@@ -105,11 +108,28 @@ def _mojibake_score(text: str) -> tuple[int, int]:
     return badness(text), len(_MOJIBAKE_CHARS.findall(text))
 
 
+# ftfy's one anchored sequence: `Ã` or `Â` and a space at the start of the text.
+_BAD_LINE_START = re.compile("(?:^|[\r\n])[ÃÂ] ")
+
+
+def _no_line_looks_mojibaked(text: str, whole_badness: int | None) -> bool:
+    """Whether no line of `text` looks mis-encoded, told from ftfy's badness of the whole text
+    (None: not known), so a big file is not searched again line by line. ftfy's pattern has
+    no look-around: a sequence found in a line alone is found in the whole text too, but for
+    the one anchored at the start, which in a line alone stands at each line's start."""
+    if whole_badness != 0:
+        return False
+    if "Ã " not in text and "Â " not in text:
+        return True
+    return _BAD_LINE_START.search(text) is None
+
+
 @dataclass(frozen=True)
 class _Repair:
     text: str
     code_page: str | None
     lines: tuple[int, ...] | None  # the lines repaired one by one; None: all at once (or none)
+    badness: int | None = None  # ftfy's badness of `text`, when worked out
 
 
 # One run reads a planfile's text several times (parse, summary block, the editor's storage):
@@ -119,7 +139,7 @@ def _repair(text: str) -> _Repair:
     """The text with its mojibake undone: all at once when the whole text reverse-decodes,
     else line by line; the text itself when there is nothing to undo."""
     if text.isascii():
-        return _Repair(text, None, None)
+        return _Repair(text, None, None, 0)
     best_text, best_page = text, None
     best_score = _mojibake_score(text)
     for code_page in CODE_PAGES:
@@ -130,8 +150,8 @@ def _repair(text: str) -> _Repair:
         if score < best_score:
             best_text, best_page, best_score = candidate, code_page, score
     if best_page is not None:
-        return _Repair(best_text, best_page, None)
-    return _repair_lines(text)
+        return _Repair(best_text, best_page, None, best_score[0])
+    return _repair_lines(text, best_score[0])
 
 
 def _repair_line(line: str, code_page: str) -> str | None:
@@ -145,10 +165,10 @@ def _repair_line(line: str, code_page: str) -> str | None:
     return candidate if _mojibake_score(candidate) < _mojibake_score(line) else None
 
 
-def _repair_lines(text: str) -> _Repair:
+def _repair_lines(text: str, whole_badness: int) -> _Repair:
     """Each line repaired on its own, with the code page that repairs the most lines."""
     lines = split_text_lines(text)
-    best = _Repair(text, None, None)
+    best = _Repair(text, None, None, whole_badness)
     best_count = 0
     for code_page in CODE_PAGES:
         repaired = [_repair_line(line, code_page) for line in lines]
@@ -277,7 +297,8 @@ def decode_plan(raw: bytes, path: Path) -> DecodedPlan:
         mojibake=code_page,
         mojibake_lines=repair.lines or (),
     )
-    return DecodedPlan(text=repaired, encoding=encoding, raw=raw)
+    clean = _no_line_looks_mojibaked(repaired, repair.badness)
+    return DecodedPlan(text=repaired, encoding=encoding, raw=raw, no_mojibake_left=clean)
 
 
 def repair_encoding(raw: bytes, path: Path | None = None) -> bytes:

@@ -30,9 +30,13 @@ def _marker_indexes(lines: list[bytes], begin: str, end: str) -> tuple[list[int]
     # for the reader, which skips such a block: else a re-spaced block would get a second one.
     # A marker in a code block is an example of one, text like any other, as for the reader.
     found: dict[str, list[int]] = {_marker_form(begin): [], _marker_form(end): []}
-    texts = [split_ending(line)[0].decode("utf-8", "replace") for line in lines]
-    for index, text in enumerate(texts):
-        form = _marker_form(text) if "<!--" in text else ""
+    # Only the lines up to the last comment are decoded: whether a marker is in a code block
+    # depends on the lines before it alone.
+    comments = [index for index, line in enumerate(lines) if b"<!--" in line]
+    head = lines[: comments[-1] + 1] if comments else []
+    texts = [split_ending(line)[0].decode("utf-8", "replace") for line in head]
+    for index in comments:
+        form = _marker_form(texts[index])
         if form in found:
             found[form].append(index)
     begins, ends = found[_marker_form(begin)], found[_marker_form(end)]

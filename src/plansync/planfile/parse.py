@@ -38,9 +38,10 @@ _FRONT_MATTER_PEEK = 20_000  # characters: front matter is read from the file's 
 def _encoding_warnings(decoded: DecodedPlan, outline: Outline, where: str) -> list[PlanWarning]:
     encoding = decoded.encoding
     code_page = encoding.mojibake
-    damaged = next(
-        (n for n, text in enumerate(outline.lines, start=1) if looks_mojibaked(text)), None
-    )
+    # The outline's lines are the decoded text's (or blanked): none looks mis-encoded when
+    # the decode saw none in the whole text.
+    lines = () if decoded.no_mojibake_left else outline.lines
+    damaged = next((n for n, text in enumerate(lines, start=1) if looks_mojibaked(text)), None)
     if code_page is not None and encoding.mojibake_lines:
         return [_partly_repaired(where, code_page, encoding.mojibake_lines, damaged)]
     warnings = []

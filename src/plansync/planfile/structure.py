@@ -5,7 +5,7 @@ tables and code, each with its 1-based source lines. Markdown is never rendered.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -297,16 +297,44 @@ class _Builder:
 def build_outline(text: str, read_block: BlockFilter | None = None) -> Outline:
     """Read the block structure of decoded planfile text. plansync's own blocks are skipped,
     but for those whose inner text `read_block` says is the plan's own."""
+    return next(_outlines(text, read_block, None))
+
+
+# The top-level blocks at the end of an outline of a file's first lines that the lines after
+# them may still change: the last one (a paragraph that a `===` makes a heading, a list or a
+# quote that goes on, a fence that closes later) and, as a margin, the one before it, which a
+# rule may have ended by looking at the first line of the last one.
+UNSETTLED_BLOCKS = 2
+
+
+def first_lines_outlines(
+    text: str, read_block: BlockFilter | None = None, first: int = 256
+) -> Iterator[Outline]:
+    """Outlines of the text's first `first` lines, then four times as many, and so on up to
+    the whole text (the last one yielded is `build_outline(text, read_block)`), for a caller
+    that needs only the top of a big file. Markdown is read in one pass from the top, so in
+    each outline every top-level block but the last `UNSETTLED_BLOCKS` is what the whole
+    text's outline holds; `lines` always holds every line of the text."""
+    return _outlines(text, read_block, first)
+
+
+def _outlines(text: str, read_block: BlockFilter | None, first: int | None) -> Iterator[Outline]:
     raw_lines = split_text_lines(text)
     lines = [line.rstrip("\r\n") for line in raw_lines]
     skipped = _own_block_lines(lines, read_block)
-    source = _blank_out(raw_lines, skipped) if skipped else text
     # The outline holds the lines markdown-it read, a skipped block's blank: no span that ends
     # in blank lines (a list item, a section) takes in plansync's text, nor does what is read
     # from the lines under an item (its description, its fields).
-    outline = Outline(["" if n in skipped else line for n, line in enumerate(lines, start=1)])
+    shown = ["" if n in skipped else line for n, line in enumerate(lines, start=1)]
+    while first is not None and first < len(raw_lines):
+        outline = Outline(shown)
+        _Builder(outline).walk(_MARKDOWN.parse(_blank_out(raw_lines[:first], skipped)))
+        yield outline
+        first *= 4
+    source = _blank_out(raw_lines, skipped) if skipped else text
+    outline = Outline(shown)
     _Builder(outline).walk(_MARKDOWN.parse(source))
-    return outline
+    yield outline
 
 
 def neighbour(outline: Outline, block: Block, step: int) -> Block | None:

@@ -24,7 +24,14 @@ from plansync.planfile.lines import (
     split_text_lines,
     strip_bom,
 )
-from plansync.planfile.structure import Heading, Outline, Paragraph, build_outline, neighbour
+from plansync.planfile.structure import (
+    UNSETTLED_BLOCKS,
+    Heading,
+    Outline,
+    Paragraph,
+    first_lines_outlines,
+    neighbour,
+)
 
 __all__ = [
     "SUMMARY_BEGIN",
@@ -114,10 +121,9 @@ def _after_blank(outline: Outline, line: int) -> int:
     return line
 
 
-def _after_title(outline: Outline, top: int) -> int:
-    title = _title(outline, top)
+def _after_title(outline: Outline, title: Heading | None) -> int:
     if title is None:
-        return top
+        return _front_matter_end(outline)
     end = _heading_end(outline, title)
     following = neighbour(outline, title, 1)
     if isinstance(following, Paragraph) and _is_metadata(outline, following):
@@ -136,13 +142,24 @@ def insertion_line(raw: bytes, place: SummaryPlace) -> int | None:
     """
     if place == "markers":
         return None
-    outline = build_outline(decode_plan(raw, _UNNAMED).text)
-    if place == "end":
-        return len(outline.lines)
-    top = _front_matter_end(outline)
-    if place == "top":
-        return top
-    return _after_title(outline, top)
+    return _insertion_line(decode_plan(raw, _UNNAMED).text, place)
+
+
+def _insertion_line(text: str, place: SummaryPlace, first: int = 256) -> int:
+    """`insertion_line` of decoded text. The title is near the top of a file, so markdown is
+    read from the top only as far as it takes to find it and the block under it (`first`
+    lines, then more: see `first_lines_outlines`), not through a whole big file."""
+    for outline in first_lines_outlines(text, first=first):
+        if place == "end":
+            return len(outline.lines)
+        top = _front_matter_end(outline)
+        if place == "top":
+            return top
+        title = _title(outline, top)
+        settled = len(outline.blocks) - UNSETTLED_BLOCKS
+        if title is not None and outline.positions[id(title)][1] + 1 < settled:
+            return _after_title(outline, title)
+    return _after_title(outline, _title(outline, top))
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from plansync.model.changeset import (
     UpdateTrackingIssue,
     WriteSummary,
 )
+from plansync.model.plan import PlanDocument
 from plansync.model.remote import (
     CloseReason,
     IssueDraft,
@@ -83,11 +84,13 @@ ProgressListener = Callable[[Action], None]
 
 @dataclass(frozen=True)
 class PlanTarget:
-    """Where a planfile's edits go: its path, the rules it is read with, the bytes read."""
+    """Where a planfile's edits go: its path, the rules it is read with, the bytes read and,
+    when the run has it, what the reader read in them (so they are not read again)."""
 
     path: Path
     rules: ReaderRules
     raw: bytes
+    document: PlanDocument | None = None
 
 
 @dataclass
@@ -368,7 +371,8 @@ class _Applier:
         target = self.ctx.plans[planfile]
         expected = target.raw
         for _ in range(_WRITE_ATTEMPTS):
-            outcome = apply_edits(expected, target.path, target.rules, edits)
+            document = target.document if expected is target.raw else None
+            outcome = apply_edits(expected, target.path, target.rules, edits, document)
             try:
                 written = write_if_unchanged(target.path, expected, outcome.data)
             except OSError as exc:

@@ -76,7 +76,7 @@ class Writes:
             issues=snapshot.issues,
             milestones={m.title: m.number for m in snapshot.milestones},
             milestone_list=snapshot.milestones,
-            plans={p.planfile: PlanTarget(p.path, p.rules, p.raw) for p in plans},
+            plans={p.planfile: PlanTarget(p.path, p.rules, p.raw, p.input.document) for p in plans},
             stop=self.stop,
             progress=self.progress,
             halted=self.halted,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from plansync.fileio import atomic_write
 from plansync.model.changeset import EditPlan, PlanEditKind
-from plansync.model.plan import Task, TaskKind
+from plansync.model.plan import PlanDocument, Task, TaskKind
 from plansync.planfile.decode import Storage
 from plansync.planfile.edit import PlanfileEditor
 from plansync.planfile.parse import parse_plan
@@ -39,7 +39,11 @@ class _EditFailed(Exception):
 
 
 def apply_edits(
-    raw: bytes, path: Path, rules: ReaderRules, edits: Sequence[EditPlan]
+    raw: bytes,
+    path: Path,
+    rules: ReaderRules,
+    edits: Sequence[EditPlan],
+    document: PlanDocument | None = None,
 ) -> EditOutcome:
     """Apply `edits`, in order, to the planfile bytes `raw` (read from `path`).
 
@@ -48,8 +52,12 @@ def apply_edits(
     any refusal of the editor) is reported in `failed` and leaves the bytes as they were; the
     other edits still apply. The file is read and decoded once for all the edits, and its bytes
     joined once at the end. Raises PlanfileError when `raw` cannot be read as a planfile.
+
+    `document`: `parse_plan(raw, path, rules)` when the caller has it already (the run read
+    these very bytes), so a big file is not read twice.
     """
-    document = parse_plan(raw, path, rules)
+    if document is None:
+        document = parse_plan(raw, path, rules)
     tasks = {task.key: task for task in document.tasks}
     ids_before: dict[int, str | None] = {}
     for read in document.tasks:

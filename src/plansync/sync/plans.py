@@ -48,6 +48,9 @@ class LocalPlans:
     def __init__(self, config: LoadedConfig, project: ProjectConfig) -> None:
         self.config = config
         self.project = project
+        # What the last read found in each planfile: a file read again with the same bytes
+        # (the run read them all again after editing one) is not parsed again.
+        self._last: dict[str, PlanRead] = {}
 
     def read(self) -> list[PlanRead]:
         root = self.config.root
@@ -72,6 +75,14 @@ class LocalPlans:
         return (self.config.root / planfile).is_file()
 
     def _parse(self, planfile: str, path: Path, raw: bytes) -> PlanRead:
+        last = self._last.get(planfile)
+        if last is not None and last.path == path and last.raw == raw:
+            return last
+        read = self._parse_anew(planfile, path, raw)
+        self._last[planfile] = read
+        return read
+
+    def _parse_anew(self, planfile: str, path: Path, raw: bytes) -> PlanRead:
         rules = rules_for(self.config, path)
         decoded = decode_plan(raw, path)  # once: the reader and the lines share it
         document = parse_decoded(decoded, path, rules)

@@ -18,7 +18,7 @@ joins the heading's list, when a task outside every milestone section references
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from plansync.config.project import ProjectConfig
@@ -67,9 +67,10 @@ def heading_claims(
     return found
 
 
-def _enclosing_milestone(document: PlanDocument, line: int) -> str | None:
-    """The milestone section around `line`, as the reader finds it (None inside criteria)."""
-    around = [s for s in document.sections if s.line <= line <= s.end_line]
+def _enclosing_milestone(sections: tuple[Section, ...], line: int) -> str | None:
+    """The milestone section around `line`, as the reader finds it (None inside criteria).
+    `sections`: the document's milestone and criteria sections (see `_DocumentView`)."""
+    around = [s for s in sections if s.line <= line <= s.end_line]
     for section in sorted(around, key=lambda s: s.line, reverse=True):
         if section.is_criteria:
             return None
@@ -83,13 +84,17 @@ def _claimed_by(refs: list[ClaimKey], claims: Mapping[ClaimKey, Section]) -> str
 
 
 def _moved_by_heading(
-    document: PlanDocument, task: Task, number: int, claims: Mapping[ClaimKey, Section]
+    document: PlanDocument,
+    deciding: tuple[Section, ...],
+    task: Task,
+    number: int,
+    claims: Mapping[ClaimKey, Section],
 ) -> Task | None:
     """The first other task that `#number` written on the task's line would move into a
     milestone, when that line is a milestone's heading: `#number` joins the heading's list
     (read after the list it has), which claims a task outside every milestone section by the
     first of its references a list names."""
-    heading = next((s for s in document.sections if s.line == task.line and s.is_milestone), None)
+    heading = next((s for s in deciding if s.line == task.line and s.is_milestone), None)
     if heading is None:
         return None
     after = heading_claims(document, (heading, (None, number)))
@@ -100,7 +105,7 @@ def _moved_by_heading(
             or (None, number) not in ((r.repo, r.number) for r in other.issue_refs)
         ):
             continue
-        if _enclosing_milestone(document, other.line) is not None:
+        if _enclosing_milestone(deciding, other.line) is not None:
             continue
         refs = [(r.repo, r.number) for r in other.issue_refs]
         if _claimed_by(refs, after) != _claimed_by(refs, claims):
@@ -117,6 +122,20 @@ class Unusable:
 
 
 @dataclass(frozen=True)
+class _DocumentView:
+    """What every task of a document asks of its sections, worked out once per document, not
+    once per task: a big prose plan has thousands of sections."""
+
+    claims: dict[ClaimKey, Section]
+    deciding: tuple[Section, ...]  # milestone and criteria sections: the others decide nothing
+
+    @classmethod
+    def of(cls, document: PlanDocument) -> _DocumentView:
+        deciding = tuple(s for s in document.sections if s.is_milestone or s.is_criteria)
+        return cls(heading_claims(document), deciding)
+
+
+@dataclass(frozen=True)
 class LineReferences:
     """The run's view of references: the tracker's issues and whose each is (by link or by
     plansync's marker)."""
@@ -124,6 +143,17 @@ class LineReferences:
     project: ProjectConfig
     issues: Mapping[int, RemoteIssue]
     owners: Mapping[int, TaskRef]
+    # id(document) -> (the document, kept so its id stays its own; its view)
+    _views: dict[int, tuple[PlanDocument, _DocumentView]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def _view(self, document: PlanDocument) -> _DocumentView:
+        known = self._views.get(id(document))
+        if known is None or known[0] is not document:
+            known = (document, _DocumentView.of(document))
+            self._views[id(document)] = known
+        return known[1]
 
     def unusable(self, ref: TaskRef, task: Task, number: int | None = None) -> list[Unusable]:
         """The task's references the tracker cannot give it: missing issues, plansync's tracking
@@ -180,7 +210,7 @@ class LineReferences:
                     number,
                 )
             ]
-        claims = heading_claims(plan.document)
+        claims = self._view(plan.document).claims
         line = plan.lines[task.line - 1] if 0 < task.line <= len(plan.lines) else ""
         replaced = next(
             (
@@ -217,9 +247,10 @@ class LineReferences:
         that references #N into that heading's milestone."""
         if task.criterion:
             return f"#{number}"
+        deciding = self._view(plan.document).deciding
         repo = self.project.tracker.repo
         where = f"{plan.planfile}:{task.line}"
-        moved = _moved_by_heading(plan.document, task, number, claims)
+        moved = _moved_by_heading(plan.document, deciding, task, number, claims)
         if moved is not None:
             notices.append(
                 Notice(
@@ -234,7 +265,7 @@ class LineReferences:
                 )
             )
             return f"{repo}#{number}"
-        if _enclosing_milestone(plan.document, task.line) is not None:
+        if _enclosing_milestone(deciding, task.line) is not None:
             return f"#{number}"
         refs = [(r.repo, r.number) for r in task.issue_refs]
         if replaced is not None:

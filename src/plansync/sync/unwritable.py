@@ -53,12 +53,13 @@ def _refused(plan: PlanRead, edits: list[EditPlan]) -> dict[EditPlan, str]:
     """The retitles the editor refuses, with why. All of a file's are tried together first (one
     read of the file); only when some fail is each tried alone, since a refusal can undo the
     other retitles of the file with it."""
-    outcome = apply_edits(plan.raw, plan.path, plan.rules, edits)
+    document = plan.input.document  # the reader's of `plan.raw`: not read again
+    outcome = apply_edits(plan.raw, plan.path, plan.rules, edits, document)
     if not outcome.failed:
         return {}
     refused: dict[EditPlan, str] = {}
     for edit, _ in outcome.failed:
-        alone = apply_edits(plan.raw, plan.path, plan.rules, [edit])
+        alone = apply_edits(plan.raw, plan.path, plan.rules, [edit], document)
         for failed, why in alone.failed:
             refused[failed] = why
     return refused
