@@ -24,6 +24,9 @@ class SqliteStore:
         self._db = db
         self.project = project
         self.scope = scope
+        # The links as last read, by their stored text: a run reads them several times, and
+        # decodes again only the rows written since.
+        self._links_read: dict[str, Link] = {}
 
     def lock(self, wait: float = 0.0) -> AbstractContextManager[object]:
         return self._db.lock(self.project, wait)
@@ -38,10 +41,15 @@ class SqliteStore:
                 (self.scope,),
             ).fetchall()
         result: dict[TaskRef, Link] = {}
+        decoded: dict[str, Link] = {}
         for planfile, task_key, data in rows:
-            with self._db.reading_row("links", self.scope, f"task {planfile}#{task_key}"):
-                link = codec.loads(Link, data)
+            link = self._links_read.get(data)
+            if link is None:
+                with self._db.reading_row("links", self.scope, f"task {planfile}#{task_key}"):
+                    link = codec.loads(Link, data)
+            decoded[data] = link
             result[link.task] = link
+        self._links_read = decoded
         return result
 
     def save_link(self, link: Link) -> None:
