@@ -135,10 +135,7 @@ def _id_escaped(text: str, own_id: str | None, ids: IdMatcher, *, lead: bool) ->
         return text
     rest = plain(text[at:])
     marked = any(mark in text[:at] for mark in "*_`")
-    if lead:
-        found = ids.leading(rest, marked=marked)
-    else:
-        found = next((m for m in ids.find(rest, numbered=marked) if m.start == 0), None)
+    found = ids.leading(rest, marked=marked) if lead else ids.at_start(rest, numbered=marked)
     if found is None or found.start != 0 or found.id == own_id:
         return text
     # Inside a code span a character reference is not decoded: take the backticks out instead.

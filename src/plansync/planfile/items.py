@@ -250,8 +250,7 @@ def _read_lead(first_line: str, matcher: IdMatcher) -> Lead:
     masked = strip_decoration(id_text(raw))
     found = _leading_id(raw, masked[: len(core)], matcher, bullet=checkbox is None)
     if found is None:
-        shapes = matcher.find(stripped)
-        first = shapes[0] if shapes and shapes[0].start == 0 else None
+        first = matcher.at_start(stripped)
         escaped = first is not None and masked[: first.end] != stripped[: first.end]
         rejected = first if checkbox is None or escaped else None
         return Lead(checkbox, done_mark, None, False, stripped, rejected)
