@@ -19,7 +19,7 @@ from plansync.model.plan import (
 )
 from plansync.planfile.fields import parse_issue_refs
 from plansync.planfile.ids import IdMatcher
-from plansync.planfile.inline import plain, split_checkbox, strip_decoration
+from plansync.planfile.inline import plain, strip_decoration
 from plansync.planfile.items import (
     ItemFields,
     ItemTask,
@@ -226,7 +226,7 @@ class Assembler:
         draft.assignees = draft.assignees or found.assignees
         draft.labels = draft.labels or found.labels
         draft.depends_on = tuple(d for d in found.depends_on if d != draft.id)
-        draft.issue_refs = parse_issue_refs(plain(split_checkbox(item.first_line)[1]))
+        draft.issue_refs = parse_issue_refs(read_lead(item.first_line, self.matcher).plain)
 
     # -- the tasks -----------------------------------------------------------------------------
 

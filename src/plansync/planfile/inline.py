@@ -55,8 +55,19 @@ def _is_decoration(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) in _DECORATIVE_CATEGORIES
 
 
+# The ASCII characters that are decoration (spaces, `^` and backquote): most texts start and
+# end with another one, and need no look-up.
+_ASCII_DECORATION = frozenset(c for c in map(chr, range(128)) if _is_decoration(c))
+
+
+def _plain_ascii(char: str) -> bool:
+    return char < "\x80" and char not in _ASCII_DECORATION
+
+
 def strip_decoration(text: str) -> str:
     """`🔥 Fix it ⚡` -> `Fix it`: emoji and other symbols at either end are decoration."""
+    if text and _plain_ascii(text[0]) and _plain_ascii(text[-1]):
+        return text
     start, end = 0, len(text)
     while start < end and _is_decoration(text[start]):
         start += 1
@@ -67,6 +78,8 @@ def strip_decoration(text: str) -> str:
 
 def strip_trailing_decoration(text: str) -> str:
     """`Ship (P1) ✅` -> `Ship (P1)`: `strip_decoration` at the end only."""
+    if text and _plain_ascii(text[-1]):
+        return text
     end = len(text)
     while end and _is_decoration(text[end - 1]):
         end -= 1
