@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from plansync.errors import PlansyncError
+from plansync.gcpause import without_gc
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
 from plansync.state import codec
@@ -85,6 +86,7 @@ class PostgresStore:
 
     # links ----------------------------------------------------------------------------------
 
+    @without_gc
     def links(self) -> dict[TaskRef, Link]:
         with self._statement() as connection:
             rows = connection.execute(
@@ -186,6 +188,7 @@ class PostgresStore:
 
     # the tracker snapshot cache ---------------------------------------------------------------
 
+    @without_gc
     def cached_issues(self) -> dict[int, RemoteIssue]:
         with self._statement() as connection:
             rows = connection.execute(

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from plansync.errors import PlansyncError
+from plansync.gcpause import without_gc
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
 from plansync.state import codec
@@ -33,6 +34,7 @@ class SqliteStore:
 
     # links ----------------------------------------------------------------------------------
 
+    @without_gc
     def links(self) -> dict[TaskRef, Link]:
         with self._db.reading() as connection:
             rows = connection.execute(
@@ -134,6 +136,7 @@ class SqliteStore:
 
     # the tracker snapshot cache ---------------------------------------------------------------
 
+    @without_gc
     def cached_issues(self) -> dict[int, RemoteIssue]:
         with self._db.reading() as connection:
             rows = connection.execute(

@@ -11,6 +11,7 @@ from typing import Protocol
 from plansync.config.load import LoadedConfig, rules_for
 from plansync.config.project import ProjectConfig
 from plansync.errors import ConfigError
+from plansync.gcpause import without_gc
 from plansync.model.sync import PlanInput
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import split_text_lines
@@ -71,6 +72,7 @@ class LocalPlans:
     def exists(self, planfile: str) -> bool:
         return (self.config.root / planfile).is_file()
 
+    @without_gc
     def _parse(self, planfile: str, path: Path, raw: bytes) -> PlanRead:
         rules = rules_for(self.config, path)
         decoded = decode_plan(raw, path)  # once: the reader and the lines share it
