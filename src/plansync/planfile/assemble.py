@@ -294,6 +294,8 @@ _KEY_MARKER = re.compile(r"<!--\s*plansync:task=(\S+?)\s*-->")
 
 
 def pinned_key(line: str) -> str | None:
+    if "plansync:task=" not in line:
+        return None
     found = _KEY_MARKER.search(line)
     return found.group(1) if found is not None else None
 
@@ -310,6 +312,8 @@ def _without_repeats(drafts: list[Draft]) -> list[Draft]:
     `1. Replace Mock Infrastructure (120min)` under a phase heading when the task table has
     `Replace Mock Infrastructure with Real TypeSpec`: every word of the item is in that task's
     title (and the item has at least two words). Such lists group tasks; they add none."""
+    if not any(d.kind in _REPEATABLE and d.id is None for d in drafts):
+        return drafts  # no plain list item that could be a repeat
     defined = [_words(d.title) for d in drafts if d.kind not in _REPEATABLE and not d.criterion]
     having: dict[str, list[frozenset[str]]] = {}  # word -> the defined titles that have it
     for words in defined:
@@ -317,11 +321,12 @@ def _without_repeats(drafts: list[Draft]) -> list[Draft]:
             having.setdefault(word, []).append(words)
     kept = []
     for draft in drafts:
-        words = _words(draft.title)
         repeat = False
-        if draft.kind in _REPEATABLE and draft.id is None and len(words) >= 2:
-            rarest = min(words, key=lambda w: len(having.get(w, ())))
-            repeat = any(words <= other for other in having.get(rarest, ()))
+        if draft.kind in _REPEATABLE and draft.id is None:
+            words = _words(draft.title)
+            if len(words) >= 2:
+                rarest = min(words, key=lambda w: len(having.get(w, ())))
+                repeat = any(words <= other for other in having.get(rarest, ()))
         if not repeat:
             kept.append(draft)
     return kept

@@ -32,6 +32,8 @@ from plansync.planfile.rules import ReaderRules, compile_rules
 
 _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+# Either of the above: most text holds neither, and is left as it is.
+_UNSAFE = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029\x00-\x08\x0e-\x1b\x7f]")
 _SPACE_RUN = re.compile(r"[ \t]+")
 # `<` that may open raw HTML or an autolink.
 _HTML_OPENING = re.compile(r"<(?=[A-Za-z/!?])")
@@ -61,8 +63,10 @@ def escape_inline(text: str) -> str:
     `--&gt;`, which render the same but cannot open or close a comment (plansync's markers are
     comments).
     """
-    flat = _CONTROLS.sub(" ", _NEWLINES.sub(" ", text))
-    return flat.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
+    flat = _CONTROLS.sub(" ", _NEWLINES.sub(" ", text)) if _UNSAFE.search(text) else text
+    if "<!--" in flat or "-->" in flat:
+        return flat.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
+    return flat
 
 
 def escape_cell(text: str) -> str:
@@ -85,7 +89,8 @@ def escape_title(
     recognises (its rules' `extra_id_patterns` included). `line_start`: the title starts the
     line's text (after a list marker at most). `pipes`: escape `|` outside a cell too."""
     flat = _SPACE_RUN.sub(" ", escape_inline(text)).strip()
-    flat = _HTML_OPENING.sub("&lt;", flat)
+    if "<" in flat:
+        flat = _HTML_OPENING.sub("&lt;", flat)
     backslashes = len(flat) - len(flat.rstrip("\\"))
     if backslashes % 2:
         flat += "\\"
@@ -135,10 +140,7 @@ def _id_escaped(text: str, own_id: str | None, ids: IdMatcher, *, lead: bool) ->
         return text
     rest = plain(text[at:])
     marked = any(mark in text[:at] for mark in "*_`")
-    if lead:
-        found = ids.leading(rest, marked=marked)
-    else:
-        found = next((m for m in ids.find(rest, numbered=marked) if m.start == 0), None)
+    found = ids.leading(rest, marked=marked) if lead else ids.at_start(rest, numbered=marked)
     if found is None or found.start != 0 or found.id == own_id:
         return text
     # Inside a code span a character reference is not decoded: take the backticks out instead.

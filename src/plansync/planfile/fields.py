@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 
 from plansync.model.plan import Estimate, IssueRef, Priority
 from plansync.planfile.link_forms import is_link_form, link_forms
@@ -42,6 +43,9 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+# A plan writes a handful of estimates thousands of times: each is read once (the results are
+# immutable).
+@lru_cache(maxsize=512)
 def parse_estimate(text: str) -> Estimate | None:
     """`90min`, `2h`, `3 days`, `1.5-2 hours`, `~2h`, `1h30m` -> Estimate; else None.
 

@@ -109,6 +109,28 @@ class IdMatcher:
                 kept.append(match)
         return kept
 
+    def at_start(self, text: str, numbered: bool = False) -> IdMatch | None:
+        """`find(text, numbered)[0]` when it starts the text, else None: of the IDs found at
+        the start, the longest (the first found on a tie), without scanning the rest."""
+        if self._extra:
+            found = self.find(text, numbered)
+            return found[0] if found and found[0].start == 0 else None
+        best: IdMatch | None = None
+        match = _STRONG.match(text)
+        if match is not None and match.group().split("-")[0] not in _NOT_IDS:
+            best = IdMatch(match.group(), 0, match.end(), IdStrength.STRONG)
+        match = _DOTTED.match(text)
+        if match is not None and (best is None or match.end() > best.end):
+            best = IdMatch(match.group(), 0, match.end(), IdStrength.DOTTED)
+        match = _NUMBERED.match(text)
+        if (
+            match is not None
+            and (numbered or _NUMBERED_TITLED.match(text, match.end()))
+            and (best is None or match.end() > best.end)
+        ):
+            best = IdMatch(match.group(), 0, match.end(), IdStrength.DOTTED)
+        return best
+
     def whole(self, text: str, marked: bool = False) -> IdMatch | None:
         """The ID the whole text is (a table cell, a bold lead), generic IDs included.
 
@@ -118,9 +140,9 @@ class IdMatcher:
         token = text.strip()
         if not token:
             return None
-        for match in self.find(token, numbered=marked):
-            if match.start == 0 and match.end == len(token):
-                return match
+        first = self.at_start(token, numbered=marked)
+        if first is not None and first.end == len(token):
+            return first
         if _GENERIC.match(token):
             return IdMatch(token, 0, len(token), IdStrength.GENERIC)
         return None
@@ -133,9 +155,8 @@ class IdMatcher:
         nothing after it. A generic ID always needs one (`T3: ...`, `T3 (...)`, `T3`) unless
         it is marked.
         """
-        matches = self.find(text, numbered=marked)
-        if matches and matches[0].start == 0:
-            first = matches[0]
+        first = self.at_start(text, numbered=marked)
+        if first is not None:
             rest = text[first.end :]
             if not rest or not rest[0].isalnum():
                 if marked or not bullet or _BULLET_SEPARATOR.match(rest):

@@ -55,8 +55,19 @@ def _is_decoration(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) in _DECORATIVE_CATEGORIES
 
 
+# The ASCII characters that are decoration (spaces, `^` and backquote): most texts start and
+# end with another one, and need no look-up.
+_ASCII_DECORATION = frozenset(c for c in map(chr, range(128)) if _is_decoration(c))
+
+
+def _plain_ascii(char: str) -> bool:
+    return char < "\x80" and char not in _ASCII_DECORATION
+
+
 def strip_decoration(text: str) -> str:
     """`🔥 Fix it ⚡` -> `Fix it`: emoji and other symbols at either end are decoration."""
+    if text and _plain_ascii(text[0]) and _plain_ascii(text[-1]):
+        return text
     start, end = 0, len(text)
     while start < end and _is_decoration(text[start]):
         start += 1
@@ -67,6 +78,8 @@ def strip_decoration(text: str) -> str:
 
 def strip_trailing_decoration(text: str) -> str:
     """`Ship (P1) ✅` -> `Ship (P1)`: `strip_decoration` at the end only."""
+    if text and _plain_ascii(text[-1]):
+        return text
     end = len(text)
     while end and _is_decoration(text[end - 1]):
         end -= 1
@@ -74,17 +87,26 @@ def strip_trailing_decoration(text: str) -> str:
 
 
 def _plain_outside_code(text: str) -> str:
-    text = without_comments(text)
-    text = _BREAK.sub(" ", text)
-    text = unwrap_links(text, image=True)
-    text = unwrap_links(text, image=False)
-    text = unwrap_autolinks(text)
-    text = _STRONG.sub("", text)
-    text = unwrap_emphasis(text, "__", double_underscore_opens, double_underscore_closes)
-    text = unwrap_emphasis(text, "*", star_opens, star_closes)
-    text = unwrap_emphasis(text, "_", underscore_opens, underscore_closes)
-    text = _ESCAPE.sub(r"\1", text)
-    return html.unescape(text)
+    # Each step needs its mark in the text: most titles hold none, and skip them all.
+    if "<" in text:
+        text = without_comments(text)
+        text = _BREAK.sub(" ", text)
+    if "[" in text:
+        text = unwrap_links(text, image=True)
+        text = unwrap_links(text, image=False)
+    if "<" in text:
+        text = unwrap_autolinks(text)
+    if "*" in text or "~" in text:
+        text = _STRONG.sub("", text)
+    if "_" in text:
+        text = unwrap_emphasis(text, "__", double_underscore_opens, double_underscore_closes)
+    if "*" in text:
+        text = unwrap_emphasis(text, "*", star_opens, star_closes)
+    if "_" in text:
+        text = unwrap_emphasis(text, "_", underscore_opens, underscore_closes)
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
+    return html.unescape(text) if "&" in text else text
 
 
 @lru_cache(maxsize=8192)
@@ -94,6 +116,8 @@ def plain(text: str) -> str:
     Code spans keep their content verbatim (`__init__` stays), everything else loses its
     emphasis, link and comment syntax.
     """
+    if "`" not in text:
+        return _SPACES.sub(" ", _plain_outside_code(text)).strip()
     pieces: list[str] = []
     position = 0
     for match in _CODE_SPAN.finditer(text):

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from plansync.model.plan import Estimate, Priority, TaskKind
@@ -106,6 +107,12 @@ def read_fields(lines: Iterable[str], matcher: IdMatcher, dependencies_only: boo
     return found
 
 
+_PART_SEPARATOR = re.compile(r"\s*[,;]\s*")
+
+
+# An item's text is split three times over as its lead and title are read: the last few
+# splits are kept (the results are immutable).
+@lru_cache(maxsize=256)
 def split_metadata(title: str) -> tuple[str, Estimate | None, Priority | None]:
     """`Load-test the site (P1, 2h)` -> (`Load-test the site`, 2h, critical).
 
@@ -118,7 +125,10 @@ def split_metadata(title: str) -> tuple[str, Estimate | None, Priority | None]:
     priority: Priority | None = None
     while True:
         # `(P1) ✅ (#5)`: decoration between groups does not hide the group before it.
-        match = _TRAILING_GROUP.search(title, 0, len(strip_trailing_decoration(title)))
+        end = len(strip_trailing_decoration(title))
+        if not end or title[end - 1] != ")":
+            return title, estimate, priority  # the group's `)` must end the text
+        match = _TRAILING_GROUP.search(title, 0, end)
         if match is None:
             return title, estimate, priority
         found_estimate: Estimate | None = None
@@ -126,7 +136,7 @@ def split_metadata(title: str) -> tuple[str, Estimate | None, Priority | None]:
         if match.group(1) and not match.group(1).strip():
             title = title[: match.start()].rstrip()  # `( )`: nothing in it
             continue
-        for part in re.split(r"\s*[,;]\s*", match.group(1).strip()):
+        for part in _PART_SEPARATOR.split(match.group(1).strip()):
             if part and not strip_decoration(part):
                 continue  # `(✅)`: decoration, no title text
             as_estimate = parse_estimate(part)
@@ -179,9 +189,16 @@ class Lead:
     rest: str  # plain text after the ID (or the whole text when there is none)
     # An ID shape the line starts with that is not its ID (`- PDF-2 export`): no mention either.
     rejected: IdMatch | None = None
+    # The text after the checkbox made plain; that without decoration at either end; and that
+    # again with letters written as character references masked (see `id_text`). The
+    # collector of ID mentions reads these too.
+    plain: str = ""
+    stripped: str = ""
+    masked: str = ""
 
 
 _SEPARATOR = re.compile(r"^\s*(?:[:.)–—-]\s*)+")
+_TITLED = re.compile(r"^\s*(?:[:–—-]|\()")
 _PARENTHESISED_TITLE = re.compile(r"^\(([^()]+)\)\s*(?:[-–—:]\s*.*)?$")
 # An ID written bold or in backticks at the start of an item: `**OPS-1**:`, `` `app-1.2` ``.
 _MARKED_LEAD = re.compile(r"^(?P<mark>\*\*|__|`+)\s*(?P<token>[^\s*`]+?)\s*:?\s*(?P=mark)")
@@ -255,20 +272,19 @@ def _read_lead(first_line: str, matcher: IdMatcher) -> Lead:
     masked = strip_decoration(id_text(raw))
     found = _leading_id(raw, masked[: len(core)], matcher, bullet=checkbox is None)
     if found is None:
-        shapes = matcher.find(stripped)
-        first = shapes[0] if shapes and shapes[0].start == 0 else None
+        first = matcher.at_start(stripped)
         escaped = first is not None and masked[: first.end] != stripped[: first.end]
         rejected = first if checkbox is None or escaped else None
-        return Lead(checkbox, done_mark, None, False, stripped, rejected)
+        return Lead(checkbox, done_mark, None, False, stripped, rejected, text, stripped, masked)
     after = stripped[found.end :]
-    titled = bool(re.match(r"^\s*(?:[:–—-]|\()", after))
+    titled = bool(_TITLED.match(after))
     rest = _SEPARATOR.sub("", after).strip()
     # `T1 (Write docs) (2h)` has the title `Write docs`; `T1 (#5)` has none (only metadata).
     body = split_metadata(rest)[0]
     parenthesised = _PARENTHESISED_TITLE.match(body)
     if body and parenthesised is not None:
         rest = parenthesised.group(1) + rest[len(body) :]
-    return Lead(checkbox, done_mark, found, titled, rest.strip())
+    return Lead(checkbox, done_mark, found, titled, rest.strip(), None, text, stripped, masked)
 
 
 def _is_tasks_label(text: str) -> bool:
@@ -295,6 +311,7 @@ class ItemReader:
         self.rules = rules
         self.matcher = matcher
         self._inherited: dict[int, ItemFields] = {}
+        self._labelled: dict[int, bool] = {}
 
     def _kind(self, item: Item, lead: Lead) -> TaskKind | None:
         line = item.line
@@ -303,13 +320,22 @@ class ItemReader:
         if self.sections.in_criteria(line):
             return None
         numbered = TaskKind.NUMBERED_ITEM if item.ordered else TaskKind.LIST_ITEM
-        if tasks_label_item(self.outline, item.listing) is not None:
+        if self._under_tasks_label(item.listing):
             return numbered
         if self.sections.milestone(line) is not None and _TIMEBOX.match(item.first_line):
             return TaskKind.LIST_ITEM
         if item.parent is None and self.sections.any_matches(line, self.rules.task_sections):
             return numbered
         return None
+
+    def _under_tasks_label(self, listing: ListBlock) -> bool:
+        """`tasks_label_item` of the list is not None, worked out once per list."""
+        found = self._labelled.get(id(listing))
+        if found is None:
+            found = self._labelled[id(listing)] = (
+                tasks_label_item(self.outline, listing) is not None
+            )
+        return found
 
     def inherited(self, listing: ListBlock) -> ItemFields:
         """Fields a list's tasks take from around it: the siblings of its `Tasks:` item

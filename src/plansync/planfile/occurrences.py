@@ -28,10 +28,9 @@ import re
 from dataclasses import dataclass
 
 from plansync.planfile.ids import IdMatch, IdMatcher, IdStrength
-from plansync.planfile.inline import IGNORE_MARK, plain, split_checkbox, strip_decoration
+from plansync.planfile.inline import IGNORE_MARK, plain
 from plansync.planfile.items import (
     ItemTask,
-    id_text,
     is_dependency_line,
     read_lead,
     split_metadata,
@@ -139,12 +138,10 @@ class OccurrenceCollector:
 
     def _item_first_line(self, item: Item) -> None:
         line = item.line
-        raw = split_checkbox(item.first_line)[1]
-        text = strip_decoration(plain(raw))
-        masked = strip_decoration(id_text(raw))
         if self.sections.in_criteria(line):
             return
         lead = read_lead(item.first_line, self.matcher)
+        text, masked = lead.stripped, lead.masked
         task = self.item_tasks.get(id(item))
         if lead.id is None:
             if lead.rejected is not None:

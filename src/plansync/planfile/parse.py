@@ -11,6 +11,7 @@ import errno
 from pathlib import Path
 
 from plansync.errors import PlanfileError
+from plansync.gcpause import without_gc
 from plansync.model.plan import PlanDocument, PlanWarning
 from plansync.planfile.assemble import Assembler, outside_milestones
 from plansync.planfile.decode import DecodedPlan, decode_plan, looks_mojibaked
@@ -107,6 +108,7 @@ def parse_plan(raw: bytes, path: Path, rules: ReaderRules | None = None) -> Plan
     return parse_decoded(decode_plan(raw, path), path, rules)
 
 
+@without_gc
 def parse_decoded(
     decoded: DecodedPlan, path: Path, rules: ReaderRules | None = None
 ) -> PlanDocument:

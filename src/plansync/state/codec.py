@@ -95,9 +95,23 @@ def from_plain(tp: object, data: object, where: str) -> object:
     return _reader(tp)(data, where)
 
 
+# Where a value sits, for error messages: the top's name, or (where its container sits, the
+# field's `.name` or the item's index). Spelled out only when a value does not fit, as the
+# store reads thousands of rows of many fields each in a run.
+_Where: TypeAlias = str | tuple["_Where", str | int]
+
+
+def _spelled(where: _Where) -> str:
+    parts: list[str] = []
+    while isinstance(where, tuple):
+        where, part = where
+        parts.append(f"[{part}]" if isinstance(part, int) else part)
+    return where + "".join(reversed(parts))
+
+
 # A reader of plain data as one type: worked out once per type, as the store reads thousands
 # of rows of the same few types in a run.
-_Reader = Callable[[object, str], object]
+_Reader = Callable[[object, _Where], object]
 _READERS: dict[object, _Reader] = {}
 
 
@@ -118,9 +132,9 @@ def _make_reader(tp: object) -> _Reader:
         (item_type,) = get_args(tp)
         item_reader = _lazy(item_type)
 
-        def read_list(data: object, where: str) -> object:
+        def read_list(data: object, where: _Where) -> object:
             items = _expect(list, data, where)
-            return [item_reader(item, f"{where}[{i}]") for i, item in enumerate(items)]
+            return [item_reader(item, (where, i)) for i, item in enumerate(items)]
 
         return read_list
     if origin is dict:
@@ -129,9 +143,9 @@ def _make_reader(tp: object) -> _Reader:
             raise TypeError(f"only mappings with str keys can be read, not {tp}")
         value_reader = _lazy(item_type)
 
-        def read_dict(data: object, where: str) -> object:
+        def read_dict(data: object, where: _Where) -> object:
             mapping = _expect(dict, data, where)
-            return {k: value_reader(v, f"{where}.{k}") for k, v in mapping.items()}
+            return {k: value_reader(v, (where, f".{k}")) for k, v in mapping.items()}
 
         return read_dict
     if tp is object or tp is Any:
@@ -142,49 +156,83 @@ def _make_reader(tp: object) -> _Reader:
         raise TypeError(f"the type {tp!r} cannot be read")
     if dataclasses.is_dataclass(tp):
         return _dataclass_reader(tp)
-    cls = tp
-    return lambda data, where: _from_class(cls, data, where)
+    return _class_reader(tp)
 
 
 def _lazy(tp: object) -> _Reader:
-    """A reader of `tp` worked out when first used (a dataclass may hold its own type)."""
+    """A reader of `tp`; for a dataclass, worked out when first used (a dataclass may hold
+    its own type)."""
+    if not (isinstance(tp, type) and dataclasses.is_dataclass(tp)):
+        return _reader(tp)
+    resolved: list[_Reader] = []
 
-    def read(data: object, where: str) -> object:
-        return _reader(tp)(data, where)
+    def read(data: object, where: _Where) -> object:
+        if not resolved:
+            resolved.append(_reader(tp))
+        return resolved[0](data, where)
 
     return read
 
 
-def _read_none(data: object, where: str) -> object:
+def _read_none(data: object, where: _Where) -> object:
     if data is not None:
-        raise CodecError(f"{where}: expected null, found {data!r}")
+        raise CodecError(f"{_spelled(where)}: expected null, found {data!r}")
     return None
 
 
-def _from_class(cls: type[Any], data: object, where: str) -> object:
+def _class_reader(cls: type[Any]) -> _Reader:
+    """The reader of a plain class (an enum, a datetime or date, bool, int, float, str)."""
     if issubclass(cls, Enum):
-        try:
-            return cls(data)
-        except ValueError as exc:
-            raise CodecError(f"{where}: {data!r} is not a {cls.__name__}") from exc
+        enum = cls
+
+        def read_enum(data: object, where: _Where) -> object:
+            try:
+                return enum(data)
+            except ValueError as exc:
+                raise CodecError(f"{_spelled(where)}: {data!r} is not a {enum.__name__}") from exc
+
+        return read_enum
     if issubclass(cls, datetime):
-        return _from_iso(datetime.fromisoformat, _expect(str, data, where), where)
+        return lambda data, where: _from_iso(
+            datetime.fromisoformat, _expect(str, data, where), where
+        )
     if issubclass(cls, date):
-        return _from_iso(date.fromisoformat, _expect(str, data, where), where)
+        return lambda data, where: _from_iso(date.fromisoformat, _expect(str, data, where), where)
     if cls is bool:
-        return _expect(bool, data, where)
+        return lambda data, where: _expect(bool, data, where)
     if cls is int:
-        # JSON has no separate bool: refuse true / false where a number belongs.
-        if isinstance(data, bool):
-            raise CodecError(f"{where}: expected int, found {data!r}")
-        return _expect(int, data, where)
+        return _read_int
     if cls is float:
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            raise CodecError(f"{where}: expected float, found {data!r}")
-        return float(data)
+        return _read_float
     if cls is str:
-        return _expect(str, data, where)
-    raise TypeError(f"{where}: the type {cls.__name__} cannot be read")
+        return _read_str
+    name = cls.__name__
+
+    def refuse(data: object, where: _Where) -> object:
+        raise TypeError(f"{_spelled(where)}: the type {name} cannot be read")
+
+    return refuse
+
+
+def _read_int(data: object, where: _Where) -> object:
+    # JSON has no separate bool: refuse true / false where a number belongs.
+    if type(data) is int:
+        return data
+    if isinstance(data, bool):
+        raise CodecError(f"{_spelled(where)}: expected int, found {data!r}")
+    return _expect(int, data, where)
+
+
+def _read_float(data: object, where: _Where) -> object:
+    if isinstance(data, bool) or not isinstance(data, int | float):
+        raise CodecError(f"{_spelled(where)}: expected float, found {data!r}")
+    return float(data)
+
+
+def _read_str(data: object, where: _Where) -> object:
+    if type(data) is str:
+        return data
+    return _expect(str, data, where)
 
 
 def _dataclass_reader(cls: type[Any]) -> _Reader:
@@ -194,18 +242,19 @@ def _dataclass_reader(cls: type[Any]) -> _Reader:
             item.name,
             _lazy(hints[item.name]),
             item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING,
+            f".{item.name}",
         )
         for item in dataclasses.fields(cls)
     ]
 
-    def read(data: object, where: str) -> object:
+    def read(data: object, where: _Where) -> object:
         mapping = _expect(dict, data, where)
         values: dict[str, object] = {}
-        for name, read_field, required in fields:
+        for name, read_field, required, suffix in fields:
             if name in mapping:
-                values[name] = read_field(mapping[name], f"{where}.{name}")
+                values[name] = read_field(mapping[name], (where, suffix))
             elif required:
-                raise CodecError(f"{where}: the field {name!r} is missing")
+                raise CodecError(f"{_spelled(where)}: the field {name!r} is missing")
         # Keys this code does not know (a field of a later version) are left out.
         return cls(**values)
 
@@ -231,7 +280,7 @@ def _union_reader(options: tuple[object, ...]) -> _Reader:
     optional = type(None) in options
     read_kind = _lazy(kinds[0])
 
-    def read(data: object, where: str) -> object:
+    def read(data: object, where: _Where) -> object:
         if data is None and optional:
             return None
         return read_kind(data, where)
@@ -242,32 +291,43 @@ def _union_reader(options: tuple[object, ...]) -> _Reader:
 def _tuple_reader(args: tuple[object, ...]) -> _Reader:
     if len(args) == 2 and args[1] is Ellipsis:
         read_item = _lazy(args[0])
+        if read_item is _read_str:
 
-        def read_many(data: object, where: str) -> object:
+            def read_strings(data: object, where: _Where) -> object:
+                items = _expect(list, data, where)
+                if all(type(item) is str for item in items):
+                    return tuple(items)
+                return tuple(_read_str(item, (where, i)) for i, item in enumerate(items))
+
+            return read_strings
+
+        def read_many(data: object, where: _Where) -> object:
             items = _expect(list, data, where)
-            return tuple(read_item(item, f"{where}[{i}]") for i, item in enumerate(items))
+            return tuple(read_item(item, (where, i)) for i, item in enumerate(items))
 
         return read_many
     readers = [_lazy(arg) for arg in args]
 
-    def read_fixed(data: object, where: str) -> object:
+    def read_fixed(data: object, where: _Where) -> object:
         items = _expect(list, data, where)
         if len(items) != len(readers):
-            raise CodecError(f"{where}: expected {len(readers)} items, found {len(items)}")
+            raise CodecError(
+                f"{_spelled(where)}: expected {len(readers)} items, found {len(items)}"
+            )
         pairs = enumerate(zip(readers, items, strict=True))
-        return tuple(read(item, f"{where}[{i}]") for i, (read, item) in pairs)
+        return tuple(read(item, (where, i)) for i, (read, item) in pairs)
 
     return read_fixed
 
 
-def _expect(kind: type[T], data: object, where: str) -> T:
+def _expect(kind: type[T], data: object, where: _Where) -> T:
     if not isinstance(data, kind):
-        raise CodecError(f"{where}: expected {kind.__name__}, found {data!r}")
+        raise CodecError(f"{_spelled(where)}: expected {kind.__name__}, found {data!r}")
     return data
 
 
-def _from_iso(parse: Callable[[str], object], text: str, where: str) -> object:
+def _from_iso(parse: Callable[[str], object], text: str, where: _Where) -> object:
     try:
         return parse(text)
     except ValueError as exc:
-        raise CodecError(f"{where}: {text!r} is not an ISO-8601 value ({exc})") from exc
+        raise CodecError(f"{_spelled(where)}: {text!r} is not an ISO-8601 value ({exc})") from exc

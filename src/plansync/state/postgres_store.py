@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from plansync.errors import PlansyncError
+from plansync.gcpause import without_gc
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
 from plansync.state import codec
@@ -33,6 +34,9 @@ class PostgresStore:
         self._held: Connection | None = None
         # A connection runs one statement at a time: the run's threads take turns on it.
         self._turn = threading.Lock()
+        # The links as last read, by their stored text: a run reads them several times, and
+        # decodes again only the rows written since.
+        self._links_read: dict[str, Link] = {}
 
     @contextmanager
     def lock(self, wait: float = 0.0) -> Iterator[object]:
@@ -83,6 +87,7 @@ class PostgresStore:
 
     # links ----------------------------------------------------------------------------------
 
+    @without_gc
     def links(self) -> dict[TaskRef, Link]:
         with self._statement() as connection:
             rows = connection.execute(
@@ -91,10 +96,15 @@ class PostgresStore:
                 (self.scope,),
             ).fetchall()
         result: dict[TaskRef, Link] = {}
+        decoded: dict[str, Link] = {}
         for planfile, task_key, data in rows:
-            with self._db.reading_row("links", self.scope, f"task {planfile}#{task_key}"):
-                link = codec.loads(Link, data)
+            link = self._links_read.get(data)
+            if link is None:
+                with self._db.reading_row("links", self.scope, f"task {planfile}#{task_key}"):
+                    link = codec.loads(Link, data)
+            decoded[data] = link
             result[link.task] = link
+        self._links_read = decoded
         return result
 
     def save_link(self, link: Link) -> None:
@@ -179,6 +189,7 @@ class PostgresStore:
 
     # the tracker snapshot cache ---------------------------------------------------------------
 
+    @without_gc
     def cached_issues(self) -> dict[int, RemoteIssue]:
         with self._statement() as connection:
             rows = connection.execute(

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from plansync.errors import PlansyncError
+from plansync.gcpause import without_gc
 from plansync.model.remote import Cursor, RemoteIssue, RemoteMilestone
 from plansync.model.sync import Findings, Link, MilestoneLink, TaskRef
 from plansync.state import codec
@@ -25,12 +26,16 @@ class SqliteStore:
         self._db = db
         self.project = project
         self.scope = scope
+        # The links as last read, by their stored text: a run reads them several times, and
+        # decodes again only the rows written since.
+        self._links_read: dict[str, Link] = {}
 
     def lock(self, wait: float = 0.0) -> AbstractContextManager[object]:
         return self._db.lock(self.project, wait)
 
     # links ----------------------------------------------------------------------------------
 
+    @without_gc
     def links(self) -> dict[TaskRef, Link]:
         with self._db.reading() as connection:
             rows = connection.execute(
@@ -39,10 +44,15 @@ class SqliteStore:
                 (self.scope,),
             ).fetchall()
         result: dict[TaskRef, Link] = {}
+        decoded: dict[str, Link] = {}
         for planfile, task_key, data in rows:
-            with self._db.reading_row("links", self.scope, f"task {planfile}#{task_key}"):
-                link = codec.loads(Link, data)
+            link = self._links_read.get(data)
+            if link is None:
+                with self._db.reading_row("links", self.scope, f"task {planfile}#{task_key}"):
+                    link = codec.loads(Link, data)
+            decoded[data] = link
             result[link.task] = link
+        self._links_read = decoded
         return result
 
     def save_link(self, link: Link) -> None:
@@ -127,6 +137,7 @@ class SqliteStore:
 
     # the tracker snapshot cache ---------------------------------------------------------------
 
+    @without_gc
     def cached_issues(self) -> dict[int, RemoteIssue]:
         with self._db.reading() as connection:
             rows = connection.execute(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from plansync.config.project import ProjectConfig
 from plansync.errors import PlanfileError
+from plansync.gcpause import without_gc
 from plansync.model.changeset import (
     Changeset,
     CreateTrackingIssue,
@@ -86,6 +87,7 @@ def tracking_title(figures: PlanFigures) -> str:
     return title if len(title) <= _TITLE_LIMIT else title[: _TITLE_LIMIT - 3] + "..."
 
 
+@without_gc
 def summary_changeset(
     targets: Sequence[SummaryTarget],
     remote: RemoteSnapshot,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 
 from plansync.model.changeset import Action, BodySpec, Changeset, UpdateIssue
 from plansync.model.remote import RemoteIssue
@@ -40,6 +41,7 @@ _NEWLINE = re.compile(r"\r\n|\r")
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>])")
 # Characters that would end or break a link destination written in `(...)`.
 _URL_BREAKERS = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
+_BACKTICKS = re.compile(r"`+")
 
 
 def render_body_block(spec: BodySpec, dependency_numbers: Mapping[str, int]) -> str:
@@ -220,17 +222,23 @@ def _plain(text: str) -> str:
 
 
 def _plan_reference(spec: BodySpec) -> str:
-    if spec.plan_url is None:
-        return _plain(spec.plan_path)
-    url = "".join(_URL_BREAKERS.get(char, char) for char in escape_inline(spec.plan_url).strip())
-    return f"[{_plain(spec.plan_path)}]({url})"
+    return _plan_link(spec.plan_path, spec.plan_url)
+
+
+@lru_cache(maxsize=64)
+def _plan_link(path: str, url: str | None) -> str:
+    # The same for every task of a planfile: worked out once for all of its bodies.
+    if url is None:
+        return _plain(path)
+    escaped = "".join(_URL_BREAKERS.get(char, char) for char in escape_inline(url).strip())
+    return f"[{_plain(path)}]({escaped})"
 
 
 def _code_span(text: str) -> str:
     """`text` as an inline code span: fenced by more backticks than any run inside it, with
     spaces inside the fence when it starts or ends with a backtick (CommonMark)."""
     flat = escape_inline(text).strip()
-    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0) if "`" in flat else 0
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") else ""
     return f"{fence}{pad}{flat}{pad}{fence}"

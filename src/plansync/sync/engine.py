@@ -232,7 +232,8 @@ class _Run:
             if changeset.is_empty() and not changeset.bases:
                 return
             self._announce(changeset, result, effects)
-            if effects.apply(changeset, self.plans, snapshot, result):
+            settled = _settled(changeset, store)
+            if not settled and effects.apply(changeset, self.plans, snapshot, result):
                 self.plans = effects.reread(self.plans)
             if self.stop is not None and self.stop.is_set():
                 result.stopped = True
@@ -329,6 +330,19 @@ def _renamed_in_plan(results: list[ActionResult]) -> bool:
         and r.status is Status.APPLIED
         for r in results
     )
+
+
+def _settled(changeset: Changeset, store: StateStore) -> bool:
+    """Whether applying the changeset would do nothing: no action, every base already where
+    the run leaves it and every milestone found already on record (a quiet run)."""
+    if not changeset.is_empty():
+        return False
+    if any(u.before is None or u.before != u.after for u in changeset.bases.values()):
+        return False
+    if not changeset.found_milestones:
+        return True
+    recorded = store.milestone_links()
+    return all(recorded.get(found.title) == found for found in changeset.found_milestones)
 
 
 def _findings(result: RunResult) -> Findings:

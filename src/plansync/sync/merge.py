@@ -80,14 +80,12 @@ class TaskMerger:
         if not can_show_state(task):
             # The plan cannot show done-ness here: the tracker's state is the task's state.
             plan_fields = replace(plan_fields, state=base.state if base else there.state)
-        target = plan_fields
         changed: list[str] = []
 
         raw_title = plan_title_of(issue.title, task.id)
         title, title_edit, push_title = self._title(
             plan, ref, task, plan_fields, there, base, raw_title
         )
-        target = replace(target, title=title)
         if push_title:
             changed.append("title")
         elif (
@@ -101,13 +99,12 @@ class TaskMerger:
             edits.append(title_edit)
 
         state, state_actions = self._state(plan, ref, task, plan_fields, there, base, issue)
-        target = replace(target, state=state)
         for action in state_actions:
             (edits if isinstance(action, EditPlan) else updates).append(action)
 
+        one_way: dict[str, Any] = {}
         for name in ("milestone", "estimate", "assignees"):
-            value, pushed = self._one_way(ref, name, plan_fields, there, base)
-            target = replace(target, **{name: value})
+            one_way[name], pushed = self._one_way(ref, name, plan_fields, there, base)
             if pushed:
                 changed.append(name)
         if self.push:
@@ -115,8 +112,17 @@ class TaskMerger:
                 changed.append("labels")
             if plan_fields.body != there.body:
                 changed.append("body")
-        else:
-            target = replace(target, labels=there.labels, body=there.body)
+        # The values the base settles on: built once (a quiet run merges every linked task).
+        target = Fields(
+            title=title,
+            state=state,
+            milestone=one_way["milestone"],
+            labels=plan_fields.labels if self.push else there.labels,
+            estimate=one_way["estimate"],
+            assignees=one_way["assignees"],
+            body=plan_fields.body if self.push else there.body,
+            from_mention=plan_fields.from_mention,
+        )
         if changed:
             updates.append(self._update(ref, task, issue, target, changed, base))
         if self.pull and not references(task, link.number, self.project.tracker):

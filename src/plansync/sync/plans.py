@@ -11,6 +11,7 @@ from typing import Protocol
 from plansync.config.load import LoadedConfig, rules_for
 from plansync.config.project import ProjectConfig
 from plansync.errors import ConfigError
+from plansync.gcpause import without_gc
 from plansync.model.sync import PlanInput
 from plansync.planfile.decode import decode_plan
 from plansync.planfile.lines import split_text_lines
@@ -74,6 +75,7 @@ class LocalPlans:
     def exists(self, planfile: str) -> bool:
         return (self.config.root / planfile).is_file()
 
+    @without_gc
     def _parse(self, planfile: str, path: Path, raw: bytes) -> PlanRead:
         last = self._last.get(planfile)
         if last is not None and last.path == path and last.raw == raw:

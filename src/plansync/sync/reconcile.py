@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from plansync.config.project import ProjectConfig
+from plansync.gcpause import without_gc
 from plansync.model.changeset import Action, Changeset, CloseIssue, CreateIssue
 from plansync.model.plan import Task
 from plansync.model.remote import RemoteIssue
@@ -23,6 +24,7 @@ from plansync.sync.needs import TrackerNeeds
 from plansync.sync.removed import removed_task_actions
 
 
+@without_gc
 def reconcile(
     plans: Sequence[PlanInput],
     remote: RemoteSnapshot,

@@ -10,6 +10,7 @@ from datetime import date
 
 from plansync.config.load import LoadedConfig
 from plansync.config.project import ProjectConfig
+from plansync.gcpause import without_gc
 from plansync.model.sync import Findings, Link, RemoteSnapshot, TaskRef
 from plansync.state.base import RunRecord
 from plansync.state.open import open_state, state_exists
@@ -21,6 +22,7 @@ from plansync.sync.plans import LocalPlans, PlanRead
 from plansync.sync.repository_plans import working_copy_plans
 
 
+@without_gc
 def plan_figures(
     plans: Sequence[PlanRead],
     project: ProjectConfig,
