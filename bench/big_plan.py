@@ -180,6 +180,9 @@ def read_only(name: str, data: bytes) -> None:
 
 def main() -> None:
     args = sys.argv[1:]
+    if {"-h", "--help"} & set(args):
+        print(__doc__)
+        return
     if args and args[0] == "--one":
         run_one(Path(args[1]), args[2], Path(args[3]) if len(args) > 3 else None)
         return
