@@ -22,7 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from plansync.config.project import ProjectConfig
 from plansync.daemon.scheduler import Daemon, RunProject, RunReport
-from plansync.errors import RateLimitedError
+from plansync.errors import RateLimitedError, TrackerUnavailableError
 
 LOGGER = "tests.daemon.fairness"
 WAIT = 10.0  # seconds a test waits for something that should take milliseconds
@@ -274,3 +274,76 @@ class TestBusyWorkers:
         assert runs.names().count("hang2") == 1
         assert served.missed == []
         hang.set()
+
+
+def lane(served: Served, name: str) -> str | None:
+    job = served.scheduler.get_job(name)
+    return None if job is None else str(job.executor)
+
+
+class TestSlowLane:
+    def test_projects_whose_trackers_do_not_answer_leave_the_main_workers(
+        self, serve: Callable[..., Served]
+    ) -> None:
+        runs = Runs()
+        lock = threading.Lock()
+        hanging_now = [0]
+        most_after_move: list[int] = []
+        moved = threading.Event()  # every hanging project is in the slow lane
+
+        def run(p: ProjectConfig, _stop: threading.Event) -> RunReport:
+            runs.add(p.name)
+            if not p.name.startswith("hang"):
+                return RunReport(f"{p.name}: done")
+            with lock:
+                hanging_now[0] += 1
+                if moved.is_set():
+                    most_after_move.append(hanging_now[0])
+            try:
+                time.sleep(0.5)  # the request timeouts bound each hang
+                raise TrackerUnavailableError(f"{p.name}: the tracker did not answer")
+            finally:
+                with lock:
+                    hanging_now[0] -= 1
+
+        hanging = [f"hang{n}" for n in range(3)]
+        others = [f"p{n}" for n in range(3)]
+        served = serve([project(n, 0.01) for n in [*hanging, *others]], run, workers=3)
+        wait_until(
+            lambda: all(lane(served, n) == "slow" for n in hanging),
+            "every hanging project in the slow lane",
+        )
+        moved.set()
+        marks = {n: len(runs.of(n)) for n in others}
+        for name in others:
+            wait_until(
+                lambda name=name: len(runs.of(name)) >= marks[name] + 3,  # type: ignore[misc]
+                f"three more runs of {name}",
+            )
+        wait_until(lambda: bool(most_after_move), "a hanging run in the slow lane")
+        # The slow lane has a fifth of the daemon's ten workers: two, whatever the others do.
+        assert max(most_after_move) <= 2
+        assert all(lane(served, n) == "default" for n in others)
+
+    def test_a_tracker_that_answers_again_brings_its_project_back(
+        self, serve: Callable[..., Served], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO, logger=LOGGER)
+        runs = Runs()
+
+        def run(p: ProjectConfig, _stop: threading.Event) -> RunReport:
+            runs.add(p.name)
+            if len(runs.of(p.name)) == 1:
+                raise TrackerUnavailableError(f"{p.name}: the tracker did not answer")
+            return RunReport(f"{p.name}: done")
+
+        served = serve([project("flaky", 0.01)], run, workers=2)
+        wait_until(lambda: len(runs.of("flaky")) >= 1, "the failed run")
+        wait_until(
+            lambda: len(runs.of("flaky")) >= 3 and lane(served, "flaky") == "default",
+            "a run that got through, and the project back in the main lane",
+        )
+        said = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+        to_slow = [i for i, m in enumerate(said) if "go to the slow lane" in m]
+        back = [i for i, m in enumerate(said) if "back in the main lane" in m]
+        assert to_slow and back and to_slow[0] < back[0], said

@@ -9,6 +9,11 @@ A run that the tracker's rate limit stops (its report, or the RateLimitedError i
 meanwhile wait for it too. A run that is late because every worker was busy runs as soon as one
 is free (no misfire grace), once however many of its times were missed (coalesce).
 
+A project whose run failed because its tracker did not answer (timeouts or 5xx answers that
+outlasted the retries) moves to a small pool of its own, the slow lane: a hanging tracker then
+holds at most that pool's workers, never the ones the other projects run on. Its first run that
+gets through moves it back.
+
 `Daemon.trigger` runs a project's job now (a webhook's hint that something changed): at once when
 the project is idle, or once more right after the run in progress, however often it is triggered
 meanwhile; with a `trigger_gap`, triggered runs of a project start at least that far apart.
@@ -45,7 +50,7 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from plansync.config.project import ProjectConfig
-from plansync.errors import PlansyncError, RateLimitedError
+from plansync.errors import PlansyncError, RateLimitedError, TrackerUnavailableError
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,9 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _WAIT_SLICE = 0.25
 # Worker threads when the caller names none (APScheduler's own default).
 DEFAULT_WORKERS = 10
+# The executors of the two lanes: every project starts in the main one.
+MAIN_LANE = "default"
+SLOW_LANE = "slow"
 
 
 def run_daemon(
@@ -132,8 +140,13 @@ class Daemon:
         self._scheduler: Any = (
             scheduler
             if scheduler is not None
-            else BackgroundScheduler(executors={"default": ThreadPoolExecutor(workers)})
+            else BackgroundScheduler(executors={MAIN_LANE: ThreadPoolExecutor(workers)})
         )
+        # A fifth of the workers (at least one) for the projects whose trackers do not answer.
+        self._scheduler.add_executor(ThreadPoolExecutor(max(1, workers // 5)), SLOW_LANE)
+        # Each project's lane, and the lane its last run asked for (acted on in _job_done).
+        self._lane: dict[str, str] = {}
+        self._lane_wanted: dict[str, str] = {}
         self._stop = stop if stop is not None else threading.Event()
         self._lock = threading.Lock()
         self._running: set[str] = set()  # inside `run`
@@ -219,8 +232,10 @@ class Daemon:
             # None: a run late because every worker was busy (or the machine slept) still
             # runs as soon as a worker is free, instead of being dropped as missed.
             misfire_grace_time=None,
+            executor=MAIN_LANE,
             **options,
         )
+        self._lane[project.name] = MAIN_LANE
 
     def _run_now(self, name: str) -> None:
         # Never called holding self._lock: APScheduler takes its own locks here. Should a run
@@ -248,6 +263,13 @@ class Daemon:
             self._triggered.discard(name)
             resume = self._resume_at.get(name) if name in self._paused else None
             self._paused.discard(name)
+            lane = self._lane_wanted.pop(name, None)
+            if lane == self._lane.get(name):
+                lane = None
+        if lane is not None and not self._stop.is_set():
+            threading.Thread(
+                target=self._move, args=(name, lane), name="plansync-daemon-lane"
+            ).start()
         if resume is not None and not self._stop.is_set():
             # The same reason as below for another thread; a trigger meanwhile is covered by
             # the run at `resume`.
@@ -261,6 +283,25 @@ class Daemon:
             threading.Thread(
                 target=self._run_now, args=(name,), name="plansync-daemon-trigger"
             ).start()
+
+    def _move(self, name: str, lane: str) -> None:
+        with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+            self._scheduler.modify_job(name, executor=lane)
+            with self._lock:
+                self._lane[name] = lane
+            if lane == SLOW_LANE:
+                self.log.warning(
+                    "%s: its tracker does not answer; its runs go to the slow lane until one "
+                    "gets through",
+                    name,
+                    extra={"project": name, "lane": lane},
+                )
+            else:
+                self.log.info(
+                    "%s: its tracker answers again; back in the main lane",
+                    name,
+                    extra={"project": name, "lane": lane},
+                )
 
     def _resume(self, name: str, at: datetime) -> None:
         with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
@@ -337,9 +378,13 @@ class Daemon:
                 self._failed(name, exc, seconds)
             else:
                 self._pause(name, exc.retry_at, f"{name}: {_describe(exc)}", seconds)
+        except TrackerUnavailableError as exc:
+            self._want_lane(name, SLOW_LANE)
+            self._failed(name, exc, time.monotonic() - started)
         except Exception as exc:
             self._failed(name, exc, time.monotonic() - started)
         else:
+            self._want_lane(name, MAIN_LANE)
             seconds = time.monotonic() - started
             if report is not None and report.skipped:
                 self.log.info(
@@ -362,6 +407,10 @@ class Daemon:
         finally:
             with self._lock:
                 self._running.discard(name)
+
+    def _want_lane(self, name: str, lane: str) -> None:
+        with self._lock:
+            self._lane_wanted[name] = lane
 
     def _failed(self, name: str, exc: Exception, seconds: float) -> None:
         self.log.error(
