@@ -1,6 +1,6 @@
 """Imports run one way: a package imports only from the layers below its own.
 
-    errors, fileio, clock, gcpause  no plansync imports but each other's
+    errors, fileio, clock, gcpause, stop_signals  no plansync imports but each other's
     model                        frozen types
     planfile | trackers | sandbox  side by side: none imports another
     config                       TOML + environment, each tracker's config model
@@ -27,7 +27,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Lowest first. Packages in one tuple sit side by side and may not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "fileio", "clock", "gcpause"),
+    ("errors", "fileio", "clock", "gcpause", "stop_signals"),
     ("model",),
     ("planfile", "trackers", "sandbox"),
     ("config",),

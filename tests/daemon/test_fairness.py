@@ -346,4 +346,6 @@ class TestSlowLane:
         said = [r.getMessage() for r in caplog.records if r.name == LOGGER]
         to_slow = [i for i, m in enumerate(said) if "go to the slow lane" in m]
         back = [i for i, m in enumerate(said) if "back in the main lane" in m]
-        assert to_slow and back and to_slow[0] < back[0], said
+        assert to_slow, said
+        assert back, said
+        assert to_slow[0] < back[0], said

@@ -19,8 +19,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from plansync.config.project import ProjectConfig
-from plansync.daemon.scheduler import STOP_SIGNALS, Daemon, RunProject, run_daemon
+from plansync.daemon.scheduler import Daemon, RunProject, run_daemon
 from plansync.errors import TrackerError
+from plansync.stop_signals import STOP_SIGNALS
 
 LOGGER = "tests.daemon"
 WAIT = 5.0  # seconds a test waits for something that should take milliseconds

@@ -3,13 +3,11 @@ action in progress (a wait for the pacing ends within a second); a second one qu
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from types import FrameType
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+from plansync.stop_signals import stop_signals_handled
 
 
 @contextmanager
@@ -17,22 +15,12 @@ def stop_on_signals(stop: threading.Event, told: Callable[[str], None]) -> Itera
     """Set `stop` on the first SIGINT / SIGTERM (and call `told` with the signal's name);
     the second raises KeyboardInterrupt. Signals can only be caught in the main thread:
     elsewhere nothing is installed."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
-    def handler(signum: int, _frame: FrameType | None) -> None:
+    def on_signal(name: str) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        told(signal.Signals(signum).name)
+        told(name)
 
-    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, handler)
-    try:
+    with stop_signals_handled(on_signal):
         yield
-    finally:
-        for sig, old in previous.items():
-            # None: a handler set outside Python, which cannot be put back; the default is.
-            signal.signal(sig, old if old is not None else signal.SIG_DFL)

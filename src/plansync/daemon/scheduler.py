@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 from typing import Any
 
 # APScheduler 3 ships without type information (no py.typed marker, no stubs package).
@@ -51,6 +49,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 
 from plansync.config.project import ProjectConfig
 from plansync.errors import PlansyncError, RateLimitedError, TrackerUnavailableError
+from plansync.stop_signals import stop_signals_handled
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,6 @@ class RunReport:
 RunProject = Callable[[ProjectConfig, threading.Event], RunReport | None]
 """Syncs one project once; checks the event between actions and stops when it is set."""
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 # How long the waiting thread sleeps at most before it runs a pending signal handler.
 _WAIT_SLICE = 0.25
@@ -181,7 +179,7 @@ class Daemon:
             "" if len(self._projects) == 1 else "s",
             ", ".join(f"{p.name} every {p.interval_minutes:g}m" for p in self._projects),
         )
-        with _stop_on_signals(self.request_stop, install_signal_handlers):
+        with stop_signals_handled(self.request_stop, install_signal_handlers):
             self._serve()
         self.log.info("stopped")
         return 0
@@ -427,24 +425,3 @@ def _describe(exc: Exception) -> str:
     """An error on one line: plansync's own messages as they are, others with their type."""
     text = str(exc) if isinstance(exc, PlansyncError) else f"{type(exc).__name__}: {exc}"
     return " ".join(text.split())
-
-
-@contextlib.contextmanager
-def _stop_on_signals(request_stop: Callable[[str], None], install: bool) -> Iterator[None]:
-    # Python runs signal handlers in the main thread only, and only it may set them.
-    if not install or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        request_stop(signal.Signals(signum).name)
-
-    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            # None: a handler set outside Python, which cannot be put back; the default is.
-            signal.signal(sig, old if old is not None else signal.SIG_DFL)
