@@ -8,6 +8,8 @@ Every test folder imports it as `builders` (pyproject.toml puts tests/ on pytest
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,3 +111,23 @@ def sandbox_github(
         seconds_between_requests=None,
         seconds_between_writes=None,
     )
+
+
+def scheduled_project(name: str, interval_minutes: float = 60) -> ProjectConfig:
+    """A GitHub project synced every `interval_minutes`, for the daemon's scheduler."""
+    return ProjectConfig.model_validate(
+        {
+            "name": name,
+            "tracker": {"kind": "github", "repo": f"acme/{name}"},
+            "plans": ["plans/*.md"],
+            "interval_minutes": interval_minutes,
+        }
+    )
+
+
+def wait_until(condition: Callable[[], bool], what: str = "it", timeout: float = 10.0) -> None:
+    """Poll `condition` every 10 ms; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)

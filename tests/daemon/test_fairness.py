@@ -20,30 +20,13 @@ from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from builders import scheduled_project, wait_until
 from plansync.config.project import ProjectConfig
 from plansync.daemon.scheduler import Daemon, RunProject, RunReport
 from plansync.errors import RateLimitedError, TrackerUnavailableError
 
 LOGGER = "tests.daemon.fairness"
 WAIT = 10.0  # seconds a test waits for something that should take milliseconds
-
-
-def project(name: str, interval_minutes: float = 60) -> ProjectConfig:
-    return ProjectConfig.model_validate(
-        {
-            "name": name,
-            "tracker": {"kind": "github", "repo": f"acme/{name}"},
-            "plans": ["plans/*.md"],
-            "interval_minutes": interval_minutes,
-        }
-    )
-
-
-def wait_until(condition: Callable[[], bool], what: str = "it") -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
 
 
 @dataclass
@@ -134,7 +117,7 @@ class TestRateLimited:
             return RunReport(f"{p.name}: done: 0 created", ok=False, retry_at=retry_at)
 
         # A 2-minute interval: the next run would be 2 minutes on without the rate limit.
-        served = serve([project("a", 2)], run, workers=2)
+        served = serve([scheduled_project("a", 2)], run, workers=2)
         wait_until(lambda: served.next_run("a") == retry_at, "the job to move to retry_at")
 
         assert runs.names() == ["a"]
@@ -157,7 +140,7 @@ class TestRateLimited:
                 return RunReport(f"{p.name}: limited", ok=False, retry_at=retry_at[0])
             return RunReport(f"{p.name}: done")
 
-        serve([project("a", 60)], run, workers=1)
+        serve([scheduled_project("a", 60)], run, workers=1)
         wait_until(lambda: len(runs.of("a")) == 2, "the run at retry_at")
 
         assert runs.of("a")[1] >= retry_at[0]
@@ -175,7 +158,9 @@ class TestRateLimited:
             return RunReport(f"{p.name}: done")
 
         # One worker: were it held by the wait, no other run could start.
-        served = serve([project("a"), project("b"), project("c")], run, workers=1)
+        served = serve(
+            [scheduled_project("a"), scheduled_project("b"), scheduled_project("c")], run, workers=1
+        )
         wait_until(lambda: served.next_run("a") == retry_at, "a to wait for its reset")
         wait_until(lambda: set(runs.names()) == {"a", "b", "c"}, "every first run")
         for k in range(3):
@@ -195,7 +180,7 @@ class TestRateLimited:
             runs.add(p.name)
             raise limited(retry_at)
 
-        served = serve([project("a")], run, workers=2)
+        served = serve([scheduled_project("a")], run, workers=2)
         wait_until(lambda: served.next_run("a") == retry_at, "a to wait for its reset")
         served.daemon.trigger("a")  # a webhook: the tracker would refuse a run before the reset
         time.sleep(0.2)
@@ -214,7 +199,7 @@ class TestRateLimited:
             raise RateLimitedError("limited, no time given")
 
         before = datetime.now(UTC)
-        served = serve([project("a", 60)], run, workers=1)
+        served = serve([scheduled_project("a", 60)], run, workers=1)
         wait_until(
             lambda: any("run failed: a" in r.getMessage() for r in caplog.records),
             "the failed run's line",
@@ -239,7 +224,11 @@ class TestBusyWorkers:
 
         # c runs every 0.6 s: while both workers hang its run waits in the pool's queue
         # far longer than one interval, the grace a run used to have before it was dropped.
-        served = serve([project("h1"), project("h2"), project("c", 0.01)], run, workers=2)
+        served = serve(
+            [scheduled_project("h1"), scheduled_project("h2"), scheduled_project("c", 0.01)],
+            run,
+            workers=2,
+        )
         wait_until(lambda: {"h1", "h2"} <= set(runs.names()), "both hanging runs")
         waiting_from = len(runs.of("c"))
         time.sleep(2.5)  # c's next run is due meanwhile and finds no worker
@@ -264,8 +253,8 @@ class TestBusyWorkers:
             return RunReport(f"{p.name}: done")
 
         others = [f"p{n}" for n in range(5)]
-        hanging = [project("hang1"), project("hang2")]
-        served = serve([*hanging, *(project(n, 0.01) for n in others)], run, workers=3)
+        hanging = [scheduled_project("hang1"), scheduled_project("hang2")]
+        served = serve([*hanging, *(scheduled_project(n, 0.01) for n in others)], run, workers=3)
         # Three rounds of every other project while both hanging runs hold their workers.
         for name in others:
             wait_until(lambda name=name: len(runs.of(name)) >= 3, f"{name}'s third run")  # type: ignore[misc]
@@ -308,7 +297,7 @@ class TestSlowLane:
 
         hanging = [f"hang{n}" for n in range(3)]
         others = [f"p{n}" for n in range(3)]
-        served = serve([project(n, 0.01) for n in [*hanging, *others]], run, workers=3)
+        served = serve([scheduled_project(n, 0.01) for n in [*hanging, *others]], run, workers=3)
         wait_until(
             lambda: all(lane(served, n) == "slow" for n in hanging),
             "every hanging project in the slow lane",
@@ -337,7 +326,7 @@ class TestSlowLane:
                 raise TrackerUnavailableError(f"{p.name}: the tracker did not answer")
             return RunReport(f"{p.name}: done")
 
-        served = serve([project("flaky", 0.01)], run, workers=2)
+        served = serve([scheduled_project("flaky", 0.01)], run, workers=2)
         wait_until(lambda: len(runs.of("flaky")) >= 1, "the failed run")
         wait_until(
             lambda: len(runs.of("flaky")) >= 3 and lane(served, "flaky") == "default",

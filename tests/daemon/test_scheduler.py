@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from builders import scheduled_project, wait_until
 from plansync.config.project import ProjectConfig
 from plansync.daemon.scheduler import Daemon, RunProject, run_daemon
 from plansync.errors import TrackerError
@@ -25,17 +26,6 @@ from plansync.stop_signals import STOP_SIGNALS
 
 LOGGER = "tests.daemon"
 WAIT = 5.0  # seconds a test waits for something that should take milliseconds
-
-
-def project(name: str, interval_minutes: float = 60) -> ProjectConfig:
-    return ProjectConfig.model_validate(
-        {
-            "name": name,
-            "tracker": {"kind": "github", "repo": f"acme/{name}"},
-            "plans": ["plans/*.md"],
-            "interval_minutes": interval_minutes,
-        }
-    )
 
 
 @dataclass
@@ -89,13 +79,6 @@ def serve() -> Iterator[Callable[..., Served]]:
         served.thread.join(WAIT)
 
 
-def wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.01)
-
-
 def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == LOGGER]
 
@@ -105,7 +88,9 @@ class TestJobs:
         self, serve: Callable[..., Served]
     ) -> None:
         served = serve(
-            [project("web", 5), project("api", 1.5)], lambda p, s: None, first_run_now=False
+            [scheduled_project("web", 5), scheduled_project("api", 1.5)],
+            lambda p, s: None,
+            first_run_now=False,
         )
         wait_until(lambda: served.scheduler.running and len(served.scheduler.get_jobs()) == 2)
         jobs = {job.id: job for job in served.scheduler.get_jobs()}
@@ -125,7 +110,9 @@ class TestJobs:
 
     def test_first_run_now_runs_every_project_at_once(self, serve: Callable[..., Served]) -> None:
         ran: list[str] = []
-        served = serve([project("web"), project("api")], lambda p, s: ran.append(p.name))
+        served = serve(
+            [scheduled_project("web"), scheduled_project("api")], lambda p, s: ran.append(p.name)
+        )
         wait_until(lambda: len(ran) == 2)
         assert served.finish() == 0
         assert sorted(ran) == ["api", "web"]
@@ -134,7 +121,9 @@ class TestJobs:
         self, serve: Callable[..., Served], caplog: pytest.LogCaptureFixture
     ) -> None:
         caplog.set_level(logging.INFO, logger=LOGGER)
-        served = serve([project("web", 5), project("api", 1.5)], lambda p, s: None)
+        served = serve(
+            [scheduled_project("web", 5), scheduled_project("api", 1.5)], lambda p, s: None
+        )
         assert served.finish() == 0
         log = messages(caplog)
         assert log[0] == "daemon started: 2 projects (web every 5m, api every 1.5m)"
@@ -145,7 +134,7 @@ class TestJobs:
     ) -> None:
         before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
         running = threading.Event()
-        served = serve([project("web")], lambda p, s: running.set())
+        served = serve([scheduled_project("web")], lambda p, s: running.set())
         assert running.wait(WAIT)
         assert {sig: signal.getsignal(sig) for sig in STOP_SIGNALS} == before
         assert served.finish() == 0
@@ -156,7 +145,7 @@ class TestJobs:
 
     def test_a_scheduler_that_would_block_the_waiting_thread_is_refused(self) -> None:
         with pytest.raises(TypeError, match="BackgroundScheduler, not BlockingScheduler"):
-            run_daemon([project("web")], lambda p, s: None, scheduler=BlockingScheduler())
+            run_daemon([scheduled_project("web")], lambda p, s: None, scheduler=BlockingScheduler())
 
 
 class TestFailures:
@@ -172,7 +161,7 @@ class TestFailures:
                 raise TrackerError("acme/broken: the tracker answered 502 three times.")
 
         # 0.005 minutes = 0.3 s, so the failing project runs again within the test.
-        served = serve([project("broken", 0.005), project("fine")], run)
+        served = serve([scheduled_project("broken", 0.005), scheduled_project("fine")], run)
         wait_until(lambda: calls["broken"] >= 2 and calls["fine"] >= 1)
         assert served.finish() == 0
 
@@ -193,7 +182,7 @@ class TestFailures:
             failed.set()
             raise KeyError("line\nbreak")
 
-        served = serve([project("web")], run)
+        served = serve([scheduled_project("web")], run)
         assert failed.wait(WAIT)
         assert served.finish() == 0
         assert any(
@@ -226,7 +215,7 @@ def signalled_during_a_run(
     sender = threading.Thread(target=send_signal)
     sender.start()
     seen["code"] = run_daemon(
-        [project("web")],
+        [scheduled_project("web")],
         run,
         stop=backstop,
         install_signal_handlers=install_signal_handlers,
@@ -276,7 +265,9 @@ class TestStopping:
     ) -> None:
         caplog.set_level(logging.INFO, logger=LOGGER)
         ran: list[str] = []
-        served = serve([project("web")], lambda p, s: ran.append(p.name), first_run_now=False)
+        served = serve(
+            [scheduled_project("web")], lambda p, s: ran.append(p.name), first_run_now=False
+        )
         wait_until(lambda: served.scheduler.running)
         assert served.finish() == 0
         assert ran == []
@@ -289,7 +280,7 @@ class TestTrigger:
     ) -> None:
         ran: list[str] = []
         served = serve(
-            [project("web", 60), project("api", 60)],
+            [scheduled_project("web", 60), scheduled_project("api", 60)],
             lambda p, s: ran.append(p.name),
             first_run_now=False,
         )
@@ -318,7 +309,7 @@ class TestTrigger:
             assert release.wait(WAIT)
             events.append("end")
 
-        served = serve([project("web", 60)], run)
+        served = serve([scheduled_project("web", 60)], run)
         assert started.wait(WAIT)
         assert served.daemon.trigger("web") is True
         assert served.daemon.trigger("web") is True
@@ -335,7 +326,9 @@ class TestTrigger:
         self, serve: Callable[..., Served]
     ) -> None:
         ran: list[str] = []
-        served = serve([project("web")], lambda p, s: ran.append(p.name), first_run_now=False)
+        served = serve(
+            [scheduled_project("web")], lambda p, s: ran.append(p.name), first_run_now=False
+        )
         wait_until(lambda: served.scheduler.running)
         served.daemon.request_stop("test")
 
@@ -344,7 +337,7 @@ class TestTrigger:
         assert ran == []
 
     def test_an_unknown_project_is_refused(self, serve: Callable[..., Served]) -> None:
-        served = serve([project("web")], lambda p, s: None, first_run_now=False)
+        served = serve([scheduled_project("web")], lambda p, s: None, first_run_now=False)
         with pytest.raises(KeyError, match="nope"):
             served.daemon.trigger("nope")
         assert served.finish() == 0
@@ -356,7 +349,7 @@ class TestTriggerGap:
         scheduler = BackgroundScheduler()
         stop = threading.Event()
         daemon = Daemon(
-            [project("web")],
+            [scheduled_project("web")],
             lambda p, s: starts.append(time.monotonic()),
             first_run_now=False,
             scheduler=scheduler,
