@@ -93,7 +93,8 @@ def sync(
     --dry-run it shows the pending commands and answers nobody.
 
     Then bring the summaries up to date: the block in each plan file, the progress line of
-    each milestone and, when configured, each plan's tracking issue ([projects.summary]).
+    each milestone and, when the project's summary settings ask for one, each plan's
+    tracking issue.
 
     Writes are paced per tracker host (GitHub: 80 a minute, 500 an hour). When the hour's
     budget is spent and the next write would wait longer than the tracker's max_wait, the run
