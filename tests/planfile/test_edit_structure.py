@@ -243,3 +243,21 @@ class TestRowsBetweenPastedMarkers:
         task = next(t for t in parse_plan(raw, Path("plan.md")).tasks if t.id == "FIX-006")
         after = add_issue_link(raw, task.line, "#1", task.table, task.id)
         assert after == raw.replace(b"| FIX-006 |", b"| FIX-006 (#1) |")
+
+
+def test_a_title_ending_in_hashes_is_refused_on_a_heading() -> None:
+    # Found by the sweep: `### Task 1: Qz #` reads back `Qz`, its ` #` the heading's closing
+    # sequence; a title whose `#` is inside it (`C# rocks`, `#1 fix`) is written as asked.
+    raw = b"# Plan\n### Task 1: Ship\n\n"
+    (task,) = parse_plan(raw, Path("plan.md")).tasks
+    with pytest.raises(ValueError, match="ends in `#`"):
+        set_task_title(raw, task.line, task.title, "Qz #", task.table, task.id)
+    for title in ("C# rocks", "Qz #1 fix"):
+        after = set_task_title(raw, task.line, task.title, title, task.table, task.id)
+        (retitled,) = parse_plan(after, Path("plan.md")).tasks
+        assert retitled.title == title
+    closed = b"# Plan\n### Task 1: Ship ##\n"
+    (task,) = parse_plan(closed, Path("plan.md")).tasks
+    after = set_task_title(closed, task.line, task.title, "Qz #", task.table, task.id)
+    (retitled,) = parse_plan(after, Path("plan.md")).tasks
+    assert retitled.title == "Qz #"

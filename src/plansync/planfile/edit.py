@@ -57,6 +57,9 @@ __all__ = [
 ]
 
 _SPACE_RUN = re.compile(r"[ \t]+")
+# An ATX heading's line, and the closing sequence of `#`s that ends its text (CommonMark).
+_ATX_HEADING = re.compile(rb" {0,3}#{1,6}(?:[ \t]|\r?\n?$)")
+_CLOSING_HASHES = re.compile(rb"[ \t]#+[ \t]*\r?\n?$")
 # A line shaped like a table's delimiter row: `|---|:--:|`, `--- | ---`.
 _DELIMITER_ROW = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 
@@ -367,6 +370,12 @@ class PlanfileEditor:
         new_line = self._edited_line(line, edit)
         if new_line is None:
             return
+        if _closes_heading(self._lines[line - 1], new_line):
+            raise ValueError(
+                f"Line {line}: the new title {new_title!r} ends in `#`, which ends a heading's "
+                "text: read back, the title would lose it, so the task keeps its title; change "
+                "it by hand."
+            )
         if self._ids_before is not None:
             self._retitled.setdefault(line, self._lines[line - 1])
             self._set_line(line, new_line)
@@ -550,6 +559,16 @@ def _ids_by_line(raw: bytes, rules: ReaderRules | None) -> dict[int, str | None]
     for task in parse_plan(raw, Path("planfile"), rules).tasks:
         ids.setdefault(task.line, task.id)
     return ids
+
+
+def _closes_heading(old_line: bytes, new_line: bytes) -> bool:
+    """Whether the edit gave a heading a closing sequence (`### Ship #`) it did not have: the
+    reader drops those `#`s from the text."""
+    return (
+        _ATX_HEADING.match(new_line) is not None
+        and _CLOSING_HASHES.search(new_line) is not None
+        and _CLOSING_HASHES.search(old_line) is None
+    )
 
 
 def _read_otherwise(
