@@ -74,3 +74,35 @@ class RepositoryAccess(Protocol):
         """The one open pull / merge request from `head` into `base`, opened if none is
         (with `create`; else None)."""
         ...
+
+
+class RepositoryDelegate:
+    """An adapter's RepositoryAccess, handed on to the helper (`_repository`) that talks to
+    its tracker's git API: the calls are the same for every tracker."""
+
+    _repository: RepositoryAccess
+
+    def default_branch(self) -> str:
+        return self._repository.default_branch()
+
+    def branch_tree(self, branch: str, known: BranchTree | None = None) -> BranchTree | None:
+        return self._repository.branch_tree(branch, known)
+
+    def read_blob(self, path: str, blob: str, head: str) -> FileChange:
+        return self._repository.read_blob(path, blob, head)
+
+    def commit_files(
+        self,
+        branch: str,
+        base: BranchTree,
+        files: Mapping[str, FileChange],
+        message: str,
+        *,
+        create_from: BranchTree | None = None,
+    ) -> str:
+        return self._repository.commit_files(branch, base, files, message, create_from=create_from)
+
+    def pull_request(
+        self, head: str, base: str, title: str, body: str, *, create: bool = True
+    ) -> PullRequest | None:
+        return self._repository.pull_request(head, base, title, body, create=create)

@@ -63,7 +63,7 @@ from plansync.trackers.github.milestones import RepoMilestones
 from plansync.trackers.github.observe import Item, Probe, read_incrementally
 from plansync.trackers.github.requests import CLOCK_SKEW, RepoRequests
 from plansync.trackers.pacing import PacingLimits, tracker_pacer
-from plansync.trackers.repository import BranchTree, FileChange, PullRequest, RepositoryAccess
+from plansync.trackers.repository import RepositoryAccess, RepositoryDelegate
 from plansync.trackers.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 __all__ = ["DEFAULT_BASE_URL", "GitHubTracker"]
@@ -71,7 +71,7 @@ __all__ = ["DEFAULT_BASE_URL", "GitHubTracker"]
 log = logging.getLogger(__name__)
 
 
-class GitHubTracker:
+class GitHubTracker(RepositoryDelegate):
     """One GitHub repository ("owner/name"), on github.com or GitHub Enterprise Server."""
 
     kind = "github"
@@ -152,7 +152,7 @@ class GitHubTracker:
         self._labels = RepoLabels(self._requests, self._repo)
         self._comments = RepoComments(self._requests, self._repo)
         self._milestones = RepoMilestones(self._requests)
-        self._git = GitDatabase(self._requests)
+        self._repository = GitDatabase(self._requests)
         self.app_installation: AppInstallation | None = None  # set when acting as an App
         # The issue the last edit answered with, until any other request of the adapter.
         self._last_written: RemoteIssue | None = None
@@ -391,33 +391,6 @@ class GitHubTracker:
 
     def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         return self._files.write(path, content, message, version)
-
-    # the repository as a plan source (see trackers.repository) -----------------------------
-
-    def default_branch(self) -> str:
-        return self._git.default_branch()
-
-    def branch_tree(self, branch: str, known: BranchTree | None = None) -> BranchTree | None:
-        return self._git.branch_tree(branch, known)
-
-    def read_blob(self, path: str, blob: str, head: str) -> FileChange:
-        return self._git.read_blob(path, blob, head)
-
-    def commit_files(
-        self,
-        branch: str,
-        base: BranchTree,
-        files: Mapping[str, FileChange],
-        message: str,
-        *,
-        create_from: BranchTree | None = None,
-    ) -> str:
-        return self._git.commit_files(branch, base, files, message, create_from=create_from)
-
-    def pull_request(
-        self, head: str, base: str, title: str, body: str, *, create: bool = True
-    ) -> PullRequest | None:
-        return self._git.pull_request(head, base, title, body, create=create)
 
     # access (see trackers.access) -----------------------------------------------------------
 

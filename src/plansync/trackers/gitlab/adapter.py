@@ -14,7 +14,7 @@ Where GitLab differs from GitHub:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -52,7 +52,7 @@ from plansync.trackers.gitlab.files import RepositoryFiles
 from plansync.trackers.gitlab.notes import IssueNotes
 from plansync.trackers.gitlab.project import PER_PAGE, ProjectCalls
 from plansync.trackers.pacing import PacingLimits
-from plansync.trackers.repository import BranchTree, FileChange, PullRequest
+from plansync.trackers.repository import RepositoryDelegate
 from plansync.trackers.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 # GitLab asks for no spacing between writes; the notes queue carries its real limit.
@@ -61,7 +61,7 @@ GITLAB_WRITES = PacingLimits(min_interval=0.0, per_minute=None, per_hour=None)
 LABEL_COLOR = "#1068bf"
 
 
-class GitLabTracker:
+class GitLabTracker(RepositoryDelegate):
     """One GitLab project ("group/sub/project") on gitlab.com or a self-managed instance."""
 
     kind = "gitlab"
@@ -95,7 +95,7 @@ class GitLabTracker:
         self._project = self._calls.project
         self._notes = IssueNotes(self._calls)
         self._files = RepositoryFiles(self._calls)
-        self._commits = RepositoryCommits(self._calls)
+        self._repository = RepositoryCommits(self._calls)
         self._milestone_ids: dict[int, int] = {}
         self._user_ids: dict[str, int] = {}
 
@@ -381,33 +381,6 @@ class GitLabTracker:
 
     def write_file(self, path: str, content: bytes, message: str, version: str | None) -> RepoFile:
         return self._files.write(path, content, message, version)
-
-    # the repository as a plan source (see trackers.repository) -----------------------------
-
-    def default_branch(self) -> str:
-        return self._commits.default_branch()
-
-    def branch_tree(self, branch: str, known: BranchTree | None = None) -> BranchTree | None:
-        return self._commits.branch_tree(branch, known)
-
-    def read_blob(self, path: str, blob: str, head: str) -> FileChange:
-        return self._commits.read_blob(path, blob, head)
-
-    def commit_files(
-        self,
-        branch: str,
-        base: BranchTree,
-        files: Mapping[str, FileChange],
-        message: str,
-        *,
-        create_from: BranchTree | None = None,
-    ) -> str:
-        return self._commits.commit_files(branch, base, files, message, create_from=create_from)
-
-    def pull_request(
-        self, head: str, base: str, title: str, body: str, *, create: bool = True
-    ) -> PullRequest | None:
-        return self._commits.pull_request(head, base, title, body, create=create)
 
     # access (see trackers.access) -----------------------------------------------------------
 
