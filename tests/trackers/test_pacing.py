@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from plansync.clock import FakeClock, SystemClock
-from plansync.errors import ConfigError, RateLimitedError, StopRequested, WriteBudgetSpent
+from plansync.errors import (
+    ConfigError,
+    PlansyncError,
+    RateLimitedError,
+    StopRequested,
+    WriteBudgetSpent,
+)
 from plansync.trackers.pacing import (
     HOUR,
     MINUTE,
@@ -510,6 +516,19 @@ class FakeHistory:
         return [at for at in self.writes.get(queue, []) if at >= since]
 
 
+class DriftingClock(FakeClock):
+    """Wall time that drifts from monotonic time, as a real machine's clock does: each
+    reading is a few microseconds later than the last."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._drift = 0
+
+    def now(self) -> datetime:
+        self._drift += 7
+        return super().now() + timedelta(microseconds=self._drift)
+
+
 class TestHistory:
     QUEUE = "api.github.com/writes"
 
@@ -562,6 +581,50 @@ class TestHistory:
         assert len(pacer.recent_writes()) == 10
         pacer.acquire()
         assert len(reopened.writes[self.QUEUE]) == 11
+
+    def test_another_process_writes_are_counted_once_however_often_they_are_loaded(
+        self,
+    ) -> None:
+        # The daemon attaches the store's history for each run: the writes another process
+        # made are loaded every time, and must be counted once, with its new ones added.
+        start = FakeClock.DEFAULT_START
+        history = FakeHistory()
+        history.writes[self.QUEUE] = [start - timedelta(seconds=300 - n) for n in range(100)]
+        clock = DriftingClock()
+        pacer = WritePacer(PacingLimits.GITHUB, clock, queue=self.QUEUE)
+        for _ in range(5):
+            pacer.attach_history(history)
+            pacer.detach_history(history)
+            clock.advance(1.0)
+        assert len(pacer.recent_writes()) == 100
+        history.writes[self.QUEUE].append(start - timedelta(seconds=0.5))
+        pacer.attach_history(history)
+        assert len(pacer.recent_writes()) == 101
+
+    def test_runs_attaching_at_once_load_the_history_once_and_share_it(self) -> None:
+        start = FakeClock.DEFAULT_START
+        history = FakeHistory()
+        history.writes[self.QUEUE] = [start - timedelta(seconds=100 - n) for n in range(50)]
+        pacer = WritePacer(PacingLimits.GITHUB, DriftingClock(), queue=self.QUEUE)
+        threads = [threading.Thread(target=pacer.attach_history, args=(history,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(pacer.recent_writes()) == 50
+        for _ in range(7):
+            pacer.detach_history(history)
+        pacer.acquire()  # the eighth run still holds the history: the write is kept
+        assert len(history.writes[self.QUEUE]) == 51
+
+    def test_a_write_the_store_cannot_record_still_goes_and_is_counted(self) -> None:
+        class Refusing(FakeHistory):
+            def record_write(self, queue: str, at: datetime) -> None:
+                raise PlansyncError("The state store state.db is locked.")
+
+        pacer = WritePacer(PacingLimits.GITHUB, FakeClock(), queue=self.QUEUE, history=Refusing())
+        assert pacer.acquire() == 0.0
+        assert len(pacer.recent_writes()) == 1
 
     def test_a_detached_history_is_no_longer_written(self) -> None:
         clock = FakeClock()

@@ -14,21 +14,25 @@ the writes of the last hour survive a restart.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from plansync.clock import Clock, SystemClock
-from plansync.errors import ConfigError, StopRequested, WriteBudgetSpent
+from plansync.errors import ConfigError, PlansyncError, StopRequested, WriteBudgetSpent
 from plansync.trackers.retry import STOP_POLL, ceil_second, duration_text
 from plansync.trackers.waits import WaitRules
 
 MINUTE = 60.0
 HOUR = 3600.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+log = logging.getLogger(__name__)
 
 # Floating-point sums of sleeps can land a hair short of a window's edge; a wait shorter than
 # this is treated as no wait, so a pacer never issues a second, microscopic sleep.
@@ -114,10 +118,13 @@ class WritePacer:
         # Monotonic times of the writes let through or reserved, in order, back to the
         # longest window that applies (reserved slots may lie in the future).
         self._slots: deque[float] = deque()
-        # The writes this pacer recorded in the history (epoch ms), not to be loaded back.
-        self._own: dict[int, float] = {}
+        # Every write of the history this pacer counts already (its own records and the rows
+        # it loaded), by epoch microseconds: a row is counted once however often it is loaded.
+        self._counted: set[int] = set()
         self._history: WriteHistory | None = None
         self._history_users = 0
+        # Attaching and detaching take turns (an attach reads the store, outside `_lock`).
+        self._attaching = threading.Lock()
         if history is not None:
             self.attach_history(history)
 
@@ -185,28 +192,30 @@ class WritePacer:
 
     def attach_history(self, history: WriteHistory) -> None:
         """Keep the writes in `history` from now on, and count the ones it holds from the
-        last hour (a restart forgets nothing). Every run that attaches a history detaches it
-        when done; the same history attached again only counts one more user."""
-        with self._lock:
-            if history is self._history:
-                self._history_users += 1
-                return
-        wall, now = self.clock.now(), self.clock.monotonic()
-        loaded = history.writes_since(self.queue, wall - timedelta(seconds=HOUR))
-        with self._lock:
-            known = set(self._slots)
-            for at in loaded:
-                if _epoch_ms(at) in self._own:
-                    continue  # recorded by this pacer: already counted
-                known.add(now - (wall - at).total_seconds())
-            self._slots = deque(sorted(known))
-            self._forget_before(now)
-            self._history, self._history_users = history, 1
+        last hour that this pacer has not counted yet (a restart forgets nothing; writes of
+        other processes are counted as they appear). Every run that attaches a history
+        detaches it when done; the same history attached again counts one more user."""
+        with self._attaching:
+            with self._lock:
+                if history is self._history:
+                    self._history_users += 1
+                    return
+            wall, now = self.clock.now(), self.clock.monotonic()
+            since = wall - timedelta(seconds=HOUR)
+            loaded = history.writes_since(self.queue, since)
+            with self._lock:
+                self._counted = {key for key in self._counted if key >= _epoch_us(since)}
+                fresh = [at for at in loaded if _epoch_us(at) not in self._counted]
+                self._counted.update(_epoch_us(at) for at in fresh)
+                merged = [*self._slots, *(now - (wall - at).total_seconds() for at in fresh)]
+                self._slots = deque(sorted(merged))
+                self._forget_before(now)
+                self._history, self._history_users = history, 1
 
     def detach_history(self, history: WriteHistory) -> None:
         """One user of `history` is done (its store may close); the last one leaves the
         pacer without a history. Another history attached since stays."""
-        with self._lock:
+        with self._attaching, self._lock:
             if self._history is history:
                 self._history_users -= 1
                 if self._history_users <= 0:
@@ -261,8 +270,15 @@ class WritePacer:
             return
         at = self.clock.now() - timedelta(seconds=self.clock.monotonic() - slot)
         with self._lock:
-            self._own[_epoch_ms(at)] = slot
-        history.record_write(self.queue, at)
+            self._counted.add(_epoch_us(at))
+        try:
+            history.record_write(self.queue, at)
+        except PlansyncError as exc:
+            # The write went out; only its record is missing, so this process still counts
+            # it and a restart within the hour counts one write fewer.
+            log.warning(
+                "a write to %s could not be recorded in the state store: %s", self.queue, exc
+            )
 
     def _spent(self, wait: float, max_wait: float, reason: str) -> WriteBudgetSpent:
         limits = self.limits
@@ -270,7 +286,7 @@ class WritePacer:
         rule = {
             "per_hour": f"{limits.per_hour} writes an hour",
             "per_minute": f"{limits.per_minute} writes a minute",
-        }.get(reason, f"{limits.min_interval:g} s between writes")
+        }.get(reason, f"{limits.min_interval:g} s between writes, behind the writes queued")
         return WriteBudgetSpent(
             f"The write budget of {self.queue} ({rule}, its pacing settings) is spent: the next "
             f"write may go at {retry_at:%Y-%m-%d %H:%M:%S} UTC, in {duration_text(wait)}, longer "
@@ -290,13 +306,11 @@ class WritePacer:
         keep = max(keep, limits.min_interval)
         while self._slots and self._slots[0] <= now - keep:
             self._slots.popleft()
-        oldest = now - HOUR
-        for key in [k for k, slot in self._own.items() if slot <= oldest]:
-            del self._own[key]
 
 
-def _epoch_ms(at: datetime) -> int:
-    return round(at.timestamp() * 1000)
+def _epoch_us(at: datetime) -> int:
+    """The key of a write time, exact to the microsecond a state store keeps."""
+    return (at - _EPOCH) // timedelta(microseconds=1)
 
 
 _registry: dict[tuple[str, str], WritePacer] = {}
