@@ -190,3 +190,15 @@ class TestNotReferences:
         tasks = by_line(read(plan))
         assert texts(tasks[5]) == []
         assert texts(tasks[6]) == ["https://github.com/acme/app/issues/6"]
+
+
+@pytest.mark.parametrize("form", ["GH-4", "ref:GH#4", "ref:GL#4"])
+def test_a_form_claimed_by_a_heading_list_moves_no_task(form: str) -> None:
+    # A heading's list (`(Issues #4)`) claims the tasks that reference #4 as plansync writes
+    # references; another tool's form links its task and changes neither milestone nor key.
+    document = read(f"- [ ] Port the parser {form}\n\n## Milestone 1 (Issues #4)\n")
+    (task,) = document.tasks
+    assert task.milestone is None
+    assert task.key == read(f"- [ ] Port the parser {form}\n").tasks[0].key
+    (plain,) = read("- [ ] Port the parser #4\n\n## Milestone 1 (Issues #4)\n").tasks
+    assert plain.milestone == "Milestone 1"

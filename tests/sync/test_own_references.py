@@ -52,6 +52,7 @@ class TestOnGitHub:
             ("- [ ] Task GH-7", True),
             ("- [ ] Task https://github.com/demo/plans/issues/7", True),
             ("- [ ] Task https://github.com/Demo/Plans/issues/7", True),
+            ("- [ ] Task https://www.github.com/demo/plans/issues/7", True),
             ("- [ ] Task https://github.com/other/plans/issues/7", False),
             ("- [ ] Task https://ghe.example.org/demo/plans/issues/7", False),
             ("- [ ] Task https://gitlab.com/demo/plans/-/issues/7", False),

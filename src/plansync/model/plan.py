@@ -56,14 +56,20 @@ class IssueRef:
     def is_for(self, repo: str, tracker: str, host: str | None = None) -> bool:
         """Whether it references an issue of this repository on this kind of tracker. `host`:
         the tracker's web host; an issue URL on another host names another repository. A URL's
-        repository path compares without case, as both trackers resolve it."""
+        repository path compares without case, as both trackers resolve it, and a host with
+        `www.` is the same host (github.com serves both)."""
         if self.tracker not in (None, tracker):
             return False
-        if self.host is not None and host is not None and self.host.lower() != host.lower():
+        if self.host is not None and host is not None and _site(self.host) != _site(host):
             return False
         if self.repo is None or self.repo == repo:
             return True
         return self.url is not None and self.repo.lower() == repo.lower()
+
+
+def _site(host: str) -> str:
+    host = host.lower()
+    return host.removeprefix("www.")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from plansync.planfile.items import (
     split_metadata,
 )
 from plansync.planfile.keys import KeySource, assign_keys, slug
+from plansync.planfile.link_forms import claim_keys
 from plansync.planfile.occurrences import Occurrence
 from plansync.planfile.rules import CompiledRules
 from plansync.planfile.sections import Sections
@@ -244,11 +245,7 @@ class Assembler:
             milestone = None if draft.criterion else self.sections.milestone(draft.line)
             if milestone is None and not draft.criterion:
                 milestone = next(
-                    (
-                        by_issue[(r.repo, r.number)]
-                        for r in draft.issue_refs
-                        if (r.repo, r.number) in by_issue
-                    ),
+                    (by_issue[key] for key in claim_keys(draft.issue_refs) if key in by_issue),
                     None,
                 )
             milestones.append(milestone)

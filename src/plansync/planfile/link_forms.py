@@ -12,7 +12,7 @@ or key.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from plansync.model.plan import IssueRef, Task
@@ -43,6 +43,13 @@ def tool_reference(token: str) -> IssueRef:
 def is_link_form(ref: IssueRef) -> bool:
     """Whether the reference is one of these forms (it names a tracker and is no URL)."""
     return ref.url is None and ref.tracker is not None
+
+
+def claim_keys(refs: Iterable[IssueRef]) -> list[tuple[str | None, int]]:
+    """The keys by which a milestone heading's issue list claims a task with these references
+    (`#N`, `owner/repo#N`): never these forms, which link a task to its issue and change
+    nothing else of it, its milestone and key included."""
+    return [(r.repo, r.number) for r in refs if not is_link_form(r)]
 
 
 def without_task_ids(tasks: tuple[Task, ...]) -> tuple[Task, ...]:

@@ -28,6 +28,7 @@ from plansync.model.remote import RemoteIssue
 from plansync.model.sync import Notice, PlanInput, TaskRef
 from plansync.planfile.edit_reference import replaceable_reference
 from plansync.planfile.fields import parse_issue_refs
+from plansync.planfile.link_forms import claim_keys
 from plansync.trackers.markers import find_tracking_marker
 from plansync.trackers.registry import TrackerConfig
 
@@ -99,15 +100,11 @@ def _moved_by_heading(
         return None
     after = heading_claims(document, (heading, (None, number)))
     for other in document.tasks:
-        if (
-            other is task
-            or other.criterion
-            or (None, number) not in ((r.repo, r.number) for r in other.issue_refs)
-        ):
+        if other is task or other.criterion or (None, number) not in claim_keys(other.issue_refs):
             continue
         if _enclosing_milestone(deciding, other.line) is not None:
             continue
-        refs = [(r.repo, r.number) for r in other.issue_refs]
+        refs = claim_keys(other.issue_refs)
         if _claimed_by(refs, after) != _claimed_by(refs, claims):
             return other
     return None
@@ -267,10 +264,10 @@ class LineReferences:
             return f"{repo}#{number}"
         if _enclosing_milestone(deciding, task.line) is not None:
             return f"#{number}"
-        refs = [(r.repo, r.number) for r in task.issue_refs]
+        refs = claim_keys(task.issue_refs)
+        written = IssueRef(number, f"#{number}")
         if replaced is not None:
-            at = task.issue_refs.index(replaced)
-            after = [*refs[:at], (None, number), *refs[at + 1 :]]
+            after = claim_keys(written if r == replaced else r for r in task.issue_refs)
         else:
             after = [*refs, (None, number)]
         moved_to = _claimed_by(after, claims)
