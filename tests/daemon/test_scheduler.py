@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from builders import scheduled_project, wait_until
 from plansync.config.project import ProjectConfig
 from plansync.daemon.scheduler import Daemon, RunProject, run_daemon
-from plansync.errors import TrackerError
+from plansync.errors import StopRequested, TrackerError
 from plansync.stop_signals import STOP_SIGNALS
 
 LOGGER = "tests.daemon"
@@ -188,6 +188,24 @@ class TestFailures:
         assert any(
             m.startswith("run failed: web: KeyError: 'line\\nbreak' (") for m in messages(caplog)
         )
+
+
+    def test_a_run_stopped_by_the_daemon_stopping_is_no_failure(
+        self, serve: Callable[..., Served], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO, logger=LOGGER)
+        stopped = threading.Event()
+
+        def run(p: ProjectConfig, stop: threading.Event) -> None:
+            stopped.set()
+            raise StopRequested("A stop was asked for while a write waited its turn.")
+
+        served = serve([scheduled_project("web")], run)
+        assert stopped.wait(WAIT)
+        assert served.finish() == 0
+        said = messages(caplog)
+        assert any(m.startswith("run stopped: web (") for m in said), said
+        assert not any(m.startswith("run failed") for m in said), said
 
 
 def signalled_during_a_run(

@@ -10,8 +10,9 @@ meanwhile wait for it too. A run that is late because every worker was busy runs
 is free (no misfire grace), once however many of its times were missed (coalesce).
 
 A project whose run failed because its tracker did not answer (timeouts or 5xx answers that
-outlasted the retries) moves to a small pool of its own, the slow lane: a hanging tracker then
-holds at most that pool's workers, never the ones the other projects run on. Its first run that
+outlasted the retries) moves to a small pool of its own (a fifth as many workers as the main
+one), the slow lane: a hanging tracker then holds at most that pool's workers, never the ones
+the other projects run on. Its first run that
 gets through moves it back.
 
 `Daemon.trigger` runs a project's job now (a webhook's hint that something changed): at once when
@@ -48,7 +49,12 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from plansync.config.project import ProjectConfig
-from plansync.errors import PlansyncError, RateLimitedError, TrackerUnavailableError
+from plansync.errors import (
+    PlansyncError,
+    RateLimitedError,
+    StopRequested,
+    TrackerUnavailableError,
+)
 from plansync.stop_signals import stop_signals_handled
 
 
@@ -140,7 +146,8 @@ class Daemon:
             if scheduler is not None
             else BackgroundScheduler(executors={MAIN_LANE: ThreadPoolExecutor(workers)})
         )
-        # A fifth of the workers (at least one) for the projects whose trackers do not answer.
+        # A pool of a fifth as many workers (at least one), besides the main one, for the
+        # projects whose trackers do not answer.
         self._scheduler.add_executor(ThreadPoolExecutor(max(1, workers // 5)), SLOW_LANE)
         # Each project's lane, and the lane its last run asked for (acted on in _job_done).
         self._lane: dict[str, str] = {}
@@ -371,11 +378,19 @@ class Daemon:
         try:
             report = self._run(project, self._stop)
         except RateLimitedError as exc:
+            self._want_lane(name, MAIN_LANE)  # the tracker answered
             seconds = time.monotonic() - started
             if exc.retry_at is None:
                 self._failed(name, exc, seconds)
             else:
                 self._pause(name, exc.retry_at, f"{name}: {_describe(exc)}", seconds)
+        except StopRequested:
+            self.log.info(
+                "run stopped: %s (%.1f s): the daemon is stopping",
+                name,
+                time.monotonic() - started,
+                extra={"project": name, "result": "stopped"},
+            )
         except TrackerUnavailableError as exc:
             self._want_lane(name, SLOW_LANE)
             self._failed(name, exc, time.monotonic() - started)

@@ -21,7 +21,7 @@ from datetime import date
 
 from plansync.config.load import LoadedConfig
 from plansync.config.project import ProjectConfig
-from plansync.errors import AuthenticationError, PlansyncError, TrackerError
+from plansync.errors import AuthenticationError, PlansyncError, StopRequested, TrackerError
 from plansync.model.changeset import (
     ActionResult,
     Changeset,
@@ -187,6 +187,8 @@ class _Run:
                     try:
                         snapshot.observe()  # our own writes: seen now, so the next run gets 304s
                         snapshot.save(store)
+                    except StopRequested:
+                        result.stopped = True  # everything was applied; the next run reads it
                     except TrackerError as exc:
                         # Everything was applied; the next run reads what this one could not.
                         result.changesets[-1].notices.append(
