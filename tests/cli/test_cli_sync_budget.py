@@ -171,6 +171,13 @@ class TestProgressBar:
             assert until.astimezone().strftime("%H:%M:%S") in task.description
             bar.advance(changeset.actions[1])
             assert task.description == "syncing"
+            # Within the second, more writes only move the bar: the ETA, which walks every
+            # write left, waits for the next second or the last write.
+            for action in changeset.actions[2:9]:
+                bar.advance(action)
+            assert asked == [10, 9]
+            bar.advance(changeset.actions[9])
+            assert asked == [10, 9, 0]
         finally:
             bar.__exit__(None, None, None)
 

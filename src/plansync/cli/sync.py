@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -184,6 +185,10 @@ def eta_text(seconds: float | None) -> str:
     return f"about {duration_text(seconds)} left" if seconds >= 1 else "less than 1 s left"
 
 
+# Seconds between two updates of the progress bar's ETA.
+_ETA_EVERY = 1.0
+
+
 class ProgressBar:
     """A progress bar on stderr for runs with more than a handful of tracker writes: how many
     are made, how long the pacing needs for the rest (`eta`, given the writes left), and a
@@ -203,6 +208,7 @@ class ProgressBar:
         self.task: TaskID | None = None
         self.total = 0
         self.done = 0
+        self._eta_shown_at = float("-inf")
 
     def changeset(self, changeset: Changeset) -> None:
         if not self.enabled:
@@ -218,6 +224,10 @@ class ProgressBar:
         if self.task is not None:
             self.done += 1
             self.bar.update(self.task, advance=1, description="syncing")
+            now = time.monotonic()
+            if now - self._eta_shown_at < _ETA_EVERY and self.done < self.total:
+                return  # the pacing's ETA walks every write left: once a second is enough
+            self._eta_shown_at = now
             seconds = self.eta(self.total - self.done)
             if seconds is None:  # not paced: the bar's own estimate from the speed so far
                 shown = next(task for task in self.bar.tasks if task.id == self.task)
