@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
@@ -19,18 +20,31 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+# Pauses in progress, across threads: the collector stops at the first and starts again after
+# the last, so one thread's pause never ends inside another's.
+_pauses = 0
+_pauses_lock = threading.Lock()
+_restart = False  # whether the first pause found the collector running
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """No cyclic collection inside the block. Only the caller that found the collector
-    running starts it again, so nested pauses (and a collector someone else stopped) keep
-    it off."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """No cyclic collection inside the block, in any thread. The collector starts again once
+    every pause has ended, and only when the first one found it running (one that someone
+    else stopped stays off)."""
+    global _pauses, _restart
+    with _pauses_lock:
+        if _pauses == 0:
+            _restart = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0 and _restart:
+                gc.enable()
 
 
 def without_gc(function: Callable[_P, _R]) -> Callable[_P, _R]:
