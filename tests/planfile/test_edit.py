@@ -575,6 +575,11 @@ class TestLinkingAHeading:
             ("## FIX-6: Phase 1 ##", "## FIX-6: Phase 1 (#7) ##"),
             ("## FIX-6: Phase 1 (2 weeks)", "## FIX-6: Phase 1 (2 weeks) (#7)"),
             ("## FIX-6: Phase 1 <!-- note -->", "## FIX-6: Phase 1 (#7) <!-- note -->"),
+            (
+                "## **FIX-6: Phase 1 (Issues #4)**",
+                "## **FIX-6: Phase 1 (Issues #4, #7)**",
+            ),
+            ("## FIX-6: Phase 1 (Issues #4) 🚀", "## FIX-6: Phase 1 (Issues #4, #7) 🚀"),
         ],
     )
     def test_the_reference_reads_as_the_headings_and_the_title_stays(

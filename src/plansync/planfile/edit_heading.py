@@ -16,7 +16,7 @@ from plansync.planfile.sections import split_issue_list
 
 _ATX_OPENING = re.compile(r"^ {0,3}#{1,6}(?=[ \t]|$)")
 _CLOSING_SEQUENCE = re.compile(r"[ \t]+#+[ \t]*$")
-_LAST_GROUP = re.compile(r"\(([^()]*)\)[ \t]*$")
+_GROUP = re.compile(r"\(([^()]*)\)")
 
 
 def linked_heading(text: str, stored: str) -> str | None:
@@ -30,8 +30,11 @@ def linked_heading(text: str, stored: str) -> str | None:
     if closing is not None:
         end = closing.start()
     content = text[opening.end() : end]
-    group = _LAST_GROUP.search(content)
-    if group is not None and split_issue_list(clean_title(content.strip()))[1]:
-        at = opening.end() + group.end(1)  # before the list's `)`
-        return f"{text[:at]}, {stored}{text[at:]}"
+    if split_issue_list(clean_title(content.strip()))[1]:
+        # The list is the last group that reads as one: markup or an emoji may follow it
+        # (`**Phase 1 (Issues #4)**`), which the reader drops before it looks for the list.
+        for group in reversed(list(_GROUP.finditer(content))):
+            if split_issue_list(f"x ({group.group(1)})")[1]:
+                at = opening.end() + group.end(1)  # before the list's `)`
+                return f"{text[:at]}, {stored}{text[at:]}"
     return f"{text[:end]} ({stored}){text[end:]}"
