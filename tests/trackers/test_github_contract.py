@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plansync.clock import FakeClock
-from plansync.model.remote import Cursor, IssueDraft
+from plansync.model.remote import Cursor, IssueDraft, IssuePatch
 from plansync.trackers.github.adapter import GitHubTracker
 from plansync.trackers.github.convert import (
     estimate_from_labels,
@@ -116,6 +116,19 @@ class TestGitHubOnSandbox:
         writes = tracker.stats.writes
         tracker.set_estimate(issue.number, 120)  # already so: no write
         assert tracker.stats.writes == writes
+
+    def test_an_estimate_after_other_requests_reads_the_labels_again(
+        self, tracker: GitHubTracker, other_side: Any
+    ) -> None:
+        # Set right after an edit, an estimate takes the labels from that edit's answer; once
+        # another request went in between, a person may have labelled the issue meanwhile.
+        issue = tracker.create_issue(IssueDraft(title="Estimated"))
+        tracker.update_issue(issue.number, IssuePatch(title="Estimated, renamed"))
+        tracker.observe_issues(None)
+        other_side.update_issue(tracker.repo, issue.number, user="alice", labels=["bug"])
+        tracker.set_estimate(issue.number, 90)
+        labels = other_side.issue(tracker.repo, issue.number).labels
+        assert sorted(labels) == ["bug", "estimate: 1h30m"]
 
     def test_an_estimate_of_zero_leaves_no_estimate_label(
         self, tracker: GitHubTracker, other_side: Any

@@ -154,8 +154,9 @@ class GitHubTracker(RepositoryDelegate):
         self._milestones = RepoMilestones(self._requests)
         self._repository = GitDatabase(self._requests)
         self.app_installation: AppInstallation | None = None  # set when acting as an App
-        # The issue the last edit answered with, until any other request of the adapter.
-        self._last_written: RemoteIssue | None = None
+        # The issue the last edit answered with, and the adapter's request count just after it:
+        # it holds the issue as it is only while no other request has gone since.
+        self._last_written: tuple[RemoteIssue, int] | None = None
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -304,7 +305,7 @@ class GitHubTracker(RepositoryDelegate):
         written = issue_from_github(
             self._requests.call(edit, doing, f"issue #{number}", write=True, idempotent=True)
         )
-        self._last_written = written
+        self._last_written = (written, self.stats.total)
         return written
 
     def close_issue(self, number: int, reason: CloseReason = CloseReason.COMPLETED) -> RemoteIssue:
@@ -437,10 +438,13 @@ class GitHubTracker(RepositoryDelegate):
                 f"The estimate for issue #{number} in {self._requests.what} is {minutes} "
                 "minutes; an estimate is 0 or more (0 or None clears it)."
             )
-        # The answer of an edit of this issue made just before holds its labels as they are
-        # now: no need to read them again.
-        current = self._last_written
-        if current is None or current.number != number:
+        # The answer of an edit of this issue made just before (no request since) holds its
+        # labels as they are now: no need to read them again.
+        last = self._last_written
+        current = None
+        if last is not None and last[0].number == number and last[1] == self.stats.total:
+            current = last[0]
+        if current is None:
             current = self.get_issue(number)
         if current is None:
             raise self._requests.errors.not_found(404, "Not Found", f"issue #{number}")
