@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from plansync.errors import PlansyncError
@@ -353,16 +352,6 @@ class PostgresStore:
                 "UPDATE comment_replies SET posted = 1 WHERE scope = %s AND comment_id = %s",
                 (self.scope, comment_id),
             )
-
-    # the write history of the pacing queues -------------------------------------------------
-
-    def record_write(self, queue: str, at: datetime) -> None:
-        """The database's: a queue is a tracker host's, not this project's, and its record
-        never goes through the project's lock."""
-        self._db.record_write(queue, at)
-
-    def writes_since(self, queue: str, since: datetime) -> list[datetime]:
-        return self._db.writes_since(queue, since)
 
     # run log --------------------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from plansync.errors import PlansyncError
@@ -312,16 +311,6 @@ class SqliteStore:
                 "ON CONFLICT (scope) DO UPDATE SET marks = dirty_projects.marks + 1",
                 (self.scope, self.project, now_text()),
             )
-
-    # the write history of the pacing queues -------------------------------------------------
-
-    def record_write(self, queue: str, at: datetime) -> None:
-        """The database's: a queue is a tracker host's, not this project's, and its record
-        never goes through the project's lock."""
-        self._db.record_write(queue, at)
-
-    def writes_since(self, queue: str, since: datetime) -> list[datetime]:
-        return self._db.writes_since(queue, since)
 
     # run log --------------------------------------------------------------------------------
 

@@ -176,7 +176,7 @@ class _Run:
         result = RunResult(self.project.name, dry_run=False)
         effects = Writes(self.tracker, store, self.source, self.stop, self.progress)
         # The store keeps the pacers' write history while the run has it open.
-        with store.lock(), history_kept_in(self.project, database, store):
+        with store.lock(), history_kept_in(self.project, database):
             run_id = store.start_run(dry_run=False)
             try:
                 snapshot.save(store)

@@ -24,13 +24,9 @@ def _pacers(project: ProjectConfig) -> list[WritePacer]:
 
 
 @contextmanager
-def history_kept_in(project: ProjectConfig, *candidates: object) -> Iterator[None]:
-    """The project's pacers keep their writes in the first of `candidates` (the state
-    database, its store) that is a WriteHistory, until the block ends."""
-    history = next((c for c in candidates if isinstance(c, WriteHistory)), None)
-    if history is None:
-        yield
-        return
+def history_kept_in(project: ProjectConfig, history: WriteHistory) -> Iterator[None]:
+    """The project's pacers keep their writes in `history` (the state database) until the
+    block ends."""
     pacers = _pacers(project)
     for pacer in pacers:
         pacer.attach_history(history)
