@@ -227,7 +227,7 @@ class Changeset:
 
     @property
     def tracker_actions(self) -> list[Action]:
-        return [a for a in self.actions if not isinstance(a, EditPlan | WriteSummary | LinkIssue)]
+        return [a for a in self.actions if is_tracker_action(a)]
 
     @property
     def plan_edits(self) -> list[EditPlan]:
@@ -271,3 +271,8 @@ class BodySpec:
 
 
 SummaryPlace = Literal["after-title", "top", "end", "markers"]
+
+
+def is_tracker_action(action: Action) -> bool:
+    """Whether the action writes to the tracker (not to a plan file or the state store)."""
+    return not isinstance(action, EditPlan | WriteSummary | LinkIssue)

@@ -16,13 +16,13 @@ from plansync.model.changeset import (
     CreateTrackingIssue,
     DescribeMilestone,
     EditPlan,
-    LinkIssue,
     PlanEditKind,
     ReopenIssue,
     Status,
     UpdateIssue,
     UpdateTrackingIssue,
     WriteSummary,
+    is_tracker_action,
 )
 from plansync.model.sync import Conflict, Notice
 
@@ -56,7 +56,9 @@ class RunResult:
     @property
     def writes_done(self) -> int:
         """Tracker actions applied."""
-        return sum(1 for r in self.results if r.status is Status.APPLIED and _is_tracker(r.action))
+        return sum(
+            1 for r in self.results if r.status is Status.APPLIED and is_tracker_action(r.action)
+        )
 
     @property
     def writes_planned(self) -> int:
@@ -65,7 +67,7 @@ class RunResult:
         left = {
             _identity(r.action)
             for r in self.results
-            if r.status is not Status.APPLIED and _is_tracker(r.action)
+            if r.status is not Status.APPLIED and is_tracker_action(r.action)
         }
         return self.writes_done + len(left)
 
@@ -130,10 +132,6 @@ class RunResult:
         counts["failed"] = len(self.failed)
         counts["skipped"] = sum(1 for r in self.results if r.status is Status.SKIPPED)
         return counts
-
-
-def _is_tracker(action: Action) -> bool:
-    return not isinstance(action, EditPlan | WriteSummary | LinkIssue)
 
 
 def _identity(action: Action) -> tuple[object, ...]:

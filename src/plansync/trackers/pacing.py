@@ -291,7 +291,8 @@ class WritePacer:
             f"The write budget of {self.queue} ({rule}, its pacing settings) is spent: the next "
             f"write may go at {retry_at:%Y-%m-%d %H:%M:%S} UTC, in {duration_text(wait)}, longer "
             f"than the {duration_text(max_wait)} this run may wait (max_wait). The run stopped "
-            "cleanly with nothing half-done; run it again after that time (or with --wait).",
+            "cleanly with nothing half-done; run it again after that time (the daemon does so by "
+            "itself; `plansync sync --wait` waits instead).",
             retry_at=retry_at,
         )
 
