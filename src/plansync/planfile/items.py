@@ -189,10 +189,9 @@ class Lead:
     rest: str  # plain text after the ID (or the whole text when there is none)
     # An ID shape the line starts with that is not its ID (`- PDF-2 export`): no mention either.
     rejected: IdMatch | None = None
-    # The text after the checkbox made plain; that without decoration at either end; and that
-    # again with letters written as character references masked (see `id_text`). The
-    # collector of ID mentions reads these too.
-    plain: str = ""
+    # The text after the checkbox made plain without decoration at either end, and that again
+    # with letters written as character references masked (see `id_text`). The collector of
+    # ID mentions reads these too.
     stripped: str = ""
     masked: str = ""
 
@@ -275,7 +274,7 @@ def _read_lead(first_line: str, matcher: IdMatcher) -> Lead:
         first = matcher.at_start(stripped)
         escaped = first is not None and masked[: first.end] != stripped[: first.end]
         rejected = first if checkbox is None or escaped else None
-        return Lead(checkbox, done_mark, None, False, stripped, rejected, text, stripped, masked)
+        return Lead(checkbox, done_mark, None, False, stripped, rejected, stripped, masked)
     after = stripped[found.end :]
     titled = bool(_TITLED.match(after))
     rest = _SEPARATOR.sub("", after).strip()
@@ -284,7 +283,7 @@ def _read_lead(first_line: str, matcher: IdMatcher) -> Lead:
     parenthesised = _PARENTHESISED_TITLE.match(body)
     if body and parenthesised is not None:
         rest = parenthesised.group(1) + rest[len(body) :]
-    return Lead(checkbox, done_mark, found, titled, rest.strip(), None, text, stripped, masked)
+    return Lead(checkbox, done_mark, found, titled, rest.strip(), None, stripped, masked)
 
 
 def _is_tasks_label(text: str) -> bool:
