@@ -88,6 +88,9 @@ def _read_once(
 ) -> PagedRead:
     known = {mark.url: mark for mark in marks}
     order = [mark.url for mark in marks]
+    # Each marked page's successor: an unchanged page leads to the page marked after it.
+    after: dict[str, str | None] = dict.fromkeys(order)
+    after.update(zip(order, order[1:], strict=False))
     fresh: list[Item] = []
     numbers: list[int] = []
     kept: list[PageMark] = []
@@ -102,8 +105,7 @@ def _read_once(
         if page.not_modified and mark is not None:
             held = mark.numbers
             kept.append(mark)
-            following = order.index(url) + 1
-            next_url = order[following] if following < len(order) else None
+            next_url = after[url]
         else:
             unchanged = False
             held = tuple(number_of(item) for item in page.items)
