@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -90,7 +91,7 @@ def _read_once(
     order = [mark.url for mark in marks]
     # Each marked page's successor: an unchanged page leads to the page marked after it.
     after: dict[str, str | None] = dict.fromkeys(order)
-    after.update(zip(order, order[1:], strict=False))
+    after.update(pairwise(order))
     fresh: list[Item] = []
     numbers: list[int] = []
     kept: list[PageMark] = []
