@@ -145,10 +145,20 @@ def insertion_line(raw: bytes, place: SummaryPlace) -> int | None:
     return _insertion_line(decode_plan(raw, _UNNAMED).text, place)
 
 
+# A line that could open or underline a level-1 heading: `# Title` or a setext `===`.
+_H1_LINE = re.compile(r"^ {0,3}(?:#(?:[ \t]|$)|=+[ \t]*$)", re.MULTILINE)
+
+
+def _could_hold_h1(text: str) -> bool:
+    return _H1_LINE.search(text) is not None
+
+
 def _insertion_line(text: str, place: SummaryPlace, first: int = 256) -> int:
     """`insertion_line` of decoded text. The title is near the top of a file, so markdown is
     read from the top only as far as it takes to find it and the block under it (`first`
     lines, then more: see `first_lines_outlines`), not through a whole big file."""
+    if place == "after-title" and not _could_hold_h1(text):
+        place = "top"  # no line could be an H1: no need to read markdown past the top
     for outline in first_lines_outlines(text, first=first):
         if place == "end":
             return len(outline.lines)
